@@ -1,0 +1,14 @@
+//! Mobile attendance (type 64) for Zhejiang's real-name IoT platform.
+//!
+//! One crate, three speakers of one protocol (`../shared/PROTOCOL.md`):
+//! - the phone module, compiled to WebAssembly for the worker's clock-in page;
+//! - the `relay` binary, which bridges phones to the platform;
+//! - the `platform-sim` binary, a strict simulator of the platform.
+//!
+//! The pure core ([`protocol`]) compiles for `wasm32-unknown-unknown` and for the host, reads no
+//! clock and no socket: time and bytes are passed in. Host-only adapters live in [`sim`].
+
+pub mod protocol;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod sim;

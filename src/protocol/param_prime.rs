@@ -1,0 +1,330 @@
+//! param′ (PROTOCOL.md §4): the `param` text with its images taken out, byte for byte as received
+//! otherwise, because the signature covers param′ rather than param.
+//!
+//! Receivers must compute param′ from the bytes they received (re-serialising would change the
+//! text and break the signature), so this is a small JSON scanner that records where each member
+//! of an object starts and ends, not a parser that builds values. It validates the JSON grammar
+//! as it goes; whatever it cannot scan as a JSON object is `400_02`.
+
+use std::ops::Range;
+
+/// Deepest nesting of arrays and objects the scanner follows. Deeper input is refused rather
+/// than risking the stack.
+pub const MAX_DEPTH: usize = 64;
+
+/// Why a `param` could not be scanned as a JSON object.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("param is not a JSON object: {expected} expected at byte {offset}")]
+pub struct ScanError {
+    /// Byte offset into the param text where scanning stopped.
+    pub offset: usize,
+    /// What the grammar allowed there.
+    pub expected: &'static str,
+}
+
+/// One member of a JSON object, as byte ranges into the scanned text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// The key between its quotes, escapes left as written.
+    pub key: Range<usize>,
+    /// The value, from its first byte to its last.
+    pub value: Range<usize>,
+}
+
+/// A text with some byte ranges taken out: param′ as pieces, without copying.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stripped<'a> {
+    text: &'a str,
+    removed: Vec<Range<usize>>,
+}
+
+impl<'a> Stripped<'a> {
+    /// The kept pieces in order; their concatenation is param′.
+    pub fn pieces(&self) -> impl Iterator<Item = &'a str> + '_ {
+        let starts = std::iter::once(0).chain(self.removed.iter().map(|cut| cut.end));
+        let ends = (self.removed.iter().map(|cut| cut.start)).chain([self.text.len()]);
+        starts.zip(ends).map(|(start, end)| &self.text[start..end])
+    }
+
+    /// param′ as one string.
+    pub fn to_text(&self) -> String {
+        self.pieces().collect()
+    }
+
+    /// How many members were taken out.
+    pub fn removed_count(&self) -> usize {
+        self.removed.len()
+    }
+}
+
+/// param′ of a `C_SIGN_IN` param: the top-level `img` member removed.
+pub fn strip_sign_in_img(param: &str) -> Result<Stripped<'_>, ScanError> {
+    let members = scan_object(param)?;
+    let mut removed = Vec::new();
+    push_removal(param, &members, "img", &mut removed);
+    Ok(Stripped {
+        text: param,
+        removed,
+    })
+}
+
+/// param′ of a `T_POST_DEVICE_PERSON` param: the `img` member of each object in the top-level
+/// `data` array removed.
+pub fn strip_person_imgs(param: &str) -> Result<Stripped<'_>, ScanError> {
+    let members = scan_object(param)?;
+    let mut removed = Vec::new();
+    let data = members.iter().find(|m| &param[m.key.clone()] == "data");
+    if let Some(data) = data {
+        for element in Scanner::at(param, data.value.start).elements(1)? {
+            if param.as_bytes()[element.start] == b'{' {
+                let persons = Scanner::at(param, element.start).object_members(0)?;
+                push_removal(param, &persons, "img", &mut removed);
+            }
+        }
+    }
+    Ok(Stripped {
+        text: param,
+        removed,
+    })
+}
+
+/// The members of the JSON object that is the whole of `text` (white space around it allowed).
+pub fn scan_object(text: &str) -> Result<Vec<Member>, ScanError> {
+    let mut scanner = Scanner::at(text, 0);
+    scanner.skip_ws();
+    let members = scanner.object_members(0)?;
+    scanner.skip_ws();
+    if scanner.pos != text.len() {
+        return Err(scanner.error("end of text"));
+    }
+    Ok(members)
+}
+
+/// Records the byte range that removes the first member named `key`, with its joining comma
+/// (PROTOCOL.md §4): up to the next member when there is one, else back to the previous
+/// member's value, else just the member itself.
+fn push_removal(text: &str, members: &[Member], key: &str, removed: &mut Vec<Range<usize>>) {
+    let Some(index) = members.iter().position(|m| &text[m.key.clone()] == key) else {
+        return;
+    };
+    let member = &members[index];
+    let key_start = member.key.start - 1; // the opening quote
+    let range = match (
+        members.get(index + 1),
+        index.checked_sub(1).map(|i| &members[i]),
+    ) {
+        (Some(next), _) => key_start..next.key.start - 1,
+        (None, Some(previous)) => {
+            let between = &text[previous.value.end..key_start];
+            previous.value.end + between.find(',').unwrap_or(0)..member.value.end
+        }
+        (None, None) => key_start..member.value.end,
+    };
+    removed.push(range);
+}
+
+struct Scanner<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Scanner<'a> {
+    fn at(text: &'a str, pos: usize) -> Self {
+        Self {
+            bytes: text.as_bytes(),
+            pos,
+        }
+    }
+
+    fn error(&self, expected: &'static str) -> ScanError {
+        ScanError {
+            offset: self.pos,
+            expected,
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+
+    fn expect(&mut self, byte: u8, expected: &'static str) -> Result<(), ScanError> {
+        if self.peek() == Some(byte) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(self.error(expected))
+        }
+    }
+
+    /// Scans `{ ... }` at the cursor, returning its members.
+    fn object_members(&mut self, depth: usize) -> Result<Vec<Member>, ScanError> {
+        self.expect(b'{', "'{'")?;
+        let mut members = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(members);
+        }
+        loop {
+            self.skip_ws();
+            let key = self.string()?;
+            self.skip_ws();
+            self.expect(b':', "':'")?;
+            self.skip_ws();
+            let value = self.value(depth + 1)?;
+            members.push(Member {
+                key: key.start + 1..key.end - 1,
+                value,
+            });
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(members);
+                }
+                _ => return Err(self.error("',' or '}'")),
+            }
+        }
+    }
+
+    /// Scans `[ ... ]` at the cursor, returning each element's range.
+    fn elements(&mut self, depth: usize) -> Result<Vec<Range<usize>>, ScanError> {
+        self.expect(b'[', "'['")?;
+        let mut elements = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(elements);
+        }
+        loop {
+            self.skip_ws();
+            elements.push(self.value(depth + 1)?);
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(elements);
+                }
+                _ => return Err(self.error("',' or ']'")),
+            }
+        }
+    }
+
+    /// Scans one value at the cursor and returns its range.
+    fn value(&mut self, depth: usize) -> Result<Range<usize>, ScanError> {
+        if depth > MAX_DEPTH {
+            return Err(self.error("less deeply nested JSON"));
+        }
+        let start = self.pos;
+        match self.peek() {
+            Some(b'"') => return self.string(),
+            Some(b'{') => {
+                self.object_members(depth)?;
+            }
+            Some(b'[') => {
+                self.elements(depth)?;
+            }
+            Some(b't') => self.literal("true")?,
+            Some(b'f') => self.literal("false")?,
+            Some(b'n') => self.literal("null")?,
+            Some(b'-' | b'0'..=b'9') => self.number()?,
+            _ => return Err(self.error("a JSON value")),
+        }
+        Ok(start..self.pos)
+    }
+
+    fn literal(&mut self, word: &'static str) -> Result<(), ScanError> {
+        if self.bytes[self.pos..].starts_with(word.as_bytes()) {
+            self.pos += word.len();
+            Ok(())
+        } else {
+            Err(self.error(word))
+        }
+    }
+
+    fn digits(&mut self) -> Result<(), ScanError> {
+        let start = self.pos;
+        while matches!(self.peek(), Some(b'0'..=b'9')) {
+            self.pos += 1;
+        }
+        if self.pos == start {
+            Err(self.error("a digit"))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn number(&mut self) -> Result<(), ScanError> {
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        if self.peek() == Some(b'0') {
+            self.pos += 1;
+        } else {
+            self.digits()?;
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            self.digits()?;
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.pos += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            self.digits()?;
+        }
+        Ok(())
+    }
+
+    /// Scans a string at the cursor, returning its range including both quotes. Finds the
+    /// closing quote with `memchr`, so a 60 KB base64 photo costs one fast pass.
+    fn string(&mut self) -> Result<Range<usize>, ScanError> {
+        let start = self.pos;
+        self.expect(b'"', "'\"'")?;
+        loop {
+            let rest = &self.bytes[self.pos..];
+            let Some(found) = memchr::memchr2(b'"', b'\\', rest) else {
+                self.pos = self.bytes.len();
+                return Err(self.error("'\"' closing the string"));
+            };
+            // A branch-free fold, so the check vectorises like memchr does.
+            let chunk = &rest[..found];
+            if chunk.iter().fold(false, |seen, &b| seen | (b < 0x20)) {
+                self.pos += chunk.iter().position(|&b| b < 0x20).unwrap_or(0);
+                return Err(self.error("no control character in a string"));
+            }
+            self.pos += found;
+            if self.bytes[self.pos] == b'"' {
+                self.pos += 1;
+                return Ok(start..self.pos);
+            }
+            self.escape()?;
+        }
+    }
+
+    fn escape(&mut self) -> Result<(), ScanError> {
+        self.pos += 1; // the backslash
+        match self.peek() {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.pos += 1,
+            Some(b'u') => {
+                self.pos += 1;
+                let hex = self.bytes.get(self.pos..self.pos + 4);
+                if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                    return Err(self.error("four hex digits after \\u"));
+                }
+                self.pos += 4;
+            }
+            _ => return Err(self.error("a valid escape after '\\'")),
+        }
+        Ok(())
+    }
+}
