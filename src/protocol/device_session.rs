@@ -129,6 +129,10 @@ pub struct DeviceSession {
     in_flight: VecDeque<InFlight>,
     events: VecDeque<SessionEvent>,
     next_heartbeat_ms: Option<i64>,
+    /// Whether the platform accepted a request under the current token. A token refused
+    /// before that means the platform is not keeping tokens, and re-authenticating at once
+    /// would loop: the next `C_AUTH` then waits for the back-off.
+    token_proven: bool,
     auth_not_before_ms: i64,
     auth_backoff_ms: i64,
     next_id: u64,
@@ -149,6 +153,7 @@ impl DeviceSession {
             in_flight: VecDeque::new(),
             events: VecDeque::new(),
             next_heartbeat_ms: None,
+            token_proven: false,
             auth_not_before_ms: i64::MIN,
             auth_backoff_ms: FIRST_AUTH_BACKOFF_MS,
             next_id: 0,
@@ -306,8 +311,8 @@ impl DeviceSession {
         };
         match flight {
             InFlight::Auth => self.on_auth(result, now_ms),
-            InFlight::Heartbeat => self.on_heartbeat(result),
-            InFlight::Request(submitted) => self.on_request(submitted, result),
+            InFlight::Heartbeat => self.on_heartbeat(result, now_ms),
+            InFlight::Request(submitted) => self.on_request(submitted, result, now_ms),
         }
         Ok(())
     }
@@ -321,13 +326,12 @@ impl DeviceSession {
         match token {
             Ok(token) => {
                 self.token = Some(token);
-                self.auth_backoff_ms = FIRST_AUTH_BACKOFF_MS;
+                self.token_proven = false;
                 self.next_heartbeat_ms = Some(now_ms);
                 self.events.push_back(SessionEvent::Authenticated);
             }
             Err(error) => {
-                self.auth_not_before_ms = now_ms + self.auth_backoff_ms;
-                self.auth_backoff_ms = (self.auth_backoff_ms * 2).min(MAX_AUTH_BACKOFF_MS);
+                self.back_off(now_ms);
                 let waiting = self.replays.drain(..).chain(self.queue.drain(..));
                 for submitted in waiting.collect::<Vec<_>>() {
                     self.events.push_back(SessionEvent::Completed {
@@ -340,30 +344,63 @@ impl DeviceSession {
         }
     }
 
-    fn on_heartbeat(&mut self, result: Result<String, ProtocolError>) {
+    /// Delays the next `C_AUTH`, doubling the delay each time up to [`MAX_AUTH_BACKOFF_MS`].
+    fn back_off(&mut self, now_ms: i64) {
+        self.auth_not_before_ms = now_ms + self.auth_backoff_ms;
+        self.auth_backoff_ms = (self.auth_backoff_ms * 2).min(MAX_AUTH_BACKOFF_MS);
+    }
+
+    /// The platform accepted a request under the current token.
+    fn token_accepted(&mut self) {
+        self.token_proven = true;
+        self.auth_backoff_ms = FIRST_AUTH_BACKOFF_MS;
+    }
+
+    /// The platform no longer knows the token: authenticate again, at once if the token had
+    /// worked, after the back-off if it never did.
+    fn token_refused(&mut self, now_ms: i64) {
+        if self.token.is_some() && !self.token_proven {
+            self.back_off(now_ms);
+        }
+        self.token = None;
+    }
+
+    fn on_heartbeat(&mut self, result: Result<String, ProtocolError>, now_ms: i64) {
         match result {
             Ok(text) => {
+                self.token_accepted();
                 let tasks = serde_json::from_str::<TaskIds>(&text).unwrap_or_default();
                 if !tasks.taskids.is_empty() {
                     self.events.push_back(SessionEvent::Tasks(tasks.taskids));
                 }
             }
-            Err(error) if error.code() == Some(ErrorCode::TokenUnknown) => self.token = None,
+            Err(error) if error.code() == Some(ErrorCode::TokenUnknown) => {
+                self.token_refused(now_ms)
+            }
             Err(error) => self.events.push_back(SessionEvent::HeartbeatRefused(error)),
         }
     }
 
-    fn on_request(&mut self, mut submitted: Submitted, result: Result<String, ProtocolError>) {
-        match result {
-            Err(error) if error.code() == Some(ErrorCode::TokenUnknown) && !submitted.replayed => {
-                self.token = None;
-                submitted.replayed = true;
-                self.replays.push_back(submitted);
-            }
-            result => self.events.push_back(SessionEvent::Completed {
+    fn on_request(
+        &mut self,
+        mut submitted: Submitted,
+        result: Result<String, ProtocolError>,
+        now_ms: i64,
+    ) {
+        let token_refused = matches!(&result, Err(e) if e.code() == Some(ErrorCode::TokenUnknown));
+        if token_refused {
+            self.token_refused(now_ms);
+        } else if result.is_ok() {
+            self.token_accepted();
+        }
+        if token_refused && !submitted.replayed {
+            submitted.replayed = true;
+            self.replays.push_back(submitted);
+        } else {
+            self.events.push_back(SessionEvent::Completed {
                 id: submitted.id,
                 result: result.map_err(RequestFailure::Refused),
-            }),
+            });
         }
     }
 
@@ -425,10 +462,12 @@ impl DeviceSession {
     pub fn task_reply(&mut self, apicode: Apicode, body: &[u8]) -> Result<String, ReplyError> {
         let reply = JsonReply::parse(body)?;
         let result = reply.verify(apicode, &self.config.credential.access_secret);
-        if let Err(ReplyError::Refused(error)) = &result {
-            if error.code() == Some(ErrorCode::TokenUnknown) {
+        match &result {
+            Err(ReplyError::Refused(error)) if error.code() == Some(ErrorCode::TokenUnknown) => {
                 self.token = None;
             }
+            Ok(_) => self.token_accepted(),
+            Err(_) => {}
         }
         result.map(str::to_owned)
     }

@@ -54,6 +54,14 @@ impl JsonRequest {
     /// Parses a request body. A body that is not a JSON object with string members is
     /// `400_02`, with serde's description of what is wrong.
     pub fn parse(body: &[u8]) -> Result<Self, ProtocolError> {
+        // serde would also read a struct from a JSON array, by position; a request is an object.
+        let first = body.iter().find(|b| !b.is_ascii_whitespace());
+        if first != Some(&b'{') {
+            return Err(ProtocolError::with_detail(
+                ErrorCode::ParamUnparsable,
+                "the body is not a JSON object",
+            ));
+        }
         serde_json::from_slice(body)
             .map_err(|e| ProtocolError::with_detail(ErrorCode::ParamUnparsable, e))
     }

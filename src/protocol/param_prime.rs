@@ -31,11 +31,14 @@ pub struct Member {
     pub value: Range<usize>,
 }
 
-/// A text with some byte ranges taken out: param′ as pieces, without copying.
+/// A text with some members taken out: param′ as pieces, without copying.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stripped<'a> {
     text: &'a str,
+    /// Byte ranges taken out, in order, disjoint.
     removed: Vec<Range<usize>>,
+    /// The value of each member taken out (a JSON string's range, quotes included).
+    values: Vec<Range<usize>>,
 }
 
 impl<'a> Stripped<'a> {
@@ -51,41 +54,49 @@ impl<'a> Stripped<'a> {
         self.pieces().collect()
     }
 
-    /// How many members were taken out.
-    pub fn removed_count(&self) -> usize {
-        self.removed.len()
+    /// The JSON text of each value taken out, in order (e.g. `"/9j/4AAQ…"` with its quotes).
+    pub fn removed_values(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.values.iter().map(|range| &self.text[range.clone()])
     }
+}
+
+/// Scans `param` as a JSON object and takes nothing out: param′ of the rules that sign the
+/// whole param.
+pub fn unstripped(param: &str) -> Result<Stripped<'_>, ScanError> {
+    unstripped_members(param).map(|(stripped, _)| stripped)
 }
 
 /// param′ of a `C_SIGN_IN` param: the top-level `img` member removed.
 pub fn strip_sign_in_img(param: &str) -> Result<Stripped<'_>, ScanError> {
-    let members = scan_object(param)?;
-    let mut removed = Vec::new();
-    push_removal(param, &members, "img", &mut removed);
-    Ok(Stripped {
-        text: param,
-        removed,
-    })
+    let (mut stripped, members) = unstripped_members(param)?;
+    stripped.remove(&members, "img");
+    Ok(stripped)
 }
 
 /// param′ of a `T_POST_DEVICE_PERSON` param: the `img` member of each object in the top-level
 /// `data` array removed.
 pub fn strip_person_imgs(param: &str) -> Result<Stripped<'_>, ScanError> {
-    let members = scan_object(param)?;
-    let mut removed = Vec::new();
+    let (mut stripped, members) = unstripped_members(param)?;
     let data = members.iter().find(|m| &param[m.key.clone()] == "data");
     if let Some(data) = data {
         for element in Scanner::at(param, data.value.start).elements(1)? {
             if param.as_bytes()[element.start] == b'{' {
-                let persons = Scanner::at(param, element.start).object_members(0)?;
-                push_removal(param, &persons, "img", &mut removed);
+                let person = Scanner::at(param, element.start).object_members(0)?;
+                stripped.remove(&person, "img");
             }
         }
     }
-    Ok(Stripped {
+    Ok(stripped)
+}
+
+fn unstripped_members(param: &str) -> Result<(Stripped<'_>, Vec<Member>), ScanError> {
+    let members = scan_object(param)?;
+    let stripped = Stripped {
         text: param,
-        removed,
-    })
+        removed: Vec::new(),
+        values: Vec::new(),
+    };
+    Ok((stripped, members))
 }
 
 /// The members of the JSON object that is the whole of `text` (white space around it allowed).
@@ -100,27 +111,29 @@ pub fn scan_object(text: &str) -> Result<Vec<Member>, ScanError> {
     Ok(members)
 }
 
-/// Records the byte range that removes the first member named `key`, with its joining comma
-/// (PROTOCOL.md §4): up to the next member when there is one, else back to the previous
-/// member's value, else just the member itself.
-fn push_removal(text: &str, members: &[Member], key: &str, removed: &mut Vec<Range<usize>>) {
-    let Some(index) = members.iter().position(|m| &text[m.key.clone()] == key) else {
-        return;
-    };
-    let member = &members[index];
-    let key_start = member.key.start - 1; // the opening quote
-    let range = match (
-        members.get(index + 1),
-        index.checked_sub(1).map(|i| &members[i]),
-    ) {
-        (Some(next), _) => key_start..next.key.start - 1,
-        (None, Some(previous)) => {
-            let between = &text[previous.value.end..key_start];
-            previous.value.end + between.find(',').unwrap_or(0)..member.value.end
-        }
-        (None, None) => key_start..member.value.end,
-    };
-    removed.push(range);
+impl Stripped<'_> {
+    /// Takes out the first of `members` named `key`, with its joining comma (PROTOCOL.md §4):
+    /// up to the next member when there is one, else back from the previous member's value,
+    /// else just the member itself. Members must come after any taken out before.
+    fn remove(&mut self, members: &[Member], key: &str) {
+        let text = self.text;
+        let Some(index) = members.iter().position(|m| &text[m.key.clone()] == key) else {
+            return;
+        };
+        let member = &members[index];
+        let key_start = member.key.start - 1; // the opening quote
+        let range = match (members.get(index + 1), index.checked_sub(1)) {
+            (Some(next), _) => key_start..next.key.start - 1,
+            (None, Some(previous)) => {
+                let previous_end = members[previous].value.end;
+                let comma = text[previous_end..key_start].find(',').unwrap_or(0);
+                previous_end + comma..member.value.end
+            }
+            (None, None) => key_start..member.value.end,
+        };
+        self.removed.push(range);
+        self.values.push(member.value.clone());
+    }
 }
 
 struct Scanner<'a> {

@@ -6,7 +6,8 @@
 
 use md5::{Digest, Md5};
 
-use super::param_prime::{self, ScanError};
+use super::param_prime::{self, ScanError, Stripped};
+use super::wire::{Request, RequestRef};
 use super::Apicode;
 
 /// The fields of a request that signatures and checks read, borrowed from a TCP [`Request`] or
@@ -41,20 +42,36 @@ fn present(field: &str) -> Option<&str> {
     (!field.is_empty()).then_some(field)
 }
 
-impl<'a> From<&'a super::wire::Request> for RequestView<'a> {
-    fn from(request: &'a super::wire::Request) -> Self {
+impl<'a> From<&RequestRef<'a>> for RequestView<'a> {
+    fn from(request: &RequestRef<'a>) -> Self {
         Self {
-            version: present(&request.version),
-            sn: present(&request.sn),
-            token: present(&request.token),
-            apicode: present(&request.apicode),
-            access_id: present(&request.access_id),
-            access_key: present(&request.access_key),
-            time_stamp: present(&request.time_stamp),
+            version: present(request.version),
+            sn: present(request.sn),
+            token: present(request.token),
+            apicode: present(request.apicode),
+            access_id: present(request.access_id),
+            access_key: present(request.access_key),
+            time_stamp: present(request.time_stamp),
             taskid: None,
-            param: present(&request.param),
-            sign: present(&request.sign),
+            param: present(request.param),
+            sign: present(request.sign),
         }
+    }
+}
+
+impl<'a> From<&'a Request> for RequestView<'a> {
+    fn from(request: &'a Request) -> Self {
+        RequestView::from(&RequestRef {
+            version: &request.version,
+            sn: &request.sn,
+            token: &request.token,
+            apicode: &request.apicode,
+            access_id: &request.access_id,
+            access_key: &request.access_key,
+            time_stamp: &request.time_stamp,
+            param: &request.param,
+            sign: &request.sign,
+        })
     }
 }
 
@@ -70,6 +87,13 @@ impl SignDigest {
         self
     }
 
+    fn param(&mut self, param_prime: Option<&Stripped<'_>>) -> &mut Self {
+        for piece in param_prime.iter().flat_map(|stripped| stripped.pieces()) {
+            self.0.update(piece.as_bytes());
+        }
+        self
+    }
+
     fn finish(&mut self, secret: &str) -> String {
         self.0.update(secret.as_bytes());
         format!("{:x}", std::mem::take(&mut self.0).finalize())
@@ -78,12 +102,44 @@ impl SignDigest {
 
 /// The signature a request with `apicode` must carry, computed with `secret`.
 ///
-/// Fails only when the rule covers param′ and the param cannot be scanned as a JSON object.
+/// Fails only when the param cannot be scanned as a JSON object.
 pub fn request_sign(
     apicode: Apicode,
     request: &RequestView<'_>,
     secret: &str,
 ) -> Result<String, ScanError> {
+    let param = param_prime_of(apicode, request.param)?;
+    Ok(sign_with_param_prime(
+        apicode,
+        request,
+        param.as_ref(),
+        secret,
+    ))
+}
+
+/// Scans `param` as a JSON object and takes out what `apicode`'s rule leaves out of the
+/// signature (PROTOCOL.md §4): the top-level `img` of a `C_SIGN_IN`, each `data[].img` of a
+/// `T_POST_DEVICE_PERSON`, nothing for the others. `None` when there is no param.
+pub fn param_prime_of(
+    apicode: Apicode,
+    param: Option<&str>,
+) -> Result<Option<Stripped<'_>>, ScanError> {
+    let strip = match apicode {
+        Apicode::CSignIn => param_prime::strip_sign_in_img,
+        Apicode::TPostDevicePerson => param_prime::strip_person_imgs,
+        _ => param_prime::unstripped,
+    };
+    param.filter(|text| !text.is_empty()).map(strip).transpose()
+}
+
+/// The signature of `request` given its param′ (from [`param_prime_of`]), so a receiver scans
+/// the param once for both the signature and its own reading.
+pub fn sign_with_param_prime(
+    apicode: Apicode,
+    request: &RequestView<'_>,
+    param_prime: Option<&Stripped<'_>>,
+    secret: &str,
+) -> String {
     let r = request;
     let mut digest = SignDigest::default();
     digest.field(r.version).field(r.sn);
@@ -95,52 +151,27 @@ pub fn request_sign(
                 .field(r.access_key)
                 .field(r.time_stamp);
         }
-        Apicode::CHeartbeat => {
-            digest
-                .field(r.token)
-                .field(r.apicode)
-                .field(r.time_stamp)
-                .field(r.param);
-        }
-        Apicode::CSignIn => {
+        Apicode::CHeartbeat | Apicode::CSignIn => {
             digest.field(r.token).field(r.apicode).field(r.time_stamp);
-            feed_stripped(&mut digest, r.param, param_prime::strip_sign_in_img)?;
+            digest.param(param_prime);
         }
         Apicode::TGetTasks | Apicode::TUpdateTasksStatus => {
-            digest.field(r.token).field(r.apicode).field(r.param);
+            digest.field(r.token).field(r.apicode);
+            digest.param(param_prime);
         }
         Apicode::TSendPerson
         | Apicode::TUpdateDevicePerson
         | Apicode::TDelDevicePerson
-        | Apicode::TUpdateDeviceVersion => {
-            digest
-                .field(r.token)
-                .field(r.taskid)
-                .field(r.apicode)
-                .field(r.param);
+        | Apicode::TUpdateDeviceVersion
+        | Apicode::TPostDevicePerson => {
+            digest.field(r.token).field(r.taskid).field(r.apicode);
+            digest.param(param_prime);
         }
         Apicode::TClearDevicePerson => {
             digest.field(r.token).field(r.taskid).field(r.apicode);
         }
-        Apicode::TPostDevicePerson => {
-            digest.field(r.token).field(r.taskid).field(r.apicode);
-            feed_stripped(&mut digest, r.param, param_prime::strip_person_imgs)?;
-        }
     }
-    Ok(digest.finish(secret))
-}
-
-fn feed_stripped(
-    digest: &mut SignDigest,
-    param: Option<&str>,
-    strip: fn(&str) -> Result<param_prime::Stripped<'_>, ScanError>,
-) -> Result<(), ScanError> {
-    if let Some(text) = param {
-        for piece in strip(text)?.pieces() {
-            digest.field(Some(piece));
-        }
-    }
-    Ok(())
+    digest.finish(secret)
 }
 
 /// The fields of an HTTP task reply that its signature covers.

@@ -1,6 +1,6 @@
 //! `timeStamp`: `yyyyMMddHHmmss` in Beijing time (UTC+8), whatever the device's own zone.
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 
 /// Beijing time's offset from UTC, in seconds.
 const BEIJING_OFFSET_SECS: i32 = 8 * 3600;
@@ -26,7 +26,10 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
     if text.len() != 14 || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let naive = NaiveDateTime::parse_from_str(text, "%Y%m%d%H%M%S").ok()?;
-    let local = naive.and_local_timezone(beijing()).single()?;
+    let number = |range: std::ops::Range<usize>| text[range].parse::<u32>().ok();
+    let date = NaiveDate::from_ymd_opt(number(0..4)? as i32, number(4..6)?, number(6..8)?)?;
+    // from_hms_opt refuses second 60, which a general parser would take as a leap second.
+    let time = NaiveTime::from_hms_opt(number(8..10)?, number(10..12)?, number(12..14)?)?;
+    let local = date.and_time(time).and_local_timezone(beijing()).single()?;
     Some(local.timestamp_millis())
 }

@@ -107,7 +107,8 @@ impl FrameDecoder {
             return Ok(None);
         };
         if buf.len() < header + len {
-            buf.reserve(header + len - buf.len());
+            // No reserve here: growing the buffer is the reader's business, and a decoder that
+            // reserved for a frame it has not seen would allocate on a peer's say-so.
             return Ok(None);
         }
         buf.advance(header);
@@ -122,6 +123,79 @@ impl FrameDecoder {
             0 => Ok(body),
             extra => Err(FrameError::TrailingBytes(extra)),
         }
+    }
+}
+
+/// A [`Request`] decoded without copying: every field borrows from the frame's bytes.
+///
+/// A platform or relay receiving a sign-in with a 60 KB photo only needs to read the photo's
+/// text while checking the signature, so copying it into a `String` as prost does would be
+/// wasted work. The decoder follows the protobuf wire format with prost's own primitives;
+/// `tests/protocol_properties.rs` checks it agrees with prost on arbitrary messages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestRef<'a> {
+    /// Field 1.
+    pub version: &'a str,
+    /// Field 2.
+    pub sn: &'a str,
+    /// Field 3.
+    pub token: &'a str,
+    /// Field 4.
+    pub apicode: &'a str,
+    /// Field 5.
+    pub access_id: &'a str,
+    /// Field 6.
+    pub access_key: &'a str,
+    /// Field 7.
+    pub time_stamp: &'a str,
+    /// Field 8.
+    pub param: &'a str,
+    /// Field 9.
+    pub sign: &'a str,
+}
+
+impl<'a> RequestRef<'a> {
+    /// Decodes one frame's message bytes. Unknown fields are skipped as protobuf requires; a
+    /// string field that is not UTF-8, or bytes that are not protobuf, are [`FrameError::Body`].
+    pub fn decode(body: &'a [u8]) -> Result<Self, FrameError> {
+        use prost::encoding::{decode_key, decode_varint, skip_field, DecodeContext, WireType};
+        let invalid = |e: prost::DecodeError| FrameError::Body(e.to_string());
+        let mut request = RequestRef::default();
+        let mut rest = body;
+        while !rest.is_empty() {
+            let (tag, wire_type) = decode_key(&mut rest).map_err(invalid)?;
+            let field = match tag {
+                1 => &mut request.version,
+                2 => &mut request.sn,
+                3 => &mut request.token,
+                4 => &mut request.apicode,
+                5 => &mut request.access_id,
+                6 => &mut request.access_key,
+                7 => &mut request.time_stamp,
+                8 => &mut request.param,
+                9 => &mut request.sign,
+                _ => {
+                    skip_field(wire_type, tag, &mut rest, DecodeContext::default())
+                        .map_err(invalid)?;
+                    continue;
+                }
+            };
+            if wire_type != WireType::LengthDelimited {
+                return Err(FrameError::Body(format!(
+                    "field {tag} has wire type {wire_type:?}, not a string"
+                )));
+            }
+            let len = decode_varint(&mut rest).map_err(invalid)?;
+            let len = usize::try_from(len)
+                .ok()
+                .filter(|&len| len <= rest.len())
+                .ok_or_else(|| FrameError::Body(format!("field {tag} runs past the frame")))?;
+            let (text, after) = rest.split_at(len);
+            *field = std::str::from_utf8(text)
+                .map_err(|e| FrameError::Body(format!("field {tag} is not UTF-8: {e}")))?;
+            rest = after;
+        }
+        Ok(request)
     }
 }
 

@@ -18,7 +18,7 @@ use crate::protocol::params::{
     StatusReport, TaskIds, TaskList,
 };
 use crate::protocol::sign::RequestView;
-use crate::protocol::wire::{Request, Response};
+use crate::protocol::wire::{RequestRef, Response};
 use crate::protocol::{
     Apicode, Channel, ErrorCode, Param, PlatformHandler, ProtocolError, Reply, Verified,
 };
@@ -95,7 +95,7 @@ impl SimState {
     }
 
     /// Answers one TCP command frame.
-    pub fn command(&mut self, request: &Request, now_ms: i64) -> Response {
+    pub fn command(&mut self, request: &RequestRef<'_>, now_ms: i64) -> Response {
         self.handle(Channel::Command, &RequestView::from(request), now_ms)
             .to_response()
     }
@@ -128,25 +128,29 @@ impl SimState {
         }
     }
 
-    fn carry_out(&mut self, v: &Verified, now_ms: i64) -> Result<Option<String>, ProtocolError> {
-        let taskid = v.taskid.as_deref();
+    fn carry_out(
+        &mut self,
+        v: &Verified<'_>,
+        now_ms: i64,
+    ) -> Result<Option<String>, ProtocolError> {
+        let taskid = v.taskid;
         match &v.param {
             Param::None if v.apicode == Apicode::CAuth => Ok(None),
             Param::Heartbeat(_) => Ok(Some(to_json_text(&TaskIds {
-                taskids: self.tasks.unfinished(&v.sn),
+                taskids: self.tasks.unfinished(v.sn),
             }))),
-            Param::SignIn(_) => self.accept_sign_in(&v.sn, &v.param_text, now_ms),
+            Param::SignIn(_) => self.accept_sign_in(v, now_ms),
             Param::TaskIds(ids) => {
                 let tasks = (ids.taskids.iter())
-                    .map(|id| Ok(self.tasks.for_device(&v.sn, Some(id), None)?.item()))
+                    .map(|id| Ok(self.tasks.for_device(v.sn, Some(id), None)?.item()))
                     .collect::<Result<_, ProtocolError>>()?;
                 Ok(Some(to_json_text(&TaskList { tasks })))
             }
-            Param::StatusReport(report) => self.accept_report(&v.sn, report),
-            Param::Page(page) => self.person_page(&v.sn, v.apicode, taskid, *page),
-            Param::PostPersons(posted) => self.accept_posted(&v.sn, taskid, posted),
+            Param::StatusReport(report) => self.accept_report(v.sn, report),
+            Param::Page(page) => self.person_page(v.sn, v.apicode, taskid, *page),
+            Param::PostPersons(posted) => self.accept_posted(v.sn, taskid, posted),
             Param::None | Param::DeviceVersion(_) => {
-                let task = self.tasks.for_device(&v.sn, taskid, Some(v.apicode))?;
+                let task = self.tasks.for_device(v.sn, taskid, Some(v.apicode))?;
                 Ok(match v.apicode {
                     Apicode::TDelDevicePerson => Some(to_json_text(&PersonIds {
                         person_ids: task.person_ids.clone(),
@@ -160,21 +164,32 @@ impl SimState {
     /// Stores a sign-in as the members received, with `img` replaced by the decoded size.
     fn accept_sign_in(
         &mut self,
-        sn: &str,
-        param: &str,
+        v: &Verified<'_>,
         now_ms: i64,
     ) -> Result<Option<String>, ProtocolError> {
         let bad = |why: &str| ProtocolError::with_detail(ErrorCode::ParamUnparsable, why);
+        let param_prime = v
+            .param_prime
+            .as_ref()
+            .map(|p| p.to_text())
+            .unwrap_or_default();
         let mut members: Map<String, Value> =
-            serde_json::from_str(param).map_err(|_| bad("param is not an object"))?;
-        let img_bytes = match members.remove("img") {
+            serde_json::from_str(&param_prime).map_err(|_| bad("param is not an object"))?;
+        let img_bytes = match v.img() {
+            None if v
+                .param_prime
+                .as_ref()
+                .is_some_and(|p| p.removed_values().next().is_some()) =>
+            {
+                return Err(bad("img is not a string"))
+            }
             None => 0,
-            Some(Value::String(img)) => base64::engine::general_purpose::STANDARD
-                .decode(img)
+            Some(img) => base64::engine::general_purpose::STANDARD
+                .decode(img.as_bytes())
                 .map_err(|_| bad("img is not base64"))?
                 .len(),
-            Some(_) => return Err(bad("img is not a string")),
         };
+        let sn = v.sn;
         members.insert("imgBytes".into(), json!(img_bytes));
         members.insert("sn".into(), json!(sn));
         members.insert("receivedAt".into(), json!(now_ms));

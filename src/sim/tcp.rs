@@ -14,7 +14,7 @@ use tokio::sync::{watch, Semaphore};
 use tracing::{debug, info, warn};
 
 use super::{now_ms, Shared};
-use crate::protocol::wire::{self, FrameDecoder};
+use crate::protocol::wire::{self, FrameDecoder, RequestRef};
 use crate::protocol::{ErrorCode, ProtocolError, Reply};
 
 /// Connection limits.
@@ -114,7 +114,7 @@ fn answer_frames(
         match decoder.decode(input) {
             Ok(None) => return false,
             Ok(Some(body)) => {
-                let response = match wire::decode_request(&body) {
+                let response = match RequestRef::decode(&body) {
                     Ok(request) => state.lock().command(&request, now_ms()),
                     Err(error) => unparsable(error).to_response(),
                 };

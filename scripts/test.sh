@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs every test of the project, after installing what it needs on a fresh machine:
+#   the wasm32 target, clippy and rustfmt, the wasm-bindgen CLI pinned to the crate's version,
+#   and Debian's Chromium and ChromeDriver (for the wasm tests in headless Chromium).
+# Then: formatting and clippy on both targets, the native tests, the wasm tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Toolchain: wasm32 target, clippy, rustfmt"
+rustup target add wasm32-unknown-unknown >/dev/null
+rustup component add clippy rustfmt >/dev/null
+
+# The CLI must be exactly the version of the wasm-bindgen crate in Cargo.lock.
+wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wasm_bindgen_version" ]; then
+  step "Installing wasm-bindgen-cli $wasm_bindgen_version"
+  cargo install --locked wasm-bindgen-cli --version "$wasm_bindgen_version"
+fi
+
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  step "Installing Chromium and ChromeDriver from Debian"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+step "Formatting"
+cargo fmt --all -- --check
+
+step "Clippy (host)"
+cargo clippy --all-targets --locked -- -D warnings
+
+step "Clippy (wasm32)"
+cargo clippy --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
+
+step "Native tests"
+cargo test --locked
+
+# The pure core's tests run again as wasm in headless Chromium: every test file that
+# configures wasm-bindgen-test.
+wasm_tests=()
+for file in tests/*.rs; do
+  if grep -q 'wasm_bindgen_test_configure!(run_in_browser)' "$file"; then
+    wasm_tests+=(--test "$(basename "$file" .rs)")
+  fi
+done
+step "wasm tests in headless Chromium: ${wasm_tests[*]}"
+export CHROMEDRIVER=/usr/bin/chromedriver
+export WASM_BINDGEN_TEST_TIMEOUT=120
+cargo test --locked --target wasm32-unknown-unknown "${wasm_tests[@]}"
+
+step "All tests passed"
