@@ -110,11 +110,7 @@ impl<'r> Verified<'r> {
     /// A `C_SIGN_IN`'s photo: the base64 text of its `img` member as received (unescaped in
     /// the rare case that the sender escaped characters in it).
     pub fn img(&self) -> Option<Cow<'r, str>> {
-        let raw = self.param_prime.as_ref()?.removed_values().next()?;
-        match raw.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-            Some(text) if !text.contains('\\') => Some(Cow::Borrowed(text)),
-            _ => serde_json::from_str::<String>(raw).ok().map(Cow::Owned),
-        }
+        self.param_prime.as_ref()?.removed_string(0)
     }
 }
 
