@@ -5,6 +5,7 @@
 # Then: formatting and clippy on both targets, the native tests, the wasm tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
 
 step() { printf '\n==> %s\n' "$*"; }
 

@@ -11,7 +11,7 @@ fn main() -> anyhow::Result<()> {
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
-    use std::io::Write;
+    use std::io::{IsTerminal, Write};
     use std::net::SocketAddr;
 
     use clap::Parser;
@@ -61,9 +61,17 @@ mod cli {
         max_connections: usize,
     }
 
+    /// The first stdout line: where both listeners are bound.
+    #[derive(serde::Serialize)]
+    struct Listening {
+        tcp: String,
+        http: String,
+    }
+
     pub fn main() -> anyhow::Result<()> {
         tracing_subscriber::fmt()
             .with_writer(std::io::stderr)
+            .with_ansi(std::io::stderr().is_terminal())
             .with_env_filter(
                 tracing_subscriber::EnvFilter::try_from_default_env()
                     .unwrap_or_else(|_| "info".into()),
@@ -90,11 +98,11 @@ mod cli {
         tokio::runtime::Runtime::new()?.block_on(async move {
             let sim = RunningSim::start(config, args.tcp, args.http).await?;
             let mut stdout = std::io::stdout().lock();
-            writeln!(
-                stdout,
-                "{}",
-                serde_json::json!({"tcp": sim.tcp_addr.to_string(), "http": sim.http_addr.to_string()})
-            )?;
+            let listening = Listening {
+                tcp: sim.tcp_addr.to_string(),
+                http: sim.http_addr.to_string(),
+            };
+            writeln!(stdout, "{}", serde_json::to_string(&listening)?)?;
             stdout.flush()?;
             drop(stdout);
             tracing::info!(tcp = %sim.tcp_addr, http = %sim.http_addr, "platform simulator ready");

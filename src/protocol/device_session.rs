@@ -8,9 +8,7 @@
 
 use std::collections::VecDeque;
 
-use serde_json::value::RawValue;
-
-use super::json_form::{JsonReply, OutgoingJsonRequest, ReplyError};
+use super::json_form::{task_request_body, JsonReply, ReplyError};
 use super::params::{to_json_text, AuthReply, HeartbeatParam, TaskIds};
 use super::sign::{request_sign, RequestView};
 use super::wire::{Request, Response};
@@ -430,31 +428,14 @@ impl DeviceSession {
         param: Option<&str>,
     ) -> Result<String, NotAuthenticated> {
         let token = self.token.as_deref().ok_or(NotAuthenticated)?;
-        let raw = param.and_then(|text| RawValue::from_string(text.to_owned()).ok());
-        let view = RequestView {
-            version: Some(PROTOCOL_VERSION),
-            sn: Some(&self.config.sn),
-            token: Some(token),
-            apicode: Some(apicode.as_str()),
+        Ok(task_request_body(
+            &self.config.sn,
+            token,
+            apicode,
             taskid,
-            param: raw.as_deref().map(RawValue::get),
-            ..RequestView::default()
-        };
-        let sign =
-            request_sign(apicode, &view, &self.config.credential.access_secret).unwrap_or_default();
-        let body = OutgoingJsonRequest {
-            version: PROTOCOL_VERSION,
-            sn: &self.config.sn,
-            token: Some(token),
-            apicode: apicode.as_str(),
-            access_id: None,
-            access_key: None,
-            time_stamp: None,
-            taskid,
-            param: raw.as_deref(),
-            sign: &sign,
-        };
-        Ok(serde_json::to_string(&body).expect("request fields serialise"))
+            param,
+            &self.config.credential.access_secret,
+        ))
     }
 
     /// Checks a task reply body: its signature with the device's secret, then success. A

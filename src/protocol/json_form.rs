@@ -8,8 +8,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::sign::{reply_sign, signatures_match, ReplyView, RequestView};
-use super::{Apicode, ErrorCode, ProtocolError};
+use super::sign::{reply_sign, request_sign, signatures_match, ReplyView, RequestView};
+use super::{Apicode, ErrorCode, ProtocolError, PROTOCOL_VERSION};
 
 /// A request in JSON form, as received. Every member is optional here: missing ones are
 /// reported by the checks (`402_0x`), not by parsing.
@@ -116,6 +116,44 @@ pub struct OutgoingJsonRequest<'a> {
     pub param: Option<&'a RawValue>,
     /// `sign`.
     pub sign: &'a str,
+}
+
+/// A task request body in JSON form (PROTOCOL.md §5), signed with `secret` per §3, with
+/// `param` (JSON object text) embedded as an object.
+pub fn task_request_body(
+    sn: &str,
+    token: &str,
+    apicode: Apicode,
+    taskid: Option<&str>,
+    param: Option<&str>,
+    secret: &str,
+) -> String {
+    let raw = param.and_then(|text| RawValue::from_string(text.to_owned()).ok());
+    let view = RequestView {
+        version: Some(PROTOCOL_VERSION),
+        sn: Some(sn),
+        token: Some(token),
+        apicode: Some(apicode.as_str()),
+        taskid,
+        param: raw.as_deref().map(RawValue::get),
+        ..RequestView::default()
+    };
+    // A param that is not a JSON object cannot be signed; it goes unsigned and the platform
+    // answers 400_02.
+    let sign = request_sign(apicode, &view, secret).unwrap_or_default();
+    let body = OutgoingJsonRequest {
+        version: PROTOCOL_VERSION,
+        sn,
+        token: Some(token),
+        apicode: apicode.as_str(),
+        access_id: None,
+        access_key: None,
+        time_stamp: None,
+        taskid,
+        param: raw.as_deref(),
+        sign: &sign,
+    };
+    serde_json::to_string(&body).expect("request fields serialise")
 }
 
 /// A reply in JSON form: built by a platform, or parsed by a device (which then checks `sign`).

@@ -26,7 +26,7 @@ use serde_json::{json, Map, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use zj_attendance::protocol::json_form::OutgoingJsonRequest;
+use zj_attendance::protocol::json_form::task_request_body;
 use zj_attendance::protocol::sign::{reply_sign, request_sign, ReplyView, RequestView};
 use zj_attendance::protocol::wire::{self, FrameDecoder, Request, Response};
 use zj_attendance::protocol::{
@@ -575,30 +575,18 @@ pub fn task_body(
     param: Option<&str>,
     sign: Option<&str>,
 ) -> String {
-    let raw = param.map(|text| RawValue::from_string(text.to_owned()).expect("param is JSON"));
-    let view = RequestView {
-        version: Some(PROTOCOL_VERSION),
-        sn: Some(sn),
-        token: Some(token),
-        apicode: Some(apicode.as_str()),
-        taskid,
-        param: raw.as_deref().map(RawValue::get),
-        ..RequestView::default()
-    };
-    let computed = request_sign(apicode, &view, ACCESS_SECRET).expect("param is an object");
-    let body = OutgoingJsonRequest {
-        version: PROTOCOL_VERSION,
-        sn,
-        token: Some(token),
-        apicode: apicode.as_str(),
-        access_id: None,
-        access_key: None,
-        time_stamp: None,
-        taskid,
-        param: raw.as_deref(),
-        sign: sign.unwrap_or(&computed),
-    };
-    serde_json::to_string(&body).unwrap()
+    let body = task_request_body(sn, token, apicode, taskid, param, ACCESS_SECRET);
+    match sign {
+        Some(sign) => {
+            let computed: Value = serde_json::from_str(&body).expect("the body is JSON");
+            let computed = computed["sign"].as_str().expect("a sign").to_owned();
+            body.replace(
+                &format!("\"sign\":\"{computed}\""),
+                &format!("\"sign\":\"{sign}\""),
+            )
+        }
+        None => body,
+    }
 }
 
 /// An HTTP client for one simulator's task API and `/sim/*` inspection API.
