@@ -8,7 +8,19 @@
 //! The pure core ([`protocol`]) compiles for `wasm32-unknown-unknown` and for the host, reads no
 //! clock and no socket: time and bytes are passed in. Host-only adapters live in [`sim`].
 
+/// Site fences: WGS-84 ⇄ GCJ-02, validation, and the accuracy-aware inside/outside verdict (pure).
+pub mod geofence;
 pub mod protocol;
 
 #[cfg(not(target_arch = "wasm32"))]
+pub mod process;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod relay;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod sim;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod system_clock;
+
+/// The browser side (wasm32 only): the JS API of the phone module.
+#[cfg(target_arch = "wasm32")]
+pub mod web;

@@ -11,7 +11,7 @@ fn main() -> anyhow::Result<()> {
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
-    use std::io::{IsTerminal, Write};
+    use std::io::Write;
     use std::net::SocketAddr;
 
     use clap::Parser;
@@ -69,14 +69,7 @@ mod cli {
     }
 
     pub fn main() -> anyhow::Result<()> {
-        tracing_subscriber::fmt()
-            .with_writer(std::io::stderr)
-            .with_ansi(std::io::stderr().is_terminal())
-            .with_env_filter(
-                tracing_subscriber::EnvFilter::try_from_default_env()
-                    .unwrap_or_else(|_| "info".into()),
-            )
-            .init();
+        zj_attendance::process::init_logging();
         let args = Args::parse();
         let ms = |secs: u32| i64::from(secs) * 1000;
         let config = SimConfig {
@@ -106,20 +99,10 @@ mod cli {
             stdout.flush()?;
             drop(stdout);
             tracing::info!(tcp = %sim.tcp_addr, http = %sim.http_addr, "platform simulator ready");
-            shutdown_signal().await;
+            zj_attendance::process::shutdown_signal().await;
             tracing::info!("shutting down");
             sim.shutdown().await;
             anyhow::Ok(())
         })
-    }
-
-    async fn shutdown_signal() {
-        let mut terminate =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                .expect("installing a SIGTERM handler");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = terminate.recv() => {}
-        }
     }
 }

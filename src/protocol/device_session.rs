@@ -211,6 +211,14 @@ impl DeviceSession {
         id
     }
 
+    /// Takes back every request not sent yet (queued, or waiting to be replayed) and returns
+    /// their ids, for a caller that would rather answer "not sent, retry later" than hold them
+    /// for the next link.
+    pub fn withdraw_unsent(&mut self) -> Vec<RequestId> {
+        let unsent = self.replays.drain(..).chain(self.queue.drain(..));
+        unsent.map(|submitted| submitted.id).collect()
+    }
+
     /// The next frame to send, signed with a `timeStamp` of `now_ms` (Unix epoch
     /// milliseconds), or `None` when there is nothing to send now.
     pub fn poll_transmit(&mut self, now_ms: i64) -> Option<Request> {

@@ -8,7 +8,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::sign::{reply_sign, request_sign, signatures_match, ReplyView, RequestView};
+use super::params::to_json_text;
+use super::sign::{present, reply_sign, request_sign, signatures_match, ReplyView, RequestView};
+use super::wire::{Request, Response};
 use super::{Apicode, ErrorCode, ProtocolError, PROTOCOL_VERSION};
 
 /// A request in JSON form, as received. Every member is optional here: missing ones are
@@ -156,6 +158,25 @@ pub fn task_request_body(
     serde_json::to_string(&body).expect("request fields serialise")
 }
 
+/// The JSON form of a command frame, as a phone posts it to `/v1/frame` (PROTOCOL.md §9),
+/// with `param` embedded as a JSON object (absent when it is not JSON).
+pub fn command_request_body(request: &Request) -> String {
+    let raw = RawValue::from_string(request.param.clone()).ok();
+    let body = OutgoingJsonRequest {
+        version: &request.version,
+        sn: &request.sn,
+        token: present(&request.token),
+        apicode: &request.apicode,
+        access_id: present(&request.access_id),
+        access_key: present(&request.access_key),
+        time_stamp: present(&request.time_stamp),
+        taskid: None,
+        param: raw.as_deref(),
+        sign: &request.sign,
+    };
+    serde_json::to_string(&body).expect("request fields serialise")
+}
+
 /// A reply in JSON form: built by a platform, or parsed by a device (which then checks `sign`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JsonReply {
@@ -232,6 +253,24 @@ impl JsonReply {
             (None, false) => Err(ReplyError::Malformed(
                 "success is false with no error".into(),
             )),
+        }
+    }
+
+    /// A command reply in the TCP message's shape, so a device session can take replies
+    /// from `/v1/frame` as it takes them from a socket.
+    pub fn into_response(self) -> Response {
+        Response {
+            version: self.version,
+            success: self.success,
+            apicode: self.apicode.unwrap_or_default(),
+            error: self
+                .error
+                .map(|error| to_json_text(&error))
+                .unwrap_or_default(),
+            response: self
+                .response
+                .map(|raw| raw.get().to_owned())
+                .unwrap_or_default(),
         }
     }
 

@@ -352,8 +352,9 @@ impl PlatformHandler {
 
     /// Builds the reply to a verified request once the caller has carried it out.
     ///
-    /// On success the token's idle time restarts, a `C_AUTH` gets its fresh token (the
-    /// caller's `result` is ignored) and a `C_HEARTBEAT` marks the device online.
+    /// On success the token's idle time restarts, a `C_AUTH` gets its fresh token (in place
+    /// of the caller's response) and a `C_HEARTBEAT` marks the device online. A refusal
+    /// (`result` is `Err`) changes nothing.
     pub fn answer(
         &mut self,
         verified: &Verified<'_>,
@@ -361,11 +362,11 @@ impl PlatformHandler {
         now_ms: i64,
     ) -> Reply {
         let result = match (verified.apicode, result) {
-            (Apicode::CAuth, _) => {
+            (_, Err(error)) => Err(error),
+            (Apicode::CAuth, Ok(_)) => {
                 let token = self.tokens.issue(&verified.access_id, verified.sn, now_ms);
                 Ok(Some(to_json_text(&AuthReply { token })))
             }
-            (_, Err(error)) => Err(error),
             (apicode, Ok(response)) => {
                 if let Some(token) = verified.token {
                     self.tokens.touch(token, now_ms);

@@ -38,7 +38,8 @@ pub struct RequestView<'a> {
     pub sign: Option<&'a str>,
 }
 
-fn present(field: &str) -> Option<&str> {
+/// `None` for an empty field: proto3 cannot tell empty from absent, so neither does a signature.
+pub(crate) fn present(field: &str) -> Option<&str> {
     (!field.is_empty()).then_some(field)
 }
 

@@ -16,12 +16,12 @@ pub mod tcp;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use crate::system_clock::now_ms;
 pub use directory::SimDirectory;
 pub use state::{NewPerson, NewTask, SimState};
 
@@ -42,14 +42,6 @@ pub struct SimConfig {
     pub page_size: usize,
     /// Most TCP connections served at once; more wait to be accepted.
     pub max_connections: usize,
-}
-
-/// Unix epoch milliseconds now, from the system clock.
-pub fn now_ms() -> i64 {
-    let since = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or(Duration::ZERO);
-    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// The simulator's shared state, locked briefly by each request (never across an await).

@@ -64,6 +64,10 @@ pub struct SimOptions {
     pub page_size: Option<usize>,
     /// `--max-frame-len`.
     pub max_frame_len: Option<usize>,
+    /// The TCP command address; a free port when `None`.
+    pub tcp: Option<SocketAddr>,
+    /// The HTTP address; a free port when `None`.
+    pub http: Option<SocketAddr>,
 }
 
 impl Default for SimOptions {
@@ -76,6 +80,8 @@ impl Default for SimOptions {
             clock_skew_secs: None,
             page_size: None,
             max_frame_len: None,
+            tcp: None,
+            http: None,
         }
     }
 }
@@ -121,6 +127,7 @@ pub struct Sim {
     /// The HTTP task and inspection API.
     pub http: SocketAddr,
     stderr: Arc<Mutex<String>>,
+    options: SimOptions,
 }
 
 impl Sim {
@@ -131,8 +138,12 @@ impl Sim {
 
     /// Starts the binary with `options` and waits for its address line on stdout.
     pub fn with(options: SimOptions) -> Self {
+        let kept = options.clone();
+        let free = || "127.0.0.1:0".to_owned();
+        let tcp = options.tcp.map_or_else(free, |addr| addr.to_string());
+        let http = options.http.map_or_else(free, |addr| addr.to_string());
         let mut child = Command::new(env!("CARGO_BIN_EXE_platform-sim"))
-            .args(["--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0"])
+            .args(["--tcp", &tcp, "--http", &http])
             .args(options.args())
             .env("RUST_LOG", "warn")
             .env_remove("PLATFORM_SIM_ACCESS_SECRET")
@@ -141,19 +152,12 @@ impl Sim {
             .stderr(Stdio::piped())
             .spawn()
             .expect("platform-sim starts");
-        // Drain stderr on a thread so the child never blocks on a full pipe; keep it for
-        // failure messages.
+        // Keep stderr for failure messages.
         let stderr = Arc::new(Mutex::new(String::new()));
-        let mut pipe = child.stderr.take().expect("stderr is piped");
-        let sink = Arc::clone(&stderr);
-        std::thread::spawn(move || {
-            let mut chunk = [0u8; 4096];
-            while let Ok(n @ 1..) = pipe.read(&mut chunk) {
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&chunk[..n]));
-            }
-        });
+        drain(
+            child.stderr.take().expect("stderr is piped"),
+            stderr.clone(),
+        );
         let mut line = String::new();
         BufReader::new(child.stdout.take().expect("stdout is piped"))
             .read_line(&mut line)
@@ -176,7 +180,25 @@ impl Sim {
             http: address("http"),
             child,
             stderr,
+            options: kept,
         }
+    }
+
+    /// Kills the child (SIGKILL), as a crash would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts a new simulator on the same ports as a killed one (with an empty state, as a
+    /// platform that lost everything).
+    pub fn restart(&mut self) {
+        self.kill();
+        *self = Sim::with(SimOptions {
+            tcp: Some(self.tcp),
+            http: Some(self.http),
+            ..self.options.clone()
+        });
     }
 
     /// The child's process id.
@@ -231,9 +253,21 @@ impl Sim {
 
 impl Drop for Sim {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
     }
+}
+
+/// Copies everything `pipe` yields into `sink`, on a thread, so a child process never blocks
+/// on a full pipe.
+pub fn drain(mut pipe: impl Read + Send + 'static, sink: Arc<Mutex<String>>) {
+    std::thread::spawn(move || {
+        let mut chunk = [0u8; 4096];
+        while let Ok(n @ 1..) = pipe.read(&mut chunk) {
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&chunk[..n]));
+        }
+    });
 }
 
 /// Unix epoch milliseconds now.

@@ -1,0 +1,124 @@
+//! `relay`: phones in over HTTP and WebSocket, the platform out over TCP (see
+//! `zj_attendance::relay`).
+//!
+//! `relay serve --config relay.toml` runs a relay; `relay demo` runs the whole system on this
+//! machine and prints one JSON line describing it.
+#![cfg_attr(target_arch = "wasm32", no_main)]
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> anyhow::Result<()> {
+    cli::main()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod cli {
+    use std::io::Write;
+    use std::net::SocketAddr;
+    use std::path::PathBuf;
+
+    use clap::{Parser, Subcommand};
+    use zj_attendance::relay::config::RelayConfig;
+    use zj_attendance::relay::demo::Demo;
+    use zj_attendance::relay::server::RunningRelay;
+
+    /// The bridge between workers' phones and Zhejiang's real-name IoT platform.
+    #[derive(Parser, Debug)]
+    #[command(version)]
+    struct Args {
+        #[command(subcommand)]
+        command: Command,
+    }
+
+    #[derive(Subcommand, Debug)]
+    enum Command {
+        /// Run a relay from a TOML configuration file.
+        Serve {
+            /// The configuration file.
+            #[arg(long, env = "RELAY_CONFIG")]
+            config: PathBuf,
+            /// Overrides `listen`.
+            #[arg(long, env = "RELAY_LISTEN")]
+            listen: Option<SocketAddr>,
+            /// Overrides `data_dir`.
+            #[arg(long, env = "RELAY_DATA_DIR")]
+            data_dir: Option<PathBuf>,
+        },
+        /// Run the whole system on this machine: a platform simulator, the relay, a demo phone
+        /// and person, and the pages.
+        Demo {
+            /// The relay's port on 127.0.0.1 (0 picks a free one).
+            #[arg(long, default_value_t = 8080)]
+            port: u16,
+            /// Where the relay keeps its store (default: a fresh folder under the temp dir).
+            #[arg(long)]
+            data_dir: Option<PathBuf>,
+        },
+    }
+
+    pub fn main() -> anyhow::Result<()> {
+        zj_attendance::process::init_logging();
+        let args = Args::parse();
+        tokio::runtime::Runtime::new()?.block_on(async move {
+            match args.command {
+                Command::Serve {
+                    config,
+                    listen,
+                    data_dir,
+                } => serve(config, listen, data_dir).await,
+                Command::Demo { port, data_dir } => demo(port, data_dir).await,
+            }
+        })
+    }
+
+    async fn serve(
+        path: PathBuf,
+        listen: Option<SocketAddr>,
+        data_dir: Option<PathBuf>,
+    ) -> anyhow::Result<()> {
+        let mut config = RelayConfig::load(&path)?;
+        config.listen = listen.unwrap_or(config.listen);
+        config.data_dir = data_dir.unwrap_or(config.data_dir);
+        let relay = RunningRelay::start(config).await?;
+        println!(
+            "{}",
+            serde_json::json!({ "url": format!("http://{}", relay.addr) })
+        );
+        std::io::stdout().flush()?;
+        zj_attendance::process::shutdown_signal().await;
+        relay.shutdown().await;
+        Ok(())
+    }
+
+    async fn demo(port: u16, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
+        let data_dir = data_dir.unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("zj-relay-demo-{}", std::process::id()))
+        });
+        let demo = Demo::start(port, data_dir.clone()).await?;
+        let info = &demo.info;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", serde_json::to_string(info)?)?;
+        writeln!(out, "Relay and pages:      {}", info.url)?;
+        writeln!(
+            out,
+            "Platform simulator:   {}  (sign-ins: {}/sim/signins)",
+            info.sim_http, info.sim_http
+        )?;
+        writeln!(
+            out,
+            "Demo phone:           sn {}, accessId {}",
+            info.phone.sn, info.phone.access_id
+        )?;
+        writeln!(
+            out,
+            "Demo worker:          personId {} (张三)",
+            info.person_id
+        )?;
+        writeln!(out, "Relay store:          {}", data_dir.display())?;
+        writeln!(out, "Press Ctrl-C to stop.")?;
+        out.flush()?;
+        drop(out);
+        zj_attendance::process::shutdown_signal().await;
+        demo.shutdown().await;
+        Ok(())
+    }
+}

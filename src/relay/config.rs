@@ -1,0 +1,249 @@
+//! The relay's configuration: one TOML file, every field documented with its default; the
+//! binary lets flags and environment variables override it. Secrets come from the
+//! environment or a file and are never logged (`Debug` hides them).
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::http::HttpLimits;
+use super::store::Phone;
+
+/// A secret: given inline, or read from an environment variable or a file. Never printed.
+#[derive(Clone, Deserialize, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// A secret with this value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The value, for signing.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+/// The platform the relay forwards to, and the vendor credentials it uses there.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformConfig {
+    /// The platform's TCP command address, `host:port`.
+    pub tcp: String,
+    /// The platform's HTTP task URL, e.g. `http://127.0.0.1:9701/api/device`.
+    pub http: String,
+    /// Vendor `accessId`.
+    pub access_id: String,
+    /// Vendor `accessKey`.
+    pub access_key: String,
+    /// Vendor `accessSecret` inline (prefer `access_secret_env` or `access_secret_file`).
+    #[serde(default)]
+    pub access_secret: Option<Secret>,
+    /// Name of the environment variable holding the vendor `accessSecret`.
+    #[serde(default)]
+    pub access_secret_env: Option<String>,
+    /// File holding the vendor `accessSecret` (trailing white space ignored).
+    #[serde(default)]
+    pub access_secret_file: Option<PathBuf>,
+    /// The platform sns the relay serves (one platform session each).
+    pub sns: Vec<String>,
+    /// Seconds between heartbeats (default 30; kept under 60).
+    #[serde(default = "defaults::heartbeat_secs")]
+    pub heartbeat_secs: u32,
+}
+
+/// A phone's credentials as configured (more come from enrollment, in the store).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneConfig {
+    /// The sn the phone uses on the phone leg.
+    pub sn: String,
+    /// The phone's `accessId`.
+    pub access_id: String,
+    /// The phone's `accessKey`.
+    pub access_key: String,
+    /// The phone's `accessSecret`.
+    pub access_secret: Secret,
+    /// The platform sn its records go to.
+    pub platform_sn: String,
+}
+
+/// Limits, each with its default.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Largest `/v1/frame` body, bytes (default 2 MiB).
+    pub max_body_bytes: usize,
+    /// Largest frame on `/v1/link` and from the platform, bytes (default 1 MiB).
+    pub max_frame_len: usize,
+    /// Most phone WebSocket links at once (default 10,000).
+    pub max_links: usize,
+    /// Seconds a phone link may stay silent before it is closed (default 120).
+    pub link_idle_secs: u64,
+    /// Frames a minute each phone may send on average (default 120).
+    pub frames_per_minute: u32,
+    /// Frames a phone may send at once (default 30).
+    pub frames_burst: u32,
+    /// Requests waiting or in flight per platform session before phones hear "busy"
+    /// (default 1,024).
+    pub platform_queue: usize,
+    /// Seconds the platform may take to answer before its link is taken as dead (default 10,
+    /// the standard's upload limit).
+    pub platform_reply_secs: u64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 2 << 20,
+            max_frame_len: crate::protocol::wire::DEFAULT_MAX_FRAME_LEN,
+            max_links: 10_000,
+            link_idle_secs: 120,
+            frames_per_minute: 120,
+            frames_burst: 30,
+            platform_queue: 1024,
+            platform_reply_secs: 10,
+        }
+    }
+}
+
+impl LimitsConfig {
+    /// The limits of the phone API.
+    pub fn http(&self) -> HttpLimits {
+        HttpLimits {
+            max_body_bytes: self.max_body_bytes,
+            max_frame_len: self.max_frame_len,
+            max_links: self.max_links,
+            link_idle: Duration::from_secs(self.link_idle_secs),
+            frames_per_minute: self.frames_per_minute,
+            frames_burst: self.frames_burst,
+        }
+    }
+}
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RelayConfig {
+    /// Where phones connect (default `127.0.0.1:8080`).
+    #[serde(default = "defaults::listen")]
+    pub listen: SocketAddr,
+    /// Where the store lives (default `relay-data`).
+    #[serde(default = "defaults::data_dir")]
+    pub data_dir: PathBuf,
+    /// The pages served at `/`, if any.
+    #[serde(default)]
+    pub www_dir: Option<PathBuf>,
+    /// The built phone module served at `/pkg/`, if any.
+    #[serde(default)]
+    pub pkg_dir: Option<PathBuf>,
+    /// The platform.
+    pub platform: PlatformConfig,
+    /// Phones configured by hand.
+    #[serde(default)]
+    pub phones: Vec<PhoneConfig>,
+    /// Limits.
+    #[serde(default)]
+    pub limits: LimitsConfig,
+}
+
+mod defaults {
+    pub fn listen() -> std::net::SocketAddr {
+        std::net::SocketAddr::from(([127, 0, 0, 1], 8080))
+    }
+    pub fn data_dir() -> std::path::PathBuf {
+        "relay-data".into()
+    }
+    pub fn heartbeat_secs() -> u32 {
+        30
+    }
+}
+
+/// Why a configuration cannot be used; says which field and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {error}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// The file is not valid TOML for a relay configuration.
+    #[error("{path}: {error}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with its line.
+        error: toml::de::Error,
+    },
+    /// A value is missing or out of range.
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+impl RelayConfig {
+    /// Reads and checks a configuration file.
+    pub fn load(path: &Path) -> Result<RelayConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+            path: path.to_owned(),
+            error,
+        })?;
+        toml::from_str(&text).map_err(|error| ConfigError::Parse {
+            path: path.to_owned(),
+            error,
+        })
+    }
+
+    /// The vendor `accessSecret`, from the file, the environment or the configuration, in
+    /// that order of preference.
+    pub fn vendor_secret(&self) -> Result<Secret, ConfigError> {
+        let platform = &self.platform;
+        if let Some(path) = &platform.access_secret_file {
+            let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+                path: path.clone(),
+                error,
+            })?;
+            return Ok(Secret::new(text.trim_end()));
+        }
+        if let Some(name) = &platform.access_secret_env {
+            return std::env::var(name).map(Secret::new).map_err(|_| {
+                ConfigError::Invalid(format!(
+                    "platform.access_secret_env names {name}, which is not set"
+                ))
+            });
+        }
+        platform.access_secret.clone().ok_or_else(|| {
+            ConfigError::Invalid(
+                "the vendor accessSecret is missing: set platform.access_secret_file, \
+                 platform.access_secret_env or platform.access_secret"
+                    .into(),
+            )
+        })
+    }
+
+    /// The configured phones as the store keeps them.
+    pub fn configured_phones(&self) -> Vec<Phone> {
+        (self.phones.iter())
+            .map(|phone| Phone {
+                access_id: phone.access_id.clone(),
+                access_key: phone.access_key.clone(),
+                access_secret: phone.access_secret.expose().to_owned(),
+                sn: phone.sn.clone(),
+                platform_sn: phone.platform_sn.clone(),
+                revoked: false,
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,263 @@
+//! The phone gateway: checks each phone frame with the phone's own credentials, answers
+//! `C_AUTH` and `C_HEARTBEAT` itself, and forwards `C_SIGN_IN` to the platform exactly once
+//! as the phone sees it.
+//!
+//! Exactly once: a sign-in carries the phone's `recordId`. The first attempt is recorded in the
+//! ledger before it is forwarded and its outcome is recorded before the phone hears it; a retry
+//! gets the recorded final outcome, and a retry that arrives while an attempt is in flight
+//! waits for that attempt. A transient failure is not final: the phone is told to retry
+//! (`500_01`) and the next attempt forwards again.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+use base64::Engine;
+use serde_json::{json, Map, Value};
+use tokio::sync::watch;
+use tracing::{info, warn};
+
+use super::metrics::Metrics;
+use super::phones::PhoneBook;
+use super::platform_link::PlatformLink;
+use super::rate_limit::RateLimit;
+use super::store::{Begun, Outcome, RecordEntry, Store};
+use crate::protocol::params::{to_json_text, SignInParam};
+use crate::protocol::sign::RequestView;
+use crate::protocol::{
+    Apicode, Channel, ErrorCode, Param, PlatformHandler, ProtocolError, Reply, Verified,
+};
+use crate::system_clock::now_ms;
+
+/// A reply's result as the protocol core takes it: the response text, or the refusal.
+type Answer = Result<Option<String>, ProtocolError>;
+
+/// Identifies one record: the phone's `accessId` and its `recordId`.
+type RecordKey = (String, String);
+
+/// Everything a phone frame needs: the checks, the phones, the ledger, the platform links.
+pub struct Gateway {
+    handler: Mutex<PlatformHandler>,
+    phones: RwLock<PhoneBook>,
+    store: Store,
+    links: HashMap<String, PlatformLink>,
+    in_flight: Mutex<HashMap<RecordKey, watch::Receiver<Option<Answer>>>>,
+    rate: RateLimit,
+    metrics: Metrics,
+}
+
+/// A sign-in to forward, owned, so its attempt can run to the end in a task of its own even if
+/// the phone that sent it hangs up.
+struct SignInJob {
+    access_id: String,
+    phone_sn: String,
+    record_id: String,
+    /// The record as received, `img` filled in and `recordId` still among the extras.
+    record: SignInParam,
+}
+
+impl Gateway {
+    /// A gateway over these parts; `links` are by platform sn; `rate` limits each phone once
+    /// its frame has been verified (so nobody can spend another phone's budget).
+    pub fn new(
+        handler: PlatformHandler,
+        phones: PhoneBook,
+        store: Store,
+        links: HashMap<String, PlatformLink>,
+        rate: RateLimit,
+        metrics: Metrics,
+    ) -> Self {
+        Self {
+            handler: Mutex::new(handler),
+            phones: RwLock::new(phones),
+            store,
+            links,
+            in_flight: Mutex::new(HashMap::new()),
+            rate,
+            metrics,
+        }
+    }
+
+    /// The relay's metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// The platform links, by platform sn.
+    pub fn links(&self) -> &HashMap<String, PlatformLink> {
+        &self.links
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Revokes a phone: durable first, then every later frame of it is refused with `401_02`.
+    pub async fn revoke_phone(&self, access_id: &str) -> Result<bool, super::store::StoreError> {
+        let known = self.store.revoke(access_id).await?;
+        self.phones
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .revoke(access_id);
+        Ok(known)
+    }
+
+    /// Answers one phone frame (a command, over `/v1/frame` or `/v1/link`).
+    pub async fn handle(self: &Arc<Self>, request: &RequestView<'_>) -> Reply {
+        let now = now_ms();
+        let checked = {
+            let phones = self.phones.read().unwrap_or_else(|p| p.into_inner());
+            let handler = self.handler.lock().unwrap_or_else(|p| p.into_inner());
+            handler.verify(Channel::Command, request, &*phones, now)
+        };
+        let reply = match checked {
+            Err(refusal) => refusal,
+            Ok(verified) if self.rate.take(verified.sn, Instant::now()).is_err() => {
+                let error = ProtocolError::with_detail(
+                    ErrorCode::SystemError,
+                    "too many frames from this phone; retry in a minute",
+                );
+                let mut handler = self.handler.lock().unwrap_or_else(|p| p.into_inner());
+                handler.answer(&verified, Err(error), now)
+            }
+            Ok(verified) => {
+                let answer = match &verified.param {
+                    Param::Heartbeat(_) => Ok(Some(to_json_text(&json!({
+                        "taskids": [],
+                        "relayTimeMs": now,
+                    })))),
+                    Param::SignIn(record) => self.sign_in(&verified, record).await,
+                    _ => Ok(None),
+                };
+                let mut handler = self.handler.lock().unwrap_or_else(|p| p.into_inner());
+                handler.answer(&verified, answer, now_ms())
+            }
+        };
+        self.metrics.count_frame(&reply);
+        reply
+    }
+
+    /// A sign-in: joins the attempt in flight for the same record, or starts one in a task
+    /// of its own, and waits for its answer.
+    async fn sign_in(self: &Arc<Self>, verified: &Verified<'_>, record: &SignInParam) -> Answer {
+        let Some(record_id) = record.extra.get("recordId").and_then(Value::as_str) else {
+            return Err(ProtocolError::with_detail(
+                ErrorCode::ParamUnparsable,
+                "recordId is missing: every record from a phone carries one",
+            ));
+        };
+        let key = (verified.access_id.clone(), record_id.to_owned());
+        let mut running = {
+            let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+            match in_flight.get(&key) {
+                Some(running) => running.clone(),
+                None => {
+                    let (done, running) = watch::channel(None);
+                    in_flight.insert(key.clone(), running.clone());
+                    let job = SignInJob {
+                        access_id: verified.access_id.clone(),
+                        phone_sn: verified.sn.to_owned(),
+                        record_id: record_id.to_owned(),
+                        record: SignInParam {
+                            img: verified.img().map(|img| img.into_owned()),
+                            ..record.clone()
+                        },
+                    };
+                    let gateway = Arc::clone(self);
+                    tokio::spawn(async move {
+                        let answer = gateway.attempt(&job).await;
+                        let key = (job.access_id, job.record_id);
+                        (gateway.in_flight.lock().unwrap_or_else(|p| p.into_inner())).remove(&key);
+                        let _ = done.send(Some(answer));
+                    });
+                    running
+                }
+            }
+        };
+        let answer = match running.wait_for(Option::is_some).await {
+            Ok(answer) => answer.clone(),
+            Err(_) => None,
+        };
+        answer.unwrap_or_else(|| Err(retry("the attempt in flight stopped")))
+    }
+
+    /// One attempt: ledger first, then the platform, then the ledger again, then the answer.
+    async fn attempt(&self, job: &SignInJob) -> Answer {
+        let record = &job.record;
+        let platform_sn = {
+            let phones = self.phones.read().unwrap_or_else(|p| p.into_inner());
+            let phone = phones.get(&job.access_id);
+            phone.map(|phone| phone.platform_sn.clone())
+        }
+        .ok_or_else(|| retry("the phone is no longer known"))?;
+        let img_bytes = match record.img.as_deref() {
+            Some(text) => base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .map_err(|_| {
+                    ProtocolError::with_detail(ErrorCode::ParamUnparsable, "img is not base64")
+                })?
+                .len(),
+            None => 0,
+        };
+        let mut extras = record.extra.clone();
+        extras.remove("recordId");
+        let entry = RecordEntry {
+            access_id: job.access_id.clone(),
+            record_id: job.record_id.clone(),
+            phone_sn: job.phone_sn.clone(),
+            platform_sn: platform_sn.clone(),
+            person_id: record.person_id.clone(),
+            record_time: record.record_time,
+            img_bytes,
+            extras: Value::Object(extras).to_string(),
+            received_ms: now_ms(),
+        };
+        let begun = (self.store.begin(entry, now_ms()).await)
+            .map_err(|e| retry(format_args!("the relay could not record it: {e}")))?;
+        match begun {
+            Begun::Done => return Ok(None),
+            Begun::Refused(error) => return Err(error),
+            Begun::New | Begun::Again => {}
+        }
+        let link = self
+            .links
+            .get(&platform_sn)
+            .ok_or_else(|| retry(format_args!("no platform link for sn {platform_sn}")))?;
+        let forwarded = SignInParam {
+            extra: Map::new(),
+            ..record.clone()
+        };
+        let started = std::time::Instant::now();
+        let result = link
+            .forward(Apicode::CSignIn, to_json_text(&forwarded))
+            .await;
+        self.metrics.observe_forward(started.elapsed());
+        let (outcome, answer) = match result {
+            Ok(_) => (Outcome::Done, Ok(None)),
+            Err(error) => match error.permanent_refusal() {
+                Some(refusal) => (Outcome::Refused(refusal.clone()), Err(refusal.clone())),
+                None => (Outcome::Retry, Err(retry(error))),
+            },
+        };
+        let finished = (self.store)
+            .finish(&job.access_id, &job.record_id, outcome, now_ms())
+            .await;
+        if let Err(error) = finished {
+            warn!(%error, record_id = %job.record_id, "could not record the outcome; the phone will retry");
+            return Err(retry("the relay could not record the outcome"));
+        }
+        if answer.is_ok() {
+            info!(sn = %platform_sn, person = %record.person_id, "sign-in forwarded");
+        }
+        answer
+    }
+}
+
+/// A refusal that tells the phone to keep the record and send it again (`500_01`).
+fn retry(detail: impl std::fmt::Display) -> ProtocolError {
+    ProtocolError::with_detail(
+        ErrorCode::SystemError,
+        format_args!("{detail}; retry later"),
+    )
+}

@@ -1,0 +1,218 @@
+//! The relay's HTTP side: the phone API (`POST /v1/frame`, `GET /v1/link`), health, metrics,
+//! and the pages.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower_http::services::ServeDir;
+use tracing::{debug, info, warn};
+
+use super::gateway::Gateway;
+use crate::protocol::json_form::JsonRequest;
+use crate::protocol::sign::RequestView;
+use crate::protocol::wire::{frame_bytes, FrameDecoder, FrameError, RequestRef};
+use crate::protocol::{Channel, ErrorCode, ProtocolError, Reply};
+
+/// Limits of the phone API.
+#[derive(Debug, Clone)]
+pub struct HttpLimits {
+    /// Largest `/v1/frame` body, in bytes.
+    pub max_body_bytes: usize,
+    /// Largest `/v1/link` message (one frame), in bytes.
+    pub max_frame_len: usize,
+    /// Most phone WebSocket links open at once.
+    pub max_links: usize,
+    /// A link with no message for this long is closed.
+    pub link_idle: Duration,
+    /// Frames a minute each phone may send on average.
+    pub frames_per_minute: u32,
+    /// Frames a phone may send at once.
+    pub frames_burst: u32,
+}
+
+/// What the HTTP handlers share.
+pub struct RelayHttp {
+    /// The phone gateway.
+    pub gateway: Arc<Gateway>,
+    /// The limits.
+    pub limits: HttpLimits,
+    /// The pages, served at `/`.
+    pub www_dir: Option<PathBuf>,
+    /// The built phone module, served at `/pkg/`.
+    pub pkg_dir: Option<PathBuf>,
+    decoder: FrameDecoder,
+    stopping: watch::Receiver<bool>,
+}
+
+impl RelayHttp {
+    /// Handlers over `gateway` with these limits, serving the pages in `www_dir` and the
+    /// phone module in `pkg_dir` when given. Phone links close when `stopping` turns true.
+    pub fn new(
+        gateway: Arc<Gateway>,
+        limits: HttpLimits,
+        www_dir: Option<PathBuf>,
+        pkg_dir: Option<PathBuf>,
+        stopping: watch::Receiver<bool>,
+    ) -> Self {
+        Self {
+            stopping,
+            decoder: FrameDecoder::new(limits.max_frame_len),
+            gateway,
+            limits,
+            www_dir,
+            pkg_dir,
+        }
+    }
+}
+
+/// The relay's routes.
+pub fn router(http: Arc<RelayHttp>) -> Router {
+    let mut router = Router::new()
+        .route("/v1/frame", post(frame))
+        .route("/v1/link", get(link))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .layer(DefaultBodyLimit::max(http.limits.max_body_bytes));
+    if let Some(pkg) = &http.pkg_dir {
+        router = router.nest_service("/pkg", ServeDir::new(pkg));
+    }
+    if let Some(www) = &http.www_dir {
+        router = router.fallback_service(ServeDir::new(www));
+    }
+    router.with_state(http)
+}
+
+/// Serves until `stop` turns true, then stops accepting and lets requests in progress finish.
+pub async fn serve(listener: TcpListener, http: Arc<RelayHttp>, mut stop: watch::Receiver<bool>) {
+    let shutdown = async move {
+        let _ = stop.changed().await;
+    };
+    if let Err(error) = axum::serve(listener, router(http))
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
+        warn!(%error, "relay HTTP server failed");
+    }
+    info!("relay HTTP server stopped");
+}
+
+/// A refusal made here, before the gateway (the frame could not be read), counted like the
+/// gateway's.
+fn unreadable(http: &RelayHttp, error: ProtocolError) -> Reply {
+    let reply = Reply::refusal("", error);
+    http.gateway.metrics().count_frame(&reply);
+    reply
+}
+
+fn json_reply(status: StatusCode, reply: &Reply) -> Response {
+    let body = reply.to_json_reply(Channel::Command).to_json();
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+async fn frame(State(http): State<Arc<RelayHttp>>, body: Bytes) -> Response {
+    match JsonRequest::parse(&body) {
+        Ok(request) => json_reply(StatusCode::OK, &http.gateway.handle(&request.view()).await),
+        Err(error) => json_reply(StatusCode::BAD_REQUEST, &unreadable(&http, error)),
+    }
+}
+
+async fn link(State(http): State<Arc<RelayHttp>>, upgrade: WebSocketUpgrade) -> Response {
+    if http.gateway.metrics().phones_connected() >= http.limits.max_links as i64 {
+        let body = json!({"error": "too many phone links; retry later"});
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
+    }
+    let max = http.limits.max_frame_len + 8;
+    upgrade
+        .max_message_size(max)
+        .max_frame_size(max)
+        .on_upgrade(move |socket| phone_link(http, socket))
+}
+
+/// One phone's WebSocket: each binary message is one frame, answered in order. Closes when
+/// idle too long, or when the relay stops (after answering the frame in hand).
+async fn phone_link(http: Arc<RelayHttp>, mut socket: WebSocket) {
+    let metrics = http.gateway.metrics().clone();
+    metrics.phone_link(1);
+    let mut stopping = http.stopping.clone();
+    loop {
+        let received = tokio::select! {
+            _ = stopping.changed() => break,
+            received = tokio::time::timeout(http.limits.link_idle, socket.recv()) => received,
+        };
+        let message = match received {
+            Err(_) => {
+                debug!("phone link idle; closing");
+                break;
+            }
+            Ok(None | Some(Err(_))) => break,
+            Ok(Some(Ok(message))) => message,
+        };
+        let (reply, keep) = match message {
+            Message::Binary(bytes) => link_frame(&http, &bytes).await,
+            Message::Close(_) => break,
+            Message::Ping(_) | Message::Pong(_) => continue,
+            Message::Text(_) => (unparsable(&http, "messages must be binary frames"), false),
+        };
+        let sent = socket
+            .send(Message::Binary(frame_bytes(&reply.to_response())))
+            .await;
+        if sent.is_err() || !keep {
+            break;
+        }
+    }
+    let _ = socket.send(Message::Close(None)).await;
+    metrics.phone_link(-1);
+}
+
+/// Answers one WebSocket message; false when the link must close after the reply.
+async fn link_frame(http: &RelayHttp, message: &[u8]) -> (Reply, bool) {
+    let body = match http.decoder.decode_exact(message) {
+        Ok(body) => body,
+        Err(error) => return (unparsable(http, error), false),
+    };
+    match RequestRef::decode(body) {
+        Ok(request) => (
+            http.gateway.handle(&RequestView::from(&request)).await,
+            true,
+        ),
+        Err(error @ FrameError::Body(_)) => (unparsable(http, error), true),
+        Err(error) => (unparsable(http, error), false),
+    }
+}
+
+fn unparsable(http: &RelayHttp, detail: impl std::fmt::Display) -> Reply {
+    unreadable(
+        http,
+        ProtocolError::with_detail(ErrorCode::ParamUnparsable, detail),
+    )
+}
+
+async fn healthz(State(http): State<Arc<RelayHttp>>) -> Json<serde_json::Value> {
+    let links: serde_json::Map<String, serde_json::Value> = (http.gateway.links().iter())
+        .map(|(sn, link)| (sn.clone(), json!(format!("{:?}", link.state()))))
+        .collect();
+    Json(json!({"ok": true, "platformLinks": links}))
+}
+
+async fn metrics(State(http): State<Arc<RelayHttp>>) -> Response {
+    let text = http.gateway.metrics().render(http.gateway.links());
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
+}

@@ -1,0 +1,45 @@
+//! The relay end to end in process: a phone speaking to it over `/v1/frame`, the embedded
+//! platform simulator behind it.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod relay_common;
+
+use relay_common::{demo, phone_record, signins, Phone};
+use zj_attendance::protocol::SessionEvent;
+
+#[tokio::test]
+async fn a_phone_sign_in_reaches_the_platform_once_without_its_record_id() {
+    let demo = demo("sign-in").await;
+    let info = demo.info.clone();
+    let mut phone = Phone::new(&info.url, &info.phone);
+    assert_eq!(phone.next_event().await, SessionEvent::Authenticated);
+    let record = phone_record(&info.person_id, "rec-0001");
+    assert_eq!(phone.sign_in(record.clone()).await, Ok(String::new()));
+    // The same record again (a retry after a lost reply): answered, not sent twice.
+    assert_eq!(phone.sign_in(record).await, Ok(String::new()));
+    let received = signins(&info.sim_http).await;
+    assert_eq!(received.len(), 1);
+    let signin = &received[0];
+    assert_eq!(signin["personId"], info.person_id.as_str());
+    assert_eq!(signin["type"], "64");
+    assert_eq!(signin["imgBytes"], 2048);
+    assert!(
+        signin.get("recordId").is_none(),
+        "recordId is stripped: {signin}"
+    );
+    assert!(
+        signin.get("fence").is_none(),
+        "non-§7 members are stripped: {signin}"
+    );
+    demo.shutdown().await;
+}
+
+#[test]
+fn the_example_configuration_is_valid() {
+    let config =
+        zj_attendance::relay::config::RelayConfig::load(std::path::Path::new("relay.example.toml"))
+            .expect("relay.example.toml parses");
+    assert_eq!(config.platform.sns, ["1388186"]);
+    assert_eq!(config.phones.len(), 1);
+    assert_eq!(config.limits, Default::default());
+}
