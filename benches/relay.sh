@@ -13,7 +13,9 @@
 # Knobs (environment): CONNS (8), DEPTH (8), PHOTO_BYTES (61440), TPUT_SECS (10),
 # WARMUP_SECS (2), LAT_RATE (1000), LAT_SECS (10), LAT_PHOTO_BYTES (8192: 60 KB × 1,000/s overloads 2 cores), IDLE_LINKS (5000),
 # PATHS (websocat,relay-ws,relay-http), PHASES (idle,throughput,latency),
-# RELAY_LOG (RUST_LOG of the relay, default warn), NO_BUILD (set: use the binaries as built).
+# ROUNDS (2: throughput runs per path, interleaved; the best counts), RELAY_LOG (RUST_LOG of
+# the relay, default warn), NO_BUILD (set: use the binaries as built), RELAY_BIN (another relay
+# binary to measure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,6 +45,7 @@ else
     LOAD=$(ls -t "$BIN"/deps/relay_load-* 2>/dev/null | grep -v '\.d$' | head -n 1)
 fi
 [ -x "${LOAD:-}" ] || { echo "cannot find the relay_load executable" >&2; exit 1; }
+RELAY_BIN=${RELAY_BIN:-$BIN/relay}
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/zj-relay-bench.XXXXXX")
 export RESULTS="$WORK/results.jsonl"
@@ -143,7 +146,7 @@ start_relay() {
     local dir="$WORK/$1"
     mkdir -p "$dir"
     write_config "$dir"
-    RUST_LOG=${RELAY_LOG:-warn} "$BIN/relay" serve --config "$dir/relay.toml" \
+    RUST_LOG=${RELAY_LOG:-warn} "$RELAY_BIN" serve --config "$dir/relay.toml" \
         >"$dir/relay.out" 2>"$dir/relay.err" &
     RELAY_PID=$!
     PIDS+=("$RELAY_PID")

@@ -793,8 +793,12 @@ mod load {
             .collect();
         let [busy, iowait, idle] = [0, 1, 2].map(|i| after.machine[i] - before.machine[i]);
         let total = (busy + iowait + idle).max(1) as f64;
+        let tick_ms = 1000.0 / num("CLK_TCK", 100.0).unwrap_or(100.0);
+        let ours: f64 = processes.values().filter_map(Value::as_f64).sum();
+        let others = (busy as f64 * tick_ms - ours).max(0.0);
         json!({
             "ms": processes,
+            "others_pct": 100.0 * others / (total * tick_ms),
             "busy_pct": 100.0 * busy as f64 / total,
             "iowait_pct": 100.0 * iowait as f64 / total,
             "idle_pct": 100.0 * idle as f64 / total,
@@ -824,8 +828,17 @@ mod load {
         let photo_bytes = num("PHOTO_BYTES", 60 * 1024)?;
         let warmup = Duration::from_secs_f64(num("WARMUP_SECS", 2.0)?);
         let secs = Duration::from_secs_f64(num("TPUT_SECS", 10.0)?);
+        let rounds: usize = num("ROUNDS", 2)?;
         let mut lines = Vec::new();
-        for path in paths()? {
+        // Rounds interleave the paths, so a burst of load from elsewhere on the machine
+        // hits one run of a path rather than all of them.
+        let runs = (1..=rounds).flat_map(|round| {
+            paths()
+                .unwrap_or_default()
+                .into_iter()
+                .map(move |p| (round, p))
+        });
+        for (round, path) in runs {
             wait_ready(&target).await?;
             let depth = if path == Path::RelayHttp { 1 } else { depth };
             let pace = Pace::Closed { depth };
@@ -836,6 +849,7 @@ mod load {
             let rate = stats.ok_measured.load(Ordering::Relaxed) as f64 / measured.as_secs_f64();
             let line = json!({
                 "phase": "throughput",
+                "round": round,
                 "path": path.key(),
                 "conns": conns,
                 "depth": depth,
@@ -851,7 +865,10 @@ mod load {
                 "rtt_p50_us": percentile(&sorted, 50.0),
                 "rtt_p99_us": percentile(&sorted, 99.0),
             });
-            eprintln!("  {:<34} {rate:>9.0} records/s", path.label());
+            eprintln!(
+                "  round {round}: {:<34} {rate:>9.0} records/s",
+                path.label()
+            );
             lines.push(line);
         }
         Ok(lines)
@@ -1079,40 +1096,60 @@ mod load {
         let results = read_results()?;
         let of = |phase: &str| of_phase(&results, phase);
         let mut out = String::new();
-        let throughput = of("throughput");
-        if let Some(first) = throughput.first() {
-            let direct = (throughput.iter())
-                .find(|r| r["path"] == "websocat")
-                .map(|r| f(&r["records_per_s"]));
-            let _ = writeln!(
+        let runs = of("throughput");
+        // Per path, in the order first run: the best run, and every run's rate.
+        let mut best: Vec<(&Value, Vec<f64>, u64)> = Vec::new();
+        for r in &runs {
+            let rate = f(&r["records_per_s"]);
+            let failed = r["failed"].as_u64().unwrap_or(0);
+            match best.iter_mut().find(|(b, _, _)| b["path"] == r["path"]) {
+                Some((b, rates, failures)) => {
+                    rates.push(rate);
+                    *failures += failed;
+                    if rate > f(&b["records_per_s"]) {
+                        *b = r;
+                    }
+                }
+                None => best.push((r, vec![rate], failed)),
+            }
+        }
+        if let Some((first, _, _)) = best.first() {
+            let direct = (best.iter())
+                .find(|(r, _, _)| r["path"] == "websocat")
+                .map(|(r, _, _)| f(&r["records_per_s"]));
+            let _ =
+                writeln!(
                 out,
-                "\n1. Sign-ins per second, {} B photos ({} B base64), {} connections, {} s measured \
-                 after a {} s warm-up",
+                "\n1. Sign-ins per second, {} B photos ({} B base64), {} connections, best of {} \
+                 interleaved runs of {} s (after a {} s warm-up each)",
                 first["photo_bytes"],
                 first["photo_bytes"].as_u64().unwrap_or(0).div_ceil(3) * 4,
                 first["conns"],
+                best.iter().map(|(_, rates, _)| rates.len()).max().unwrap_or(1),
                 first["secs"],
                 first["warmup_secs"],
             );
             let _ = writeln!(
                 out,
-                "   {:<34} {:>6} {:>11} {:>9} {:>9} {:>8} {:>9}",
-                "path", "depth", "records/s", "÷ direct", "RTT p50", "RTT p99", "failures"
+                "   {:<34} {:>5} {:>10} {:>9} {:>8} {:>8} {:>8}  every run",
+                "path", "depth", "records/s", "÷ direct", "RTT p50", "RTT p99", "failures",
             );
-            for r in &throughput {
+            for (r, rates, failures) in &best {
                 let path = Path::from_key(r["path"].as_str().unwrap_or_default());
                 let rate = f(&r["records_per_s"]);
                 let ratio = direct.map_or("-".into(), |d| format!("{:.2}×", rate / d));
+                let every: Vec<String> = rates.iter().map(|rate| format!("{rate:.0}")).collect();
                 let _ = writeln!(
                     out,
-                    "   {:<34} {:>6} {:>11.0} {:>9} {:>6} ms {:>5} ms {:>9}",
+                    "   {:<34} {:>5} {:>10.0} {:>9} {:>5} ms {:>5} ms {:>8}  {}",
                     path.map_or("?", Path::label),
                     r["depth"],
                     rate,
                     ratio,
                     ms(&r["rtt_p50_us"]),
                     ms(&r["rtt_p99_us"]),
-                    r["failed"],
+                    failures,
+                    every.join(", "),
                 );
                 if let Some(error) = r["first_error"].as_str() {
                     let _ = writeln!(out, "     first failure: {error}");
@@ -1124,15 +1161,23 @@ mod load {
             );
             let _ = writeln!(
                 out,
-                "\n   CPU per record (µs) of each process, and the machine, over the measured window"
+                "\n   CPU per record (µs) of each process in the best run, and the machine's 2 cores"
             );
             let names = ["relay", "sim", "websocat", "load generator"];
             let _ = writeln!(
                 out,
-                "   {:<34} {:>8} {:>8} {:>9} {:>9} {:>7} {:>7} {:>7}",
-                "path", names[0], names[1], names[2], "load gen", "busy", "iowait", "idle"
+                "   {:<34} {:>6} {:>6} {:>9} {:>9} {:>6} {:>7} {:>6} {:>6}",
+                "path",
+                names[0],
+                names[1],
+                names[2],
+                "load gen",
+                "busy",
+                "others",
+                "iowait",
+                "idle"
             );
-            for r in &throughput {
+            for (r, _, _) in &best {
                 let path = Path::from_key(r["path"].as_str().unwrap_or_default());
                 let records = f(&r["records_measured"]).max(1.0);
                 let per_record = |name: &str| match r["cpu"]["ms"].get(name) {
@@ -1142,17 +1187,22 @@ mod load {
                 let pct = |key: &str| format!("{:.0}%", f(&r["cpu"][key]));
                 let _ = writeln!(
                     out,
-                    "   {:<34} {:>8} {:>8} {:>9} {:>9} {:>7} {:>7} {:>7}",
+                    "   {:<34} {:>6} {:>6} {:>9} {:>9} {:>6} {:>7} {:>6} {:>6}",
                     path.map_or("?", Path::label),
                     per_record(names[0]),
                     per_record(names[1]),
                     per_record(names[2]),
                     per_record(names[3]),
                     pct("busy_pct"),
+                    pct("others_pct"),
                     pct("iowait_pct"),
                     pct("idle_pct"),
                 );
             }
+            let _ = writeln!(
+                out,
+                "   (busy includes others: processes outside the benchmark on the same cores)"
+            );
         }
         let latency = of("latency");
         if let Some(first) = latency.first() {
