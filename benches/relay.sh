@@ -11,7 +11,7 @@
 # stops them all on exit.
 #
 # Knobs (environment): CONNS (8), DEPTH (8), PHOTO_BYTES (61440), TPUT_SECS (10),
-# WARMUP_SECS (2), LAT_RATE (1000), LAT_SECS (10), LAT_PHOTO_BYTES (8192: 60 KB × 1,000/s overloads 2 cores), IDLE_LINKS (5000),
+# WARMUP_SECS (2), LAT_RATE (1000), LAT_SECS (10), LAT_PHOTO_BYTES (8192), IDLE_LINKS (5000),
 # PATHS (websocat,relay-ws,relay-http), PHASES (idle,throughput,latency),
 # ROUNDS (2: throughput runs per path, interleaved; the best counts), RELAY_LOG (RUST_LOG of
 # the relay, default warn), NO_BUILD (set: use the binaries as built), RELAY_BIN (another relay
@@ -37,9 +37,10 @@ if ! command -v websocat >/dev/null; then
 fi
 BIN="${CARGO_TARGET_DIR:-target}/release"
 if [ -z "${NO_BUILD:-}" ]; then
+    # One cargo run, release profile for all three, so the library is built once.
     echo "building the release binaries and the load generator" >&2
-    cargo build --locked --release --bins
-    LOAD=$(cargo bench --locked --no-run --bench relay_load --message-format=json \
+    LOAD=$(cargo build --locked --release --bins --bench relay_load \
+        --message-format=json-render-diagnostics \
         | sed -n 's/.*"executable":"\([^"]*relay_load[^"]*\)".*/\1/p' | tail -n 1)
 else
     LOAD=$(ls -t "$BIN"/deps/relay_load-* 2>/dev/null | grep -v '\.d$' | head -n 1)
@@ -107,6 +108,7 @@ PIDS+=("$SIM_PID")
 SIM_LINE=$(first_line "$WORK/sim.out" "$SIM_PID")
 SIM_TCP=$(json_field tcp <<<"$SIM_LINE")
 SIM_HTTP=$(json_field http <<<"$SIM_LINE")
+[ -n "$SIM_TCP" ] && [ -n "$SIM_HTTP" ] || { echo "platform-sim did not start" >&2; exit 1; }
 export SIM_HTTP
 
 # The relay's configuration: phone i is BENCH-PHONE-000i (accessId bench-phone-000i) and goes
@@ -151,12 +153,18 @@ start_relay() {
     RELAY_PID=$!
     PIDS+=("$RELAY_PID")
     RELAY_URL=$(first_line "$dir/relay.out" "$RELAY_PID" | json_field url)
+    [ -n "$RELAY_URL" ] || { echo "the relay did not start; see $dir/relay.err" >&2; exit 1; }
     export RELAY_PID RELAY_URL
 }
 
 stop_relay() {
+    local pid kept=()
     kill "$RELAY_PID" 2>/dev/null || true
     wait "$RELAY_PID" 2>/dev/null || true
+    for pid in "${PIDS[@]}"; do
+        [ "$pid" = "$RELAY_PID" ] || kept+=("$pid")
+    done
+    PIDS=("${kept[@]}")
 }
 
 has_phase() { [[ ",$PHASES," == *",$1,"* ]]; }

@@ -8,7 +8,9 @@
 //! - `throughput`: closed loop, `CONNS` connections, 60 KB photos, for each path: phones →
 //!   relay over WebSocket (`DEPTH` frames pipelined per link) and over HTTP (one request at a
 //!   time per connection), and pre-signed vendor frames → websocat → simulator TCP (`DEPTH`
-//!   pipelined). Records per second over `TPUT_SECS` after `WARMUP_SECS`.
+//!   pipelined). Records per second over `TPUT_SECS` after `WARMUP_SECS`, in `ROUNDS`
+//!   interleaved rounds; CPU time of the relay, the simulator, websocat (`RELAY_PID`,
+//!   `WATCH_PIDS`) and this process over the same window, per record.
 //! - `latency`: open loop at `LAT_RATE` frames/s spread over `CONNS` connections, photos of
 //!   `LAT_PHOTO_BYTES`; latency from each frame's scheduled send time to its reply.
 //! - `report`: prints the table from the results file and checks the simulator received
@@ -1117,11 +1119,10 @@ mod load {
             let direct = (best.iter())
                 .find(|(r, _, _)| r["path"] == "websocat")
                 .map(|(r, _, _)| f(&r["records_per_s"]));
-            let _ =
-                writeln!(
+            let _ = writeln!(
                 out,
-                "\n1. Sign-ins per second, {} B photos ({} B base64), {} connections, best of {} \
-                 interleaved runs of {} s (after a {} s warm-up each)",
+                "\n1. Sign-ins per second (aim: relay ÷ direct ≥ 1.0×), {} B photos ({} B base64), \
+                 {} connections, best of {} interleaved runs of {} s (after a {} s warm-up each)",
                 first["photo_bytes"],
                 first["photo_bytes"].as_u64().unwrap_or(0).div_ceil(3) * 4,
                 first["conns"],

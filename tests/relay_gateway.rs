@@ -43,3 +43,39 @@ fn the_example_configuration_is_valid() {
     assert_eq!(config.phones.len(), 1);
     assert_eq!(config.limits, Default::default());
 }
+
+#[tokio::test]
+async fn a_photo_that_is_not_base64_is_refused_and_padding_is_counted() {
+    let demo = demo("base64").await;
+    let info = demo.info.clone();
+    let mut phone = Phone::new(&info.url, &info.phone);
+    assert_eq!(phone.next_event().await, SessionEvent::Authenticated);
+    let with_img = |img: &str, record_id: &str| {
+        let mut record: serde_json::Value =
+            serde_json::from_str(&phone_record(&info.person_id, record_id)).unwrap();
+        record["img"] = img.into();
+        record.to_string()
+    };
+    for (n, bad) in ["not base64!", "QUJD=", "QU=D", "QUJDR==="]
+        .iter()
+        .enumerate()
+    {
+        let refusal = phone.sign_in(with_img(bad, &format!("bad-{n}"))).await;
+        assert!(
+            matches!(&refusal, Err(zj_attendance::protocol::RequestFailure::Refused(e)) if e.errorcode == "400_02"),
+            "{bad:?}: {refusal:?}"
+        );
+    }
+    // "QUJDRA==" is 4 bytes, "QUJDREU=" 5, "QUJDREVG" 6: forwarded intact.
+    for (n, good) in ["QUJDRA==", "QUJDREU=", "QUJDREVG"].iter().enumerate() {
+        assert_eq!(
+            phone.sign_in(with_img(good, &format!("good-{n}"))).await,
+            Ok(String::new())
+        );
+    }
+    let sizes: Vec<_> = (signins(&info.sim_http).await.iter())
+        .map(|signin| signin["imgBytes"].as_u64().unwrap())
+        .collect();
+    assert_eq!(sizes, [4, 5, 6]);
+    demo.shutdown().await;
+}

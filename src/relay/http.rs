@@ -11,6 +11,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use axum::{Json, Router};
 use serde_json::json;
 use tokio::net::TcpListener;
@@ -98,6 +99,11 @@ pub async fn serve(listener: TcpListener, http: Arc<RelayHttp>, mut stop: watch:
     let shutdown = async move {
         let _ = stop.changed().await;
     };
+    // Replies are small and written whole: send them at once rather than waiting for the
+    // phone's next ACK (Nagle), which costs a phone link up to the delayed-ACK timer.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     if let Err(error) = axum::serve(listener, router(http))
         .with_graceful_shutdown(shutdown)
         .await
@@ -136,6 +142,9 @@ async fn link(State(http): State<Arc<RelayHttp>>, upgrade: WebSocketUpgrade) -> 
     upgrade
         .max_message_size(max)
         .max_frame_size(max)
+        // The default 128 KiB read buffer is resident for every link once used; an idle
+        // phone link should cost a few KiB.
+        .read_buffer_size(4 * 1024)
         .on_upgrade(move |socket| phone_link(http, socket))
 }
 

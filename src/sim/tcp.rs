@@ -56,6 +56,8 @@ pub async fn serve(
                 }
             },
         };
+        // Replies are written whole; send them at once (no Nagle delay).
+        let _ = stream.set_nodelay(true);
         let state = state.clone();
         let stop = stop.clone();
         tokio::spawn(async move {
