@@ -65,7 +65,7 @@ fn base64_decoded_len(text: &str) -> Option<usize> {
     let padding = bytes.iter().rev().take_while(|&&b| b == b'=').count();
     let body = &bytes[..bytes.len() - padding];
     let alphabet = |b: u8| b.is_ascii_alphanumeric() | (b == b'+') | (b == b'/');
-    let valid = bytes.len() % 4 == 0 && padding <= 2 && body.iter().all(|&b| alphabet(b));
+    let valid = bytes.len().is_multiple_of(4) && padding <= 2 && body.iter().all(|&b| alphabet(b));
     valid.then(|| bytes.len() / 4 * 3 - padding)
 }
 
