@@ -158,11 +158,6 @@ impl DeviceSession {
         }
     }
 
-    /// The device's configuration.
-    pub fn config(&self) -> &DeviceConfig {
-        &self.config
-    }
-
     /// The current token, once authenticated.
     pub fn token(&self) -> Option<&str> {
         self.token.as_deref()

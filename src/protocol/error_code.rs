@@ -61,12 +61,16 @@ error_codes! {
 }
 
 impl ErrorCode {
-    /// Whether a device should keep a request and send it again later: the platform failed,
-    /// not the request. `401_01` is retried too, after re-authenticating.
-    pub fn is_transient(self) -> bool {
+    /// Whether this code refuses the record itself (`400_02`, `403_0x`), so that sending
+    /// it again can only be refused again. Every other code is about the sender's
+    /// credentials, token, clock or the platform, and a later attempt may succeed.
+    pub fn refuses_the_record(self) -> bool {
         matches!(
             self,
-            ErrorCode::SystemError | ErrorCode::TokenUnknown | ErrorCode::TimestampWindow
+            ErrorCode::ParamUnparsable
+                | ErrorCode::AttendanceTypeInvalid
+                | ErrorCode::BitTypeInvalid
+                | ErrorCode::QrCodeTypeInvalid
         )
     }
 }

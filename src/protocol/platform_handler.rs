@@ -98,8 +98,6 @@ pub struct Verified<'r> {
     pub taskid: Option<&'r str>,
     /// The typed param.
     pub param: Param,
-    /// The param text exactly as received (empty when there was none).
-    pub param_text: &'r str,
     /// param′: the param text without the members its signature leaves out.
     pub param_prime: Option<Stripped<'r>>,
     token: Option<&'r str>,
@@ -202,11 +200,6 @@ impl PlatformHandler {
         }
     }
 
-    /// The limits in force.
-    pub fn config(&self) -> &HandlerConfig {
-        &self.config
-    }
-
     /// When `sn` last sent an accepted heartbeat, Unix epoch milliseconds.
     pub fn last_heartbeat(&self, sn: &str) -> Option<i64> {
         self.last_heartbeat_ms.get(sn).copied()
@@ -297,15 +290,13 @@ impl PlatformHandler {
                 "sign does not match",
             ));
         }
-        let param_text = r.param.unwrap_or_default();
-        let param = typed_param(apicode, param_text, param_prime.as_ref())?;
+        let param = typed_param(apicode, r.param.unwrap_or_default(), param_prime.as_ref())?;
         Ok(Verified {
             apicode,
             sn,
             access_id,
             taskid: r.taskid,
             param,
-            param_text,
             param_prime,
             token: r.token,
             secret: credential.access_secret,

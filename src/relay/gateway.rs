@@ -119,11 +119,6 @@ impl Gateway {
         &self.links
     }
 
-    /// The store.
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
     /// Revokes a phone: durable first, then every later frame of it is refused with `401_02`.
     pub async fn revoke_phone(&self, access_id: &str) -> Result<bool, super::store::StoreError> {
         let known = self.store.revoke(access_id).await?;

@@ -71,15 +71,7 @@ impl ForwardError {
     pub fn permanent_refusal(&self) -> Option<&ProtocolError> {
         match self {
             ForwardError::Refused(error)
-                if matches!(
-                    error.code(),
-                    Some(
-                        ErrorCode::ParamUnparsable
-                            | ErrorCode::AttendanceTypeInvalid
-                            | ErrorCode::BitTypeInvalid
-                            | ErrorCode::QrCodeTypeInvalid
-                    )
-                ) =>
+                if error.code().is_some_and(ErrorCode::refuses_the_record) =>
             {
                 Some(error)
             }

@@ -19,11 +19,6 @@ impl SimDirectory {
     pub fn sns(&self) -> &[String] {
         &self.sns
     }
-
-    /// The one credential.
-    pub fn credential(&self) -> &Credential {
-        &self.credential
-    }
 }
 
 impl CredentialDirectory for SimDirectory {
