@@ -11,6 +11,8 @@
 /// Site fences: WGS-84 ⇄ GCJ-02, validation, and the accuracy-aware inside/outside verdict (pure).
 pub mod geofence;
 pub mod protocol;
+/// The attendance record on the phone: location warnings, the record, the outbox policy (pure).
+pub mod record;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod process;

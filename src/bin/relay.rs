@@ -17,7 +17,7 @@ mod cli {
     use std::path::PathBuf;
 
     use clap::{Parser, Subcommand};
-    use zj_attendance::relay::config::RelayConfig;
+    use zj_attendance::relay::config::{LimitsConfig, RelayConfig};
     use zj_attendance::relay::demo::Demo;
     use zj_attendance::relay::server::RunningRelay;
 
@@ -52,6 +52,13 @@ mod cli {
             /// Where the relay keeps its store (default: a fresh folder under the temp dir).
             #[arg(long)]
             data_dir: Option<PathBuf>,
+            /// Frames a minute each phone may send on average (the tests raise it to flush
+            /// thousands of records from one phone).
+            #[arg(long, env = "RELAY_FRAMES_PER_MINUTE", default_value_t = LimitsConfig::default().frames_per_minute)]
+            frames_per_minute: u32,
+            /// Frames a phone may send at once.
+            #[arg(long, env = "RELAY_FRAMES_BURST", default_value_t = LimitsConfig::default().frames_burst)]
+            frames_burst: u32,
         },
     }
 
@@ -65,7 +72,19 @@ mod cli {
                     listen,
                     data_dir,
                 } => serve(config, listen, data_dir).await,
-                Command::Demo { port, data_dir } => demo(port, data_dir).await,
+                Command::Demo {
+                    port,
+                    data_dir,
+                    frames_per_minute,
+                    frames_burst,
+                } => {
+                    let limits = LimitsConfig {
+                        frames_per_minute,
+                        frames_burst,
+                        ..LimitsConfig::default()
+                    };
+                    demo(port, data_dir, limits).await
+                }
             }
         })
     }
@@ -89,11 +108,15 @@ mod cli {
         Ok(())
     }
 
-    async fn demo(port: u16, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
+    async fn demo(
+        port: u16,
+        data_dir: Option<PathBuf>,
+        limits: LimitsConfig,
+    ) -> anyhow::Result<()> {
         let data_dir = data_dir.unwrap_or_else(|| {
             std::env::temp_dir().join(format!("zj-relay-demo-{}", std::process::id()))
         });
-        let demo = Demo::start(port, data_dir.clone()).await?;
+        let demo = Demo::start(port, data_dir.clone(), limits).await?;
         let info = &demo.info;
         let mut out = std::io::stdout().lock();
         writeln!(out, "{}", serde_json::to_string(info)?)?;

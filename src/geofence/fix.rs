@@ -1,6 +1,6 @@
 //! A position fix from the phone, and the verdict a fence gives it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{CoordError, LngLat};
 
@@ -66,7 +66,7 @@ impl Fix {
 }
 
 /// Where a fix stands, given its accuracy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// Inside the fence and at least the accuracy radius from every boundary.

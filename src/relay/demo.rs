@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::config::{PhoneConfig, PlatformConfig, RelayConfig, Secret};
+use super::config::{LimitsConfig, PhoneConfig, PlatformConfig, RelayConfig, Secret};
 use super::server::{RunningRelay, StartError};
 use crate::protocol::{Credential, HandlerConfig};
 use crate::sim::{NewPerson, RunningSim, SimConfig};
@@ -63,8 +63,13 @@ fn random_hex() -> String {
 
 impl Demo {
     /// Starts the simulator and the relay (`port` 0 picks a free one), with the store in
-    /// `data_dir`, serving `www/` and `pkg/` from the working directory when present.
-    pub async fn start(port: u16, data_dir: PathBuf) -> Result<Demo, StartError> {
+    /// `data_dir` and the phone API's `limits`, serving `www/` and `pkg/` from the working
+    /// directory when present.
+    pub async fn start(
+        port: u16,
+        data_dir: PathBuf,
+        limits: LimitsConfig,
+    ) -> Result<Demo, StartError> {
         let localhost = |port| SocketAddr::from(([127, 0, 0, 1], port));
         let vendor = Credential {
             access_id: format!("demo-vendor-{}", &random_hex()[..8]),
@@ -124,7 +129,7 @@ impl Demo {
                 access_secret: Secret::new(phone.access_secret.clone()),
                 platform_sn: PLATFORM_SN.into(),
             }],
-            limits: Default::default(),
+            limits,
         };
         let relay = RunningRelay::start(config).await?;
         let info = DemoInfo {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::serve::ListenerExt;
@@ -16,6 +16,7 @@ use axum::{Json, Router};
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::ServeDir;
 use tracing::{debug, info, warn};
 
@@ -91,7 +92,22 @@ pub fn router(http: Arc<RelayHttp>) -> Router {
     if let Some(www) = &http.www_dir {
         router = router.fallback_service(ServeDir::new(www));
     }
-    router.with_state(http)
+    router.layer(phone_api_cors()).with_state(http)
+}
+
+/// Pages served from another origin (a team's own page, the wasm test runner) may call the
+/// phone API: it is authenticated by signatures and tokens, never by cookies, so any origin is
+/// safe to allow.
+fn phone_api_cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST, Method::PUT])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            header::IF_NONE_MATCH,
+        ])
+        .expose_headers([header::ETAG])
 }
 
 /// Serves until `stop` turns true, then stops accepting and lets requests in progress finish.

@@ -3,7 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tower_http::cors::{Any, CorsLayer};
 use tracing::{info, warn};
 
 use super::state::{NewPerson, NewTask};
@@ -30,6 +31,12 @@ pub fn router(state: Shared) -> Router {
         .route("/sim/tasks/{taskid}", get(task))
         .route("/sim/photos/{file}", get(photo))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Browser tests read `/sim/signins` from the wasm test runner's origin.
+        .layer(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods([Method::GET]),
+        )
         .with_state(state)
 }
 

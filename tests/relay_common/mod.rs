@@ -57,7 +57,7 @@ pub fn data_dir(name: &str) -> PathBuf {
 
 /// Starts a demo (simulator + relay) on free ports with its store in a fresh folder.
 pub async fn demo(name: &str) -> Demo {
-    Demo::start(0, data_dir(name))
+    Demo::start(0, data_dir(name), LimitsConfig::default())
         .await
         .expect("the demo starts")
 }

@@ -1,0 +1,130 @@
+//! One record in the outbox.
+
+use serde::{Deserialize, Serialize};
+
+use crate::record::SignInDraft;
+
+/// Where a record is on its way to the platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum EntryState {
+    /// Saved, waiting to be sent (maybe after a back-off).
+    Pending,
+    /// Handed to a sender, which holds a lease on it; a lease that runs out (the tab was
+    /// killed mid-send) makes it pending again.
+    Sending,
+    /// The relay answered with the first final result: at the platform.
+    Done,
+    /// Refused for good (the record itself was refused); kept for inspection and export.
+    Failed,
+}
+
+impl EntryState {
+    /// Every state, in the order a record passes through them.
+    pub const ALL: [EntryState; 4] = [
+        EntryState::Pending,
+        EntryState::Sending,
+        EntryState::Done,
+        EntryState::Failed,
+    ];
+
+    /// The state's number in stores that index it (0 pending … 3 failed).
+    pub fn rank(self) -> u8 {
+        self as u8
+    }
+}
+
+/// A saved record and its delivery bookkeeping. The photo is stored apart, under the same id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxEntry {
+    /// The record's `recordId`: the key in every store.
+    pub id: String,
+    /// Enqueue order: records are sent oldest first.
+    pub seq: u64,
+    /// `rank()` of `state`, kept beside it so stores can index the queue by (state, seq).
+    pub state_rank: u8,
+    /// Where it is.
+    pub state: EntryState,
+    /// When it was saved, epoch milliseconds (device clock).
+    pub saved_at_ms: i64,
+    /// Sends tried so far.
+    pub attempts: u32,
+    /// Not to be sent before this time, epoch milliseconds (back-off after a failure).
+    pub not_before_ms: i64,
+    /// While `sending`: the lease's end, epoch milliseconds.
+    pub lease_until_ms: i64,
+    /// When it became `done` or `failed`, epoch milliseconds.
+    pub settled_at_ms: Option<i64>,
+    /// The last failure, as the worker should read it (Chinese), with its code when the relay
+    /// or platform gave one.
+    pub last_error: Option<String>,
+    /// The record itself.
+    pub draft: SignInDraft,
+}
+
+impl OutboxEntry {
+    /// A freshly saved record.
+    pub fn new(draft: SignInDraft, seq: u64, now_ms: i64) -> Self {
+        OutboxEntry {
+            id: draft.record_id.clone(),
+            seq,
+            state_rank: EntryState::Pending.rank(),
+            state: EntryState::Pending,
+            saved_at_ms: now_ms,
+            attempts: 0,
+            not_before_ms: now_ms,
+            lease_until_ms: 0,
+            settled_at_ms: None,
+            last_error: None,
+            draft,
+        }
+    }
+
+    /// Moves it to `state`, keeping `state_rank` in step.
+    pub fn set_state(&mut self, state: EntryState) {
+        self.state = state;
+        self.state_rank = state.rank();
+    }
+
+    /// Whether a sender may take it at `now_ms`: pending and out of back-off, or sending with
+    /// its lease run out.
+    pub fn is_due(&self, now_ms: i64) -> bool {
+        match self.state {
+            EntryState::Pending => self.not_before_ms <= now_ms,
+            EntryState::Sending => self.lease_until_ms <= now_ms,
+            EntryState::Done | EntryState::Failed => false,
+        }
+    }
+}
+
+/// How many records are in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StateCounts {
+    /// Waiting.
+    pub pending: u64,
+    /// Being sent.
+    pub sending: u64,
+    /// At the platform.
+    pub done: u64,
+    /// Refused for good.
+    pub failed: u64,
+}
+
+impl StateCounts {
+    /// Counts one more record in `state`.
+    pub fn add(&mut self, state: EntryState, count: u64) {
+        match state {
+            EntryState::Pending => self.pending += count,
+            EntryState::Sending => self.sending += count,
+            EntryState::Done => self.done += count,
+            EntryState::Failed => self.failed += count,
+        }
+    }
+
+    /// Records not yet at the platform nor refused: what the worker is waiting for.
+    pub fn waiting(&self) -> u64 {
+        self.pending + self.sending
+    }
+}

@@ -1,0 +1,206 @@
+//! The outbox policy: enqueue, claim the oldest due record, settle it by the relay's answer.
+
+use super::{Backoff, EntryState, OutboxEntry, OutboxStore, StateCounts};
+use crate::record::SignInDraft;
+
+/// Tunables of the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxConfig {
+    /// Back-off between attempts of one record.
+    pub backoff: Backoff,
+    /// How long a claim holds a record, milliseconds (default 60 s): longer than any send takes
+    /// (the relay answers within its 10 s platform limit), so a lease that runs out means the
+    /// sender died.
+    pub lease_ms: i64,
+    /// How many records at the head of the queue a claim looks at (default 64). A record in
+    /// back-off is skipped for a due one behind it within this window.
+    pub head_window: usize,
+}
+
+impl Default for OutboxConfig {
+    fn default() -> Self {
+        OutboxConfig {
+            backoff: Backoff::default(),
+            lease_ms: 60_000,
+            head_window: 64,
+        }
+    }
+}
+
+/// What a claim found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claimed {
+    /// Send this record now (it is `sending`, leased to the caller).
+    Record(Box<OutboxEntry>),
+    /// Records are waiting, none due before this time, epoch milliseconds.
+    WaitUntil(i64),
+    /// Nothing is waiting.
+    Empty,
+}
+
+/// How a send ended, for the record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settled {
+    /// The relay gave the first final result: success. The photo is no longer needed.
+    Delivered,
+    /// Worth trying again later (link down, busy, platform error): back off.
+    Retry {
+        /// Why, for the worker (Chinese).
+        reason: String,
+    },
+    /// Refused for good: kept as `failed`.
+    Failed {
+        /// Why, for the worker and the export.
+        reason: String,
+    },
+    /// Not sent after all (sending stopped for a reason that is not the record's, such as
+    /// revoked credentials): back to pending without a penalty.
+    Released,
+}
+
+/// The outbox policy over a store.
+#[derive(Debug)]
+pub struct Outbox<S> {
+    store: S,
+    config: OutboxConfig,
+}
+
+impl<S: OutboxStore> Outbox<S> {
+    /// The policy over `store`.
+    pub fn new(store: S, config: OutboxConfig) -> Self {
+        Outbox { store, config }
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Gives the store back (the policy keeps no state of its own).
+    pub fn into_store(self) -> S {
+        self.store
+    }
+
+    /// Saves records (each with its JPEG photo) in one durable write, as `pending`, after every
+    /// record already saved. Returns the entries as stored.
+    pub async fn enqueue(
+        &self,
+        records: Vec<(SignInDraft, Vec<u8>)>,
+        now_ms: i64,
+    ) -> Result<Vec<OutboxEntry>, S::Error> {
+        let first_seq = self.store.last_seq().await? + 1;
+        let batch: Vec<(OutboxEntry, Vec<u8>)> = records
+            .into_iter()
+            .zip(first_seq..)
+            .map(|((draft, photo), seq)| (OutboxEntry::new(draft, seq, now_ms), photo))
+            .collect();
+        self.store.insert(&batch).await?;
+        Ok(batch.into_iter().map(|(entry, _)| entry).collect())
+    }
+
+    /// Takes the oldest due record (pending out of back-off, or sending with a lease that ran
+    /// out) and leases it to the caller, durably, before it is sent.
+    pub async fn claim(&self, now_ms: i64) -> Result<Claimed, S::Error> {
+        let window = self.config.head_window;
+        let mut head = self.store.in_state(EntryState::Sending, window).await?;
+        head.extend(self.store.in_state(EntryState::Pending, window).await?);
+        head.sort_by_key(|entry| entry.seq);
+        let Some(mut entry) = head.iter().find(|entry| entry.is_due(now_ms)).cloned() else {
+            return Ok(head
+                .iter()
+                .map(|entry| match entry.state {
+                    EntryState::Sending => entry.lease_until_ms,
+                    _ => entry.not_before_ms,
+                })
+                .min()
+                .map_or(Claimed::Empty, Claimed::WaitUntil));
+        };
+        entry.set_state(EntryState::Sending);
+        entry.attempts += 1;
+        entry.lease_until_ms = now_ms + self.config.lease_ms;
+        self.store.update(&entry, false).await?;
+        Ok(Claimed::Record(Box::new(entry)))
+    }
+
+    /// Records how the send of a claimed record ended. `jitter` is a random `u32` for the
+    /// back-off. Returns the entry as stored, or `None` when the id is unknown.
+    pub async fn settle(
+        &self,
+        id: &str,
+        settled: Settled,
+        now_ms: i64,
+        jitter: u32,
+    ) -> Result<Option<OutboxEntry>, S::Error> {
+        let Some(mut entry) = self.store.get(id).await? else {
+            return Ok(None);
+        };
+        let drop_photo = matches!(settled, Settled::Delivered);
+        entry.lease_until_ms = 0;
+        match settled {
+            Settled::Delivered => {
+                entry.set_state(EntryState::Done);
+                entry.settled_at_ms = Some(now_ms);
+                entry.last_error = None;
+            }
+            Settled::Retry { reason } => {
+                entry.set_state(EntryState::Pending);
+                entry.not_before_ms =
+                    now_ms + self.config.backoff.delay_ms(entry.attempts.max(1), jitter);
+                entry.last_error = Some(reason);
+            }
+            Settled::Failed { reason } => {
+                entry.set_state(EntryState::Failed);
+                entry.settled_at_ms = Some(now_ms);
+                entry.last_error = Some(reason);
+            }
+            Settled::Released => {
+                entry.set_state(EntryState::Pending);
+                entry.attempts = entry.attempts.saturating_sub(1);
+                entry.not_before_ms = now_ms;
+            }
+        }
+        self.store.update(&entry, drop_photo).await?;
+        Ok(Some(entry))
+    }
+
+    /// Puts a failed record back in the queue at the worker's or manager's request (after the
+    /// cause was fixed). Returns false when there is no failed record with that id.
+    pub async fn retry_failed(&self, id: &str, now_ms: i64) -> Result<bool, S::Error> {
+        match self.store.get(id).await? {
+            Some(mut entry) if entry.state == EntryState::Failed => {
+                entry.set_state(EntryState::Pending);
+                entry.attempts = 0;
+                entry.not_before_ms = now_ms;
+                entry.settled_at_ms = None;
+                self.store.update(&entry, false).await?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// How many records are in each state.
+    pub async fn counts(&self) -> Result<StateCounts, S::Error> {
+        self.store.counts().await
+    }
+
+    /// Up to `limit` records in `state`, oldest first.
+    pub async fn list(
+        &self,
+        state: EntryState,
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>, S::Error> {
+        self.store.in_state(state, limit).await
+    }
+
+    /// The photo of a record not yet delivered.
+    pub async fn photo(&self, id: &str) -> Result<Option<Vec<u8>>, S::Error> {
+        self.store.photo(id).await
+    }
+
+    /// Forgets delivered records settled more than `keep_ms` ago (their photos went at
+    /// delivery); never touches anything unacknowledged. Returns how many.
+    pub async fn prune_delivered(&self, keep_ms: i64, now_ms: i64) -> Result<u64, S::Error> {
+        self.store.prune_done(now_ms - keep_ms).await
+    }
+}

@@ -1,0 +1,325 @@
+//! The phone module's JS API (`PhoneModule`), for the clock-in page and for teams that build
+//! their own page. Every method that waits returns a Promise; failures reject with an `Error`
+//! whose message is Chinese and says what to do.
+
+use std::rc::Rc;
+
+use js_sys::{Function, Promise};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use super::browser::{online, storage_report};
+use super::idb;
+use super::js_error::js_error;
+use super::location::{browser_reading, wechat_reading};
+use super::phone::{Phone, PhoneConfig};
+use super::relay_client::device_now_ms;
+use crate::record::outbox::{EntryState, OutboxConfig};
+
+/// Default IndexedDB database name.
+const DEFAULT_DB: &str = "zj-attendance";
+/// Default location timeout, milliseconds.
+const DEFAULT_LOCATE_TIMEOUT_MS: u32 = 15_000;
+/// How often the page retries on its own, milliseconds.
+const PERIODIC_FLUSH_MS: i32 = 30_000;
+
+fn to_js(value: &impl Serialize) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(js_error)
+}
+
+fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, JsValue> {
+    serde_wasm_bindgen::from_value(value).map_err(js_error)
+}
+
+/// Runs `work` with the phone and returns its result as a Promise.
+fn promise<F, Fut>(phone: &Rc<Phone>, work: F) -> Promise
+where
+    F: FnOnce(Rc<Phone>) -> Fut,
+    Fut: std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
+{
+    future_to_promise(work(Rc::clone(phone)))
+}
+
+/// The phone module: enrollment, site and fence, location, clock-in, and the outbox.
+#[wasm_bindgen]
+pub struct PhoneModule {
+    phone: Rc<Phone>,
+}
+
+#[wasm_bindgen]
+impl PhoneModule {
+    /// Opens the module's storage (`dbName`, default `"zj-attendance"`) and what it kept.
+    pub async fn open(db_name: Option<String>) -> Result<PhoneModule, JsValue> {
+        let phone = Phone::open(
+            db_name.as_deref().unwrap_or(DEFAULT_DB),
+            OutboxConfig::default(),
+        )
+        .await
+        .map_err(js_error)?;
+        Ok(PhoneModule { phone })
+    }
+
+    /// Whether the phone has credentials.
+    #[wasm_bindgen(js_name = isEnrolled)]
+    pub fn is_enrolled(&self) -> bool {
+        self.phone.config().is_some()
+    }
+
+    /// Redeems an enrollment code at the relay (`relayUrl`, e.g. `location.origin`); resolves
+    /// to the site.
+    pub fn enroll(&self, relay_url: String, code: String) -> Promise {
+        promise(&self.phone, |phone| async move {
+            let site = phone.enroll(&relay_url, &code).await.map_err(js_error)?;
+            to_js(&site)
+        })
+    }
+
+    /// Saves `{relayUrl, credentials: {sn, accessId, accessKey, accessSecret}}` given by a
+    /// team's own enrollment.
+    pub fn configure(&self, config: JsValue) -> Promise {
+        promise(&self.phone, |phone| async move {
+            let config: PhoneConfig = from_js(config)?;
+            phone.configure(config).await.map_err(js_error)?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// The site as last fetched (`null` before enrollment).
+    pub fn site(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.phone.site())
+    }
+
+    /// Fetches the site, binding and fence from the relay; resolves to the site.
+    #[wasm_bindgen(js_name = fetchSite)]
+    pub fn fetch_site(&self) -> Promise {
+        promise(&self.phone, |phone| async move {
+            let site = phone.fetch_site().await.map_err(js_error)?;
+            to_js(&site)
+        })
+    }
+
+    /// Takes the location (browser, and WeChat when available) and judges it against the
+    /// fence; resolves to `{lng, lat, accuracyM, source, sourceCrs, fixAgeMs, warnings, fence:
+    /// {verdict, distanceM} | null, mayClockIn, message, takenAtMs}`.
+    pub fn locate(&self, timeout_ms: Option<u32>) -> Promise {
+        promise(&self.phone, |phone| async move {
+            let timeout = timeout_ms.unwrap_or(DEFAULT_LOCATE_TIMEOUT_MS);
+            let mut readings = Vec::new();
+            let mut failure = None;
+            match browser_reading(timeout).await {
+                Ok(reading) => readings.push(reading),
+                Err(error) => failure = Some(error),
+            }
+            if let Some(Ok(reading)) = wechat_reading(device_now_ms(), timeout).await {
+                readings.push(reading);
+            }
+            if readings.is_empty() {
+                return Err(js_error(failure.map_or_else(
+                    || "没有取得定位，请打开定位服务后重试。".to_owned(),
+                    |error| error.message,
+                )));
+            }
+            let result = phone.judge_location(&readings).await.map_err(js_error)?;
+            to_js(&result)
+        })
+    }
+
+    /// Saves a clock-in: `{photo: Blob, personId?, liveness?, fallbackCapture?}`, using the last
+    /// `locate()` result. Resolves to the record id once the record is on disk; uploading
+    /// starts at once.
+    #[wasm_bindgen(js_name = clockIn)]
+    pub fn clock_in(&self, options: JsValue) -> Promise {
+        promise(&self.phone, |phone| async move {
+            let get = |name: &str| {
+                js_sys::Reflect::get(&options, &name.into()).unwrap_or(JsValue::UNDEFINED)
+            };
+            let photo: web_sys::Blob = get("photo")
+                .dyn_into()
+                .map_err(|_| js_error("请先拍照：photo 必须是照片（Blob）。"))?;
+            let photo = idb::bytes_of(&photo).await.map_err(js_error)?;
+            let person_id = get("personId").as_string();
+            let liveness = match get("liveness") {
+                value if value.is_undefined() || value.is_null() => None,
+                value => Some(from_js::<serde_json::Value>(value)?),
+            };
+            let fallback = get("fallbackCapture").as_bool().unwrap_or(false);
+            let id = phone
+                .clock_in(person_id, photo, liveness, fallback)
+                .await
+                .map_err(js_error)?;
+            Ok(JsValue::from_str(&id))
+        })
+    }
+
+    /// Sends what is due now; resolves to the queue counts.
+    pub fn flush(&self) -> Promise {
+        promise(&self.phone, |phone| async move {
+            let counts = phone.flush().await.map_err(js_error)?;
+            to_js(&counts)
+        })
+    }
+
+    /// Sends a heartbeat (learns the relay's clock); resolves to the fence version the relay
+    /// announced, and refetches the site when it differs from the one kept.
+    pub fn heartbeat(&self) -> Promise {
+        promise(&self.phone, |phone| async move {
+            let version = phone.heartbeat().await.map_err(js_error)?;
+            let kept = phone
+                .site()
+                .and_then(|site| site.fence.map(|fence| fence.version));
+            if version != kept {
+                phone.fetch_site().await.map_err(js_error)?;
+            }
+            to_js(&version)
+        })
+    }
+
+    /// `{pending, sending, done, failed, lastDeliveryMs, online, halted}`.
+    pub fn status(&self) -> Promise {
+        promise(&self.phone, |phone| async move {
+            #[derive(Serialize)]
+            #[serde(rename_all = "camelCase")]
+            struct Status {
+                #[serde(flatten)]
+                counts: crate::record::outbox::StateCounts,
+                last_delivery_ms: Option<i64>,
+                online: bool,
+                halted: Option<String>,
+            }
+            let counts = phone.outbox().counts().await.map_err(js_error)?;
+            to_js(&Status {
+                counts,
+                last_delivery_ms: phone.last_delivery_ms(),
+                online: online(),
+                halted: phone.halted(),
+            })
+        })
+    }
+
+    /// Up to `limit` records in `state` (`"pending"`, `"sending"`, `"done"`, `"failed"`),
+    /// oldest first, without their photos.
+    pub fn list(&self, state: String, limit: Option<u32>) -> Promise {
+        promise(&self.phone, |phone| async move {
+            let state: EntryState = from_js(JsValue::from_str(&state))?;
+            let entries = phone
+                .outbox()
+                .list(state, limit.unwrap_or(100) as usize)
+                .await
+                .map_err(js_error)?;
+            to_js(&entries)
+        })
+    }
+
+    /// Puts a failed record back in the queue; resolves to whether there was one.
+    pub fn retry(&self, record_id: String) -> Promise {
+        promise(&self.phone, |phone| async move {
+            let requeued = phone
+                .outbox()
+                .retry_failed(&record_id, device_now_ms())
+                .await
+                .map_err(js_error)?;
+            if requeued {
+                let _ = phone.flush().await;
+            }
+            Ok(JsValue::from_bool(requeued))
+        })
+    }
+
+    /// Every failed record with its reason and photo (base64), as JSON text for a manager.
+    #[wasm_bindgen(js_name = exportFailed)]
+    pub fn export_failed(&self) -> Promise {
+        promise(&self.phone, |phone| async move {
+            let outbox = phone.outbox();
+            let mut exported = Vec::new();
+            for entry in outbox
+                .list(EntryState::Failed, usize::MAX)
+                .await
+                .map_err(js_error)?
+            {
+                let photo = outbox.photo(&entry.id).await.map_err(js_error)?;
+                exported.push(serde_json::json!({
+                    "record": entry,
+                    "photoBase64": photo.map(|bytes| {
+                        use base64::Engine as _;
+                        base64::engine::general_purpose::STANDARD.encode(bytes)
+                    }),
+                }));
+            }
+            Ok(JsValue::from_str(
+                &serde_json::Value::Array(exported).to_string(),
+            ))
+        })
+    }
+
+    /// Asks for persistent storage and reports `{persisted, usageBytes, quotaBytes, low,
+    /// message}`.
+    pub fn storage(&self) -> Promise {
+        future_to_promise(async move {
+            let report = storage_report().await.map_err(js_error)?;
+            to_js(&report)
+        })
+    }
+
+    /// Calls `listener(event)` for each event: `{type: "saved" | "delivered" | "retry" |
+    /// "failed" | "halted" | "idle", recordId, message, counts}`.
+    #[wasm_bindgen(js_name = onEvent)]
+    pub fn on_event(&self, listener: Function) {
+        self.phone.on_event(Box::new(move |event| {
+            if let Ok(value) = to_js(event) {
+                let _ = listener.call1(&JsValue::NULL, &value);
+            }
+        }));
+    }
+
+    /// Starts sending on its own: now, when the browser comes back online, when the page
+    /// becomes visible, and every 30 s.
+    pub fn start(&self) -> Result<(), JsValue> {
+        let window = web_sys::window().ok_or_else(|| js_error("没有 window"))?;
+        let flush = {
+            let phone = Rc::clone(&self.phone);
+            move || {
+                let phone = Rc::clone(&phone);
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = phone.flush().await;
+                });
+            }
+        };
+        let on_online = Closure::<dyn Fn()>::new(flush.clone());
+        window.add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref())?;
+        on_online.forget(); // lives as long as the page
+        let visible = flush.clone();
+        let on_visible = Closure::<dyn Fn()>::new(move || {
+            let shown = web_sys::window()
+                .and_then(|window| window.document())
+                .is_some_and(|document| {
+                    document.visibility_state() == web_sys::VisibilityState::Visible
+                });
+            if shown {
+                visible();
+            }
+        });
+        if let Some(document) = window.document() {
+            document.add_event_listener_with_callback(
+                "visibilitychange",
+                on_visible.as_ref().unchecked_ref(),
+            )?;
+        }
+        on_visible.forget();
+        let periodic = Closure::<dyn Fn()>::new(flush.clone());
+        window.set_interval_with_callback_and_timeout_and_arguments_0(
+            periodic.as_ref().unchecked_ref(),
+            PERIODIC_FLUSH_MS,
+        )?;
+        periodic.forget();
+        flush();
+        Ok(())
+    }
+
+    /// Closes the storage (the module is unusable afterwards; tests reopen it).
+    pub fn close(&self) {
+        self.phone.close();
+    }
+}

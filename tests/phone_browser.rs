@@ -1,0 +1,280 @@
+//! The phone module in headless Chromium against a real relay and platform simulator, started
+//! by `scripts/test.sh` (`relay demo`, and `examples/flaky_relay` in front of it), whose
+//! addresses reach this file at compile time: `ZJ_DEMO_JSON` (the demo's first stdout line)
+//! and `ZJ_FLAKY_URL`.
+//!
+//! - the IndexedDB outbox keeps records, states and photos across a reopen of the database;
+//! - 1,000 records flush to the platform, each exactly once;
+//! - through a proxy that fails half the requests, nothing is lost or duplicated.
+
+#![cfg(target_arch = "wasm32")]
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use serde_json::Value;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::{wasm_bindgen_test as test, wasm_bindgen_test_configure};
+use zj_attendance::record::location::{Crs, Located, LocationSource};
+use zj_attendance::record::outbox::{
+    Backoff, Claimed, EntryState, Outbox, OutboxConfig, OutboxStore,
+};
+use zj_attendance::record::{record_id_from_random, ClockEvidence, PhoneCredentials, SignInDraft};
+use zj_attendance::web::idb_outbox::IdbOutboxStore;
+use zj_attendance::web::phone::{Phone, PhoneConfig};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// What `relay demo` printed, as the harness passed it.
+fn demo() -> Value {
+    serde_json::from_str(harness_value("ZJ_DEMO_JSON", option_env!("ZJ_DEMO_JSON")))
+        .expect("the demo's first line is JSON")
+}
+
+fn flaky_url() -> &'static str {
+    harness_value("ZJ_FLAKY_URL", option_env!("ZJ_FLAKY_URL"))
+}
+
+/// A value the harness set at compile time. Clippy and a plain build compile this file
+/// without it, so its absence fails the test rather than the build.
+fn harness_value(name: &str, value: Option<&'static str>) -> &'static str {
+    match value {
+        Some(value) => value,
+        None => panic!("{name} is not set: run the browser tests through ./scripts/test.sh"),
+    }
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", js_sys::Math::random().to_bits())
+}
+
+fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+/// A draft for the demo person, `record_time_ms` unique per record so the simulator's list
+/// tells each record apart (the relay strips `recordId`).
+fn draft(person_id: &str, record_time_ms: i64) -> SignInDraft {
+    let mut random = [0u8; 16];
+    random[..8].copy_from_slice(&js_sys::Math::random().to_bits().to_le_bytes());
+    random[8..].copy_from_slice(&record_time_ms.to_le_bytes());
+    SignInDraft {
+        record_id: record_id_from_random(random),
+        person_id: person_id.to_owned(),
+        record_time_ms,
+        clock: ClockEvidence {
+            device_time_ms: record_time_ms,
+            offset_ms: None,
+        },
+        location: Located {
+            source: LocationSource::Browser,
+            source_crs: Crs::Wgs84,
+            lng: 120.2101,
+            lat: 30.2084,
+            accuracy_m: 9.0,
+            fix_age_ms: 500,
+            warnings: vec![],
+        },
+        fence: None,
+        liveness: None,
+        fallback_capture: false,
+    }
+}
+
+/// A small JPEG-looking photo.
+fn photo(seed: i64) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    bytes.extend(seed.to_le_bytes());
+    bytes.resize(2_048, 0x42);
+    bytes.extend([0xFF, 0xD9]);
+    bytes
+}
+
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
+}
+
+/// `GET` JSON from another origin (the simulator allows it).
+async fn get_json(url: &str) -> Value {
+    let response = gloo_net::http::Request::get(url)
+        .send()
+        .await
+        .expect("simulator reachable");
+    serde_json::from_str(&response.text().await.expect("a body")).expect("JSON")
+}
+
+/// How many times each of `times` reached the platform for `person_id`.
+async fn platform_counts(person_id: &str, times: &[i64]) -> HashMap<i64, u32> {
+    let sim = demo()["simHttp"].as_str().unwrap().to_owned();
+    let signins = get_json(&format!("{sim}/sim/signins")).await;
+    let mut counts: HashMap<i64, u32> = times.iter().map(|time| (*time, 0)).collect();
+    for signin in signins.as_array().expect("a list") {
+        if signin["personId"] != person_id {
+            continue;
+        }
+        if let Some(count) = signin["recordTime"]
+            .as_i64()
+            .and_then(|time| counts.get_mut(&time))
+        {
+            *count += 1;
+        }
+    }
+    counts
+}
+
+async fn demo_phone(db: &str, relay_url: &str, outbox: OutboxConfig) -> Rc<Phone> {
+    let demo = demo();
+    let phone = Phone::open(db, outbox).await.expect("IndexedDB opens");
+    let credentials: PhoneCredentials =
+        serde_json::from_value(demo["phone"].clone()).expect("the demo phone's credentials");
+    phone
+        .configure(PhoneConfig {
+            relay_url: relay_url.to_owned(),
+            credentials,
+        })
+        .await
+        .expect("configuration saved");
+    phone
+}
+
+/// Enqueues `count` records in batches of 100; returns their record times.
+async fn enqueue(phone: &Phone, person_id: &str, count: usize) -> Vec<i64> {
+    // Distinct times, far from any other test's: each run starts at a fresh millisecond range.
+    let base = now_ms() * 1_000 % 1_000_000_000_000 + 1_600_000_000_000;
+    let times: Vec<i64> = (0..count as i64).map(|i| base + i).collect();
+    for chunk in times.chunks(100) {
+        let batch = chunk
+            .iter()
+            .map(|&time| (draft(person_id, time), photo(time)))
+            .collect();
+        phone
+            .outbox()
+            .enqueue(batch, now_ms())
+            .await
+            .expect("saved");
+    }
+    times
+}
+
+/// Flushes until nothing is waiting (sleeping through back-offs), at most `rounds` times.
+async fn flush_until_empty(phone: &Rc<Phone>, rounds: usize) {
+    for _ in 0..rounds {
+        let counts = phone.flush().await.expect("flush");
+        if counts.waiting() == 0 {
+            return;
+        }
+        sleep_ms(20).await;
+    }
+    panic!("records still waiting after {rounds} flushes");
+}
+
+#[test]
+async fn the_outbox_keeps_records_states_and_photos_across_a_reopen() {
+    let name = unique("reopen");
+    let store = IdbOutboxStore::open(&name).await.unwrap();
+    let outbox = Outbox::new(store, OutboxConfig::default());
+    let saved = outbox
+        .enqueue(
+            (0..3)
+                .map(|i| (draft("p-1", 1_000 + i), photo(i)))
+                .collect(),
+            1_000,
+        )
+        .await
+        .unwrap();
+    let Claimed::Record(leased) = outbox.claim(2_000).await.unwrap() else {
+        panic!("a record is due");
+    };
+    assert_eq!(leased.id, saved[0].id);
+    outbox.store().close();
+
+    let reopened = IdbOutboxStore::open(&name).await.unwrap();
+    let counts = reopened.counts().await.unwrap();
+    assert_eq!((counts.pending, counts.sending), (2, 1));
+    assert_eq!(reopened.last_seq().await.unwrap(), saved[2].seq);
+    assert_eq!(
+        reopened.get(&saved[1].id).await.unwrap().as_ref(),
+        Some(&saved[1])
+    );
+    assert_eq!(
+        reopened.get(&leased.id).await.unwrap().unwrap().state,
+        EntryState::Sending
+    );
+    for (i, entry) in saved.iter().enumerate() {
+        assert_eq!(
+            reopened.photo(&entry.id).await.unwrap(),
+            Some(photo(i as i64))
+        );
+    }
+    assert_eq!(reopened.get("no-such-record").await.unwrap(), None);
+    let pending = reopened.in_state(EntryState::Pending, 10).await.unwrap();
+    assert_eq!(pending, saved[1..].to_vec(), "oldest first, as saved");
+}
+
+#[test]
+async fn a_thousand_records_reach_the_platform_exactly_once() {
+    let demo = demo();
+    let person_id = demo["personId"].as_str().unwrap().to_owned();
+    let phone = demo_phone(
+        &unique("thousand"),
+        demo["url"].as_str().unwrap(),
+        OutboxConfig::default(),
+    )
+    .await;
+    let times = enqueue(&phone, &person_id, 1_000).await;
+    flush_until_empty(&phone, 50).await;
+
+    let counts = phone.outbox().counts().await.unwrap();
+    assert_eq!(
+        (counts.done, counts.failed, counts.waiting()),
+        (1_000, 0, 0)
+    );
+    let at_platform = platform_counts(&person_id, &times).await;
+    let wrong: Vec<_> = at_platform
+        .iter()
+        .filter(|(_, &count)| count != 1)
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "records not at the platform exactly once: {wrong:?}"
+    );
+}
+
+#[test]
+async fn a_relay_that_fails_half_the_requests_loses_and_duplicates_nothing() {
+    let demo = demo();
+    let person_id = demo["personId"].as_str().unwrap().to_owned();
+    let quick = OutboxConfig {
+        backoff: Backoff {
+            base_ms: 10,
+            cap_ms: 80,
+        },
+        ..OutboxConfig::default()
+    };
+    let phone = demo_phone(&unique("flaky"), flaky_url(), quick).await;
+    let times = enqueue(&phone, &person_id, 200).await;
+    flush_until_empty(&phone, 2_000).await;
+
+    let counts = phone.outbox().counts().await.unwrap();
+    assert_eq!((counts.done, counts.failed), (200, 0));
+    let at_platform = platform_counts(&person_id, &times).await;
+    let wrong: Vec<_> = at_platform
+        .iter()
+        .filter(|(_, &count)| count != 1)
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "records not at the platform exactly once: {wrong:?}"
+    );
+    let retried = phone.outbox().list(EntryState::Done, 1_000).await.unwrap();
+    assert!(
+        retried.iter().any(|entry| entry.attempts > 1),
+        "the proxy did fail requests"
+    );
+}
