@@ -44,31 +44,15 @@ cargo test --locked
 # (`relay demo`) and to a proxy in front of it that fails half the requests; their addresses
 # reach the tests at compile time.
 step "Starting relay demo and the flaky proxy for the browser tests"
-cargo build --locked --bin relay --example flaky_relay
-target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-harness_dir=$(mktemp -d)
-"$target_dir/debug/relay" demo --port 0 --data-dir "$harness_dir/data" \
-  --frames-per-minute 1000000 --frames-burst 100000 >"$harness_dir/demo.out" 2>"$harness_dir/demo.err" &
-demo_pid=$!
-trap 'kill $demo_pid ${flaky_pid:-} 2>/dev/null || true; rm -rf "$harness_dir"' EXIT
-first_line() {
-  for _ in $(seq 1 100); do
-    if [ -s "$1" ]; then head -n 1 "$1"; return 0; fi
-    sleep 0.1
-  done
-  echo "no output in $1" >&2; cat "${1%.out}.err" >&2 || true; return 1
-}
-ZJ_DEMO_JSON=$(first_line "$harness_dir/demo.out")
-relay_url=$(printf '%s' "$ZJ_DEMO_JSON" | sed 's/^{"url":"\([^"]*\)".*/\1/')
-"$target_dir/debug/examples/flaky_relay" "$relay_url" >"$harness_dir/flaky.out" 2>"$harness_dir/flaky.err" &
-flaky_pid=$!
-ZJ_FLAKY_URL=$(first_line "$harness_dir/flaky.out")
-export ZJ_DEMO_JSON ZJ_FLAKY_URL
+# shellcheck source=scripts/harness.sh
+source scripts/harness.sh
 
 # The pure core's tests run again as wasm in headless Chromium, with the browser tests: every
-# test file that configures wasm-bindgen-test.
+# test file that configures wasm-bindgen-test, except the benchmarks (tests/bench_*.rs, run by
+# benches/wasm.sh).
 wasm_tests=()
 for file in tests/*.rs; do
+  case "$file" in tests/bench_*) continue ;; esac
   if grep -q 'wasm_bindgen_test_configure!(run_in_browser)' "$file"; then
     wasm_tests+=(--test "$(basename "$file" .rs)")
   fi

@@ -43,6 +43,95 @@ where
     future_to_promise(work(Rc::clone(phone)))
 }
 
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** The phone's credentials and where its relay is. */
+export interface PhoneConfig {
+  relayUrl: string;
+  credentials: { sn: string; accessId: string; accessKey: string; accessSecret: string };
+}
+/** A worker on the site's roster. */
+export interface RosterPerson { personId: string; name: string }
+/** The phone's site (GET /v1/site). */
+export interface Site {
+  siteId: string;
+  name: string;
+  binding: "personal" | "team";
+  person: RosterPerson | null;
+  persons: RosterPerson[];
+  fence: null | {
+    version: number;
+    updatedAtMs: number;
+    maxAccuracyM: number;
+    uncertainPolicy: "reject" | "flag";
+    geojson: object;
+  };
+}
+/** A warning sign about a location. */
+export type LocationWarning =
+  | { kind: "staleFix"; ageMs: number }
+  | { kind: "zeroAccuracy" }
+  | { kind: "repeatedAccuracy"; accuracyM: number; count: number }
+  | { kind: "sourcesDisagree"; distanceM: number }
+  | { kind: "impossibleSpeed"; speedMps: number; distanceM: number };
+/** A location judged for a clock-in. Coordinates are WGS-84 degrees; distances metres. */
+export interface LocationResult {
+  source: "browser" | "wechat";
+  sourceCrs: "wgs84" | "gcj02";
+  lng: number;
+  lat: number;
+  accuracyM: number;
+  fixAgeMs: number;
+  warnings: LocationWarning[];
+  fence: { verdict: "inside" | "outside" | "uncertain"; distanceM: number } | null;
+  mayClockIn: boolean;
+  message: string;
+  takenAtMs: number;
+}
+/** What clockIn() takes. */
+export interface ClockInOptions {
+  photo: Blob;
+  personId?: string;
+  liveness?: object;
+  fallbackCapture?: boolean;
+}
+/** Records in each state. */
+export interface StateCounts { pending: number; sending: number; done: number; failed: number }
+/** The outbox and the link, for the page. */
+export interface PhoneStatus extends StateCounts {
+  lastDeliveryMs: number | null;
+  online: boolean;
+  halted: string | null;
+}
+/** A record in the outbox (its photo is kept apart). */
+export interface OutboxRecord {
+  id: string;
+  seq: number;
+  state: "pending" | "sending" | "done" | "failed";
+  savedAtMs: number;
+  attempts: number;
+  notBeforeMs: number;
+  settledAtMs: number | null;
+  lastError: string | null;
+  draft: object;
+}
+/** An event of the phone module. */
+export interface PhoneEvent {
+  type: "saved" | "delivered" | "retry" | "failed" | "halted" | "idle";
+  recordId: string | null;
+  message: string;
+  counts: StateCounts;
+}
+/** Storage persistence and space. */
+export interface StorageReport {
+  persisted: boolean;
+  usageBytes: number;
+  quotaBytes: number;
+  low: boolean;
+  message: string;
+}
+"#;
+
 /// The phone module: enrollment, site and fence, location, clock-in, and the outbox.
 #[wasm_bindgen]
 pub struct PhoneModule {
@@ -70,6 +159,7 @@ impl PhoneModule {
 
     /// Redeems an enrollment code at the relay (`relayUrl`, e.g. `location.origin`); resolves
     /// to the site.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Site>")]
     pub fn enroll(&self, relay_url: String, code: String) -> Promise {
         promise(&self.phone, |phone| async move {
             let site = phone.enroll(&relay_url, &code).await.map_err(js_error)?;
@@ -79,7 +169,11 @@ impl PhoneModule {
 
     /// Saves `{relayUrl, credentials: {sn, accessId, accessKey, accessSecret}}` given by a
     /// team's own enrollment.
-    pub fn configure(&self, config: JsValue) -> Promise {
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn configure(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PhoneConfig")] config: JsValue,
+    ) -> Promise {
         promise(&self.phone, |phone| async move {
             let config: PhoneConfig = from_js(config)?;
             phone.configure(config).await.map_err(js_error)?;
@@ -88,12 +182,13 @@ impl PhoneModule {
     }
 
     /// The site as last fetched (`null` before enrollment).
+    #[wasm_bindgen(unchecked_return_type = "Site | null")]
     pub fn site(&self) -> Result<JsValue, JsValue> {
         to_js(&self.phone.site())
     }
 
     /// Fetches the site, binding and fence from the relay; resolves to the site.
-    #[wasm_bindgen(js_name = fetchSite)]
+    #[wasm_bindgen(js_name = fetchSite, unchecked_return_type = "Promise<Site>")]
     pub fn fetch_site(&self) -> Promise {
         promise(&self.phone, |phone| async move {
             let site = phone.fetch_site().await.map_err(js_error)?;
@@ -104,6 +199,7 @@ impl PhoneModule {
     /// Takes the location (browser, and WeChat when available) and judges it against the
     /// fence; resolves to `{lng, lat, accuracyM, source, sourceCrs, fixAgeMs, warnings, fence:
     /// {verdict, distanceM} | null, mayClockIn, message, takenAtMs}`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<LocationResult>")]
     pub fn locate(&self, timeout_ms: Option<u32>) -> Promise {
         promise(&self.phone, |phone| async move {
             let timeout = timeout_ms.unwrap_or(DEFAULT_LOCATE_TIMEOUT_MS);
@@ -130,8 +226,11 @@ impl PhoneModule {
     /// Saves a clock-in: `{photo: Blob, personId?, liveness?, fallbackCapture?}`, using the last
     /// `locate()` result. Resolves to the record id once the record is on disk; uploading
     /// starts at once.
-    #[wasm_bindgen(js_name = clockIn)]
-    pub fn clock_in(&self, options: JsValue) -> Promise {
+    #[wasm_bindgen(js_name = clockIn, unchecked_return_type = "Promise<string>")]
+    pub fn clock_in(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ClockInOptions")] options: JsValue,
+    ) -> Promise {
         promise(&self.phone, |phone| async move {
             let get = |name: &str| {
                 js_sys::Reflect::get(&options, &name.into()).unwrap_or(JsValue::UNDEFINED)
@@ -155,6 +254,7 @@ impl PhoneModule {
     }
 
     /// Sends what is due now; resolves to the queue counts.
+    #[wasm_bindgen(unchecked_return_type = "Promise<StateCounts>")]
     pub fn flush(&self) -> Promise {
         promise(&self.phone, |phone| async move {
             let counts = phone.flush().await.map_err(js_error)?;
@@ -164,6 +264,7 @@ impl PhoneModule {
 
     /// Sends a heartbeat (learns the relay's clock); resolves to the fence version the relay
     /// announced, and refetches the site when it differs from the one kept.
+    #[wasm_bindgen(unchecked_return_type = "Promise<number | null>")]
     pub fn heartbeat(&self) -> Promise {
         promise(&self.phone, |phone| async move {
             let version = phone.heartbeat().await.map_err(js_error)?;
@@ -178,6 +279,7 @@ impl PhoneModule {
     }
 
     /// `{pending, sending, done, failed, lastDeliveryMs, online, halted}`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<PhoneStatus>")]
     pub fn status(&self) -> Promise {
         promise(&self.phone, |phone| async move {
             #[derive(Serialize)]
@@ -201,6 +303,7 @@ impl PhoneModule {
 
     /// Up to `limit` records in `state` (`"pending"`, `"sending"`, `"done"`, `"failed"`),
     /// oldest first, without their photos.
+    #[wasm_bindgen(unchecked_return_type = "Promise<OutboxRecord[]>")]
     pub fn list(&self, state: String, limit: Option<u32>) -> Promise {
         promise(&self.phone, |phone| async move {
             let state: EntryState = from_js(JsValue::from_str(&state))?;
@@ -214,6 +317,7 @@ impl PhoneModule {
     }
 
     /// Puts a failed record back in the queue; resolves to whether there was one.
+    #[wasm_bindgen(unchecked_return_type = "Promise<boolean>")]
     pub fn retry(&self, record_id: String) -> Promise {
         promise(&self.phone, |phone| async move {
             let requeued = phone
@@ -229,7 +333,7 @@ impl PhoneModule {
     }
 
     /// Every failed record with its reason and photo (base64), as JSON text for a manager.
-    #[wasm_bindgen(js_name = exportFailed)]
+    #[wasm_bindgen(js_name = exportFailed, unchecked_return_type = "Promise<string>")]
     pub fn export_failed(&self) -> Promise {
         promise(&self.phone, |phone| async move {
             let outbox = phone.outbox();
@@ -256,6 +360,7 @@ impl PhoneModule {
 
     /// Asks for persistent storage and reports `{persisted, usageBytes, quotaBytes, low,
     /// message}`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<StorageReport>")]
     pub fn storage(&self) -> Promise {
         future_to_promise(async move {
             let report = storage_report().await.map_err(js_error)?;
@@ -266,7 +371,10 @@ impl PhoneModule {
     /// Calls `listener(event)` for each event: `{type: "saved" | "delivered" | "retry" |
     /// "failed" | "halted" | "idle", recordId, message, counts}`.
     #[wasm_bindgen(js_name = onEvent)]
-    pub fn on_event(&self, listener: Function) {
+    pub fn on_event(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(event: PhoneEvent) => void")] listener: Function,
+    ) {
         self.phone.on_event(Box::new(move |event| {
             if let Ok(value) = to_js(event) {
                 let _ = listener.call1(&JsValue::NULL, &value);

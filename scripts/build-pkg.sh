@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Builds pkg/: the phone module as an ES module for the browser (JS glue, TypeScript types,
+# optimised wasm), with the pinned wasm-bindgen CLI and binaryen's wasm-opt, and records the
+# hash of the sources it was built from in pkg/SOURCE_HASH (tests/pkg_fresh.rs fails when the
+# sources have moved on). Prints the sizes, gzip -9.
+#
+#   ./scripts/build-pkg.sh          build pkg/
+#   ./scripts/build-pkg.sh --hash   print the hash of the current sources only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# The files the wasm module is built from: the library minus its host-only parts.
+source_hash() {
+  { find src proto -type f; printf '%s\n' build.rs Cargo.toml Cargo.lock; } \
+    | grep -v -E '^src/(relay|sim|bin)/|^src/(process|system_clock)\.rs$' \
+    | LC_ALL=C sort \
+    | while IFS= read -r file; do printf '%s\0' "$file"; cat "$file"; printf '\0'; done \
+    | md5sum | cut -d ' ' -f 1
+}
+
+if [ "${1:-}" = "--hash" ]; then
+  source_hash
+  exit 0
+fi
+
+wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wasm_bindgen_version" ]; then
+  cargo install --locked wasm-bindgen-cli --version "$wasm_bindgen_version"
+fi
+if ! command -v wasm-opt >/dev/null; then
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get install -y -qq binaryen >/dev/null
+fi
+
+rustup target add wasm32-unknown-unknown >/dev/null
+cargo build --locked --lib --target wasm32-unknown-unknown --profile wasm-release
+target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+rm -rf pkg
+wasm-bindgen --target web --out-dir pkg \
+  "$target_dir/wasm32-unknown-unknown/wasm-release/zj_attendance.wasm"
+# The features rustc enables by default for wasm32 (binaryen 108 needs them named).
+wasm-opt -Oz --strip-debug --strip-producers \
+  --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int \
+  --enable-sign-ext --enable-reference-types --enable-multivalue \
+  pkg/zj_attendance_bg.wasm -o pkg/zj_attendance_bg.wasm
+rm -f pkg/.gitignore
+source_hash >pkg/SOURCE_HASH
+
+total=0
+for file in pkg/zj_attendance.js pkg/zj_attendance_bg.wasm; do
+  size=$(gzip -9 -c "$file" | wc -c)
+  total=$((total + size))
+  printf '%-32s %8d bytes, %7d gzip -9\n' "$file" "$(wc -c <"$file")" "$size"
+done
+printf '%-32s %25d gzip -9 (aim: <= 122880)\n' "pkg total (JS + wasm)" "$total"
