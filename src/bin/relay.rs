@@ -53,6 +53,28 @@ mod cli {
             #[arg(long)]
             data_dir: Option<PathBuf>,
         },
+        /// Make a one-time enrollment code for a site (prints `{"code","expiresAtMs"}`); works
+        /// while the relay runs.
+        Enroll {
+            /// The relay's configuration file (for its data dir).
+            #[arg(long, env = "RELAY_CONFIG")]
+            config: PathBuf,
+            /// Overrides `data_dir`.
+            #[arg(long, env = "RELAY_DATA_DIR")]
+            data_dir: Option<PathBuf>,
+            /// The site, e.g. `site-1`.
+            #[arg(long)]
+            site: String,
+            /// `team` (the holder picks workers from the roster) or `personal`.
+            #[arg(long, default_value = "team")]
+            binding: String,
+            /// The person a personal phone is bound to.
+            #[arg(long)]
+            person: Option<String>,
+            /// Minutes the code stays valid (default: the configuration's).
+            #[arg(long)]
+            ttl_minutes: Option<u32>,
+        },
     }
 
     pub fn main() -> anyhow::Result<()> {
@@ -66,6 +88,28 @@ mod cli {
                     data_dir,
                 } => serve(config, listen, data_dir).await,
                 Command::Demo { port, data_dir } => demo(port, data_dir).await,
+                Command::Enroll {
+                    config,
+                    data_dir,
+                    site,
+                    binding,
+                    person,
+                    ttl_minutes,
+                } => {
+                    let mut config = RelayConfig::load(&config)?;
+                    config.data_dir = data_dir.unwrap_or(config.data_dir);
+                    let ttl = ttl_minutes.unwrap_or(config.manager.enroll_ttl_minutes);
+                    let code = zj_attendance::relay::enroll::issue_code(
+                        &config.data_dir,
+                        &site,
+                        &binding,
+                        person.as_deref(),
+                        ttl,
+                    )
+                    .await?;
+                    println!("{}", serde_json::to_string(&code)?);
+                    Ok(())
+                }
             }
         })
     }
