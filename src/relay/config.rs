@@ -158,7 +158,7 @@ impl Default for TasksConfig {
 }
 
 /// The site manager's API (`/v1/manager/...`).
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ManagerConfig {
     /// The bearer token inline (prefer `token_env` or `token_file`). Without any of the three
@@ -170,8 +170,18 @@ pub struct ManagerConfig {
     pub token_file: Option<PathBuf>,
     /// Minutes an enrollment code stays valid when the manager gives no `ttlMinutes`
     /// (default 1,440: a day).
-    #[serde(default = "defaults::enroll_ttl_minutes")]
     pub enroll_ttl_minutes: u32,
+}
+
+impl Default for ManagerConfig {
+    fn default() -> Self {
+        Self {
+            token: None,
+            token_env: None,
+            token_file: None,
+            enroll_ttl_minutes: 24 * 60,
+        }
+    }
 }
 
 /// One MR860 face terminal allowed to report (seed 000), and the platform sn it reports as.
@@ -228,9 +238,6 @@ mod defaults {
     }
     pub fn heartbeat_secs() -> u32 {
         30
-    }
-    pub fn enroll_ttl_minutes() -> u32 {
-        24 * 60
     }
 }
 
