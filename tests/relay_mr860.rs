@@ -148,7 +148,11 @@ async fn every_payload_and_card_type_reaches_the_platform_once() {
     let relay = with_roster("mr860-all").await;
     let face = face_log("330106199001011234", "2026-11-22 08:01:33");
     assert_eq!(post(&relay, "/mr860/face", face.clone()).await, ok());
-    assert_eq!(post(&relay, "/mr860/face", face).await, ok(), "a resent log is the same log");
+    assert_eq!(
+        post(&relay, "/mr860/face", face).await,
+        ok(),
+        "a resent log is the same log"
+    );
     let logs = [
         verify_log("1", "", "330106199001011234", "张三"),
         verify_log("1", "J", "810000199001011234", "陈家明"),
@@ -161,24 +165,46 @@ async fn every_payload_and_card_type_reaches_the_platform_once() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(relay.http.signins().await.len(), 4, "{signins:?}");
     let face = &signins[0];
-    assert_eq!((&face["personId"], &face["type"]), (&json!("M1"), &json!("1")), "{face}");
+    assert_eq!(
+        (&face["personId"], &face["type"]),
+        (&json!("M1"), &json!("1")),
+        "{face}"
+    );
     assert_eq!(face["imgBytes"], 3000);
     assert_eq!(face["sn"], SN);
-    assert_eq!(face["coordinate"], json!({"longitude": 120.2110, "latitude": 30.2090}));
+    assert_eq!(
+        face["coordinate"],
+        json!({"longitude": 120.2110, "latitude": 30.2090})
+    );
     let beijing_8_01_33 = 1_795_305_693_000_i64; // 2026-11-22T00:01:33Z
-    assert_eq!(face["recordTime"], beijing_8_01_33, "verifyTime is Beijing time");
+    assert_eq!(
+        face["recordTime"], beijing_8_01_33,
+        "verifyTime is Beijing time"
+    );
     let verified: Vec<(&Value, &Value)> = (signins[1..].iter())
         .map(|s| (&s["personId"], &s["type"]))
         .collect();
     let eight = json!("8");
     assert_eq!(
         verified,
-        [(&json!("M1"), &eight), (&json!("M2"), &eight), (&json!("M3"), &eight)]
+        [
+            (&json!("M1"), &eight),
+            (&json!("M2"), &eight),
+            (&json!("M3"), &eight)
+        ]
     );
-    assert_eq!(signins[3]["imgBytes"], 0, "a whitelist log has no live photo");
-    let (_, logs) = relay.manager("GET", "/v1/manager/mr860/logs?state=forwarded", None).await;
+    assert_eq!(
+        signins[3]["imgBytes"], 0,
+        "a whitelist log has no live photo"
+    );
+    let (_, logs) = relay
+        .manager("GET", "/v1/manager/mr860/logs?state=forwarded", None)
+        .await;
     assert_eq!(logs.as_array().unwrap().len(), 4, "{logs}");
-    assert!(logs[0]["log"].get("facePicture").is_none(), "photos are left out of listings");
+    assert!(
+        logs[0]["log"].get("facePicture").is_none(),
+        "photos are left out of listings"
+    );
 }
 
 #[tokio::test]
@@ -213,19 +239,36 @@ async fn unknown_cards_and_terminals_are_kept_and_retried_never_dropped() {
     let (_, reply) = post(&relay, "/mr860/face", foreign).await;
     assert_eq!(reply["code"], "403", "{reply}");
     let (_, kept) = relay.manager("GET", "/v1/manager/mr860/logs", None).await;
-    let states: Vec<&Value> = kept.as_array().unwrap().iter().map(|l| &l["state"]).collect();
+    let states: Vec<&Value> = kept
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| &l["state"])
+        .collect();
     assert_eq!(states, [&json!("unknown_terminal"), &json!("unknown_card")]);
     assert!(relay.http.signins().await.is_empty());
 
     // The person reaches the roster: the kept log goes on its own.
-    relay.add_persons(&[("M9", "孙七", Some("330106198001019999"), None)]).await;
-    let send = relay.add_task("T_SEND_PERSON", json!({"personIds": ["M9"]})).await;
+    relay
+        .add_persons(&[("M9", "孙七", Some("330106198001019999"), None)])
+        .await;
+    let send = relay
+        .add_task("T_SEND_PERSON", json!({"personIds": ["M9"]}))
+        .await;
     relay.reported(&send).await;
     let signins = signins(&relay, 1).await;
     assert_eq!(signins[0]["personId"], "M9");
-    assert_eq!(post(&relay, "/mr860/face", stranger).await, ok(), "a resend is answered 200 now");
+    assert_eq!(
+        post(&relay, "/mr860/face", stranger).await,
+        ok(),
+        "a resend is answered 200 now"
+    );
     let (status, ready) = relay.manager("POST", "/v1/manager/mr860/retry", None).await;
-    assert_eq!((status, &ready["ready"]), (200, &json!(0)), "the terminal is still unknown");
+    assert_eq!(
+        (status, &ready["ready"]),
+        (200, &json!(0)),
+        "the terminal is still unknown"
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(relay.http.signins().await.len(), 1);
 }
@@ -236,7 +279,12 @@ async fn malformed_bodies_get_a_clear_error() {
     let raw = |path: &'static str, body: &'static str| {
         let url = format!("{}{path}", relay.url);
         async move {
-            let response = relay_common::http_client().post(url).body(body).send().await.unwrap();
+            let response = relay_common::http_client()
+                .post(url)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
             let status = response.status().as_u16();
             (status, response.json::<Value>().await.unwrap())
         }
@@ -247,19 +295,45 @@ async fn malformed_bodies_get_a_clear_error() {
         ("/mr860/person", ""),
     ] {
         let (status, reply) = raw(path, body).await;
-        assert_eq!((status, &reply["code"]), (400, &json!("400")), "{path} {body}: {reply}");
-        assert!(reply["message"].as_str().unwrap().contains("请求格式有误"), "{reply}");
+        assert_eq!(
+            (status, &reply["code"]),
+            (400, &json!("400")),
+            "{path} {body}: {reply}"
+        );
+        assert!(
+            reply["message"].as_str().unwrap().contains("请求格式有误"),
+            "{reply}"
+        );
     }
     let cases = [
-        ("/mr860/verify", face_log("330106199001011234", "2026-11-22 08:00:00")),
-        ("/mr860/verify", verify_log("1", "X", "330106199001011234", "张三")),
-        ("/mr860/face", json!({"mode": "0", "deviceId": MR860_DEVICE, "cardNumber": "1", "facePicture": "not base64!"})),
-        ("/mr860/face", json!({"mode": "0", "deviceId": MR860_DEVICE, "facePicture": photo()})),
-        ("/mr860/face", json!({"mode": "0", "deviceId": MR860_DEVICE, "cardNumber": {"a": 1}})),
+        (
+            "/mr860/verify",
+            face_log("330106199001011234", "2026-11-22 08:00:00"),
+        ),
+        (
+            "/mr860/verify",
+            verify_log("1", "X", "330106199001011234", "张三"),
+        ),
+        (
+            "/mr860/face",
+            json!({"mode": "0", "deviceId": MR860_DEVICE, "cardNumber": "1", "facePicture": "not base64!"}),
+        ),
+        (
+            "/mr860/face",
+            json!({"mode": "0", "deviceId": MR860_DEVICE, "facePicture": photo()}),
+        ),
+        (
+            "/mr860/face",
+            json!({"mode": "0", "deviceId": MR860_DEVICE, "cardNumber": {"a": 1}}),
+        ),
     ];
     for (path, body) in cases {
         let (status, reply) = post(&relay, path, body).await;
-        assert_eq!((status, &reply["code"]), (400, &json!("400")), "{path}: {reply}");
+        assert_eq!(
+            (status, &reply["code"]),
+            (400, &json!("400")),
+            "{path}: {reply}"
+        );
     }
     let (_, kept) = relay.manager("GET", "/v1/manager/mr860/logs", None).await;
     assert_eq!(kept, json!([]));
@@ -276,7 +350,9 @@ async fn the_demo_line_names_a_terminal_a_card_a_manager_token_and_an_enroll_cod
     let mut reply = Value::Null;
     for _ in 0..200 {
         // The demo person reaches the relay's roster with the first heartbeat's task.
-        reply = call(&url, "POST", "/mr860/face", None, Some(face.clone())).await.1;
+        reply = call(&url, "POST", "/mr860/face", None, Some(face.clone()))
+            .await
+            .1;
         if reply["code"] == "200" {
             break;
         }

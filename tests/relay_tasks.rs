@@ -61,13 +61,23 @@ async fn send_person_fills_the_roster_over_several_pages_and_a_stop_mid_task_fin
     assert_eq!(relay.counts().await, (7, 7));
     for i in [1, 2, 3] {
         let name = format!("P{i:04}.jpg");
-        assert_eq!(photos.hits("ok", &name), 1, "page 1 is not fetched again: {name}");
+        assert_eq!(
+            photos.hits("ok", &name),
+            1,
+            "page 1 is not fetched again: {name}"
+        );
     }
-    assert_eq!(photos.hits("held", "P0004.jpg"), 2, "page 2 is fetched again");
+    assert_eq!(
+        photos.hits("held", "P0004.jpg"),
+        2,
+        "page 2 is fetched again"
+    );
     // Heartbeats keep coming; a reported task is not carried out again.
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert_eq!(photos.hits("ok", "P0007.jpg"), 1);
-    let (_, roster) = relay.manager("GET", &format!("/v1/manager/roster?sn={SN}"), None).await;
+    let (_, roster) = relay
+        .manager("GET", &format!("/v1/manager/roster?sn={SN}"), None)
+        .await;
     assert_eq!(roster.as_array().unwrap().len(), 7, "{roster}");
     assert_eq!(roster[0]["name"], "工人1");
 }
@@ -85,7 +95,12 @@ async fn faces_too_large_too_slow_missing_or_not_images_are_failed_faces() {
             ("F2", "大照片", None, Some(photos.url("big", "f2.jpg"))),
             ("F3", "慢照片", None, Some(photos.url("slow", "f3.jpg"))),
             ("F4", "不是照片", None, Some(photos.url("text", "f4.jpg"))),
-            ("F5", "没有照片", None, Some(photos.url("missing", "f5.jpg"))),
+            (
+                "F5",
+                "没有照片",
+                None,
+                Some(photos.url("missing", "f5.jpg")),
+            ),
         ])
         .await;
     let taskid = relay.add_task("T_SEND_PERSON", json!({})).await;
@@ -110,17 +125,29 @@ async fn update_delete_post_clear_and_version_tasks() {
         config.tasks.post_page_size = 2;
     })
     .await;
-    let persons: Vec<(String, String)> =
-        (1..=5).map(|i| (format!("U{i}"), format!("Worker {i}"))).collect();
+    let persons: Vec<(String, String)> = (1..=5)
+        .map(|i| (format!("U{i}"), format!("Worker {i}")))
+        .collect();
     let listed: Vec<_> = (persons.iter())
         .map(|(id, name)| (id.as_str(), name.as_str(), Some("330106199001011234"), None))
         .collect();
     relay.add_persons(&listed[..1]).await;
-    relay.add_persons(&listed[1..].iter().map(|p| (p.0, p.1, None, None)).collect::<Vec<_>>()).await;
+    relay
+        .add_persons(
+            &listed[1..]
+                .iter()
+                .map(|p| (p.0, p.1, None, None))
+                .collect::<Vec<_>>(),
+        )
+        .await;
 
     let update = relay.add_task("T_UPDATE_DEVICE_PERSON", json!({})).await;
     assert_eq!(relay.reported(&update).await["status"], 1);
-    assert_eq!(relay.counts().await, (5, 5), "the simulator's drawn photos are registered");
+    assert_eq!(
+        relay.counts().await,
+        (5, 5),
+        "the simulator's drawn photos are registered"
+    );
 
     let delete = relay
         .add_task("T_DEL_DEVICE_PERSON", json!({"personIds": ["U2", "U3"]}))
@@ -129,20 +156,33 @@ async fn update_delete_post_clear_and_version_tasks() {
     assert_eq!(relay.counts().await, (3, 3));
 
     let post = relay
-        .add_task("T_POST_DEVICE_PERSON", json!({"param": {"excludeFields": "img"}}))
+        .add_task(
+            "T_POST_DEVICE_PERSON",
+            json!({"param": {"excludeFields": "img"}}),
+        )
         .await;
     let task = relay.reported(&post).await;
     assert_eq!(task["status"], 1, "{task}");
     let posted = task["posted"].as_array().unwrap();
-    let posted_ids: Vec<&str> = posted.iter().map(|p| p["personId"].as_str().unwrap()).collect();
+    let posted_ids: Vec<&str> = posted
+        .iter()
+        .map(|p| p["personId"].as_str().unwrap())
+        .collect();
     assert_eq!(posted_ids, ["U1", "U4", "U5"], "two pages of 2: {task}");
-    assert!(posted.iter().all(|p| p.get("imgBytes").is_none() && p["hasImg"] == 1));
+    assert!(posted
+        .iter()
+        .all(|p| p.get("imgBytes").is_none() && p["hasImg"] == 1));
     assert_eq!(posted[0]["idcardNo"], "330106199001011234");
 
     let post_all = relay.add_task("T_POST_DEVICE_PERSON", json!({})).await;
     let task = relay.reported(&post_all).await;
     let posted = task["posted"].as_array().unwrap();
-    assert!(posted.iter().all(|p| p["imgBytes"].as_u64().unwrap() > 1000), "{task}");
+    assert!(
+        posted
+            .iter()
+            .all(|p| p["imgBytes"].as_u64().unwrap() > 1000),
+        "{task}"
+    );
 
     let version = relay
         .add_task(
@@ -150,7 +190,11 @@ async fn update_delete_post_clear_and_version_tasks() {
             json!({"param": {"version": "v2.1.0", "size": 1048576, "downloadUrl": "http://example.com/fw.bin"}}),
         )
         .await;
-    assert_eq!(relay.reported(&version).await["status"], 3, "not applicable to a relay");
+    assert_eq!(
+        relay.reported(&version).await["status"],
+        3,
+        "not applicable to a relay"
+    );
 
     let clear = relay.add_task("T_CLEAR_DEVICE_PERSON", json!({})).await;
     assert_eq!(relay.reported(&clear).await["status"], 1);
@@ -201,7 +245,11 @@ async fn a_reply_with_a_bad_signature_fails_its_task_and_the_next_task_still_run
     .await;
     relay.add_persons(&[("B1", "张伟", None, None)]).await;
     let send = relay.add_task("T_SEND_PERSON", json!({})).await;
-    assert_eq!(relay.reported(&send).await["status"], 2, "a reply that cannot be trusted");
+    assert_eq!(
+        relay.reported(&send).await["status"],
+        2,
+        "a reply that cannot be trusted"
+    );
     assert_eq!(relay.counts().await, (0, 0), "nothing from it was used");
     let update = relay.add_task("T_UPDATE_DEVICE_PERSON", json!({})).await;
     assert_eq!(relay.reported(&update).await["status"], 1);

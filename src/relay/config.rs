@@ -353,9 +353,11 @@ fn read_secret(
         return Ok(Some(Secret::new(text.trim_end())));
     }
     if let Some(name) = env {
-        return std::env::var(name).map(|v| Some(Secret::new(v))).map_err(|_| {
-            ConfigError::Invalid(format!("{field}_env names {name}, which is not set"))
-        });
+        return std::env::var(name)
+            .map(|v| Some(Secret::new(v)))
+            .map_err(|_| {
+                ConfigError::Invalid(format!("{field}_env names {name}, which is not set"))
+            });
     }
     Ok(inline.cloned())
 }

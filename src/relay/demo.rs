@@ -13,10 +13,10 @@ use serde::Serialize;
 use super::config::{
     ConfigError, ManagerConfig, Mr860Config, PhoneConfig, PlatformConfig, RelayConfig, Secret,
 };
+use super::enroll;
 use super::server::{RunningRelay, StartError};
 use super::sites::{self, FenceRequest};
 use super::store::Store;
-use super::enroll;
 use crate::protocol::{Credential, HandlerConfig};
 use crate::sim::{now_ms, NewPerson, NewTask, RunningSim, SimConfig};
 

@@ -131,7 +131,14 @@ pub fn create_code(
     tx.execute(
         "INSERT INTO enrollments (code, site_id, binding, person_id, created_ms, expires_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![new.code, site_id, binding, person_id, now_ms, new.expires_at_ms],
+        params![
+            new.code,
+            site_id,
+            binding,
+            person_id,
+            now_ms,
+            new.expires_at_ms
+        ],
     )?;
     Ok(Ok(new))
 }
@@ -161,7 +168,14 @@ pub async fn issue_code(
     let now = crate::system_clock::now_ms();
     let made = store
         .run(move |tx| {
-            create_code(tx, &site_id, &binding, person_id.as_deref(), ttl_minutes, now)
+            create_code(
+                tx,
+                &site_id,
+                &binding,
+                person_id.as_deref(),
+                ttl_minutes,
+                now,
+            )
         })
         .await?;
     made.map_err(IssueError::Refused)
@@ -221,7 +235,15 @@ pub fn redeem(
             "SELECT site_id, binding, person_id, expires_ms, used_ms FROM enrollments
              WHERE code = ?1",
             [code],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)),
+            |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
+            },
         )
         .optional()?;
     let Some((site_id, binding, person_id, expires_ms, used_ms)) = found else {
@@ -275,7 +297,10 @@ pub fn phone_site(tx: &Transaction<'_>, access_id: &str) -> Result<Option<PhoneS
 }
 
 /// The phones enrolled at a site, for the manager.
-pub fn site_phones(tx: &Transaction<'_>, site_id: &str) -> Result<Vec<serde_json::Value>, StoreError> {
+pub fn site_phones(
+    tx: &Transaction<'_>,
+    site_id: &str,
+) -> Result<Vec<serde_json::Value>, StoreError> {
     let mut statement = tx.prepare(
         "SELECT p.access_id, p.sn, s.binding, s.person_id, s.enrolled_ms, p.revoked
          FROM phone_sites s JOIN phones p ON p.access_id = s.access_id

@@ -17,11 +17,11 @@ use tokio::sync::watch;
 use tracing::{info, warn};
 
 use super::metrics::Metrics;
-use super::{challenge, enroll, roster, sites};
 use super::phones::PhoneBook;
 use super::platform_link::PlatformLink;
 use super::rate_limit::RateLimit;
 use super::store::{Begun, Outcome, RecordEntry, Store};
+use super::{challenge, enroll, roster, sites};
 use crate::protocol::params::{to_json_text, SignInParam};
 use crate::protocol::sign::RequestView;
 use crate::protocol::{
@@ -143,8 +143,8 @@ impl Gateway {
     /// The phone a relay token was issued to (restarting the token's idle time), revoked or
     /// not; `None` when the token is unknown or idle too long.
     pub fn phone_of_token(&self, token: &str) -> Option<super::store::Phone> {
-        let access_id = (self.handler.lock().unwrap_or_else(|p| p.into_inner()))
-            .use_token(token, now_ms())?;
+        let access_id =
+            (self.handler.lock().unwrap_or_else(|p| p.into_inner())).use_token(token, now_ms())?;
         let phones = self.phones.read().unwrap_or_else(|p| p.into_inner());
         phones.get(&access_id).cloned()
     }
@@ -226,14 +226,15 @@ impl Gateway {
             }
             Ok(verified) => {
                 let answer = match &verified.param {
-                    Param::Heartbeat(_) => (self.fence_version(&verified.access_id).await)
-                        .map(|fence_version| {
+                    Param::Heartbeat(_) => {
+                        (self.fence_version(&verified.access_id).await).map(|fence_version| {
                             Some(to_json_text(&json!({
                                 "taskids": [],
                                 "relayTimeMs": now,
                                 "fenceVersion": fence_version,
                             })))
-                        }),
+                        })
+                    }
                     Param::SignIn(record) => self.sign_in(&verified, record).await,
                     _ => Ok(None),
                 };

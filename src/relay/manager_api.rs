@@ -144,8 +144,9 @@ pub async fn signins(
     api.manager(&headers)?;
     let site_id = query.get("siteId").cloned();
     let since_ms: i64 = match query.get("sinceMs") {
-        Some(text) => (text.parse())
-            .map_err(|_| ApiError::bad_request("sinceMs 应为毫秒时间戳"))?,
+        Some(text) => {
+            (text.parse()).map_err(|_| ApiError::bad_request("sinceMs 应为毫秒时间戳"))?
+        }
         None => 0,
     };
     let records = (api.store)

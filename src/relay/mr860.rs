@@ -130,8 +130,8 @@ fn parse_time(text: &str) -> Option<i64> {
 
 /// Parses a body sent to `intake`.
 pub fn parse(intake: Intake, body: &[u8]) -> Result<Mr860Log, Malformed> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| Malformed(format!("请求体不是 JSON（{e}）")))?;
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| Malformed(format!("请求体不是 JSON（{e}）")))?;
     let Value::Object(body) = value else {
         return Err(Malformed("请求体应为 JSON 对象".into()));
     };
@@ -164,7 +164,10 @@ pub fn parse(intake: Intake, body: &[u8]) -> Result<Mr860Log, Malformed> {
         card_type,
         body,
     };
-    for (key, value) in [("deviceId", &log.device_id), ("cardNumber", &log.card_number)] {
+    for (key, value) in [
+        ("deviceId", &log.device_id),
+        ("cardNumber", &log.card_number),
+    ] {
         if value.is_empty() {
             return Err(Malformed(format!("缺少 {key}")));
         }
@@ -271,8 +274,8 @@ fn resolve(
         return Ok((None, None, LogState::UnknownTerminal));
     };
     if log.mode == "3" {
-        let person_id = roster::by_idcard(tx, sn, &log.card_number)?
-            .unwrap_or_else(|| log.card_number.clone());
+        let person_id =
+            roster::by_idcard(tx, sn, &log.card_number)?.unwrap_or_else(|| log.card_number.clone());
         let face = photo(&log.body, "facePicture").unwrap_or_default();
         let face = base64::engine::general_purpose::STANDARD
             .decode(face)
@@ -305,7 +308,10 @@ fn dedup_key(log: &Mr860Log) -> String {
         .filter(|t| !t.is_empty())
         .or_else(|| text(&log.body, "registerTime").ok())
         .unwrap_or_default();
-    format!("{}|{}|{}|{}|{}", log.device_id, log.mode, log.card_type, log.card_number, time)
+    format!(
+        "{}|{}|{}|{}|{}",
+        log.device_id, log.mode, log.card_type, log.card_number, time
+    )
 }
 
 impl Mr860 {

@@ -95,7 +95,12 @@ impl Forwarder {
         Ok(again)
     }
 
-    async fn set_state(&self, id: i64, state: LogState, detail: Option<String>) -> Result<(), StoreError> {
+    async fn set_state(
+        &self,
+        id: i64,
+        state: LogState,
+        detail: Option<String>,
+    ) -> Result<(), StoreError> {
         (self.mr860.store)
             .run(move |tx| {
                 tx.execute(
@@ -110,8 +115,12 @@ impl Forwarder {
     /// Forwards one log; false when it must be tried again later.
     async fn forward(&self, log: PendingLog) -> Result<bool, StoreError> {
         let Ok(parsed) = parse_stored(&log.body) else {
-            self.set_state(log.id, LogState::Refused, Some("stored body unreadable".into()))
-                .await?;
+            self.set_state(
+                log.id,
+                LogState::Refused,
+                Some("stored body unreadable".into()),
+            )
+            .await?;
             return Ok(true);
         };
         let img = photo(&parsed.body, "facePicture").unwrap_or_default();
@@ -126,7 +135,8 @@ impl Forwarder {
                 .and_then(|text| text.trim().parse::<f64>().ok())
                 .filter(|value| value.is_finite() && *value != 0.0)
         };
-        if let (Some(longitude), Some(latitude)) = (coordinate("longitude"), coordinate("latitude")) {
+        if let (Some(longitude), Some(latitude)) = (coordinate("longitude"), coordinate("latitude"))
+        {
             param["coordinate"] = json!({"longitude": longitude, "latitude": latitude});
         }
         if !img.is_empty() {
@@ -165,7 +175,10 @@ impl Forwarder {
             Begun::New | Begun::Again => {}
         }
         let Some(link) = self.links.get(&log.sn) else {
-            self.mr860.store.finish(&access_id, &record_id, Outcome::Retry, now_ms()).await?;
+            self.mr860
+                .store
+                .finish(&access_id, &record_id, Outcome::Retry, now_ms())
+                .await?;
             return Ok(false);
         };
         let result = link.forward(Apicode::CSignIn, to_json_text(&param)).await;

@@ -28,13 +28,12 @@ pub fn site_view(
 ) -> Result<(Value, Option<i64>), StoreError> {
     let personal = binding.binding == "personal";
     let person = match (&binding.person_id, personal) {
-        (Some(person_id), true) => Some(
-            roster::summary(tx, &site.sn, person_id)?
-                .unwrap_or_else(|| roster::PersonSummary {
-                    person_id: person_id.clone(),
-                    name: String::new(),
-                }),
-        ),
+        (Some(person_id), true) => Some(roster::summary(tx, &site.sn, person_id)?.unwrap_or_else(
+            || roster::PersonSummary {
+                person_id: person_id.clone(),
+                name: String::new(),
+            },
+        )),
         _ => None,
     };
     let persons = if personal {

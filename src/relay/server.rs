@@ -14,17 +14,17 @@ use tokio::sync::Notify;
 
 use super::api::RelayApi;
 use super::config::{ConfigError, RelayConfig, Secret};
-use super::mr860::Mr860;
-use super::mr860_forward::Forwarder;
-use super::task_api::TaskApi;
-use super::tasks::{RosterChanged, TaskRunner};
 use super::gateway::Gateway;
 use super::http::{self, RelayHttp};
 use super::metrics::Metrics;
+use super::mr860::Mr860;
+use super::mr860_forward::Forwarder;
 use super::phones::PhoneBook;
 use super::platform_link::{LinkConfig, LinkTask, PlatformLink};
 use super::rate_limit::RateLimit;
 use super::store::Store;
+use super::task_api::TaskApi;
+use super::tasks::{RosterChanged, TaskRunner};
 use crate::protocol::{Credential, DeviceConfig, HandlerConfig, PlatformHandler};
 
 /// Why a relay could not start.

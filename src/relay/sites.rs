@@ -115,10 +115,7 @@ pub fn fence_refusal(error: &FenceError) -> ApiError {
             "边界环的不同角点少于 3 个",
             ring_detail("too_few_corners", *ring),
         ),
-        E::SelfIntersection { ring, .. } => (
-            "边界自相交",
-            ring_detail("self_intersection", *ring),
-        ),
+        E::SelfIntersection { ring, .. } => ("边界自相交", ring_detail("self_intersection", *ring)),
         E::RingsCross { a, .. } => ("两个边界环相交", ring_detail("rings_cross", *a)),
         E::HoleOutsideShell { hole } => (
             "内洞不在外边界之内",
@@ -158,9 +155,11 @@ pub fn validate(request: FenceRequest) -> Result<StoredFence, ApiError> {
     let to_wgs84 = match request.crs.as_str() {
         "wgs84" => false,
         "gcj02" => true,
-        other => return Err(ApiError::bad_request(format_args!(
-            "crs 是 {other:?}，只能是 \"wgs84\" 或 \"gcj02\""
-        ))),
+        other => {
+            return Err(ApiError::bad_request(format_args!(
+                "crs 是 {other:?}，只能是 \"wgs84\" 或 \"gcj02\""
+            )))
+        }
     };
     if !matches!(request.uncertain_policy.as_str(), "reject" | "flag") {
         return Err(ApiError::bad_request(
@@ -265,7 +264,10 @@ pub fn get(tx: &Transaction<'_>, site_id: &str) -> Result<Option<Site>, StoreErr
 }
 
 /// The site's current fence.
-pub fn current_fence(tx: &Transaction<'_>, site_id: &str) -> Result<Option<StoredFence>, StoreError> {
+pub fn current_fence(
+    tx: &Transaction<'_>,
+    site_id: &str,
+) -> Result<Option<StoredFence>, StoreError> {
     let row = tx
         .query_row(
             "SELECT version, updated_ms, max_accuracy_m, uncertain_policy, geojson FROM fences
@@ -282,15 +284,15 @@ pub fn current_fence(tx: &Transaction<'_>, site_id: &str) -> Result<Option<Store
             },
         )
         .optional()?;
-    Ok(row.map(|(version, updated_at_ms, max_accuracy_m, uncertain_policy, geojson)| {
-        StoredFence {
+    Ok(row.map(
+        |(version, updated_at_ms, max_accuracy_m, uncertain_policy, geojson)| StoredFence {
             version,
             updated_at_ms,
             max_accuracy_m,
             uncertain_policy,
             geojson: serde_json::from_str(&geojson).unwrap_or(Value::Null),
-        }
-    }))
+        },
+    ))
 }
 
 /// Stores `fence` as the site's next version; returns it with its version and time.

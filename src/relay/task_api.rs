@@ -156,7 +156,8 @@ pub async fn fetch_photo(
         }
         Ok(photo)
     };
-    let photo = (tokio::time::timeout(timeout, fetch).await).map_err(|_| PhotoError::TimedOut)??;
+    let photo =
+        (tokio::time::timeout(timeout, fetch).await).map_err(|_| PhotoError::TimedOut)??;
     let is_jpeg = photo.starts_with(&[0xff, 0xd8, 0xff]);
     let is_png = photo.starts_with(b"\x89PNG\r\n\x1a\n");
     if is_jpeg || is_png {

@@ -88,7 +88,10 @@ impl TaskRunner {
             + 'static,
     ) -> Result<(), CallError> {
         let sn = self.api.sn.clone();
-        self.store.run(move |tx| write(tx, &sn)).await.map_err(stored)
+        self.store
+            .run(move |tx| write(tx, &sn))
+            .await
+            .map_err(stored)
     }
 
     /// `T_SEND_PERSON` / `T_UPDATE_DEVICE_PERSON`: every page from the one reached.
@@ -197,8 +200,8 @@ impl TaskRunner {
             .run(move |tx| roster::counts(tx, &counted))
             .await
             .map_err(stored)?;
-        let total = (row.total_pages)
-            .unwrap_or_else(|| (count as usize).div_ceil(size).max(1) as u32);
+        let total =
+            (row.total_pages).unwrap_or_else(|| (count as usize).div_ceil(size).max(1) as u32);
         for page in row.next_page.max(1)..=total {
             let (listed, offset) = (sn.clone(), (page as usize - 1) * size);
             let persons = (self.store)

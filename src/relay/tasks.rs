@@ -24,7 +24,9 @@ use super::platform_link::PlatformLink;
 use super::roster;
 use super::store::{Store, StoreError};
 use super::task_api::{CallError, TaskApi};
-use crate::protocol::params::{to_json_text, Failure, StatusReport, TaskList, TaskResult, TaskStatus};
+use crate::protocol::params::{
+    to_json_text, Failure, StatusReport, TaskList, TaskResult, TaskStatus,
+};
 use crate::protocol::Apicode;
 use crate::system_clock::now_ms;
 
@@ -198,7 +200,13 @@ fn set_state(
     tx.execute(
         "UPDATE tasks SET state = ?3, status = COALESCE(?4, status), updated_ms = ?5
          WHERE sn = ?1 AND taskid = ?2",
-        params![sn, taskid, state_text(state), status.map(u8::from), now_ms()],
+        params![
+            sn,
+            taskid,
+            state_text(state),
+            status.map(u8::from),
+            now_ms()
+        ],
     )?;
     Ok(())
 }
@@ -315,7 +323,11 @@ impl TaskRunner {
     /// fails them all.
     async fn fetch(&self, token: &str, unknown: Vec<String>) -> Result<(), String> {
         let param = to_json_text(&json!({ "taskids": unknown }));
-        let listed = match self.api.call(token, Apicode::TGetTasks, None, Some(&param)).await {
+        let listed = match self
+            .api
+            .call(token, Apicode::TGetTasks, None, Some(&param))
+            .await
+        {
             Ok(text) => serde_json::from_str::<TaskList>(&text)
                 .map_err(|e| CallError::Failed(format!("T_GET_TASKS reply: {e}"))),
             Err(error) => Err(error),
@@ -382,7 +394,9 @@ impl TaskRunner {
             face_count,
         };
         let param = to_json_text(&report);
-        let call = self.api.call(token, Apicode::TUpdateTasksStatus, None, Some(&param));
+        let call = self
+            .api
+            .call(token, Apicode::TUpdateTasksStatus, None, Some(&param));
         match call.await {
             Ok(_) => {
                 info!(%sn, tasks = ?ids, person_count, face_count, "platform tasks reported");

@@ -63,7 +63,9 @@ impl TaskRelay {
             sn: SN.into(),
         }];
         tweak(&mut config);
-        let relay = RunningRelay::start(config.clone()).await.expect("the relay starts");
+        let relay = RunningRelay::start(config.clone())
+            .await
+            .expect("the relay starts");
         let url = format!("http://{}", relay.addr);
         wait_ready(&url).await;
         Self {
@@ -120,7 +122,10 @@ impl TaskRelay {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("task {taskid} was never reported: {}", self.http.task(taskid).await);
+        panic!(
+            "task {taskid} was never reported: {}",
+            self.http.task(taskid).await
+        );
     }
 
     /// `personCount` and `faceCount` the relay last reported for [`SN`].
@@ -160,7 +165,10 @@ pub async fn call(
     if let Some(body) = body {
         request = request.json(&body);
     }
-    let response = request.send().await.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    let response = request
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
     let status = response.status().as_u16();
     let text = response.text().await.expect("a body");
     let json = serde_json::from_str(&text).unwrap_or(Value::Null);
@@ -191,8 +199,16 @@ pub struct PhotoServer {
     release: watch::Sender<bool>,
 }
 
-async fn photo(State(photos): State<Photos>, Path((kind, name)): Path<(String, String)>) -> Response {
-    *photos.hits.lock().unwrap().entry(format!("/{kind}/{name}")).or_insert(0) += 1;
+async fn photo(
+    State(photos): State<Photos>,
+    Path((kind, name)): Path<(String, String)>,
+) -> Response {
+    *photos
+        .hits
+        .lock()
+        .unwrap()
+        .entry(format!("/{kind}/{name}"))
+        .or_insert(0) += 1;
     match kind.as_str() {
         "ok" => tiny_jpeg(2048).into_response(),
         "big" => tiny_jpeg(3 << 20).into_response(),
