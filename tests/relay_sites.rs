@@ -449,3 +449,42 @@ async fn a_team_phone_clocks_in_workers_on_its_site_roster() {
     let signins = relay.http.signins().await;
     assert_eq!(signins.len(), 1, "{signins:?}");
 }
+
+#[tokio::test]
+async fn relay_enroll_makes_a_code_beside_a_running_relay() {
+    let relay = TaskRelay::start("sites-cli", 20, |_| {}).await;
+    let site_id = site(&relay).await;
+    let config = relay.config.data_dir.join("relay.toml");
+    let toml = relay_common::relay_toml(
+        &relay.sim,
+        &relay.config.data_dir,
+        &relay_common::SecretSource::Inline("unused-by-enroll".into()),
+        &[],
+        30,
+        "",
+    );
+    std::fs::write(&config, toml).unwrap();
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_relay"))
+            .arg("enroll")
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .env_remove("RELAY_CONFIG")
+            .env_remove("RELAY_DATA_DIR")
+            .output()
+            .expect("relay enroll runs");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        (output.status.success(), stdout, stderr)
+    };
+    let (ok, stdout, stderr) = run(&["--site", &site_id, "--ttl-minutes", "10"]);
+    assert!(ok, "{stderr}");
+    let made: Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    let (status, enrolled) = call(&relay.url, "POST", "/v1/enroll", None, Some(json!({"code": made["code"]}))).await;
+    assert_eq!(status, 200, "{enrolled}");
+    assert_eq!(enrolled["site"]["siteId"], site_id.as_str());
+    let (ok, _, stderr) = run(&["--site", "site-404"]);
+    assert!(!ok);
+    assert!(stderr.contains("site-404"), "{stderr}");
+}
