@@ -481,7 +481,14 @@ async fn relay_enroll_makes_a_code_beside_a_running_relay() {
     let (ok, stdout, stderr) = run(&["--site", &site_id, "--ttl-minutes", "10"]);
     assert!(ok, "{stderr}");
     let made: Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
-    let (status, enrolled) = call(&relay.url, "POST", "/v1/enroll", None, Some(json!({"code": made["code"]}))).await;
+    let (status, enrolled) = call(
+        &relay.url,
+        "POST",
+        "/v1/enroll",
+        None,
+        Some(json!({"code": made["code"]})),
+    )
+    .await;
     assert_eq!(status, 200, "{enrolled}");
     assert_eq!(enrolled["site"]["siteId"], site_id.as_str());
     let (ok, _, stderr) = run(&["--site", "site-404"]);

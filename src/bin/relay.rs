@@ -157,6 +157,16 @@ mod cli {
             "Demo worker:          personId {} (张三)",
             info.person_id
         )?;
+        writeln!(
+            out,
+            "Demo site:            {} {} (enrollment code {})",
+            info.site.site_id, info.site.name, info.enroll_code
+        )?;
+        writeln!(
+            out,
+            "MR860 terminal:       deviceId {} → POST {}/mr860/face (cardNumber {})",
+            info.mr860.device_id, info.url, info.mr860.card_number
+        )?;
         writeln!(out, "Relay store:          {}", data_dir.display())?;
         writeln!(out, "Press Ctrl-C to stop.")?;
         out.flush()?;

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use base64::Engine;
+use futures_util::stream::{self, StreamExt};
 use rusqlite::params;
 use serde_json::{json, Value};
 use tokio::sync::watch;
@@ -23,6 +24,20 @@ use crate::system_clock::now_ms;
 const RETRY_AFTER: Duration = Duration::from_secs(5);
 /// Logs forwarded per pass.
 const BATCH: i64 = 100;
+/// Logs forwarded at once: the platform link pipelines them and the store commits their
+/// ledger entries together, so a backlog drains at the platform's pace rather than one round
+/// trip and three commits per log.
+const IN_FLIGHT: usize = 32;
+
+/// What a pass leaves.
+enum Pass {
+    /// Every log forwarded; more may be waiting: go on at once.
+    More,
+    /// Some log waits for the platform: try again in a while.
+    Retry,
+    /// Nothing left.
+    Done,
+}
 
 /// A pending log as stored.
 struct PendingLog {
@@ -47,17 +62,14 @@ impl Forwarder {
     pub fn spawn(self, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
         tokio::spawn(async move {
             loop {
-                let again = match self.pass().await {
-                    Ok(again) => again,
+                let wait = match self.pass().await {
+                    Ok(Pass::More) => continue,
+                    Ok(Pass::Retry) => RETRY_AFTER,
+                    Ok(Pass::Done) => Duration::from_secs(3600),
                     Err(error) => {
                         warn!(%error, "MR860 logs: store failure; trying again");
-                        true
+                        RETRY_AFTER
                     }
-                };
-                let wait = if again {
-                    RETRY_AFTER
-                } else {
-                    Duration::from_secs(3600)
                 };
                 tokio::select! {
                     _ = stop.changed() => return,
@@ -68,8 +80,8 @@ impl Forwarder {
         })
     }
 
-    /// Forwards every pending log; true when some must be tried again.
-    async fn pass(&self) -> Result<bool, StoreError> {
+    /// Forwards a batch of pending logs.
+    async fn pass(&self) -> Result<Pass, StoreError> {
         let pending = (self.mr860.store)
             .run(|tx| {
                 let mut statement = tx.prepare(
@@ -88,11 +100,21 @@ impl Forwarder {
                 Ok(rows.collect::<Result<Vec<_>, _>>()?)
             })
             .await?;
-        let mut again = pending.len() as i64 == BATCH;
-        for log in pending {
-            again |= !self.forward(log).await?;
+        let full = pending.len() as i64 == BATCH;
+        let forwarded: Vec<Result<bool, StoreError>> = stream::iter(pending)
+            .map(|log| self.forward(log))
+            .buffer_unordered(IN_FLIGHT)
+            .collect()
+            .await;
+        let mut retry = false;
+        for done in forwarded {
+            retry |= !done?;
         }
-        Ok(again)
+        Ok(match (retry, full) {
+            (true, _) => Pass::Retry,
+            (false, true) => Pass::More,
+            (false, false) => Pass::Done,
+        })
     }
 
     async fn set_state(
