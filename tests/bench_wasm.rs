@@ -42,7 +42,9 @@ fn fence_check_in_wasm() {
             checks += FIXES;
         }
         let micros = (now_ms() - started) * 1_000.0 / checks as f64;
-        console_log!("BENCH wasm geofence_check/{vertices}: {micros:.3} µs per check ({checks} checks)");
+        console_log!(
+            "BENCH wasm geofence_check/{vertices}: {micros:.3} µs per check ({checks} checks)"
+        );
     }
 }
 
@@ -62,7 +64,10 @@ fn draft(person_id: &str, n: usize) -> SignInDraft {
         record_id: record_id_from_random(random),
         person_id: person_id.to_owned(),
         record_time_ms: js_sys::Date::now() as i64 + n as i64,
-        clock: ClockEvidence { device_time_ms: js_sys::Date::now() as i64, offset_ms: None },
+        clock: ClockEvidence {
+            device_time_ms: js_sys::Date::now() as i64,
+            offset_ms: None,
+        },
         location: Located {
             source: LocationSource::Browser,
             source_crs: Crs::Wgs84,
@@ -90,7 +95,10 @@ async fn outbox_enqueue_then_drain() {
     let phone: Rc<Phone> = Phone::open(&db, OutboxConfig::default()).await.unwrap();
     let credentials: PhoneCredentials = serde_json::from_value(demo["phone"].clone()).unwrap();
     phone
-        .configure(PhoneConfig { relay_url: relay_url.to_owned(), credentials })
+        .configure(PhoneConfig {
+            relay_url: relay_url.to_owned(),
+            credentials,
+        })
         .await
         .unwrap();
 
@@ -103,7 +111,11 @@ async fn outbox_enqueue_then_drain() {
             .map(|i| (draft(&person_id, i), photo.clone()))
             .collect();
         n += batch.len();
-        phone.outbox().enqueue(batch, js_sys::Date::now() as i64).await.unwrap();
+        phone
+            .outbox()
+            .enqueue(batch, js_sys::Date::now() as i64)
+            .await
+            .unwrap();
     }
     let enqueue_s = (now_ms() - started) / 1_000.0;
     console_log!(

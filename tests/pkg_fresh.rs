@@ -14,7 +14,11 @@ fn pkg_is_built_from_the_current_sources() {
         .current_dir(root)
         .output()
         .expect("bash runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let current = String::from_utf8(output.stdout).unwrap();
     let built = std::fs::read_to_string(format!("{root}/pkg/SOURCE_HASH"))
         .expect("pkg/SOURCE_HASH exists: run ./scripts/build-pkg.sh");
@@ -28,13 +32,29 @@ fn pkg_is_built_from_the_current_sources() {
 #[test]
 fn pkg_holds_the_module_its_glue_and_types() {
     let root = env!("CARGO_MANIFEST_DIR");
-    for file in ["zj_attendance.js", "zj_attendance_bg.wasm", "zj_attendance.d.ts"] {
+    for file in [
+        "zj_attendance.js",
+        "zj_attendance_bg.wasm",
+        "zj_attendance.d.ts",
+    ] {
         let path = format!("{root}/pkg/{file}");
         let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        assert!(size > 0, "{path} is missing or empty: run ./scripts/build-pkg.sh");
+        assert!(
+            size > 0,
+            "{path} is missing or empty: run ./scripts/build-pkg.sh"
+        );
     }
     let types = std::fs::read_to_string(format!("{root}/pkg/zj_attendance.d.ts")).unwrap();
-    for name in ["class PhoneModule", "clockIn", "checkFence", "wgs84ToGcj02", "exportFailed"] {
-        assert!(types.contains(name), "pkg/zj_attendance.d.ts declares {name}");
+    for name in [
+        "class PhoneModule",
+        "clockIn",
+        "checkFence",
+        "wgs84ToGcj02",
+        "exportFailed",
+    ] {
+        assert!(
+            types.contains(name),
+            "pkg/zj_attendance.d.ts declares {name}"
+        );
     }
 }

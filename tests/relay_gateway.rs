@@ -42,6 +42,13 @@ fn the_example_configuration_is_valid() {
     assert_eq!(config.platform.sns, ["1388186"]);
     assert_eq!(config.phones.len(), 1);
     assert_eq!(config.limits, Default::default());
+    assert_eq!(config.tasks, Default::default());
+    assert_eq!(
+        config.manager.token_env.as_deref(),
+        Some("RELAY_MANAGER_TOKEN")
+    );
+    assert_eq!(config.manager.enroll_ttl_minutes, 1440);
+    assert_eq!(config.mr860_terminals()["MR860-0001"], "1388186");
 }
 
 #[tokio::test]

@@ -60,6 +60,28 @@ mod cli {
             #[arg(long, env = "RELAY_FRAMES_BURST", default_value_t = LimitsConfig::default().frames_burst)]
             frames_burst: u32,
         },
+        /// Make a one-time enrollment code for a site (prints `{"code","expiresAtMs"}`); works
+        /// while the relay runs.
+        Enroll {
+            /// The relay's configuration file (for its data dir).
+            #[arg(long, env = "RELAY_CONFIG")]
+            config: PathBuf,
+            /// Overrides `data_dir`.
+            #[arg(long, env = "RELAY_DATA_DIR")]
+            data_dir: Option<PathBuf>,
+            /// The site, e.g. `site-1`.
+            #[arg(long)]
+            site: String,
+            /// `team` (the holder picks workers from the roster) or `personal`.
+            #[arg(long, default_value = "team")]
+            binding: String,
+            /// The person a personal phone is bound to.
+            #[arg(long)]
+            person: Option<String>,
+            /// Minutes the code stays valid (default: the configuration's).
+            #[arg(long)]
+            ttl_minutes: Option<u32>,
+        },
     }
 
     pub fn main() -> anyhow::Result<()> {
@@ -84,6 +106,28 @@ mod cli {
                         ..LimitsConfig::default()
                     };
                     demo(port, data_dir, limits).await
+                }
+                Command::Enroll {
+                    config,
+                    data_dir,
+                    site,
+                    binding,
+                    person,
+                    ttl_minutes,
+                } => {
+                    let mut config = RelayConfig::load(&config)?;
+                    config.data_dir = data_dir.unwrap_or(config.data_dir);
+                    let ttl = ttl_minutes.unwrap_or(config.manager.enroll_ttl_minutes);
+                    let code = zj_attendance::relay::enroll::issue_code(
+                        &config.data_dir,
+                        &site,
+                        &binding,
+                        person.as_deref(),
+                        ttl,
+                    )
+                    .await?;
+                    println!("{}", serde_json::to_string(&code)?);
+                    Ok(())
                 }
             }
         })
@@ -135,6 +179,16 @@ mod cli {
             out,
             "Demo worker:          personId {} (张三)",
             info.person_id
+        )?;
+        writeln!(
+            out,
+            "Demo site:            {} {} (enrollment code {})",
+            info.site.site_id, info.site.name, info.enroll_code
+        )?;
+        writeln!(
+            out,
+            "MR860 terminal:       deviceId {} → POST {}/mr860/face (cardNumber {})",
+            info.mr860.device_id, info.url, info.mr860.card_number
         )?;
         writeln!(out, "Relay store:          {}", data_dir.display())?;
         writeln!(out, "Press Ctrl-C to stop.")?;

@@ -213,6 +213,10 @@ pub struct PagePerson {
     /// URLs of the person's registered face photos.
     #[serde(default)]
     pub img_urls: Vec<String>,
+    /// Identity card number, when the platform gives it (not in the seed's table; the relay
+    /// uses it to map an MR860 terminal's `cardNumber` to this person).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idcard_no: Option<String>,
 }
 
 /// `T_SEND_PERSON` / `T_UPDATE_DEVICE_PERSON` reply: one page of persons.

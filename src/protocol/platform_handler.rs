@@ -211,6 +211,15 @@ impl PlatformHandler {
             .is_some_and(|seen| now_ms - seen < self.config.offline_after_ms)
     }
 
+    /// The `accessId` a live token was issued to, restarting its idle period: how the relay's
+    /// phone API (beyond the protocol leg) authenticates a phone by the token its `C_AUTH` got.
+    /// `None` when the token is unknown or idle too long.
+    pub fn use_token(&mut self, token: &str, now_ms: i64) -> Option<String> {
+        let access_id = self.tokens.owner(token, now_ms)?.access_id.clone();
+        self.tokens.touch(token, now_ms);
+        Some(access_id)
+    }
+
     /// Checks a request received on `channel`, in PROTOCOL.md §8's order; the first failure
     /// is the answer. On success the caller carries the request out and calls [`answer`].
     ///

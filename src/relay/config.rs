@@ -131,6 +131,69 @@ impl LimitsConfig {
     }
 }
 
+/// How the relay carries out the platform's tasks.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TasksConfig {
+    /// Largest face photo fetched from an `imgUrls` address, bytes (default 2 MiB); a larger
+    /// one is a failed face (`413_1`).
+    pub photo_max_bytes: usize,
+    /// Seconds a photo fetch may take (default 10); longer is a failed face (`408_1`).
+    pub photo_timeout_secs: u64,
+    /// Seconds a task API call may take (default 10, the standard's upload limit).
+    pub call_timeout_secs: u64,
+    /// Persons per `T_POST_DEVICE_PERSON` page (default 20).
+    pub post_page_size: usize,
+}
+
+impl Default for TasksConfig {
+    fn default() -> Self {
+        Self {
+            photo_max_bytes: 2 << 20,
+            photo_timeout_secs: 10,
+            call_timeout_secs: 10,
+            post_page_size: 20,
+        }
+    }
+}
+
+/// The site manager's API (`/v1/manager/...`).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ManagerConfig {
+    /// The bearer token inline (prefer `token_env` or `token_file`). Without any of the three
+    /// the manager API answers 401 to everything.
+    pub token: Option<Secret>,
+    /// Name of the environment variable holding the token.
+    pub token_env: Option<String>,
+    /// File holding the token (trailing white space ignored).
+    pub token_file: Option<PathBuf>,
+    /// Minutes an enrollment code stays valid when the manager gives no `ttlMinutes`
+    /// (default 1,440: a day).
+    pub enroll_ttl_minutes: u32,
+}
+
+impl Default for ManagerConfig {
+    fn default() -> Self {
+        Self {
+            token: None,
+            token_env: None,
+            token_file: None,
+            enroll_ttl_minutes: 24 * 60,
+        }
+    }
+}
+
+/// One MR860 face terminal allowed to report (seed 000), and the platform sn it reports as.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Mr860Config {
+    /// The terminal's `deviceId`, as it puts it in every body.
+    pub device_id: String,
+    /// The platform sn its logs go to (one of `platform.sns`).
+    pub sn: String,
+}
+
 /// The whole configuration file.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -155,6 +218,15 @@ pub struct RelayConfig {
     /// Limits.
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// Platform tasks.
+    #[serde(default)]
+    pub tasks: TasksConfig,
+    /// The site manager's API.
+    #[serde(default)]
+    pub manager: ManagerConfig,
+    /// MR860 terminals allowed to report.
+    #[serde(default)]
+    pub mr860: Vec<Mr860Config>,
 }
 
 mod defaults {
@@ -210,27 +282,44 @@ impl RelayConfig {
     /// that order of preference.
     pub fn vendor_secret(&self) -> Result<Secret, ConfigError> {
         let platform = &self.platform;
-        if let Some(path) = &platform.access_secret_file {
-            let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
-                path: path.clone(),
-                error,
-            })?;
-            return Ok(Secret::new(text.trim_end()));
-        }
-        if let Some(name) = &platform.access_secret_env {
-            return std::env::var(name).map(Secret::new).map_err(|_| {
-                ConfigError::Invalid(format!(
-                    "platform.access_secret_env names {name}, which is not set"
-                ))
-            });
-        }
-        platform.access_secret.clone().ok_or_else(|| {
+        read_secret(
+            platform.access_secret_file.as_deref(),
+            platform.access_secret_env.as_deref(),
+            platform.access_secret.as_ref(),
+            "platform.access_secret",
+        )?
+        .ok_or_else(|| {
             ConfigError::Invalid(
                 "the vendor accessSecret is missing: set platform.access_secret_file, \
                  platform.access_secret_env or platform.access_secret"
                     .into(),
             )
         })
+    }
+
+    /// The manager API's bearer token, from the file, the environment or the configuration;
+    /// `None` when none is configured (the manager API is then closed).
+    pub fn manager_token(&self) -> Result<Option<Secret>, ConfigError> {
+        let manager = &self.manager;
+        let token = read_secret(
+            manager.token_file.as_deref(),
+            manager.token_env.as_deref(),
+            manager.token.as_ref(),
+            "manager.token",
+        )?;
+        match token {
+            Some(token) if token.expose().len() < 16 => Err(ConfigError::Invalid(
+                "manager.token is shorter than 16 characters: use a long random token".into(),
+            )),
+            token => Ok(token),
+        }
+    }
+
+    /// The platform sn each configured MR860 terminal reports as, by `deviceId`.
+    pub fn mr860_terminals(&self) -> std::collections::HashMap<String, String> {
+        (self.mr860.iter())
+            .map(|terminal| (terminal.device_id.clone(), terminal.sn.clone()))
+            .collect()
     }
 
     /// The configured phones as the store keeps them.
@@ -246,4 +335,29 @@ impl RelayConfig {
             })
             .collect()
     }
+}
+
+/// A secret from a file, an environment variable or inline, in that order of preference;
+/// `field` names the setting in errors.
+fn read_secret(
+    file: Option<&Path>,
+    env: Option<&str>,
+    inline: Option<&Secret>,
+    field: &str,
+) -> Result<Option<Secret>, ConfigError> {
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+            path: path.to_owned(),
+            error,
+        })?;
+        return Ok(Some(Secret::new(text.trim_end())));
+    }
+    if let Some(name) = env {
+        return std::env::var(name)
+            .map(|v| Some(Secret::new(v)))
+            .map_err(|_| {
+                ConfigError::Invalid(format!("{field}_env names {name}, which is not set"))
+            });
+    }
+    Ok(inline.cloned())
 }

@@ -21,6 +21,7 @@ use super::phones::PhoneBook;
 use super::platform_link::PlatformLink;
 use super::rate_limit::RateLimit;
 use super::store::{Begun, Outcome, RecordEntry, Store};
+use super::{challenge, enroll, roster, sites};
 use crate::protocol::params::{to_json_text, SignInParam};
 use crate::protocol::sign::RequestView;
 use crate::protocol::{
@@ -129,6 +130,82 @@ impl Gateway {
         Ok(known)
     }
 
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Adds a phone enrolled just now (already durable in the store).
+    pub fn add_phone(&self, phone: super::store::Phone) {
+        (self.phones.write().unwrap_or_else(|p| p.into_inner())).insert(phone);
+    }
+
+    /// The phone a relay token was issued to (restarting the token's idle time), revoked or
+    /// not; `None` when the token is unknown or idle too long.
+    pub fn phone_of_token(&self, token: &str) -> Option<super::store::Phone> {
+        let access_id =
+            (self.handler.lock().unwrap_or_else(|p| p.into_inner())).use_token(token, now_ms())?;
+        let phones = self.phones.read().unwrap_or_else(|p| p.into_inner());
+        phones.get(&access_id).cloned()
+    }
+
+    /// The current fence version of the phone's site, for its heartbeat reply (`None`: no
+    /// site, or no fence yet).
+    async fn fence_version(&self, access_id: &str) -> Result<Option<i64>, ProtocolError> {
+        let access_id = access_id.to_owned();
+        (self.store)
+            .run(move |tx| {
+                let Some(binding) = enroll::phone_site(tx, &access_id)? else {
+                    return Ok(None);
+                };
+                Ok(sites::current_fence(tx, &binding.site_id)?.map(|fence| fence.version))
+            })
+            .await
+            .map_err(|e| retry(format_args!("the relay could not read the site: {e}")))
+    }
+
+    /// Checks an enrolled phone's record is for a person it may clock in (a personal phone:
+    /// its person; a team phone: a person on its site's roster) and whether the liveness nonce
+    /// it names was issued to it; returns `nonceVerified` when a nonce is named.
+    async fn check_record(
+        &self,
+        access_id: &str,
+        platform_sn: &str,
+        record: &SignInParam,
+    ) -> Result<Option<bool>, ProtocolError> {
+        let (access_id, sn) = (access_id.to_owned(), platform_sn.to_owned());
+        let person_id = record.person_id.clone();
+        let record_time = record.record_time;
+        let nonce = challenge::named_nonce(&record.extra);
+        let checked = (self.store)
+            .run(move |tx| {
+                let allowed = match enroll::phone_site(tx, &access_id)? {
+                    None => true,
+                    Some(binding) if binding.binding == "personal" => {
+                        binding.person_id.as_deref() == Some(person_id.as_str())
+                    }
+                    Some(_) => roster::summary(tx, &sn, &person_id)?.is_some(),
+                };
+                let verified = match &nonce {
+                    Some(nonce) => Some(challenge::verify(tx, &access_id, nonce, record_time)?),
+                    None => None,
+                };
+                Ok((allowed, verified))
+            })
+            .await
+            .map_err(|e| retry(format_args!("the relay could not check the record: {e}")))?;
+        match checked {
+            (true, verified) => Ok(verified),
+            (false, _) => Err(ProtocolError::with_detail(
+                ErrorCode::ParamUnparsable,
+                format_args!(
+                    "此手机不能为人员 {} 打卡：不是本机绑定的人员或不在工地花名册上，请联系管理员",
+                    record.person_id
+                ),
+            )),
+        }
+    }
+
     /// Answers one phone frame (a command, over `/v1/frame` or `/v1/link`).
     pub async fn handle(self: &Arc<Self>, request: &RequestView<'_>) -> Reply {
         let now = now_ms();
@@ -149,10 +226,15 @@ impl Gateway {
             }
             Ok(verified) => {
                 let answer = match &verified.param {
-                    Param::Heartbeat(_) => Ok(Some(to_json_text(&json!({
-                        "taskids": [],
-                        "relayTimeMs": now,
-                    })))),
+                    Param::Heartbeat(_) => {
+                        (self.fence_version(&verified.access_id).await).map(|fence_version| {
+                            Some(to_json_text(&json!({
+                                "taskids": [],
+                                "relayTimeMs": now,
+                                "fenceVersion": fence_version,
+                            })))
+                        })
+                    }
                     Param::SignIn(record) => self.sign_in(&verified, record).await,
                     _ => Ok(None),
                 };
@@ -221,8 +303,14 @@ impl Gateway {
             })?,
             None => 0,
         };
+        let nonce_verified = self
+            .check_record(&job.access_id, &platform_sn, record)
+            .await?;
         let mut extras = record.extra.clone();
         extras.remove("recordId");
+        if let Some(verified) = nonce_verified {
+            extras.insert("nonceVerified".into(), Value::Bool(verified));
+        }
         let entry = RecordEntry {
             access_id: job.access_id.clone(),
             record_id: job.record_id.clone(),

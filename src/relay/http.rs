@@ -53,6 +53,8 @@ pub struct RelayHttp {
     pub www_dir: Option<PathBuf>,
     /// The built phone module, served at `/pkg/`.
     pub pkg_dir: Option<PathBuf>,
+    /// The phone and manager API and the MR860 intake.
+    pub api: Arc<super::api::RelayApi>,
     decoder: FrameDecoder,
     stopping: watch::Receiver<bool>,
 }
@@ -62,6 +64,7 @@ impl RelayHttp {
     /// phone module in `pkg_dir` when given. Phone links close when `stopping` turns true.
     pub fn new(
         gateway: Arc<Gateway>,
+        api: Arc<super::api::RelayApi>,
         limits: HttpLimits,
         www_dir: Option<PathBuf>,
         pkg_dir: Option<PathBuf>,
@@ -71,6 +74,7 @@ impl RelayHttp {
             stopping,
             decoder: FrameDecoder::new(limits.max_frame_len),
             gateway,
+            api,
             limits,
             www_dir,
             pkg_dir,
@@ -85,6 +89,8 @@ pub fn router(http: Arc<RelayHttp>) -> Router {
         .route("/v1/link", get(link))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .with_state(http.clone())
+        .merge(super::api::router(http.api.clone()))
         .layer(DefaultBodyLimit::max(http.limits.max_body_bytes));
     if let Some(pkg) = &http.pkg_dir {
         router = router.nest_service("/pkg", ServeDir::new(pkg));
@@ -92,7 +98,7 @@ pub fn router(http: Arc<RelayHttp>) -> Router {
     if let Some(www) = &http.www_dir {
         router = router.fallback_service(ServeDir::new(www));
     }
-    router.layer(phone_api_cors()).with_state(http)
+    router.layer(phone_api_cors())
 }
 
 /// Pages served from another origin (a team's own page, the wasm test runner) may call the

@@ -110,6 +110,7 @@ pub struct PlatformLink {
     commands: mpsc::Sender<Forward>,
     state: watch::Receiver<LinkState>,
     tasks: watch::Receiver<Vec<String>>,
+    token: watch::Receiver<Option<String>>,
 }
 
 /// The task that owns a link; await [`LinkTask::shutdown`] to stop it.
@@ -133,6 +134,7 @@ impl PlatformLink {
         let (commands, inbox) = mpsc::channel(config.queue_capacity.max(1));
         let (state_tx, state) = watch::channel(LinkState::Connecting);
         let (tasks_tx, tasks) = watch::channel(Vec::new());
+        let (token_tx, token) = watch::channel(None);
         let (stop, stopped) = watch::channel(false);
         let driver = Driver {
             session: DeviceSession::new(config.device.clone()),
@@ -142,6 +144,7 @@ impl PlatformLink {
             held: VecDeque::new(),
             state: state_tx,
             tasks: tasks_tx,
+            token: token_tx,
             stopped,
             failures: 0,
         };
@@ -150,6 +153,7 @@ impl PlatformLink {
             commands,
             state,
             tasks,
+            token,
         };
         (link, LinkTask { stop, handle })
     }
@@ -184,6 +188,12 @@ impl PlatformLink {
     pub fn pending_tasks(&self) -> watch::Receiver<Vec<String>> {
         self.tasks.clone()
     }
+
+    /// The session's current platform token (`None` while not authenticated), which the HTTP
+    /// task API takes too.
+    pub fn token(&self) -> watch::Receiver<Option<String>> {
+        self.token.clone()
+    }
 }
 
 /// Why a connection ended.
@@ -204,6 +214,7 @@ struct Driver {
     held: VecDeque<Instant>,
     state: watch::Sender<LinkState>,
     tasks: watch::Sender<Vec<String>>,
+    token: watch::Sender<Option<String>>,
     stopped: watch::Receiver<bool>,
     /// Connection failures in a row, for the back-off.
     failures: u32,
@@ -393,5 +404,13 @@ impl Driver {
                 }
             }
         }
+        let current = self.session.token();
+        self.token.send_if_modified(|token| {
+            let changed = token.as_deref() != current;
+            if changed {
+                *token = current.map(str::to_owned);
+            }
+            changed
+        });
     }
 }

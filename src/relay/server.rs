@@ -10,14 +10,21 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
-use super::config::{ConfigError, RelayConfig};
+use tokio::sync::Notify;
+
+use super::api::RelayApi;
+use super::config::{ConfigError, RelayConfig, Secret};
 use super::gateway::Gateway;
 use super::http::{self, RelayHttp};
 use super::metrics::Metrics;
+use super::mr860::Mr860;
+use super::mr860_forward::Forwarder;
 use super::phones::PhoneBook;
 use super::platform_link::{LinkConfig, LinkTask, PlatformLink};
 use super::rate_limit::RateLimit;
 use super::store::Store;
+use super::task_api::TaskApi;
+use super::tasks::{RosterChanged, TaskRunner};
 use crate::protocol::{Credential, DeviceConfig, HandlerConfig, PlatformHandler};
 
 /// Why a relay could not start.
@@ -48,6 +55,7 @@ pub struct RunningRelay {
     stop: watch::Sender<bool>,
     server: JoinHandle<()>,
     links: Vec<LinkTask>,
+    workers: Vec<JoinHandle<()>>,
 }
 
 impl RunningRelay {
@@ -94,12 +102,19 @@ impl RunningRelay {
             links.insert(sn.clone(), link);
             link_tasks.push(task);
         }
+        let (stop, stopped) = watch::channel(false);
+        let mr860 = Mr860 {
+            store: store.clone(),
+            terminals: Arc::new(config.mr860_terminals()),
+            wake: Arc::new(Notify::new()),
+        };
+        let workers = start_workers(&config, &secret, &store, &links, &mr860, &stopped);
         let handler = PlatformHandler::new(HandlerConfig::default(), rand::random());
         let rate = RateLimit::new(config.limits.frames_per_minute, config.limits.frames_burst);
         let gateway = Arc::new(Gateway::new(
             handler,
             phones,
-            store,
+            store.clone(),
             links,
             rate,
             Metrics::default(),
@@ -115,9 +130,17 @@ impl RunningRelay {
             addr: config.listen,
             error,
         })?;
-        let (stop, stopped) = watch::channel(false);
+        let api = Arc::new(RelayApi {
+            gateway: gateway.clone(),
+            store: store.clone(),
+            manager_token: config.manager_token()?,
+            mr860,
+            enroll_ttl_minutes: config.manager.enroll_ttl_minutes,
+            sns: config.platform.sns.clone(),
+        });
         let http = Arc::new(RelayHttp::new(
             gateway.clone(),
+            api,
             config.limits.http(),
             config.www_dir.clone(),
             config.pkg_dir.clone(),
@@ -131,6 +154,7 @@ impl RunningRelay {
             stop,
             server,
             links: link_tasks,
+            workers,
         })
     }
 
@@ -139,11 +163,62 @@ impl RunningRelay {
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.server.await;
+        for worker in self.workers {
+            let _ = worker.await;
+        }
         for link in self.links {
             link.shutdown().await;
         }
         info!("relay stopped");
     }
+}
+
+/// Starts the task runner of each sn and the MR860 forwarder; waiting MR860 logs are resolved
+/// again first (the terminals configured may have changed).
+fn start_workers(
+    config: &RelayConfig,
+    secret: &Secret,
+    store: &Store,
+    links: &HashMap<String, PlatformLink>,
+    mr860: &Mr860,
+    stopped: &watch::Receiver<bool>,
+) -> Vec<JoinHandle<()>> {
+    let tasks = &config.tasks;
+    let call_client = TaskApi::client(Duration::from_secs(tasks.call_timeout_secs));
+    let photos = TaskApi::client(Duration::from_secs(tasks.photo_timeout_secs));
+    let retrying = mr860.clone();
+    let roster_changed: RosterChanged = Arc::new(move |_sn: &str| {
+        let mr860 = retrying.clone();
+        tokio::spawn(async move {
+            if let Err(error) = mr860.retry_waiting().await {
+                warn!(%error, "MR860 logs could not be resolved again");
+            }
+        });
+    });
+    roster_changed("");
+    let mut workers: Vec<JoinHandle<()>> = (links.iter())
+        .map(|(sn, link)| {
+            let runner = TaskRunner {
+                api: TaskApi {
+                    url: config.platform.http.clone(),
+                    sn: sn.clone(),
+                    secret: secret.expose().to_owned(),
+                    client: call_client.clone(),
+                },
+                photos: photos.clone(),
+                store: store.clone(),
+                config: tasks.clone(),
+                roster_changed: roster_changed.clone(),
+            };
+            runner.spawn(link, stopped.clone())
+        })
+        .collect();
+    let forwarder = Forwarder {
+        mr860: mr860.clone(),
+        links: links.clone(),
+    };
+    workers.push(forwarder.spawn(stopped.clone()));
+    workers
 }
 
 /// Checks what TOML cannot: every phone goes to a served sn, heartbeats under 60 s.
@@ -166,6 +241,12 @@ fn check(config: &RelayConfig) -> Result<(), ConfigError> {
         return Err(ConfigError::Invalid(format!(
             "phone {} goes to platform sn {}, which is not in platform.sns",
             phone.sn, phone.platform_sn
+        )));
+    }
+    if let Some(terminal) = (config.mr860.iter()).find(|t| !platform.sns.contains(&t.sn)) {
+        return Err(ConfigError::Invalid(format!(
+            "MR860 terminal {} reports as sn {}, which is not in platform.sns",
+            terminal.device_id, terminal.sn
         )));
     }
     Ok(())

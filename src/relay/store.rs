@@ -94,7 +94,18 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+impl StoreError {
+    /// A store error with this description.
+    pub fn new(description: impl Into<String>) -> Self {
+        StoreError(description.into())
+    }
+}
+
 type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
+
+/// Work for the writer thread from another module: runs inside a batch's transaction and
+/// returns how to answer once the commit's outcome is known.
+type Work = Box<dyn FnOnce(&Transaction<'_>) -> Answer + Send>;
 
 /// Answers an operation once its batch's commit is known to have succeeded or failed.
 type Answer = Box<dyn FnOnce(Result<(), StoreError>)>;
@@ -105,6 +116,7 @@ enum Op {
     Revoke(String, Reply<bool>),
     Begin(Box<RecordEntry>, i64, Reply<Begun>),
     Finish(String, String, Outcome, i64, Reply<()>),
+    Run(Work),
 }
 
 /// A handle on the store; cheap to clone.
@@ -148,6 +160,16 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 ";
 
+/// The other modules' tables, created with the store's.
+const MODULE_SCHEMAS: [&str; 6] = [
+    super::roster::SCHEMA,
+    super::challenge::SCHEMA,
+    super::tasks::SCHEMA,
+    super::sites::SCHEMA,
+    super::enroll::SCHEMA,
+    super::mr860::SCHEMA,
+];
+
 impl Store {
     /// Opens (or creates) `relay.sqlite3` in `data_dir` and starts the writer thread.
     ///
@@ -155,14 +177,32 @@ impl Store {
     /// marked 'retry': whether the platform got them cannot be known, so the phone's retry
     /// sends them again. Returns the store and how many records were in that state.
     pub fn open(data_dir: &Path) -> Result<(Store, usize), StoreError> {
+        Self::open_with(data_dir, true)
+    }
+
+    /// Opens the store beside a relay that may be running (for `relay enroll`): records in
+    /// flight are the running relay's, so they are left as they are.
+    pub fn open_beside(data_dir: &Path) -> Result<Store, StoreError> {
+        Self::open_with(data_dir, false).map(|(store, _)| store)
+    }
+
+    fn open_with(data_dir: &Path, recover: bool) -> Result<(Store, usize), StoreError> {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| StoreError(format!("creating {}: {e}", data_dir.display())))?;
         let connection = Connection::open(data_dir.join("relay.sqlite3"))?;
+        connection.busy_timeout(std::time::Duration::from_secs(10))?;
         connection.execute_batch(SCHEMA)?;
-        let interrupted = connection.execute(
-            "UPDATE ledger SET state = 'retry' WHERE state = 'sending'",
-            [],
-        )?;
+        for schema in MODULE_SCHEMAS {
+            connection.execute_batch(schema)?;
+        }
+        let interrupted = if recover {
+            connection.execute(
+                "UPDATE ledger SET state = 'retry' WHERE state = 'sending'",
+                [],
+            )?
+        } else {
+            0
+        };
         let (ops, inbox) = std_mpsc::channel();
         std::thread::Builder::new()
             .name("relay-store".into())
@@ -179,6 +219,24 @@ impl Store {
         answer
             .await
             .unwrap_or_else(|_| Err(StoreError("the store thread has stopped".into())))
+    }
+
+    /// Runs `work` in the writer thread inside a batch's transaction; its result is returned
+    /// once the batch is committed (durable), or the commit's error. This is how the relay's
+    /// other modules keep their own tables without growing this file.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.call(|reply| {
+            Op::Run(Box::new(move |tx| {
+                let result = work(tx);
+                Box::new(move |committed: Result<(), StoreError>| {
+                    let _ = reply.send(committed.and(result));
+                })
+            }))
+        })
+        .await
     }
 
     /// Adds a phone, or updates the one with the same `accessId`; a revocation stays.
@@ -262,10 +320,11 @@ fn apply(tx: &Transaction<'_>, op: Op) -> Answer {
         Op::Finish(access_id, record_id, outcome, now_ms, reply) => {
             answer(reply, finish(tx, &access_id, &record_id, &outcome, now_ms))
         }
+        Op::Run(work) => work(tx),
     }
 }
 
-fn add_phone(tx: &Transaction<'_>, phone: &Phone) -> Result<(), StoreError> {
+pub(super) fn add_phone(tx: &Transaction<'_>, phone: &Phone) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO phones (access_id, access_key, access_secret, sn, platform_sn, revoked)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)

@@ -245,6 +245,7 @@ impl SimState {
                 person_id: person.person_id.clone(),
                 name: person.name.clone(),
                 img_urls: vec![photo_url(&self.base_url, person)],
+                idcard_no: person.idcard_no.clone(),
             })
             .collect();
         Ok(Some(to_json_text(&PersonPage {

@@ -14,6 +14,8 @@
 #[path = "../sim_common/mod.rs"]
 pub mod sim_common;
 
+pub mod platform;
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -276,6 +278,9 @@ pub fn relay_config(
             })
             .collect(),
         limits,
+        tasks: Default::default(),
+        manager: Default::default(),
+        mr860: Vec::new(),
     }
 }
 

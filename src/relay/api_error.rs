@@ -1,0 +1,109 @@
+//! The error body of the phone and manager HTTP API (docs/PHONE_API.md, "Errors"):
+//! `{"error": {"code", "message", "detail"?}}` with an HTTP status; `code` is a stable machine
+//! name, `message` plain Chinese saying what to do next.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+use tracing::warn;
+
+use super::store::StoreError;
+
+/// A refusal of the phone or manager API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable machine name, e.g. `code_expired`.
+    pub code: &'static str,
+    /// Chinese, plain, saying what to do next.
+    pub message: String,
+    /// Where the problem is, when known (e.g. `{"polygon": 0, "ring": 1}`).
+    pub detail: Option<Value>,
+}
+
+impl ApiError {
+    /// A refusal with this status, code and message.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            detail: None,
+        }
+    }
+
+    /// 400 `bad_request`: the body is not JSON or a member is missing or of the wrong type.
+    pub fn bad_request(what: impl std::fmt::Display) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("请求有误：{what}。请检查后重试。"),
+        )
+    }
+
+    /// 401 `unauthorized`: no token, or one the relay does not know.
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "未登录或登录已过期，请重新登录后再试。",
+        )
+    }
+
+    /// 401 `revoked`: the phone's credentials were revoked.
+    pub fn revoked() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "revoked",
+            "这台手机的考勤资格已被管理员撤销，请联系管理员重新登记。",
+        )
+    }
+
+    /// 404 `not_found`.
+    pub fn not_found(what: impl std::fmt::Display) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("找不到{what}，请检查后重试。"),
+        )
+    }
+
+    /// 500 `internal`: the store failed; logged here.
+    pub fn internal(error: StoreError) -> Self {
+        warn!(%error, "phone or manager API: store failure");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "服务器暂时出错，请稍后重试。",
+        )
+    }
+
+    /// The same refusal with `detail`.
+    pub fn with_detail(mut self, detail: Value) -> Self {
+        self.detail = Some(detail);
+        self
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        ApiError::internal(error)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut error = json!({"code": self.code, "message": self.message});
+        if let Some(detail) = self.detail {
+            error["detail"] = detail;
+        }
+        (self.status, Json(json!({ "error": error }))).into_response()
+    }
+}
+
+/// Parses a JSON request body, refusing with `bad_request` naming the problem.
+pub fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format_args!("{e}")))
+}

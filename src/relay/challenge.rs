@@ -1,0 +1,88 @@
+//! Liveness nonces (`POST /v1/challenge`): a phone asks for a fresh nonce before a clock-in and
+//! names it in the record's liveness evidence (`liveness.nonce`); the relay marks the audit
+//! entry `nonceVerified: true` when it issued that nonce to that phone and the nonce had not
+//! expired at `recordTime`.
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::store::StoreError;
+
+/// The nonce table.
+pub const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS nonces (
+    nonce      TEXT PRIMARY KEY,
+    access_id  TEXT NOT NULL,
+    issued_ms  INTEGER NOT NULL,
+    expires_ms INTEGER NOT NULL
+);
+";
+
+/// How long a nonce is valid, milliseconds.
+pub const NONCE_VALID_MS: i64 = 120_000;
+
+/// A nonce as the phone gets it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Challenge {
+    /// 32 hex digits.
+    pub nonce: String,
+    /// When issued, epoch milliseconds.
+    pub issued_at_ms: i64,
+    /// When it stops counting, epoch milliseconds.
+    pub expires_at_ms: i64,
+}
+
+/// Issues a nonce to `access_id` (and forgets nonces expired a day ago).
+pub fn issue(tx: &Transaction<'_>, access_id: &str, now_ms: i64) -> Result<Challenge, StoreError> {
+    let challenge = Challenge {
+        nonce: (0..16)
+            .map(|_| format!("{:02x}", rand::random::<u8>()))
+            .collect(),
+        issued_at_ms: now_ms,
+        expires_at_ms: now_ms + NONCE_VALID_MS,
+    };
+    tx.execute(
+        "DELETE FROM nonces WHERE expires_ms < ?1",
+        [now_ms - 86_400_000],
+    )?;
+    tx.execute(
+        "INSERT INTO nonces (nonce, access_id, issued_ms, expires_ms) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            challenge.nonce,
+            access_id,
+            challenge.issued_at_ms,
+            challenge.expires_at_ms
+        ],
+    )?;
+    Ok(challenge)
+}
+
+/// Whether `nonce` was issued to `access_id` and had not expired at `record_time_ms` (a
+/// record time before the issue is a phone clock behind the relay's, not a reason to doubt).
+pub fn verify(
+    tx: &Transaction<'_>,
+    access_id: &str,
+    nonce: &str,
+    record_time_ms: i64,
+) -> Result<bool, StoreError> {
+    let expires: Option<i64> = tx
+        .query_row(
+            "SELECT expires_ms FROM nonces WHERE nonce = ?1 AND access_id = ?2",
+            params![nonce, access_id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(expires.is_some_and(|expires| record_time_ms < expires))
+}
+
+/// The relay-issued nonce a record's extras name (`liveness.nonce`, unless
+/// `liveness.nonceSource` is `local`).
+pub fn named_nonce(extras: &Map<String, Value>) -> Option<String> {
+    let liveness = extras.get("liveness")?.as_object()?;
+    if liveness.get("nonceSource").and_then(Value::as_str) == Some("local") {
+        return None;
+    }
+    liveness.get("nonce")?.as_str().map(str::to_owned)
+}

@@ -1,0 +1,215 @@
+//! The roster of each platform sn: the persons the platform's tasks put on the relay (as on any
+//! attendance device) and the persons MR860 terminals added. It is what phones of a site may
+//! clock in, what `T_POST_DEVICE_PERSON` reports, and how an MR860 `cardNumber` becomes a
+//! platform `personId`.
+//!
+//! The functions taking a [`Transaction`] run inside the store's writer thread (see
+//! [`Store::run`]), so a task page's persons and its progress commit together.
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+
+use super::store::{Store, StoreError};
+
+/// The roster table.
+pub const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS persons (
+    sn         TEXT NOT NULL,
+    person_id  TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    idcard_no  TEXT,
+    face       BLOB,
+    source     TEXT NOT NULL,
+    updated_ms INTEGER NOT NULL,
+    PRIMARY KEY (sn, person_id)
+);
+CREATE INDEX IF NOT EXISTS persons_by_idcard ON persons (sn, idcard_no);
+";
+
+/// Where a roster person came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A platform task (`T_SEND_PERSON`, `T_UPDATE_DEVICE_PERSON`).
+    Platform,
+    /// An MR860 added-person record (seed 000 §3).
+    Mr860,
+}
+
+impl Source {
+    fn as_str(self) -> &'static str {
+        match self {
+            Source::Platform => "platform",
+            Source::Mr860 => "mr860",
+        }
+    }
+}
+
+/// A person on an sn's roster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterPerson {
+    /// The platform's person id.
+    pub person_id: String,
+    /// Name.
+    pub name: String,
+    /// Identity document number (ID card, permit or residence card), when known.
+    pub idcard_no: Option<String>,
+    /// The registered face photo (JPEG or PNG bytes), when one was fetched.
+    pub face: Option<Vec<u8>>,
+}
+
+/// A person as a phone's site shows them (`GET /v1/site`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonSummary {
+    /// The platform's person id.
+    pub person_id: String,
+    /// Name.
+    pub name: String,
+}
+
+/// Adds or updates a person; a face or ID number not given keeps the one already held.
+pub fn upsert(
+    tx: &Transaction<'_>,
+    sn: &str,
+    person: &RosterPerson,
+    source: Source,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO persons (sn, person_id, name, idcard_no, face, source, updated_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (sn, person_id) DO UPDATE SET
+             name = excluded.name,
+             idcard_no = COALESCE(excluded.idcard_no, idcard_no),
+             face = COALESCE(excluded.face, face),
+             updated_ms = excluded.updated_ms",
+        params![
+            sn,
+            person.person_id,
+            person.name,
+            person.idcard_no,
+            person.face,
+            source.as_str(),
+            now_ms
+        ],
+    )?;
+    Ok(())
+}
+
+/// Removes these persons from `sn`'s roster.
+pub fn delete(tx: &Transaction<'_>, sn: &str, person_ids: &[String]) -> Result<(), StoreError> {
+    let mut statement = tx.prepare("DELETE FROM persons WHERE sn = ?1 AND person_id = ?2")?;
+    for person_id in person_ids {
+        statement.execute(params![sn, person_id])?;
+    }
+    Ok(())
+}
+
+/// Empties `sn`'s roster.
+pub fn clear(tx: &Transaction<'_>, sn: &str) -> Result<(), StoreError> {
+    tx.execute("DELETE FROM persons WHERE sn = ?1", [sn])?;
+    Ok(())
+}
+
+/// `(personCount, faceCount)` of `sn`'s roster, as task reports give them.
+pub fn counts(tx: &Transaction<'_>, sn: &str) -> Result<(u64, u64), StoreError> {
+    Ok(tx.query_row(
+        "SELECT COUNT(*), COUNT(face) FROM persons WHERE sn = ?1",
+        [sn],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?)
+}
+
+/// Up to `limit` persons of `sn`'s roster from `offset`, ordered by person id.
+pub fn page(
+    tx: &Transaction<'_>,
+    sn: &str,
+    offset: usize,
+    limit: usize,
+) -> Result<Vec<RosterPerson>, StoreError> {
+    let mut statement = tx.prepare(
+        "SELECT person_id, name, idcard_no, face FROM persons WHERE sn = ?1
+         ORDER BY person_id LIMIT ?2 OFFSET ?3",
+    )?;
+    let rows = statement.query_map(params![sn, limit as i64, offset as i64], |row| {
+        Ok(RosterPerson {
+            person_id: row.get(0)?,
+            name: row.get(1)?,
+            idcard_no: row.get(2)?,
+            face: row.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The person of `sn`'s roster holding this identity document number.
+pub fn by_idcard(
+    tx: &Transaction<'_>,
+    sn: &str,
+    idcard_no: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(tx
+        .query_row(
+            "SELECT person_id FROM persons WHERE sn = ?1 AND idcard_no = ?2
+             ORDER BY source = 'platform' DESC, updated_ms DESC LIMIT 1",
+            params![sn, idcard_no],
+            |row| row.get(0),
+        )
+        .optional()?)
+}
+
+/// One person of `sn`'s roster.
+pub fn summary(
+    tx: &Transaction<'_>,
+    sn: &str,
+    person_id: &str,
+) -> Result<Option<PersonSummary>, StoreError> {
+    Ok(tx
+        .query_row(
+            "SELECT person_id, name FROM persons WHERE sn = ?1 AND person_id = ?2",
+            params![sn, person_id],
+            |row| {
+                Ok(PersonSummary {
+                    person_id: row.get(0)?,
+                    name: row.get(1)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// Every person of `sn`'s roster, by name.
+pub fn summaries(tx: &Transaction<'_>, sn: &str) -> Result<Vec<PersonSummary>, StoreError> {
+    let mut statement =
+        tx.prepare("SELECT person_id, name FROM persons WHERE sn = ?1 ORDER BY name, person_id")?;
+    let rows = statement.query_map([sn], |row| {
+        Ok(PersonSummary {
+            person_id: row.get(0)?,
+            name: row.get(1)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Every person of `sn`'s roster with its ID number and whether a face is held, for
+/// inspection (`GET /v1/manager/roster`).
+pub async fn listing(store: &Store, sn: String) -> Result<Vec<serde_json::Value>, StoreError> {
+    store
+        .run(move |tx| {
+            let mut statement = tx.prepare(
+                "SELECT person_id, name, idcard_no, face IS NOT NULL, source FROM persons
+                 WHERE sn = ?1 ORDER BY person_id",
+            )?;
+            let rows = statement.query_map([&sn], |row| {
+                Ok(serde_json::json!({
+                    "personId": row.get::<_, String>(0)?,
+                    "name": row.get::<_, String>(1)?,
+                    "idcardNo": row.get::<_, Option<String>>(2)?,
+                    "hasFace": row.get::<_, bool>(3)?,
+                    "source": row.get::<_, String>(4)?,
+                }))
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+}
