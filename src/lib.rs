@@ -10,6 +10,8 @@
 
 /// Site fences: WGS-84 ⇄ GCJ-02, validation, and the accuracy-aware inside/outside verdict (pure).
 pub mod geofence;
+/// Liveness of the clock-in photo: challenges from a nonce, frame analysers, verdict and evidence (pure).
+pub mod liveness;
 pub mod protocol;
 
 #[cfg(not(target_arch = "wasm32"))]

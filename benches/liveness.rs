@@ -1,0 +1,3 @@
+//! placeholder
+#![cfg_attr(target_arch = "wasm32", no_main)]
+fn main() {}
