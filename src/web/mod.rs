@@ -1,6 +1,17 @@
 //! The browser side of the phone module (wasm32 only): thin wrappers that turn JS values into
 //! the pure core's types and its errors into JS `Error`s.
 
+mod camera;
+mod camera_capture;
+mod camera_fallback;
 mod geofence_js;
+mod liveness_js;
 
+pub use camera::{Camera, CameraError};
+pub use camera_capture::{encode_photo, thumbnail, Canvas, CaptureError, Jpeg, MAX_JPEG_BYTES};
+pub use camera_fallback::take_fallback_photo;
 pub use geofence_js::{check_fence, gcj02_to_wgs84, wgs84_to_gcj02};
+pub use liveness_js::{
+    capture_photo, capture_photo_fallback, liveness_guide, CapturedPhoto, LivenessCamera,
+    LivenessSession,
+};
