@@ -126,7 +126,9 @@ impl LivenessCamera {
     /// The camera's `MediaStream` (stopped with the camera).
     #[wasm_bindgen(getter)]
     pub fn stream(&self) -> MediaStream {
-        self.camera.stream().clone()
+        // `Clone::clone`, not the inherent `MediaStream::clone`: that is JS `clone()`, a new
+        // stream with new tracks that stopping the camera would not stop.
+        Clone::clone(self.camera.stream())
     }
 
     /// Stops the camera's tracks and detaches the video now (`free()` does the same).
