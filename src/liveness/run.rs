@@ -150,10 +150,13 @@ impl ChallengeRun {
             });
         }
         let step = &self.challenge.steps[self.step];
-        let result = score_step(&step.prompt, &self.samples);
         let timed_out = now_ms - start >= f64::from(step.time_limit_ms);
-        let flash = matches!(step.prompt, Prompt::Flash { .. });
-        if timed_out || (!flash && result.outcome == Outcome::Passed) {
+        if matches!(step.prompt, Prompt::Flash { .. }) && !timed_out {
+            // A flash is scored once, over its whole sequence.
+            return progress;
+        }
+        let result = score_step(&step.prompt, &self.samples);
+        if timed_out || result.outcome == Outcome::Passed {
             self.checks.push(result.clone());
             progress.finished = Some(result);
             self.step += 1;

@@ -153,16 +153,6 @@ impl GuideSampler {
         sampler
     }
 
-    /// The guide this sampler was made for.
-    pub fn guide(&self) -> Guide {
-        self.guide
-    }
-
-    /// Forgets the previous frame, so the next one reports no motion.
-    pub fn reset_motion(&mut self) {
-        self.has_previous = false;
-    }
-
     /// Analyses one frame. A frame of another size than the last rebuilds the sampler (and
     /// reports no motion); otherwise nothing is allocated.
     pub fn analyse(&mut self, frame: &Frame<'_>) -> FrameFeatures {

@@ -4,14 +4,14 @@
 mod camera;
 mod camera_capture;
 mod camera_fallback;
+mod camera_js;
 mod geofence_js;
+mod js_values;
 mod liveness_js;
 
 pub use camera::{Camera, CameraError};
 pub use camera_capture::{encode_photo, thumbnail, Canvas, CaptureError, Jpeg, MAX_JPEG_BYTES};
 pub use camera_fallback::take_fallback_photo;
+pub use camera_js::{capture_photo, capture_photo_fallback, CapturedPhoto, LivenessCamera};
 pub use geofence_js::{check_fence, gcj02_to_wgs84, wgs84_to_gcj02};
-pub use liveness_js::{
-    capture_photo, capture_photo_fallback, liveness_guide, CapturedPhoto, LivenessCamera,
-    LivenessSession,
-};
+pub use liveness_js::{liveness_guide, LivenessSession};
