@@ -17,7 +17,8 @@ use zj_attendance::liveness::{
     Challenge, ChallengeRun, Frame, Guide, GuideSampler, Nonce, NonceSource, QualityLimits,
 };
 use zj_attendance::web::{
-    capture_photo, capture_photo_fallback, Canvas, LivenessCamera, LivenessSession, MAX_JPEG_BYTES,
+    capture_photo, capture_photo_fallback, CameraError, Canvas, LivenessCamera, LivenessSession,
+    MAX_JPEG_BYTES,
 };
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
@@ -38,6 +39,15 @@ async fn sleep(ms: i32) {
             .unwrap();
     });
     JsFuture::from(promise).await.unwrap();
+}
+
+/// The build the figures are printed for (`cargo test --release` for the real ones).
+fn build() -> &'static str {
+    if cfg!(debug_assertions) {
+        "debug build"
+    } else {
+        "release build"
+    }
 }
 
 /// A `<video>` in the page, as the clock-in page has one.
@@ -142,7 +152,8 @@ async fn a_recorded_video_cannot_follow_the_flash() {
         sleep(40).await;
     }
     console_log!(
-        "analyseFrame on the fake camera (drawImage + getImageData + analysis, debug build unless --release): {:.2} ms per frame over {analysed} frames",
+        "analyseFrame on the fake camera (drawImage + getImageData + analysis, {}): {:.2} ms per frame over {analysed} frames",
+        build(),
         cost_ms / f64::from(analysed)
     );
     let verdict = session.verdict();
@@ -243,6 +254,32 @@ async fn a_dark_photo_is_refused_with_a_chinese_message() {
 }
 
 #[test]
+fn a_refused_camera_says_what_to_do_and_offers_the_fallback() {
+    let rejection = |name: &str| {
+        Function::new_with_args("name", "return new DOMException('no', name);")
+            .call1(&JsValue::NULL, &name.into())
+            .unwrap()
+    };
+    let denied = CameraError::from_rejection(&rejection("NotAllowedError"));
+    assert_eq!(denied, CameraError::Denied);
+    let busy = CameraError::from_rejection(&rejection("NotReadableError"));
+    assert_eq!(busy, CameraError::InUse);
+    assert_eq!(
+        CameraError::from_rejection(&rejection("Strange")),
+        CameraError::Other("Strange".into())
+    );
+    let thrown = JsValue::from(denied);
+    assert_eq!(get(&thrown, "code").as_string().as_deref(), Some("denied"));
+    assert_eq!(get(&thrown, "fallback").as_bool(), Some(true));
+    let message = get(&thrown, "message").as_string().unwrap();
+    assert!(
+        message.contains("允许") && message.contains("拍照上传"),
+        "{message}"
+    );
+    assert_eq!(get(&JsValue::from(busy), "fallback").as_bool(), Some(false));
+}
+
+#[test]
 fn a_bad_nonce_is_refused() {
     let error = LivenessSession::new(Some("short".into())).err().unwrap();
     assert_eq!(get(&error, "code").as_string().as_deref(), Some("badNonce"));
@@ -280,7 +317,7 @@ fn per_frame_analysis_cost_in_wasm() {
     }
     let run_ms = (now() - start) / N as f64;
     console_log!(
-        "wasm per-frame analysis of 640×480 ({} build): guide sampler {sampler_ms:.3} ms, ChallengeRun::push_frame {run_ms:.3} ms",
-        if cfg!(debug_assertions) { "debug" } else { "release" }
+        "wasm per-frame analysis of 640×480 ({}): guide sampler {sampler_ms:.3} ms, ChallengeRun::push_frame {run_ms:.3} ms",
+        build()
     );
 }

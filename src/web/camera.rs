@@ -31,7 +31,7 @@ pub enum CameraError {
 
 impl CameraError {
     /// The error for a `getUserMedia` rejection, by the DOMException's name.
-    fn from_rejection(error: &JsValue) -> Self {
+    pub fn from_rejection(error: &JsValue) -> Self {
         let name = Reflect::get(error, &"name".into())
             .ok()
             .and_then(|n| n.as_string())
