@@ -40,6 +40,11 @@ cargo clippy --all-targets --locked --target wasm32-unknown-unknown -- -D warnin
 step "Native tests"
 cargo test --locked
 
+# The fake camera of the browser tests (tests/liveness_camera.rs): webdriver.json points
+# Chromium's --use-file-for-fake-video-capture at this file, a synthetic face.
+step "Fake camera for the browser tests: /tmp/zj-fake-camera.y4m"
+cargo run --locked --quiet --example fake_camera_y4m -- /tmp/zj-fake-camera.y4m
+
 # The browser tests of the phone module talk to a real relay and platform simulator
 # (`relay demo`) and to a proxy in front of it that fails half the requests; their addresses
 # reach the tests at compile time.

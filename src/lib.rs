@@ -10,6 +10,8 @@
 
 /// Site fences: WGS-84 ⇄ GCJ-02, validation, and the accuracy-aware inside/outside verdict (pure).
 pub mod geofence;
+/// Liveness of the clock-in photo: challenges from a nonce, frame analysers, verdict and evidence (pure).
+pub mod liveness;
 pub mod protocol;
 /// The attendance record on the phone: location warnings, the record, the outbox policy (pure).
 pub mod record;

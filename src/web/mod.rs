@@ -2,15 +2,26 @@
 //! the pure core's types and its errors into JS `Error`s.
 
 mod browser;
+mod camera;
+mod camera_capture;
+mod camera_fallback;
+mod camera_js;
 mod geofence_js;
 pub mod idb;
 pub mod idb_outbox;
 mod js_error;
+mod js_values;
+mod liveness_js;
 mod location;
 pub mod phone;
 mod phone_js;
 pub mod relay_client;
 
+pub use camera::{Camera, CameraError};
+pub use camera_capture::{encode_photo, thumbnail, Canvas, CaptureError, Jpeg, MAX_JPEG_BYTES};
+pub use camera_fallback::take_fallback_photo;
+pub use camera_js::{capture_photo, capture_photo_fallback, CapturedPhoto, LivenessCamera};
 pub use geofence_js::{check_fence, gcj02_to_wgs84, wgs84_to_gcj02};
 pub use js_error::BrowserError;
+pub use liveness_js::{liveness_guide, LivenessSession};
 pub use phone_js::PhoneModule;
