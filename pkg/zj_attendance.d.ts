@@ -1,6 +1,218 @@
 /* tslint:disable */
 /* eslint-disable */
 
+/** The phone's credentials and where its relay is. */
+export interface PhoneConfig {
+    relayUrl: string;
+    credentials: { sn: string; accessId: string; accessKey: string; accessSecret: string };
+}
+/** A worker on the site's roster. */
+export interface RosterPerson { personId: string; name: string }
+/** The phone's site (GET /v1/site). */
+export interface Site {
+    siteId: string;
+    name: string;
+    binding: "personal" | "team";
+    person: RosterPerson | null;
+    persons: RosterPerson[];
+    fence: null | {
+        version: number;
+        updatedAtMs: number;
+        maxAccuracyM: number;
+        uncertainPolicy: "reject" | "flag";
+        geojson: object;
+    };
+}
+/** A warning sign about a location. */
+export type LocationWarning =
+| { kind: "staleFix"; ageMs: number }
+| { kind: "zeroAccuracy" }
+| { kind: "repeatedAccuracy"; accuracyM: number; count: number }
+| { kind: "sourcesDisagree"; distanceM: number }
+| { kind: "impossibleSpeed"; speedMps: number; distanceM: number };
+/** A location judged for a clock-in. Coordinates are WGS-84 degrees; distances metres. */
+export interface LocationResult {
+    source: "browser" | "wechat";
+    sourceCrs: "wgs84" | "gcj02";
+    lng: number;
+    lat: number;
+    accuracyM: number;
+    fixAgeMs: number;
+    warnings: LocationWarning[];
+    fence: { verdict: "inside" | "outside" | "uncertain"; distanceM: number } | null;
+    mayClockIn: boolean;
+    message: string;
+    takenAtMs: number;
+}
+/** What clockIn() takes. */
+export interface ClockInOptions {
+    photo: Blob;
+    personId?: string;
+    liveness?: object;
+    fallbackCapture?: boolean;
+}
+/** Records in each state. */
+export interface StateCounts { pending: number; sending: number; done: number; failed: number }
+/** The outbox and the link, for the page. */
+export interface PhoneStatus extends StateCounts {
+    lastDeliveryMs: number | null;
+    online: boolean;
+    halted: string | null;
+}
+/** A record in the outbox (its photo is kept apart). */
+export interface OutboxRecord {
+    id: string;
+    seq: number;
+    state: "pending" | "sending" | "done" | "failed";
+    savedAtMs: number;
+    attempts: number;
+    notBeforeMs: number;
+    settledAtMs: number | null;
+    lastError: string | null;
+    draft: object;
+}
+/** An event of the phone module. */
+export interface PhoneEvent {
+    type: "saved" | "delivered" | "retry" | "failed" | "halted" | "idle";
+    recordId: string | null;
+    message: string;
+    counts: StateCounts;
+}
+/** Storage persistence and space. */
+export interface StorageReport {
+    persisted: boolean;
+    usageBytes: number;
+    quotaBytes: number;
+    low: boolean;
+    message: string;
+}
+
+
+
+/**
+ * A photo ready for the record.
+ */
+export class CapturedPhoto {
+    private constructor();
+    free(): void;
+    [Symbol.dispose](): void;
+    /**
+     * The JPEG's size, bytes (under 400 KB; usually at most 100 KB).
+     */
+    readonly byteLength: number;
+    /**
+     * Pixels.
+     */
+    readonly height: number;
+    /**
+     * The JPEG as base64 without a `data:` prefix: the record's `img`.
+     */
+    readonly jpegBase64: string;
+    /**
+     * Whether the record is lower-trust (not taken from the live camera).
+     */
+    readonly lowerTrust: boolean;
+    /**
+     * `camera`, `wechat` or `fileInput`.
+     */
+    readonly source: string;
+    /**
+     * Pixels.
+     */
+    readonly width: number;
+}
+
+/**
+ * The front camera, running, with a canvas its frames are read through.
+ */
+export class LivenessCamera {
+    private constructor();
+    free(): void;
+    [Symbol.dispose](): void;
+    /**
+     * Starts the front camera into `video` (`playsinline`, muted, `play()` called). Throws an
+     * `Error` with a Chinese message, `code` (`unsupported`, `denied`, `notFound`, `inUse`,
+     * `notPlaying`, `other`) and `fallback`.
+     */
+    static start(video: HTMLVideoElement): Promise<LivenessCamera>;
+    /**
+     * Stops the camera's tracks and detaches the video now (`free()` does the same).
+     */
+    stop(): void;
+    /**
+     * The video's height, pixels.
+     */
+    readonly height: number;
+    /**
+     * The camera's `MediaStream` (stopped with the camera).
+     */
+    readonly stream: MediaStream;
+    /**
+     * The video's width, pixels.
+     */
+    readonly width: number;
+}
+
+/**
+ * One liveness challenge, run frame by frame.
+ */
+export class LivenessSession {
+    free(): void;
+    [Symbol.dispose](): void;
+    /**
+     * Analyses the camera's current frame at `nowMs` (`performance.now()`), keeping up to three
+     * small evidence frames. Returns `{step, steps, done, prompt: {kind, textZh, …} | null,
+     * quality: {issue, messageZh} | null, finished: {kind, outcome, score, passScore, method,
+     * frames, adviceZh} | null}`.
+     */
+    analyseFrame(camera: LivenessCamera, nowMs: number): any;
+    /**
+     * Analyses an RGBA frame the page read itself (`ImageData.data`, `width × height × 4`
+     * bytes) at `nowMs`; as `analyseFrame`, but no evidence frames are kept.
+     */
+    analyseRgba(width: number, height: number, rgba: Uint8Array, nowMs: number): any;
+    /**
+     * The evidence JSON for the record of `photo` (the value of the param's `liveness` member):
+     * challenge, per-check scores, the small frames, the photo's SHA-256 and a hash. A photo from
+     * the fallback carries no checks (`overall: "inconclusive"`) and `lowerTrust: true`.
+     */
+    evidenceJson(photo: CapturedPhoto): string;
+    /**
+     * A session for `nonce` (the relay's, from `POST /v1/challenge`), or for a local nonce from
+     * `crypto.getRandomValues` when `nonce` is undefined or null. Throws on a malformed nonce.
+     */
+    constructor(nonce?: string | null);
+    /**
+     * The steps in order: `[{kind, textZh, timeLimitMs, colours?, stepMs?}]`; `kind` is
+     * `flash`, `blink`, `turnLeft`, `turnRight` or `nod`; a flash lists its CSS colours, each
+     * shown `stepMs` milliseconds.
+     */
+    prompts(): any;
+    /**
+     * The CSS colour to paint over the page at `nowMs` (same clock as `analyseFrame`), or
+     * `undefined` outside a flash.
+     */
+    screenColour(now_ms: number): string | undefined;
+    /**
+     * Uses `callback(tMs)` for face landmarks from now on: it returns
+     * `{eyes: [[{x, y} × 6] × 2], noseTip, faceLeft, faceRight}` in video pixels (eye points in
+     * the 68-point order) or `null`. Blink and turn are then decided by the landmarks.
+     */
+    setLandmarkSource(callback: Function): void;
+    /**
+     * The verdict so far: `{overall: "live" | "notLive" | "inconclusive", checks: [...]}`.
+     */
+    verdict(): any;
+    /**
+     * `relay` or `local`.
+     */
+    readonly nonceSource: string;
+    /**
+     * The nonce the challenge was drawn from.
+     */
+    readonly nonce: string;
+}
+
 /**
  * The phone module: enrollment, site and fence, location, clock-in, and the outbox.
  */
@@ -13,7 +225,7 @@ export class PhoneModule {
      * `locate()` result. Resolves to the record id once the record is on disk; uploading
      * starts at once.
      */
-    clockIn(options: any): Promise<any>;
+    clockIn(options: ClockInOptions): Promise<string>;
     /**
      * Closes the storage (the module is unusable afterwards; tests reopen it).
      */
@@ -22,29 +234,29 @@ export class PhoneModule {
      * Saves `{relayUrl, credentials: {sn, accessId, accessKey, accessSecret}}` given by a
      * team's own enrollment.
      */
-    configure(config: any): Promise<any>;
+    configure(config: PhoneConfig): Promise<void>;
     /**
      * Redeems an enrollment code at the relay (`relayUrl`, e.g. `location.origin`); resolves
      * to the site.
      */
-    enroll(relay_url: string, code: string): Promise<any>;
+    enroll(relay_url: string, code: string): Promise<Site>;
     /**
      * Every failed record with its reason and photo (base64), as JSON text for a manager.
      */
-    exportFailed(): Promise<any>;
+    exportFailed(): Promise<string>;
     /**
      * Fetches the site, binding and fence from the relay; resolves to the site.
      */
-    fetchSite(): Promise<any>;
+    fetchSite(): Promise<Site>;
     /**
      * Sends what is due now; resolves to the queue counts.
      */
-    flush(): Promise<any>;
+    flush(): Promise<StateCounts>;
     /**
      * Sends a heartbeat (learns the relay's clock); resolves to the fence version the relay
      * announced, and refetches the site when it differs from the one kept.
      */
-    heartbeat(): Promise<any>;
+    heartbeat(): Promise<number | null>;
     /**
      * Whether the phone has credentials.
      */
@@ -53,18 +265,18 @@ export class PhoneModule {
      * Up to `limit` records in `state` (`"pending"`, `"sending"`, `"done"`, `"failed"`),
      * oldest first, without their photos.
      */
-    list(state: string, limit?: number | null): Promise<any>;
+    list(state: string, limit?: number | null): Promise<OutboxRecord[]>;
     /**
      * Takes the location (browser, and WeChat when available) and judges it against the
      * fence; resolves to `{lng, lat, accuracyM, source, sourceCrs, fixAgeMs, warnings, fence:
      * {verdict, distanceM} | null, mayClockIn, message, takenAtMs}`.
      */
-    locate(timeout_ms?: number | null): Promise<any>;
+    locate(timeout_ms?: number | null): Promise<LocationResult>;
     /**
      * Calls `listener(event)` for each event: `{type: "saved" | "delivered" | "retry" |
      * "failed" | "halted" | "idle", recordId, message, counts}`.
      */
-    onEvent(listener: Function): void;
+    onEvent(listener: (event: PhoneEvent) => void): void;
     /**
      * Opens the module's storage (`dbName`, default `"zj-attendance"`) and what it kept.
      */
@@ -72,11 +284,11 @@ export class PhoneModule {
     /**
      * Puts a failed record back in the queue; resolves to whether there was one.
      */
-    retry(record_id: string): Promise<any>;
+    retry(record_id: string): Promise<boolean>;
     /**
      * The site as last fetched (`null` before enrollment).
      */
-    site(): any;
+    site(): Site | null;
     /**
      * Starts sending on its own: now, when the browser comes back online, when the page
      * becomes visible, and every 30 s.
@@ -85,13 +297,28 @@ export class PhoneModule {
     /**
      * `{pending, sending, done, failed, lastDeliveryMs, online, halted}`.
      */
-    status(): Promise<any>;
+    status(): Promise<PhoneStatus>;
     /**
      * Asks for persistent storage and reports `{persisted, usageBytes, quotaBytes, low,
      * message}`.
      */
-    storage(): Promise<any>;
+    storage(): Promise<StorageReport>;
 }
+
+/**
+ * Takes the photo from the live camera: refused (throws, with a Chinese message and `code`
+ * `tooDark`, `tooBright` or `blurred`) when the guide region is not good enough; else a JPEG
+ * under 400 KB, aiming at 100 KB.
+ */
+export function capturePhoto(camera: LivenessCamera): CapturedPhoto;
+
+/**
+ * Takes a photo without the live camera (call from a tap handler): WeChat's `chooseImage` with
+ * the camera when `wx` is there (the page has run `wx.config`), else a file input opening the
+ * front camera. Lower-trust. The same quality refusals as `capturePhoto`; `code: "cancelled"`
+ * when the worker took no photo.
+ */
+export function capturePhotoFallback(): Promise<CapturedPhoto>;
 
 /**
  * Judges a WGS-84 fix (degrees, accuracy radius in metres) against `fence`, a GeoJSON Polygon,
@@ -109,6 +336,13 @@ export function checkFence(fence: object, lng: number, lat: number, accuracyM: n
 export function gcj02ToWgs84(lng: number, lat: number): [number, number];
 
 /**
+ * The face guide oval the page draws over the preview: `{centreX, centreY, radiusX, radiusY}`,
+ * the centre as fractions of the video's width and height, the radii as fractions of its
+ * shorter side (in the video's own, unmirrored pixels).
+ */
+export function livenessGuide(): { centreX: number; centreY: number; radiusX: number; radiusY: number };
+
+/**
  * WGS-84 → GCJ-02: `[lng, lat]` in degrees, unchanged outside China. Throws on a position that
  * is not finite degrees in range.
  */
@@ -118,9 +352,36 @@ export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembl
 
 export interface InitOutput {
     readonly memory: WebAssembly.Memory;
+    readonly __wbg_capturedphoto_free: (a: number, b: number) => void;
+    readonly __wbg_livenesscamera_free: (a: number, b: number) => void;
+    readonly __wbg_livenesssession_free: (a: number, b: number) => void;
     readonly __wbg_phonemodule_free: (a: number, b: number) => void;
+    readonly capturePhoto: (a: number) => [number, number, number];
+    readonly capturePhotoFallback: () => any;
+    readonly capturedphoto_byteLength: (a: number) => number;
+    readonly capturedphoto_height: (a: number) => number;
+    readonly capturedphoto_jpegBase64: (a: number) => [number, number];
+    readonly capturedphoto_lowerTrust: (a: number) => number;
+    readonly capturedphoto_source: (a: number) => [number, number];
+    readonly capturedphoto_width: (a: number) => number;
     readonly checkFence: (a: any, b: number, c: number, d: number) => [number, number, number];
     readonly gcj02ToWgs84: (a: number, b: number) => [number, number, number];
+    readonly livenessGuide: () => any;
+    readonly livenesscamera_height: (a: number) => number;
+    readonly livenesscamera_start: (a: any) => any;
+    readonly livenesscamera_stop: (a: number) => void;
+    readonly livenesscamera_stream: (a: number) => any;
+    readonly livenesscamera_width: (a: number) => number;
+    readonly livenesssession_analyseFrame: (a: number, b: number, c: number) => [number, number, number];
+    readonly livenesssession_analyseRgba: (a: number, b: number, c: number, d: number, e: number, f: number) => [number, number, number];
+    readonly livenesssession_evidenceJson: (a: number, b: number) => [number, number, number, number];
+    readonly livenesssession_new: (a: number, b: number) => [number, number, number];
+    readonly livenesssession_nonce: (a: number) => [number, number];
+    readonly livenesssession_nonceSource: (a: number) => [number, number];
+    readonly livenesssession_prompts: (a: number) => any;
+    readonly livenesssession_screenColour: (a: number, b: number) => [number, number];
+    readonly livenesssession_setLandmarkSource: (a: number, b: any) => void;
+    readonly livenesssession_verdict: (a: number) => any;
     readonly phonemodule_clockIn: (a: number, b: any) => any;
     readonly phonemodule_close: (a: number) => void;
     readonly phonemodule_configure: (a: number, b: any) => any;
@@ -142,10 +403,11 @@ export interface InitOutput {
     readonly wgs84ToGcj02: (a: number, b: number) => [number, number, number];
     readonly wasm_bindgen__convert__closures_____invoke__h12a58abeb6e99768: (a: number, b: number, c: any, d: any) => void;
     readonly wasm_bindgen__convert__closures_____invoke__h4de2df6260f6ee29: (a: number, b: number, c: any) => [number, number];
-    readonly wasm_bindgen__convert__closures_____invoke__haf52b6fa48eadc36: (a: number, b: number, c: any) => [number, number];
-    readonly wasm_bindgen__convert__closures_____invoke__h928866037333b2b7: (a: number, b: number, c: any) => any;
-    readonly wasm_bindgen__convert__closures_____invoke__h348c2d6ec1ed6b13: (a: number, b: number) => void;
-    readonly wasm_bindgen__convert__closures_____invoke__h47738e6fb0cbd5c0: (a: number, b: number) => void;
+    readonly wasm_bindgen__convert__closures_____invoke__he5c06a20c3bbe657: (a: number, b: number, c: any) => [number, number];
+    readonly wasm_bindgen__convert__closures_____invoke__h83ad87f9964c55e7: (a: number, b: number, c: any) => any;
+    readonly wasm_bindgen__convert__closures_____invoke__h7542833c5287af07: (a: number, b: number) => [number, number, number];
+    readonly wasm_bindgen__convert__closures_____invoke__h0a875dfbc4f45791: (a: number, b: number) => void;
+    readonly wasm_bindgen__convert__closures_____invoke__h42b9e85ccd6ff6a5: (a: number, b: number) => void;
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;
     readonly __wbindgen_exn_store: (a: number) => void;
@@ -153,6 +415,7 @@ export interface InitOutput {
     readonly __wbindgen_externrefs: WebAssembly.Table;
     readonly __wbindgen_destroy_closure: (a: number, b: number) => void;
     readonly __externref_table_dealloc: (a: number) => void;
+    readonly __wbindgen_free: (a: number, b: number, c: number) => void;
     readonly __wbindgen_start: () => void;
 }
 

@@ -1,6 +1,326 @@
 /* @ts-self-types="./zj_attendance.d.ts" */
 
 /**
+ * A photo ready for the record.
+ */
+export class CapturedPhoto {
+    static __wrap(ptr) {
+        const obj = Object.create(CapturedPhoto.prototype);
+        obj.__wbg_ptr = ptr;
+        CapturedPhotoFinalization.register(obj, obj.__wbg_ptr, obj);
+        return obj;
+    }
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        CapturedPhotoFinalization.unregister(this);
+        return ptr;
+    }
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_capturedphoto_free(ptr, 0);
+    }
+    /**
+     * The JPEG's size, bytes (under 400 KB; usually at most 100 KB).
+     * @returns {number}
+     */
+    get byteLength() {
+        const ret = wasm.capturedphoto_byteLength(this.__wbg_ptr);
+        return ret >>> 0;
+    }
+    /**
+     * Pixels.
+     * @returns {number}
+     */
+    get height() {
+        const ret = wasm.capturedphoto_height(this.__wbg_ptr);
+        return ret >>> 0;
+    }
+    /**
+     * The JPEG as base64 without a `data:` prefix: the record's `img`.
+     * @returns {string}
+     */
+    get jpegBase64() {
+        let deferred1_0;
+        let deferred1_1;
+        try {
+            const ret = wasm.capturedphoto_jpegBase64(this.__wbg_ptr);
+            deferred1_0 = ret[0];
+            deferred1_1 = ret[1];
+            return getStringFromWasm0(ret[0], ret[1]);
+        } finally {
+            wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+        }
+    }
+    /**
+     * Whether the record is lower-trust (not taken from the live camera).
+     * @returns {boolean}
+     */
+    get lowerTrust() {
+        const ret = wasm.capturedphoto_lowerTrust(this.__wbg_ptr);
+        return ret !== 0;
+    }
+    /**
+     * `camera`, `wechat` or `fileInput`.
+     * @returns {string}
+     */
+    get source() {
+        let deferred1_0;
+        let deferred1_1;
+        try {
+            const ret = wasm.capturedphoto_source(this.__wbg_ptr);
+            deferred1_0 = ret[0];
+            deferred1_1 = ret[1];
+            return getStringFromWasm0(ret[0], ret[1]);
+        } finally {
+            wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+        }
+    }
+    /**
+     * Pixels.
+     * @returns {number}
+     */
+    get width() {
+        const ret = wasm.capturedphoto_width(this.__wbg_ptr);
+        return ret >>> 0;
+    }
+}
+if (Symbol.dispose) CapturedPhoto.prototype[Symbol.dispose] = CapturedPhoto.prototype.free;
+
+/**
+ * The front camera, running, with a canvas its frames are read through.
+ */
+export class LivenessCamera {
+    static __wrap(ptr) {
+        const obj = Object.create(LivenessCamera.prototype);
+        obj.__wbg_ptr = ptr;
+        LivenessCameraFinalization.register(obj, obj.__wbg_ptr, obj);
+        return obj;
+    }
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        LivenessCameraFinalization.unregister(this);
+        return ptr;
+    }
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_livenesscamera_free(ptr, 0);
+    }
+    /**
+     * The video's height, pixels.
+     * @returns {number}
+     */
+    get height() {
+        const ret = wasm.livenesscamera_height(this.__wbg_ptr);
+        return ret >>> 0;
+    }
+    /**
+     * Starts the front camera into `video` (`playsinline`, muted, `play()` called). Throws an
+     * `Error` with a Chinese message, `code` (`unsupported`, `denied`, `notFound`, `inUse`,
+     * `notPlaying`, `other`) and `fallback`.
+     * @param {HTMLVideoElement} video
+     * @returns {Promise<LivenessCamera>}
+     */
+    static start(video) {
+        const ret = wasm.livenesscamera_start(video);
+        return ret;
+    }
+    /**
+     * Stops the camera's tracks and detaches the video now (`free()` does the same).
+     */
+    stop() {
+        const ptr = this.__destroy_into_raw();
+        wasm.livenesscamera_stop(ptr);
+    }
+    /**
+     * The camera's `MediaStream` (stopped with the camera).
+     * @returns {MediaStream}
+     */
+    get stream() {
+        const ret = wasm.livenesscamera_stream(this.__wbg_ptr);
+        return ret;
+    }
+    /**
+     * The video's width, pixels.
+     * @returns {number}
+     */
+    get width() {
+        const ret = wasm.livenesscamera_width(this.__wbg_ptr);
+        return ret >>> 0;
+    }
+}
+if (Symbol.dispose) LivenessCamera.prototype[Symbol.dispose] = LivenessCamera.prototype.free;
+
+/**
+ * One liveness challenge, run frame by frame.
+ */
+export class LivenessSession {
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        LivenessSessionFinalization.unregister(this);
+        return ptr;
+    }
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_livenesssession_free(ptr, 0);
+    }
+    /**
+     * Analyses the camera's current frame at `nowMs` (`performance.now()`), keeping up to three
+     * small evidence frames. Returns `{step, steps, done, prompt: {kind, textZh, …} | null,
+     * quality: {issue, messageZh} | null, finished: {kind, outcome, score, passScore, method,
+     * frames, adviceZh} | null}`.
+     * @param {LivenessCamera} camera
+     * @param {number} nowMs
+     * @returns {any}
+     */
+    analyseFrame(camera, nowMs) {
+        _assertClass(camera, LivenessCamera);
+        const ret = wasm.livenesssession_analyseFrame(this.__wbg_ptr, camera.__wbg_ptr, nowMs);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return takeFromExternrefTable0(ret[0]);
+    }
+    /**
+     * Analyses an RGBA frame the page read itself (`ImageData.data`, `width × height × 4`
+     * bytes) at `nowMs`; as `analyseFrame`, but no evidence frames are kept.
+     * @param {number} width
+     * @param {number} height
+     * @param {Uint8Array} rgba
+     * @param {number} nowMs
+     * @returns {any}
+     */
+    analyseRgba(width, height, rgba, nowMs) {
+        const ptr0 = passArray8ToWasm0(rgba, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.livenesssession_analyseRgba(this.__wbg_ptr, width, height, ptr0, len0, nowMs);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return takeFromExternrefTable0(ret[0]);
+    }
+    /**
+     * The evidence JSON for the record of `photo` (the value of the param's `liveness` member):
+     * challenge, per-check scores, the small frames, the photo's SHA-256 and a hash. A photo from
+     * the fallback carries no checks (`overall: "inconclusive"`) and `lowerTrust: true`.
+     * @param {CapturedPhoto} photo
+     * @returns {string}
+     */
+    evidenceJson(photo) {
+        let deferred2_0;
+        let deferred2_1;
+        try {
+            _assertClass(photo, CapturedPhoto);
+            const ret = wasm.livenesssession_evidenceJson(this.__wbg_ptr, photo.__wbg_ptr);
+            var ptr1 = ret[0];
+            var len1 = ret[1];
+            if (ret[3]) {
+                ptr1 = 0; len1 = 0;
+                throw takeFromExternrefTable0(ret[2]);
+            }
+            deferred2_0 = ptr1;
+            deferred2_1 = len1;
+            return getStringFromWasm0(ptr1, len1);
+        } finally {
+            wasm.__wbindgen_free(deferred2_0, deferred2_1, 1);
+        }
+    }
+    /**
+     * A session for `nonce` (the relay's, from `POST /v1/challenge`), or for a local nonce from
+     * `crypto.getRandomValues` when `nonce` is undefined or null. Throws on a malformed nonce.
+     * @param {string | null} [nonce]
+     */
+    constructor(nonce) {
+        var ptr0 = isLikeNone(nonce) ? 0 : passStringToWasm0(nonce, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        var len0 = WASM_VECTOR_LEN;
+        const ret = wasm.livenesssession_new(ptr0, len0);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        this.__wbg_ptr = ret[0];
+        LivenessSessionFinalization.register(this, this.__wbg_ptr, this);
+        return this;
+    }
+    /**
+     * `relay` or `local`.
+     * @returns {string}
+     */
+    get nonceSource() {
+        let deferred1_0;
+        let deferred1_1;
+        try {
+            const ret = wasm.livenesssession_nonceSource(this.__wbg_ptr);
+            deferred1_0 = ret[0];
+            deferred1_1 = ret[1];
+            return getStringFromWasm0(ret[0], ret[1]);
+        } finally {
+            wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+        }
+    }
+    /**
+     * The nonce the challenge was drawn from.
+     * @returns {string}
+     */
+    get nonce() {
+        let deferred1_0;
+        let deferred1_1;
+        try {
+            const ret = wasm.livenesssession_nonce(this.__wbg_ptr);
+            deferred1_0 = ret[0];
+            deferred1_1 = ret[1];
+            return getStringFromWasm0(ret[0], ret[1]);
+        } finally {
+            wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+        }
+    }
+    /**
+     * The steps in order: `[{kind, textZh, timeLimitMs, colours?, stepMs?}]`; `kind` is
+     * `flash`, `blink`, `turnLeft`, `turnRight` or `nod`; a flash lists its CSS colours, each
+     * shown `stepMs` milliseconds.
+     * @returns {any}
+     */
+    prompts() {
+        const ret = wasm.livenesssession_prompts(this.__wbg_ptr);
+        return ret;
+    }
+    /**
+     * The CSS colour to paint over the page at `nowMs` (same clock as `analyseFrame`), or
+     * `undefined` outside a flash.
+     * @param {number} now_ms
+     * @returns {string | undefined}
+     */
+    screenColour(now_ms) {
+        const ret = wasm.livenesssession_screenColour(this.__wbg_ptr, now_ms);
+        let v1;
+        if (ret[0] !== 0) {
+            v1 = getStringFromWasm0(ret[0], ret[1]);
+            wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
+        }
+        return v1;
+    }
+    /**
+     * Uses `callback(tMs)` for face landmarks from now on: it returns
+     * `{eyes: [[{x, y} × 6] × 2], noseTip, faceLeft, faceRight}` in video pixels (eye points in
+     * the 68-point order) or `null`. Blink and turn are then decided by the landmarks.
+     * @param {Function} callback
+     */
+    setLandmarkSource(callback) {
+        wasm.livenesssession_setLandmarkSource(this.__wbg_ptr, callback);
+    }
+    /**
+     * The verdict so far: `{overall: "live" | "notLive" | "inconclusive", checks: [...]}`.
+     * @returns {any}
+     */
+    verdict() {
+        const ret = wasm.livenesssession_verdict(this.__wbg_ptr);
+        return ret;
+    }
+}
+if (Symbol.dispose) LivenessSession.prototype[Symbol.dispose] = LivenessSession.prototype.free;
+
+/**
  * The phone module: enrollment, site and fence, location, clock-in, and the outbox.
  */
 export class PhoneModule {
@@ -24,8 +344,8 @@ export class PhoneModule {
      * Saves a clock-in: `{photo: Blob, personId?, liveness?, fallbackCapture?}`, using the last
      * `locate()` result. Resolves to the record id once the record is on disk; uploading
      * starts at once.
-     * @param {any} options
-     * @returns {Promise<any>}
+     * @param {ClockInOptions} options
+     * @returns {Promise<string>}
      */
     clockIn(options) {
         const ret = wasm.phonemodule_clockIn(this.__wbg_ptr, options);
@@ -40,8 +360,8 @@ export class PhoneModule {
     /**
      * Saves `{relayUrl, credentials: {sn, accessId, accessKey, accessSecret}}` given by a
      * team's own enrollment.
-     * @param {any} config
-     * @returns {Promise<any>}
+     * @param {PhoneConfig} config
+     * @returns {Promise<void>}
      */
     configure(config) {
         const ret = wasm.phonemodule_configure(this.__wbg_ptr, config);
@@ -52,7 +372,7 @@ export class PhoneModule {
      * to the site.
      * @param {string} relay_url
      * @param {string} code
-     * @returns {Promise<any>}
+     * @returns {Promise<Site>}
      */
     enroll(relay_url, code) {
         const ptr0 = passStringToWasm0(relay_url, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
@@ -64,7 +384,7 @@ export class PhoneModule {
     }
     /**
      * Every failed record with its reason and photo (base64), as JSON text for a manager.
-     * @returns {Promise<any>}
+     * @returns {Promise<string>}
      */
     exportFailed() {
         const ret = wasm.phonemodule_exportFailed(this.__wbg_ptr);
@@ -72,7 +392,7 @@ export class PhoneModule {
     }
     /**
      * Fetches the site, binding and fence from the relay; resolves to the site.
-     * @returns {Promise<any>}
+     * @returns {Promise<Site>}
      */
     fetchSite() {
         const ret = wasm.phonemodule_fetchSite(this.__wbg_ptr);
@@ -80,7 +400,7 @@ export class PhoneModule {
     }
     /**
      * Sends what is due now; resolves to the queue counts.
-     * @returns {Promise<any>}
+     * @returns {Promise<StateCounts>}
      */
     flush() {
         const ret = wasm.phonemodule_flush(this.__wbg_ptr);
@@ -89,7 +409,7 @@ export class PhoneModule {
     /**
      * Sends a heartbeat (learns the relay's clock); resolves to the fence version the relay
      * announced, and refetches the site when it differs from the one kept.
-     * @returns {Promise<any>}
+     * @returns {Promise<number | null>}
      */
     heartbeat() {
         const ret = wasm.phonemodule_heartbeat(this.__wbg_ptr);
@@ -108,7 +428,7 @@ export class PhoneModule {
      * oldest first, without their photos.
      * @param {string} state
      * @param {number | null} [limit]
-     * @returns {Promise<any>}
+     * @returns {Promise<OutboxRecord[]>}
      */
     list(state, limit) {
         const ptr0 = passStringToWasm0(state, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
@@ -121,7 +441,7 @@ export class PhoneModule {
      * fence; resolves to `{lng, lat, accuracyM, source, sourceCrs, fixAgeMs, warnings, fence:
      * {verdict, distanceM} | null, mayClockIn, message, takenAtMs}`.
      * @param {number | null} [timeout_ms]
-     * @returns {Promise<any>}
+     * @returns {Promise<LocationResult>}
      */
     locate(timeout_ms) {
         const ret = wasm.phonemodule_locate(this.__wbg_ptr, isLikeNone(timeout_ms) ? Number.MAX_SAFE_INTEGER : (timeout_ms) >>> 0);
@@ -130,7 +450,7 @@ export class PhoneModule {
     /**
      * Calls `listener(event)` for each event: `{type: "saved" | "delivered" | "retry" |
      * "failed" | "halted" | "idle", recordId, message, counts}`.
-     * @param {Function} listener
+     * @param {(event: PhoneEvent) => void} listener
      */
     onEvent(listener) {
         wasm.phonemodule_onEvent(this.__wbg_ptr, listener);
@@ -149,7 +469,7 @@ export class PhoneModule {
     /**
      * Puts a failed record back in the queue; resolves to whether there was one.
      * @param {string} record_id
-     * @returns {Promise<any>}
+     * @returns {Promise<boolean>}
      */
     retry(record_id) {
         const ptr0 = passStringToWasm0(record_id, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
@@ -159,7 +479,7 @@ export class PhoneModule {
     }
     /**
      * The site as last fetched (`null` before enrollment).
-     * @returns {any}
+     * @returns {Site | null}
      */
     site() {
         const ret = wasm.phonemodule_site(this.__wbg_ptr);
@@ -180,7 +500,7 @@ export class PhoneModule {
     }
     /**
      * `{pending, sending, done, failed, lastDeliveryMs, online, halted}`.
-     * @returns {Promise<any>}
+     * @returns {Promise<PhoneStatus>}
      */
     status() {
         const ret = wasm.phonemodule_status(this.__wbg_ptr);
@@ -189,7 +509,7 @@ export class PhoneModule {
     /**
      * Asks for persistent storage and reports `{persisted, usageBytes, quotaBytes, low,
      * message}`.
-     * @returns {Promise<any>}
+     * @returns {Promise<StorageReport>}
      */
     storage() {
         const ret = wasm.phonemodule_storage(this.__wbg_ptr);
@@ -197,6 +517,34 @@ export class PhoneModule {
     }
 }
 if (Symbol.dispose) PhoneModule.prototype[Symbol.dispose] = PhoneModule.prototype.free;
+
+/**
+ * Takes the photo from the live camera: refused (throws, with a Chinese message and `code`
+ * `tooDark`, `tooBright` or `blurred`) when the guide region is not good enough; else a JPEG
+ * under 400 KB, aiming at 100 KB.
+ * @param {LivenessCamera} camera
+ * @returns {CapturedPhoto}
+ */
+export function capturePhoto(camera) {
+    _assertClass(camera, LivenessCamera);
+    const ret = wasm.capturePhoto(camera.__wbg_ptr);
+    if (ret[2]) {
+        throw takeFromExternrefTable0(ret[1]);
+    }
+    return CapturedPhoto.__wrap(ret[0]);
+}
+
+/**
+ * Takes a photo without the live camera (call from a tap handler): WeChat's `chooseImage` with
+ * the camera when `wx` is there (the page has run `wx.config`), else a file input opening the
+ * front camera. Lower-trust. The same quality refusals as `capturePhoto`; `code: "cancelled"`
+ * when the worker took no photo.
+ * @returns {Promise<CapturedPhoto>}
+ */
+export function capturePhotoFallback() {
+    const ret = wasm.capturePhotoFallback();
+    return ret;
+}
 
 /**
  * Judges a WGS-84 fix (degrees, accuracy radius in metres) against `fence`, a GeoJSON Polygon,
@@ -231,6 +579,17 @@ export function gcj02ToWgs84(lng, lat) {
         throw takeFromExternrefTable0(ret[1]);
     }
     return takeFromExternrefTable0(ret[0]);
+}
+
+/**
+ * The face guide oval the page draws over the preview: `{centreX, centreY, radiusX, radiusY}`,
+ * the centre as fractions of the video's width and height, the radii as fractions of its
+ * shorter side (in the video's own, unmirrored pixels).
+ * @returns {{ centreX: number; centreY: number; radiusX: number; radiusY: number }}
+ */
+export function livenessGuide() {
+    const ret = wasm.livenessGuide();
+    return ret;
 }
 
 /**
@@ -378,8 +737,15 @@ function __wbg_get_imports() {
             const ret = arg0.call(arg1, arg2, arg3, arg4);
             return ret;
         }, arguments); },
+        __wbg_capturedphoto_new: function(arg0) {
+            const ret = CapturedPhoto.__wrap(arg0);
+            return ret;
+        },
         __wbg_clearTimeout_c7bc4c3c7a7774af: function(arg0, arg1) {
             arg0.clearTimeout(arg1);
+        },
+        __wbg_click_d990e70c576b7c54: function(arg0) {
+            arg0.click();
         },
         __wbg_close_4db7a0c12586beb7: function(arg0) {
             arg0.close();
@@ -390,6 +756,10 @@ function __wbg_get_imports() {
         },
         __wbg_count_191b57ccec64ceb3: function() { return handleError(function (arg0, arg1) {
             const ret = arg0.count(arg1);
+            return ret;
+        }, arguments); },
+        __wbg_createElement_74049073a11f9c31: function() { return handleError(function (arg0, arg1, arg2) {
+            const ret = arg0.createElement(getStringFromWasm0(arg1, arg2));
             return ret;
         }, arguments); },
         __wbg_createIndex_82b3af7d35051ece: function() { return handleError(function (arg0, arg1, arg2, arg3, arg4) {
@@ -408,10 +778,21 @@ function __wbg_get_imports() {
             const ret = arg0.createObjectStore(getStringFromWasm0(arg1, arg2));
             return ret;
         }, arguments); },
+        __wbg_createObjectURL_2f3b38279fe61801: function() { return handleError(function (arg0, arg1) {
+            const ret = URL.createObjectURL(arg1);
+            const ptr1 = passStringToWasm0(ret, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            const len1 = WASM_VECTOR_LEN;
+            getDataViewMemory0().setInt32(arg0 + 4 * 1, len1, true);
+            getDataViewMemory0().setInt32(arg0 + 4 * 0, ptr1, true);
+        }, arguments); },
         __wbg_crypto_d3d085052e9d631f: function() { return handleError(function (arg0) {
             const ret = arg0.crypto;
             return ret;
         }, arguments); },
+        __wbg_decode_215270d4d12cb9fe: function(arg0) {
+            const ret = arg0.decode();
+            return ret;
+        },
         __wbg_delete_efcc1a7f91e815b8: function() { return handleError(function (arg0, arg1) {
             const ret = arg0.delete(arg1);
             return ret;
@@ -424,6 +805,15 @@ function __wbg_get_imports() {
             const ret = arg0.done;
             return ret;
         },
+        __wbg_drawImage_6f841fbe7ccefe78: function() { return handleError(function (arg0, arg1, arg2, arg3, arg4, arg5) {
+            arg0.drawImage(arg1, arg2, arg3, arg4, arg5);
+        }, arguments); },
+        __wbg_drawImage_c0004b34389582f6: function() { return handleError(function (arg0, arg1, arg2, arg3, arg4, arg5) {
+            arg0.drawImage(arg1, arg2, arg3, arg4, arg5);
+        }, arguments); },
+        __wbg_drawImage_e3d8585fe220ccdd: function() { return handleError(function (arg0, arg1, arg2, arg3, arg4, arg5) {
+            arg0.drawImage(arg1, arg2, arg3, arg4, arg5);
+        }, arguments); },
         __wbg_entries_fb6397112b1de25f: function(arg0) {
             const ret = Object.entries(arg0);
             return ret;
@@ -444,6 +834,14 @@ function __wbg_get_imports() {
             const ret = fetch(arg0);
             return ret;
         },
+        __wbg_files_cb1ce1b82f16c484: function(arg0) {
+            const ret = arg0.files;
+            return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
+        },
+        __wbg_from_296ca31f8d0f1c52: function(arg0) {
+            const ret = Array.from(arg0);
+            return ret;
+        },
         __wbg_geolocation_fb19dd964e520db6: function() { return handleError(function (arg0) {
             const ret = arg0.geolocation;
             return ret;
@@ -452,17 +850,37 @@ function __wbg_get_imports() {
             const ret = arg0.getAll(arg1, arg2 >>> 0);
             return ret;
         }, arguments); },
+        __wbg_getContext_051324720aa5b7e8: function() { return handleError(function (arg0, arg1, arg2, arg3) {
+            const ret = arg0.getContext(getStringFromWasm0(arg1, arg2), arg3);
+            return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
+        }, arguments); },
         __wbg_getCurrentPosition_dc23d7ed0aef9e05: function() { return handleError(function (arg0, arg1, arg2, arg3) {
             arg0.getCurrentPosition(arg1, arg2, arg3);
         }, arguments); },
+        __wbg_getImageData_a8175cf7f34afc20: function() { return handleError(function (arg0, arg1, arg2, arg3, arg4) {
+            const ret = arg0.getImageData(arg1, arg2, arg3, arg4);
+            return ret;
+        }, arguments); },
         __wbg_getRandomValues_d6af6b966cb9aefc: function() { return handleError(function (arg0, arg1, arg2) {
             const ret = arg0.getRandomValues(getArrayU8FromWasm0(arg1, arg2));
+            return ret;
+        }, arguments); },
+        __wbg_getTracks_392dfa2770245c36: function(arg0) {
+            const ret = arg0.getTracks();
+            return ret;
+        },
+        __wbg_getUserMedia_cc2950c67b950228: function() { return handleError(function (arg0, arg1) {
+            const ret = arg0.getUserMedia(arg1);
             return ret;
         }, arguments); },
         __wbg_get_31af05bd4842a84f: function() { return handleError(function (arg0, arg1) {
             const ret = Reflect.get(arg0, arg1);
             return ret;
         }, arguments); },
+        __wbg_get_5dde8a29f073d908: function(arg0, arg1) {
+            const ret = arg0[arg1 >>> 0];
+            return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
+        },
         __wbg_get_658f6698067d9515: function() { return handleError(function (arg0, arg1) {
             const ret = Reflect.get(arg0, arg1);
             return ret;
@@ -491,6 +909,10 @@ function __wbg_get_imports() {
         },
         __wbg_get_with_ref_key_6412cf3094599694: function(arg0, arg1) {
             const ret = arg0[arg1];
+            return ret;
+        },
+        __wbg_height_fc97e1a0c2e7331f: function(arg0) {
+            const ret = arg0.height;
             return ret;
         },
         __wbg_index_00cd34642ec64608: function() { return handleError(function (arg0, arg1, arg2) {
@@ -545,6 +967,26 @@ function __wbg_get_imports() {
             let result;
             try {
                 result = arg0 instanceof Event;
+            } catch (_) {
+                result = false;
+            }
+            const ret = result;
+            return ret;
+        },
+        __wbg_instanceof_HtmlCanvasElement_0a30c11fbbf41841: function(arg0) {
+            let result;
+            try {
+                result = arg0 instanceof HTMLCanvasElement;
+            } catch (_) {
+                result = false;
+            }
+            const ret = result;
+            return ret;
+        },
+        __wbg_instanceof_HtmlVideoElement_23ccafac1e35054c: function(arg0) {
+            let result;
+            try {
+                result = arg0 instanceof HTMLVideoElement;
             } catch (_) {
                 result = false;
             }
@@ -635,14 +1077,26 @@ function __wbg_get_imports() {
             const ret = arg0.length;
             return ret;
         },
+        __wbg_length_b5d0ffc9b832763b: function(arg0) {
+            const ret = arg0.length;
+            return ret;
+        },
         __wbg_length_d4bdea10311bd9cf: function(arg0) {
             const ret = arg0.length;
+            return ret;
+        },
+        __wbg_livenesscamera_new: function(arg0) {
+            const ret = LivenessCamera.__wrap(arg0);
             return ret;
         },
         __wbg_longitude_a9a6596667f4ef27: function(arg0) {
             const ret = arg0.longitude;
             return ret;
         },
+        __wbg_mediaDevices_c6780c95e820aeab: function() { return handleError(function (arg0) {
+            const ret = arg0.mediaDevices;
+            return ret;
+        }, arguments); },
         __wbg_message_5f8387f0c32b90a7: function(arg0) {
             const ret = arg0.message;
             return ret;
@@ -663,6 +1117,14 @@ function __wbg_get_imports() {
         },
         __wbg_name_e2eac7cdfa054f65: function(arg0) {
             const ret = arg0.name;
+            return ret;
+        },
+        __wbg_naturalHeight_df41ba6a4a6b0d33: function(arg0) {
+            const ret = arg0.naturalHeight;
+            return ret;
+        },
+        __wbg_naturalWidth_c4c567dc88a9ee9a: function(arg0) {
+            const ret = arg0.naturalWidth;
             return ret;
         },
         __wbg_navigator_2156486643462a87: function(arg0) {
@@ -713,6 +1175,10 @@ function __wbg_get_imports() {
         }, arguments); },
         __wbg_new_83ca405eae412a62: function() { return handleError(function () {
             const ret = new Headers();
+            return ret;
+        }, arguments); },
+        __wbg_new_83f09a1ace2e582d: function() { return handleError(function () {
+            const ret = new Image();
             return ret;
         }, arguments); },
         __wbg_new_d92488e3f585ed02: function() { return handleError(function () {
@@ -813,6 +1279,13 @@ function __wbg_get_imports() {
             const ret = PhoneModule.__wrap(arg0);
             return ret;
         },
+        __wbg_play_86145c1e0cb32fb6: function() { return handleError(function (arg0) {
+            const ret = arg0.play();
+            return ret;
+        }, arguments); },
+        __wbg_prototypesetcall_0e2bc23e51b9fbd2: function(arg0, arg1, arg2) {
+            Uint8ClampedArray.prototype.set.call(getArrayU8FromWasm0(arg0, arg1), arg2);
+        },
         __wbg_prototypesetcall_bc27214492979395: function(arg0, arg1, arg2) {
             Uint8Array.prototype.set.call(getArrayU8FromWasm0(arg0, arg1), arg2);
         },
@@ -843,6 +1316,9 @@ function __wbg_get_imports() {
             const ret = arg0.result;
             return ret;
         }, arguments); },
+        __wbg_revokeObjectURL_479ff72c2d109d80: function() { return handleError(function (arg0, arg1) {
+            URL.revokeObjectURL(getStringFromWasm0(arg0, arg1));
+        }, arguments); },
         __wbg_search_c401c3a62c560ce7: function(arg0, arg1) {
             const ret = arg1.search;
             const ptr1 = passStringToWasm0(ret, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
@@ -850,6 +1326,9 @@ function __wbg_get_imports() {
             getDataViewMemory0().setInt32(arg0 + 4 * 1, len1, true);
             getDataViewMemory0().setInt32(arg0 + 4 * 0, ptr1, true);
         },
+        __wbg_setAttribute_9e7d603908f63705: function() { return handleError(function (arg0, arg1, arg2, arg3, arg4) {
+            arg0.setAttribute(getStringFromWasm0(arg1, arg2), getStringFromWasm0(arg3, arg4));
+        }, arguments); },
         __wbg_setInterval_aa4e3d3f590ce835: function() { return handleError(function (arg0, arg1, arg2) {
             const ret = arg0.setInterval(arg1, arg2);
             return ret;
@@ -869,9 +1348,15 @@ function __wbg_get_imports() {
         __wbg_set_6be42768c690e380: function(arg0, arg1, arg2) {
             arg0[arg1] = arg2;
         },
+        __wbg_set_accept_06d626c479e21e36: function(arg0, arg1, arg2) {
+            arg0.accept = getStringFromWasm0(arg1, arg2);
+        },
         __wbg_set_af5932e3f78b5648: function() { return handleError(function (arg0, arg1, arg2, arg3, arg4) {
             arg0.set(getStringFromWasm0(arg1, arg2), getStringFromWasm0(arg3, arg4));
         }, arguments); },
+        __wbg_set_audio_35ce197341593fcc: function(arg0, arg1) {
+            arg0.audio = arg1;
+        },
         __wbg_set_bea140a88be9b277: function(arg0, arg1, arg2) {
             arg0[arg1 >>> 0] = arg2;
         },
@@ -884,6 +1369,9 @@ function __wbg_get_imports() {
         __wbg_set_headers_40ad33dcf016613f: function(arg0, arg1) {
             arg0.headers = arg1;
         },
+        __wbg_set_height_c9789c1c77eaedff: function(arg0, arg1) {
+            arg0.height = arg1 >>> 0;
+        },
         __wbg_set_key_path_5b819da37f36b8ac: function(arg0, arg1) {
             arg0.keyPath = arg1;
         },
@@ -893,8 +1381,14 @@ function __wbg_get_imports() {
         __wbg_set_method_dcb32343247ec427: function(arg0, arg1, arg2) {
             arg0.method = getStringFromWasm0(arg1, arg2);
         },
+        __wbg_set_muted_ab60f6e11de6cc9d: function(arg0, arg1) {
+            arg0.muted = arg1 !== 0;
+        },
         __wbg_set_onabort_ce1ccad84ebb2dbd: function(arg0, arg1) {
             arg0.onabort = arg1;
+        },
+        __wbg_set_onchange_448456cb6fbbd47d: function(arg0, arg1) {
+            arg0.onchange = arg1;
         },
         __wbg_set_oncomplete_14cd563f5d15546c: function(arg0, arg1) {
             arg0.oncomplete = arg1;
@@ -917,11 +1411,26 @@ function __wbg_get_imports() {
         __wbg_set_signal_2dbd377604627f26: function(arg0, arg1) {
             arg0.signal = arg1;
         },
+        __wbg_set_srcObject_85261b5c4c4f026e: function(arg0, arg1) {
+            arg0.srcObject = arg1;
+        },
+        __wbg_set_src_e0fe5ef5d5c648aa: function(arg0, arg1, arg2) {
+            arg0.src = getStringFromWasm0(arg1, arg2);
+        },
         __wbg_set_timeout_d6ba9a2be6b0cc00: function(arg0, arg1) {
             arg0.timeout = arg1 >>> 0;
         },
+        __wbg_set_type_19b6e3a56c3fa1f1: function(arg0, arg1, arg2) {
+            arg0.type = getStringFromWasm0(arg1, arg2);
+        },
         __wbg_set_type_dcf75b2afa60c694: function(arg0, arg1, arg2) {
             arg0.type = getStringFromWasm0(arg1, arg2);
+        },
+        __wbg_set_video_27e031d8964c4761: function(arg0, arg1) {
+            arg0.video = arg1;
+        },
+        __wbg_set_width_b0e1267db4b196b5: function(arg0, arg1) {
+            arg0.width = arg1 >>> 0;
         },
         __wbg_signal_e5a49a2d9c65b7f6: function(arg0) {
             const ret = arg0.signal;
@@ -946,6 +1455,9 @@ function __wbg_get_imports() {
         __wbg_status_ce0a98d3c57125f3: function(arg0) {
             const ret = arg0.status;
             return ret;
+        },
+        __wbg_stop_ad7bb35078fb0a81: function(arg0) {
+            arg0.stop();
         },
         __wbg_storage_f32f42a5cc35294c: function(arg0) {
             const ret = arg0.storage;
@@ -975,6 +1487,13 @@ function __wbg_get_imports() {
             const ret = arg0.timestamp;
             return ret;
         },
+        __wbg_toDataURL_916fbcd9bb83fb0a: function() { return handleError(function (arg0, arg1, arg2, arg3, arg4) {
+            const ret = arg1.toDataURL(getStringFromWasm0(arg2, arg3), arg4);
+            const ptr1 = passStringToWasm0(ret, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            const len1 = WASM_VECTOR_LEN;
+            getDataViewMemory0().setInt32(arg0 + 4 * 1, len1, true);
+            getDataViewMemory0().setInt32(arg0 + 4 * 0, ptr1, true);
+        }, arguments); },
         __wbg_toString_0a6162345e699dea: function(arg0) {
             const ret = arg0.toString();
             return ret;
@@ -1002,51 +1521,68 @@ function __wbg_get_imports() {
             const ret = arg0.value;
             return ret;
         },
+        __wbg_videoHeight_4070b88110b1ac0d: function(arg0) {
+            const ret = arg0.videoHeight;
+            return ret;
+        },
+        __wbg_videoWidth_ea74d0fb1493f025: function(arg0) {
+            const ret = arg0.videoWidth;
+            return ret;
+        },
         __wbg_visibilityState_e95a61b3dcd3d0e9: function(arg0) {
             const ret = arg0.visibilityState;
             return (__wbindgen_enum_VisibilityState.indexOf(ret) + 1 || 3) - 1;
         },
+        __wbg_width_3d0dce3d9892e35e: function(arg0) {
+            const ret = arg0.width;
+            return ret;
+        },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 276, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 307, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
             const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h4de2df6260f6ee29);
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 7, ret: NamedExternref("Promise<any>"), inner_ret: Some(NamedExternref("Promise<any>")) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h928866037333b2b7);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 8, ret: NamedExternref("Promise<any>"), inner_ret: Some(NamedExternref("Promise<any>")) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h83ad87f9964c55e7);
             return ret;
         },
         __wbindgen_generic_0000000000000003: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("IDBVersionChangeEvent")], shim_idx: 8, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__haf52b6fa48eadc36);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("IDBVersionChangeEvent")], shim_idx: 7, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__he5c06a20c3bbe657);
             return ret;
         },
         __wbindgen_generic_0000000000000004: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 6, ret: Unit, inner_ret: Some(Unit) }, mutable: false }) -> Externref`.
-            const ret = makeClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h47738e6fb0cbd5c0);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 10, ret: Result(Externref), inner_ret: Some(Result(Externref)) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h7542833c5287af07);
             return ret;
         },
         __wbindgen_generic_0000000000000005: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 9, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h348c2d6ec1ed6b13);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 11, ret: Unit, inner_ret: Some(Unit) }, mutable: false }) -> Externref`.
+            const ret = makeClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h42b9e85ccd6ff6a5);
             return ret;
         },
-        __wbindgen_generic_0000000000000006: function(arg0) {
+        __wbindgen_generic_0000000000000006: function(arg0, arg1) {
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 9, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h0a875dfbc4f45791);
+            return ret;
+        },
+        __wbindgen_generic_0000000000000007: function(arg0) {
             // Cast intrinsic for `F64 -> Externref`.
             const ret = arg0;
             return ret;
         },
-        __wbindgen_generic_0000000000000007: function(arg0) {
+        __wbindgen_generic_0000000000000008: function(arg0) {
             // Cast intrinsic for `I64 -> Externref`.
             const ret = arg0;
             return ret;
         },
-        __wbindgen_generic_0000000000000008: function(arg0, arg1) {
+        __wbindgen_generic_0000000000000009: function(arg0, arg1) {
             // Cast intrinsic for `Ref(String) -> Externref`.
             const ret = getStringFromWasm0(arg0, arg1);
             return ret;
         },
-        __wbindgen_generic_0000000000000009: function(arg0) {
+        __wbindgen_generic_000000000000000a: function(arg0) {
             // Cast intrinsic for `U64 -> Externref`.
             const ret = BigInt.asUintN(64, arg0);
             return ret;
@@ -1067,16 +1603,24 @@ function __wbg_get_imports() {
     };
 }
 
-function wasm_bindgen__convert__closures_____invoke__h47738e6fb0cbd5c0(arg0, arg1) {
-    wasm.wasm_bindgen__convert__closures_____invoke__h47738e6fb0cbd5c0(arg0, arg1);
+function wasm_bindgen__convert__closures_____invoke__h42b9e85ccd6ff6a5(arg0, arg1) {
+    wasm.wasm_bindgen__convert__closures_____invoke__h42b9e85ccd6ff6a5(arg0, arg1);
 }
 
-function wasm_bindgen__convert__closures_____invoke__h348c2d6ec1ed6b13(arg0, arg1) {
-    wasm.wasm_bindgen__convert__closures_____invoke__h348c2d6ec1ed6b13(arg0, arg1);
+function wasm_bindgen__convert__closures_____invoke__h0a875dfbc4f45791(arg0, arg1) {
+    wasm.wasm_bindgen__convert__closures_____invoke__h0a875dfbc4f45791(arg0, arg1);
 }
 
-function wasm_bindgen__convert__closures_____invoke__h928866037333b2b7(arg0, arg1, arg2) {
-    const ret = wasm.wasm_bindgen__convert__closures_____invoke__h928866037333b2b7(arg0, arg1, arg2);
+function wasm_bindgen__convert__closures_____invoke__h7542833c5287af07(arg0, arg1) {
+    const ret = wasm.wasm_bindgen__convert__closures_____invoke__h7542833c5287af07(arg0, arg1);
+    if (ret[2]) {
+        throw takeFromExternrefTable0(ret[1]);
+    }
+    return takeFromExternrefTable0(ret[0]);
+}
+
+function wasm_bindgen__convert__closures_____invoke__h83ad87f9964c55e7(arg0, arg1, arg2) {
+    const ret = wasm.wasm_bindgen__convert__closures_____invoke__h83ad87f9964c55e7(arg0, arg1, arg2);
     return ret;
 }
 
@@ -1087,8 +1631,8 @@ function wasm_bindgen__convert__closures_____invoke__h4de2df6260f6ee29(arg0, arg
     }
 }
 
-function wasm_bindgen__convert__closures_____invoke__haf52b6fa48eadc36(arg0, arg1, arg2) {
-    const ret = wasm.wasm_bindgen__convert__closures_____invoke__haf52b6fa48eadc36(arg0, arg1, arg2);
+function wasm_bindgen__convert__closures_____invoke__he5c06a20c3bbe657(arg0, arg1, arg2) {
+    const ret = wasm.wasm_bindgen__convert__closures_____invoke__he5c06a20c3bbe657(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
@@ -1103,6 +1647,15 @@ const __wbindgen_enum_IdbCursorDirection = ["next", "nextunique", "prev", "prevu
 
 
 const __wbindgen_enum_VisibilityState = ["hidden", "visible"];
+const CapturedPhotoFinalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_capturedphoto_free(ptr, 1));
+const LivenessCameraFinalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_livenesscamera_free(ptr, 1));
+const LivenessSessionFinalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_livenesssession_free(ptr, 1));
 const PhoneModuleFinalization = (typeof FinalizationRegistry === 'undefined')
     ? { register: () => {}, unregister: () => {} }
     : new FinalizationRegistry(ptr => wasm.__wbg_phonemodule_free(ptr, 1));
@@ -1111,6 +1664,12 @@ function addToExternrefTable0(obj) {
     const idx = wasm.__externref_table_alloc();
     wasm.__wbindgen_externrefs.set(idx, obj);
     return idx;
+}
+
+function _assertClass(instance, klass) {
+    if (!(instance instanceof klass)) {
+        throw new Error(`expected instance of ${klass.name}`);
+    }
 }
 
 const CLOSURE_DTORS = (typeof FinalizationRegistry === 'undefined')
@@ -1271,6 +1830,13 @@ function makeMutClosure(arg0, arg1, f) {
     };
     CLOSURE_DTORS.register(real, state, state);
     return real;
+}
+
+function passArray8ToWasm0(arg, malloc) {
+    const ptr = malloc(arg.length * 1, 1) >>> 0;
+    getUint8ArrayMemory0().set(arg, ptr / 1);
+    WASM_VECTOR_LEN = arg.length;
+    return ptr;
 }
 
 function passStringToWasm0(arg, malloc, realloc) {
