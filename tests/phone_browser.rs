@@ -188,9 +188,10 @@ async fn the_outbox_keeps_records_states_and_photos_across_a_reopen() {
         )
         .await
         .unwrap();
-    let Claimed::Record(leased) = outbox.claim(2_000).await.unwrap() else {
+    let Claimed::Records(mut leased) = outbox.claim(2_000, 1).await.unwrap() else {
         panic!("a record is due");
     };
+    let leased = leased.remove(0);
     assert_eq!(leased.id, saved[0].id);
     outbox.store().close();
 

@@ -32,13 +32,13 @@ fn enqueue(
 }
 
 fn claim(outbox: &Outbox<MemoryStore>, now: i64) -> Claimed {
-    ready(outbox.claim(now)).unwrap()
+    ready(outbox.claim(now, 1)).unwrap()
 }
 
 fn claimed(outbox: &Outbox<MemoryStore>, now: i64) -> OutboxEntry {
     match claim(outbox, now) {
-        Claimed::Record(entry) => *entry,
-        other => panic!("expected a record at {now}, got {other:?}"),
+        Claimed::Records(mut entries) if entries.len() == 1 => entries.remove(0),
+        other => panic!("expected one record at {now}, got {other:?}"),
     }
 }
 
@@ -80,6 +80,35 @@ fn records_are_claimed_oldest_first_across_batches() {
         matches!(claim(&outbox, T0 + 20), Claimed::WaitUntil(_)),
         "all leased"
     );
+}
+
+#[test]
+fn a_batch_claim_leases_the_oldest_due_records_and_settles_them_in_one_write() {
+    let outbox = outbox();
+    let saved = enqueue(&outbox, 0..5, T0);
+    let Claimed::Records(batch) = claim_many(&outbox, T0, 3) else {
+        panic!("records are due");
+    };
+    let ids: Vec<_> = batch.iter().map(|entry| entry.id.clone()).collect();
+    assert_eq!(ids, saved[..3].iter().map(|entry| entry.id.clone()).collect::<Vec<_>>());
+    assert!(batch.iter().all(|entry| entry.state == EntryState::Sending && entry.attempts == 1));
+    let outcomes = vec![
+        (ids[0].clone(), Settled::Delivered),
+        (ids[1].clone(), retry("500_01")),
+        ("unknown".to_owned(), Settled::Delivered),
+        (ids[2].clone(), Settled::Failed { reason: "403_01".into() }),
+    ];
+    let stored = ready(outbox.settle_all(outcomes, T0 + 1, || 0)).unwrap();
+    let states: Vec<_> = stored.iter().map(|entry| entry.state).collect();
+    assert_eq!(states, [EntryState::Done, EntryState::Pending, EntryState::Failed]);
+    let Claimed::Records(rest) = claim_many(&outbox, T0 + 2, 10) else {
+        panic!("the two never sent are due");
+    };
+    assert_eq!(rest.len(), 2, "the retried one is in back-off");
+}
+
+fn claim_many(outbox: &Outbox<MemoryStore>, now: i64, max: usize) -> Claimed {
+    ready(outbox.claim(now, max)).unwrap()
 }
 
 #[test]
@@ -288,28 +317,32 @@ fn a_flaky_relay_neither_loses_nor_duplicates_records() {
     };
     let mut now = T0;
     for _ in 0..100_000 {
-        match claim(&outbox, now) {
+        // A few records at a time, as the uploader sends them.
+        let batch = match ready(outbox.claim(now, 1 + next_random() as usize % 4)).unwrap() {
             Claimed::Empty => break,
-            Claimed::WaitUntil(until) => now = until,
-            Claimed::Record(entry) => {
-                *sends.entry(entry.id.clone()).or_default() += 1;
-                assert!(
-                    ready(outbox.photo(&entry.id)).unwrap().is_some(),
-                    "photo kept until done"
-                );
-                let settled = match next_random() % 4 {
-                    0 => retry("refused before forwarding"),
-                    1 => retry("forwarded, answer lost"),
-                    2 => continue, // the tab dies mid-send: the lease must bring it back
-                    _ => {
-                        *deliveries.entry(entry.id.clone()).or_default() += 1;
-                        Settled::Delivered
-                    }
-                };
-                ready(outbox.settle(&entry.id, settled, now, next_random())).unwrap();
-                now += 7;
+            Claimed::WaitUntil(until) => {
+                now = until;
+                continue;
             }
+            Claimed::Records(batch) => batch,
+        };
+        let mut outcomes = Vec::new();
+        for entry in batch {
+            *sends.entry(entry.id.clone()).or_default() += 1;
+            assert!(ready(outbox.photo(&entry.id)).unwrap().is_some(), "photo kept until done");
+            let settled = match next_random() % 4 {
+                0 => retry("refused before forwarding"),
+                1 => retry("forwarded, answer lost"),
+                2 => continue, // the tab dies mid-send: the lease must bring it back
+                _ => {
+                    *deliveries.entry(entry.id.clone()).or_default() += 1;
+                    Settled::Delivered
+                }
+            };
+            outcomes.push((entry.id, settled));
         }
+        ready(outbox.settle_all(outcomes, now, &mut next_random)).unwrap();
+        now += 7;
     }
     let counts = ready(outbox.counts()).unwrap();
     assert_eq!(counts.done, total, "{counts:?}");

@@ -142,15 +142,17 @@ impl OutboxStore for IdbOutboxStore {
         committed(&transaction).await
     }
 
-    async fn update(&self, entry: &OutboxEntry, drop_photo: bool) -> Result<(), BrowserError> {
+    async fn update(&self, entries: &[(OutboxEntry, bool)]) -> Result<(), BrowserError> {
         let transaction = durable_transaction(&self.db, &[RECORDS, PHOTOS])?;
         let records = transaction.object_store(RECORDS).map_err(js("保存记录"))?;
-        records.put(&to_js(entry)?).map_err(js("保存记录"))?;
-        if drop_photo {
-            let photos = transaction.object_store(PHOTOS).map_err(js("保存照片"))?;
-            photos
-                .delete(&entry.id.as_str().into())
-                .map_err(js("保存照片"))?;
+        let photos = transaction.object_store(PHOTOS).map_err(js("保存照片"))?;
+        for (entry, drop_photo) in entries {
+            records.put(&to_js(entry)?).map_err(js("保存记录"))?;
+            if *drop_photo {
+                photos
+                    .delete(&entry.id.as_str().into())
+                    .map_err(js("保存照片"))?;
+            }
         }
         committed(&transaction).await
     }

@@ -4,7 +4,9 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
+use futures_util::future::join_all;
 use futures_util::lock::Mutex;
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +37,9 @@ const KEPT_ACCURACIES: usize = 5;
 const MAX_LOCATION_AGE_MS: i64 = 120_000;
 /// Delivered records are forgotten after this, milliseconds (a week).
 const KEEP_DELIVERED_MS: i64 = 7 * 24 * 3600 * 1000;
+/// Records sent at once: the relay commits their ledger entries together, and the outbox
+/// leases and settles them in one write each.
+const IN_FLIGHT: usize = 8;
 /// The Web Lock that makes one tab the sender.
 const SENDER_LOCK: &str = "zj-attendance-outbox-sender";
 
@@ -205,8 +210,8 @@ impl Phone {
 
     /// Fetches the site and its fence from the relay and keeps them.
     pub async fn fetch_site(&self) -> Result<SiteInfo, CallError> {
-        let mut client = self.client.lock().await;
-        let client = client.as_mut().ok_or_else(not_enrolled)?;
+        let client = self.client.lock().await;
+        let client = client.as_ref().ok_or_else(not_enrolled)?;
         let site: SiteInfo = client.get_json("/v1/site").await?;
         self.save_site(site.clone()).await.map_err(store_failure)?;
         Ok(site)
@@ -402,54 +407,12 @@ impl Phone {
         if self.halted.borrow().is_some() {
             return Ok(());
         }
-        let mut client = self.client.lock().await;
-        let Some(client) = client.as_mut() else {
+        let client = self.client.lock().await;
+        let Some(client) = client.as_ref() else {
             return Ok(());
         };
         let clock_before = client.clock();
-        loop {
-            let now = device_now_ms();
-            let entry = match self.outbox.claim(now).await? {
-                Claimed::Empty => break,
-                Claimed::WaitUntil(at) => {
-                    self.schedule(at - now);
-                    break;
-                }
-                Claimed::Record(entry) => entry,
-            };
-            let Some(photo) = self.outbox.photo(&entry.id).await? else {
-                let reason = "照片数据丢失，无法上传；请导出这条记录交给管理员。".to_owned();
-                self.settle(&entry.id, Settled::Failed { reason }).await?;
-                continue;
-            };
-            let param = entry
-                .draft
-                .param_text(base64::engine::general_purpose::STANDARD.encode(photo));
-            match client.send_sign_in(&param).await {
-                Disposition::Settle(settled) => {
-                    let retry = matches!(settled, Settled::Retry { .. });
-                    self.settle(&entry.id, settled).await?;
-                    if retry {
-                        // The link or the platform is unwell: the rest waits for the timer.
-                        self.schedule(1_000);
-                        break;
-                    }
-                }
-                Disposition::Halt { reason } => {
-                    self.outbox
-                        .settle(&entry.id, Settled::Released, device_now_ms(), 0)
-                        .await?;
-                    *self.halted.borrow_mut() = Some(reason.clone());
-                    self.emit("halted", None, reason).await;
-                    break;
-                }
-                Disposition::Reauthenticate | Disposition::Resynchronise => {
-                    let reason = "与服务器的认证或时间同步反复失败，稍后自动重试。".to_owned();
-                    self.settle(&entry.id, Settled::Retry { reason }).await?;
-                    break;
-                }
-            }
-        }
+        while self.send_batch(client).await? {}
         if client.clock() != clock_before {
             if let Some(clock) = client.clock() {
                 self.store.set_meta(CLOCK_KEY, &clock).await?;
@@ -463,20 +426,75 @@ impl Phone {
         Ok(())
     }
 
-    async fn settle(&self, id: &str, settled: Settled) -> Result<(), BrowserError> {
-        let (kind, message) = match &settled {
-            Settled::Delivered => ("delivered", "已上传到平台。".to_owned()),
-            Settled::Retry { reason } => ("retry", reason.clone()),
-            Settled::Failed { reason } => ("failed", reason.clone()),
-            Settled::Released => ("retry", String::new()),
-        };
+    /// Claims up to [`IN_FLIGHT`] due records, sends them at once and settles them together.
+    /// Returns whether to go on with the next batch.
+    async fn send_batch(self: &Rc<Self>, client: &RelayClient) -> Result<bool, BrowserError> {
         let now = device_now_ms();
-        self.outbox.settle(id, settled, now, random_u32()).await?;
-        if kind == "delivered" {
-            self.last_delivery_ms.set(Some(now));
+        let batch = match self.outbox.claim(now, IN_FLIGHT).await? {
+            Claimed::Empty => return Ok(false),
+            Claimed::WaitUntil(at) => {
+                self.schedule(at - now);
+                return Ok(false);
+            }
+            Claimed::Records(batch) => batch,
+        };
+        let mut params = Vec::with_capacity(batch.len());
+        for entry in &batch {
+            let photo = self.outbox.photo(&entry.id).await?;
+            params.push(photo.map(|photo| entry.draft.param_text(BASE64.encode(photo))));
         }
-        self.emit(kind, Some(id.to_owned()), message).await;
-        Ok(())
+        let sends = params.iter().map(|param| async move {
+            match param {
+                Some(param) => client.send_sign_in(param).await,
+                None => Disposition::Settle(Settled::Failed {
+                    reason: "照片数据丢失，无法上传；请导出这条记录交给管理员。".to_owned(),
+                }),
+            }
+        });
+        let dispositions = join_all(sends).await;
+
+        let mut go_on = true;
+        let mut halted = None;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for (entry, disposition) in batch.into_iter().zip(dispositions) {
+            let settled = match disposition {
+                Disposition::Settle(settled) => settled,
+                Disposition::Halt { reason } => {
+                    halted = Some(reason);
+                    Settled::Released
+                }
+                Disposition::Reauthenticate | Disposition::Resynchronise => Settled::Retry {
+                    reason: "与服务器的认证或时间同步反复失败，稍后自动重试。".to_owned(),
+                },
+            };
+            // A record kept for later means the link or the platform is unwell: the rest
+            // waits for the timer.
+            go_on &= matches!(settled, Settled::Delivered | Settled::Failed { .. });
+            outcomes.push((entry.id, settled));
+        }
+        let events: Vec<_> = outcomes
+            .iter()
+            .map(|(id, settled)| (id.clone(), event_of(settled)))
+            .collect();
+        let now = device_now_ms();
+        self.outbox.settle_all(outcomes, now, random_u32).await?;
+        for (id, (kind, message)) in events {
+            if kind == "delivered" {
+                self.last_delivery_ms.set(Some(now));
+            }
+            if !message.is_empty() {
+                self.emit(kind, Some(id), message).await;
+            }
+        }
+        if let Some(reason) = halted {
+            *self.halted.borrow_mut() = Some(reason.clone());
+            self.emit("halted", None, reason).await;
+            return Ok(false);
+        }
+        if !go_on {
+            self.schedule(1_000);
+        }
+        Ok(go_on)
     }
 
     /// Flushes again after `delay_ms` (replacing an earlier timer).
@@ -500,8 +518,8 @@ impl Phone {
     /// Sends a heartbeat now (learns the relay's clock; tells whether the fence changed).
     /// Returns the fence version the relay announced.
     pub async fn heartbeat(&self) -> Result<Option<u64>, CallError> {
-        let mut client = self.client.lock().await;
-        let client = client.as_mut().ok_or_else(not_enrolled)?;
+        let client = self.client.lock().await;
+        let client = client.as_ref().ok_or_else(not_enrolled)?;
         client.heartbeat().await?;
         if let Some(clock) = client.clock() {
             self.store
@@ -510,6 +528,16 @@ impl Phone {
                 .map_err(store_failure)?;
         }
         Ok(client.fence_version())
+    }
+}
+
+/// The event a settled record gives the page: its kind and message.
+fn event_of(settled: &Settled) -> (&'static str, String) {
+    match settled {
+        Settled::Delivered => ("delivered", "已上传到平台。".to_owned()),
+        Settled::Retry { reason } => ("retry", reason.clone()),
+        Settled::Failed { reason } => ("failed", reason.clone()),
+        Settled::Released => ("retry", String::new()),
     }
 }
 

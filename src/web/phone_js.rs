@@ -34,6 +34,28 @@ fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, JsValue>
     serde_wasm_bindgen::from_value(value).map_err(js_error)
 }
 
+/// The JPEG bytes of a photo given as a Blob, a `CapturedPhoto` (its `jpegBase64`), or base64
+/// text; and whether it was taken by a fallback (`lowerTrust`).
+async fn photo_bytes(photo: JsValue) -> Result<(Vec<u8>, bool), JsValue> {
+    use base64::Engine as _;
+    let missing = || js_error("请先拍照：photo 必须是照片（Blob、capturePhoto() 的结果或 base64）。");
+    if let Some(blob) = photo.dyn_ref::<web_sys::Blob>() {
+        return Ok((idb::bytes_of(blob).await.map_err(js_error)?, false));
+    }
+    let lower_trust = js_sys::Reflect::get(&photo, &"lowerTrust".into())
+        .ok()
+        .and_then(|value| value.as_bool())
+        .unwrap_or(false);
+    let text = photo
+        .as_string()
+        .or_else(|| js_sys::Reflect::get(&photo, &"jpegBase64".into()).ok()?.as_string())
+        .ok_or_else(missing)?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .map_err(|_| missing())?;
+    Ok((bytes, lower_trust))
+}
+
 /// Runs `work` with the phone and returns its result as a Promise.
 fn promise<F, Fut>(phone: &Rc<Phone>, work: F) -> Promise
 where
@@ -88,9 +110,9 @@ export interface LocationResult {
   message: string;
   takenAtMs: number;
 }
-/** What clockIn() takes. */
+/** What clockIn() takes: the photo as a Blob, capturePhoto()'s result, or base64 JPEG. */
 export interface ClockInOptions {
-  photo: Blob;
+  photo: Blob | CapturedPhoto | string;
   personId?: string;
   liveness?: object;
   fallbackCapture?: boolean;
@@ -223,7 +245,8 @@ impl PhoneModule {
         })
     }
 
-    /// Saves a clock-in: `{photo: Blob, personId?, liveness?, fallbackCapture?}`, using the last
+    /// Saves a clock-in: `{photo, personId?, liveness?, fallbackCapture?}` (photo: a Blob,
+    /// `capturePhoto()`'s result, or base64 JPEG), using the last
     /// `locate()` result. Resolves to the record id once the record is on disk; uploading
     /// starts at once.
     #[wasm_bindgen(js_name = clockIn, unchecked_return_type = "Promise<string>")]
@@ -235,16 +258,13 @@ impl PhoneModule {
             let get = |name: &str| {
                 js_sys::Reflect::get(&options, &name.into()).unwrap_or(JsValue::UNDEFINED)
             };
-            let photo: web_sys::Blob = get("photo")
-                .dyn_into()
-                .map_err(|_| js_error("请先拍照：photo 必须是照片（Blob）。"))?;
-            let photo = idb::bytes_of(&photo).await.map_err(js_error)?;
+            let (photo, lower_trust) = photo_bytes(get("photo")).await?;
             let person_id = get("personId").as_string();
             let liveness = match get("liveness") {
                 value if value.is_undefined() || value.is_null() => None,
                 value => Some(from_js::<serde_json::Value>(value)?),
             };
-            let fallback = get("fallbackCapture").as_bool().unwrap_or(false);
+            let fallback = get("fallbackCapture").as_bool().unwrap_or(lower_trust);
             let id = phone
                 .clock_in(person_id, photo, liveness, fallback)
                 .await

@@ -2,6 +2,8 @@
 //! with the phone's token, the relay's clock, and the enrollment and site endpoints
 //! (docs/PHONE_API.md).
 
+use std::cell::{Cell, RefCell};
+
 use gloo_net::http::{Request as HttpRequest, Response as HttpResponse};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -48,14 +50,15 @@ struct HeartbeatReply {
     fence_version: Option<u64>,
 }
 
-/// A phone's session with the relay.
+/// A phone's session with the relay. Methods take `&self` so several records can be in
+/// flight at once; the token and clock are shared between them.
 #[derive(Debug)]
 pub struct RelayClient {
     base_url: String,
     credentials: PhoneCredentials,
-    token: Option<String>,
-    clock: Option<ClockOffset>,
-    fence_version: Option<u64>,
+    token: RefCell<Option<String>>,
+    clock: Cell<Option<ClockOffset>>,
+    fence_version: Cell<Option<u64>>,
 }
 
 /// The device clock, epoch milliseconds.
@@ -70,38 +73,38 @@ impl RelayClient {
         RelayClient {
             base_url: base_url.trim_end_matches('/').to_owned(),
             credentials,
-            token: None,
-            clock,
-            fence_version: None,
+            token: RefCell::new(None),
+            clock: Cell::new(clock),
+            fence_version: Cell::new(None),
         }
     }
 
     /// The relay's clock offset, once learnt.
     pub fn clock(&self) -> Option<ClockOffset> {
-        self.clock
+        self.clock.get()
     }
 
     /// The fence version the last heartbeat announced.
     pub fn fence_version(&self) -> Option<u64> {
-        self.fence_version
+        self.fence_version.get()
     }
 
     /// The current token, authenticating first when there is none.
-    pub async fn token(&mut self) -> Result<String, CallError> {
-        if let Some(token) = &self.token {
-            return Ok(token.clone());
+    pub async fn token(&self) -> Result<String, CallError> {
+        if let Some(token) = self.token.borrow().clone() {
+            return Ok(token);
         }
         let reply = self.command(Apicode::CAuth, "{}".to_owned()).await?;
         let token = serde_json::from_str::<Value>(&reply)
             .ok()
             .and_then(|value| value.get("token")?.as_str().map(str::to_owned))
             .ok_or_else(|| CallError::Link("认证回复中没有 token".into()))?;
-        self.token = Some(token.clone());
+        *self.token.borrow_mut() = Some(token.clone());
         Ok(token)
     }
 
     /// Sends a heartbeat; learns the relay's clock and fence version from the reply.
-    pub async fn heartbeat(&mut self) -> Result<(), CallError> {
+    pub async fn heartbeat(&self) -> Result<(), CallError> {
         let param = to_json_text(&serde_json::json!({
             "deviceVersion": concat!("zj-attendance-phone ", env!("CARGO_PKG_VERSION")),
             "deviceIp": "",
@@ -111,16 +114,16 @@ impl RelayClient {
         let received = device_now_ms();
         if let Ok(reply) = serde_json::from_str::<HeartbeatReply>(&reply) {
             if let Some(relay_ms) = reply.relay_time_ms {
-                self.clock = Some(ClockOffset::from_exchange(sent, relay_ms, received));
+                self.clock.set(Some(ClockOffset::from_exchange(sent, relay_ms, received)));
             }
-            self.fence_version = reply.fence_version;
+            self.fence_version.set(reply.fence_version);
         }
         Ok(())
     }
 
     /// Sends one record's param and says what it means for the record: re-authenticates on
     /// `401_01` and re-learns the clock on `400_05`, each once, re-signing before sending again.
-    pub async fn send_sign_in(&mut self, param: &str) -> Disposition {
+    pub async fn send_sign_in(&self, param: &str) -> Disposition {
         for attempt in 0..3 {
             let answer = self
                 .authed_command(Apicode::CSignIn, param.to_owned())
@@ -131,7 +134,7 @@ impl RelayClient {
                 Err(error) => return dispose_link_failure(&error.to_string()),
             };
             match disposition {
-                Disposition::Reauthenticate if attempt < 2 => self.token = None,
+                Disposition::Reauthenticate if attempt < 2 => self.forget_token(),
                 Disposition::Resynchronise if attempt < 2 => {
                     if let Err(error) = self.heartbeat().await {
                         return failure_of_call(error);
@@ -146,14 +149,14 @@ impl RelayClient {
     /// A command that needs a token: authenticates first when needed, and once more when the
     /// relay no longer knows the token.
     async fn authed_command(
-        &mut self,
+        &self,
         apicode: Apicode,
         param: String,
     ) -> Result<String, CallError> {
         self.token().await?;
         let answer = self.command(apicode, param.clone()).await;
         if matches!(&answer, Err(CallError::Refused(refusal)) if refusal.errorcode == "401_01") {
-            self.token = None;
+            self.forget_token();
             self.token().await?;
             return self.command(apicode, param).await;
         }
@@ -161,9 +164,9 @@ impl RelayClient {
     }
 
     /// Signs and posts one command frame; the `response` text on success.
-    async fn command(&mut self, apicode: Apicode, param: String) -> Result<String, CallError> {
-        let token = self.token.clone().unwrap_or_default();
-        let at_ms = corrected_time(self.clock.as_ref(), device_now_ms());
+    async fn command(&self, apicode: Apicode, param: String) -> Result<String, CallError> {
+        let token = self.token.borrow().clone().unwrap_or_default();
+        let at_ms = corrected_time(self.clock.get().as_ref(), device_now_ms());
         let request = self
             .credentials
             .signed_request(&token, apicode, param, at_ms)
@@ -188,7 +191,7 @@ impl RelayClient {
                 .map_or_else(|| "{}".to_owned(), |raw| raw.get().to_owned())),
             (false, Some(error)) => {
                 if error.errorcode == "401_01" {
-                    self.token = None;
+                    self.forget_token();
                 }
                 Err(CallError::Refused(error))
             }
@@ -197,7 +200,7 @@ impl RelayClient {
     }
 
     /// `GET` an authenticated endpoint of docs/PHONE_API.md.
-    pub async fn get_json<T: DeserializeOwned>(&mut self, path: &str) -> Result<T, CallError> {
+    pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, CallError> {
         let token = self.token().await?;
         let url = format!("{}{path}", self.base_url);
         let mut response = self
@@ -207,7 +210,7 @@ impl RelayClient {
             )
             .await?;
         if response.status() == 401 {
-            self.token = None;
+            self.forget_token();
             let token = self.token().await?;
             response = self
                 .fetch(
@@ -217,6 +220,11 @@ impl RelayClient {
                 .await?;
         }
         json_of(response).await
+    }
+
+    /// Drops the token: the next call authenticates again.
+    fn forget_token(&self) {
+        *self.token.borrow_mut() = None;
     }
 
     /// Sends a request with a timeout; any HTTP status is an answer, no answer is a link error.

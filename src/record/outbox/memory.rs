@@ -49,11 +49,13 @@ impl OutboxStore for MemoryStore {
         Ok(())
     }
 
-    async fn update(&self, entry: &OutboxEntry, drop_photo: bool) -> Result<(), Infallible> {
+    async fn update(&self, entries: &[(OutboxEntry, bool)]) -> Result<(), Infallible> {
         let mut inner = self.inner.borrow_mut();
-        inner.put(entry.clone());
-        if drop_photo {
-            inner.photos.remove(&entry.id);
+        for (entry, drop_photo) in entries {
+            inner.put(entry.clone());
+            if *drop_photo {
+                inner.photos.remove(&entry.id);
+            }
         }
         Ok(())
     }

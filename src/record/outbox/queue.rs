@@ -30,8 +30,9 @@ impl Default for OutboxConfig {
 /// What a claim found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Claimed {
-    /// Send this record now (it is `sending`, leased to the caller).
-    Record(Box<OutboxEntry>),
+    /// Send these records now, oldest first (at least one; each `sending`, leased to the
+    /// caller).
+    Records(Vec<OutboxEntry>),
     /// Records are waiting, none due before this time, epoch milliseconds.
     WaitUntil(i64),
     /// Nothing is waiting.
@@ -98,14 +99,27 @@ impl<S: OutboxStore> Outbox<S> {
         Ok(batch.into_iter().map(|(entry, _)| entry).collect())
     }
 
-    /// Takes the oldest due record (pending out of back-off, or sending with a lease that ran
-    /// out) and leases it to the caller, durably, before it is sent.
-    pub async fn claim(&self, now_ms: i64) -> Result<Claimed, S::Error> {
-        let window = self.config.head_window;
+    /// Takes the oldest due records, at most `max` (pending out of back-off, or sending with a
+    /// lease that ran out), and leases them to the caller in one durable write, before they are
+    /// sent.
+    pub async fn claim(&self, now_ms: i64, max: usize) -> Result<Claimed, S::Error> {
+        let window = self.config.head_window.max(max);
         let mut head = self.store.in_state(EntryState::Sending, window).await?;
         head.extend(self.store.in_state(EntryState::Pending, window).await?);
         head.sort_by_key(|entry| entry.seq);
-        let Some(mut entry) = head.iter().find(|entry| entry.is_due(now_ms)).cloned() else {
+        let due: Vec<(OutboxEntry, bool)> = head
+            .iter()
+            .filter(|entry| entry.is_due(now_ms))
+            .take(max)
+            .map(|entry| {
+                let mut entry = entry.clone();
+                entry.set_state(EntryState::Sending);
+                entry.attempts += 1;
+                entry.lease_until_ms = now_ms + self.config.lease_ms;
+                (entry, false)
+            })
+            .collect();
+        if due.is_empty() {
             return Ok(head
                 .iter()
                 .map(|entry| match entry.state {
@@ -114,12 +128,9 @@ impl<S: OutboxStore> Outbox<S> {
                 })
                 .min()
                 .map_or(Claimed::Empty, Claimed::WaitUntil));
-        };
-        entry.set_state(EntryState::Sending);
-        entry.attempts += 1;
-        entry.lease_until_ms = now_ms + self.config.lease_ms;
-        self.store.update(&entry, false).await?;
-        Ok(Claimed::Record(Box::new(entry)))
+        }
+        self.store.update(&due).await?;
+        Ok(Claimed::Records(due.into_iter().map(|(entry, _)| entry).collect()))
     }
 
     /// Records how the send of a claimed record ended. `jitter` is a random `u32` for the
@@ -131,9 +142,39 @@ impl<S: OutboxStore> Outbox<S> {
         now_ms: i64,
         jitter: u32,
     ) -> Result<Option<OutboxEntry>, S::Error> {
-        let Some(mut entry) = self.store.get(id).await? else {
-            return Ok(None);
-        };
+        let mut stored = self
+            .settle_all(vec![(id.to_owned(), settled)], now_ms, || jitter)
+            .await?;
+        Ok(stored.pop())
+    }
+
+    /// Records how the sends of several claimed records ended, in one durable write; unknown
+    /// ids are skipped. `jitter` gives a random `u32` per back-off. Returns the entries as
+    /// stored.
+    pub async fn settle_all(
+        &self,
+        outcomes: Vec<(String, Settled)>,
+        now_ms: i64,
+        mut jitter: impl FnMut() -> u32,
+    ) -> Result<Vec<OutboxEntry>, S::Error> {
+        let mut changes = Vec::with_capacity(outcomes.len());
+        for (id, settled) in outcomes {
+            if let Some(entry) = self.store.get(&id).await? {
+                changes.push(self.settled(entry, settled, now_ms, jitter()));
+            }
+        }
+        self.store.update(&changes).await?;
+        Ok(changes.into_iter().map(|(entry, _)| entry).collect())
+    }
+
+    /// The entry after `settled`, and whether its photo may go.
+    fn settled(
+        &self,
+        mut entry: OutboxEntry,
+        settled: Settled,
+        now_ms: i64,
+        jitter: u32,
+    ) -> (OutboxEntry, bool) {
         let drop_photo = matches!(settled, Settled::Delivered);
         entry.lease_until_ms = 0;
         match settled {
@@ -159,8 +200,7 @@ impl<S: OutboxStore> Outbox<S> {
                 entry.not_before_ms = now_ms;
             }
         }
-        self.store.update(&entry, drop_photo).await?;
-        Ok(Some(entry))
+        (entry, drop_photo)
     }
 
     /// Puts a failed record back in the queue at the worker's or manager's request (after the
@@ -172,7 +212,7 @@ impl<S: OutboxStore> Outbox<S> {
                 entry.attempts = 0;
                 entry.not_before_ms = now_ms;
                 entry.settled_at_ms = None;
-                self.store.update(&entry, false).await?;
+                self.store.update(&[(entry, false)]).await?;
                 Ok(true)
             }
             _ => Ok(false),

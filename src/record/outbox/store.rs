@@ -18,8 +18,8 @@ pub trait OutboxStore {
     /// Stores new entries with their photos (JPEG bytes), all or none.
     async fn insert(&self, batch: &[(OutboxEntry, Vec<u8>)]) -> Result<(), Self::Error>;
 
-    /// Replaces an entry; with `drop_photo`, deletes its photo in the same write.
-    async fn update(&self, entry: &OutboxEntry, drop_photo: bool) -> Result<(), Self::Error>;
+    /// Replaces entries, all or none; those marked `true` lose their photo in the same write.
+    async fn update(&self, entries: &[(OutboxEntry, bool)]) -> Result<(), Self::Error>;
 
     /// One entry by id.
     async fn get(&self, id: &str) -> Result<Option<OutboxEntry>, Self::Error>;
