@@ -44,9 +44,9 @@ export interface LocationResult {
     message: string;
     takenAtMs: number;
 }
-/** What clockIn() takes. */
+/** What clockIn() takes: the photo as a Blob, capturePhoto()'s result, or base64 JPEG. */
 export interface ClockInOptions {
-    photo: Blob;
+    photo: Blob | CapturedPhoto | string;
     personId?: string;
     liveness?: object;
     fallbackCapture?: boolean;
@@ -221,7 +221,8 @@ export class PhoneModule {
     free(): void;
     [Symbol.dispose](): void;
     /**
-     * Saves a clock-in: `{photo: Blob, personId?, liveness?, fallbackCapture?}`, using the last
+     * Saves a clock-in: `{photo, personId?, liveness?, fallbackCapture?}` (photo: a Blob,
+     * `capturePhoto()`'s result, or base64 JPEG), using the last
      * `locate()` result. Resolves to the record id once the record is on disk; uploading
      * starts at once.
      */
@@ -403,11 +404,11 @@ export interface InitOutput {
     readonly wgs84ToGcj02: (a: number, b: number) => [number, number, number];
     readonly wasm_bindgen__convert__closures_____invoke__h12a58abeb6e99768: (a: number, b: number, c: any, d: any) => void;
     readonly wasm_bindgen__convert__closures_____invoke__h4de2df6260f6ee29: (a: number, b: number, c: any) => [number, number];
-    readonly wasm_bindgen__convert__closures_____invoke__he5c06a20c3bbe657: (a: number, b: number, c: any) => [number, number];
-    readonly wasm_bindgen__convert__closures_____invoke__h83ad87f9964c55e7: (a: number, b: number, c: any) => any;
-    readonly wasm_bindgen__convert__closures_____invoke__h7542833c5287af07: (a: number, b: number) => [number, number, number];
-    readonly wasm_bindgen__convert__closures_____invoke__h0a875dfbc4f45791: (a: number, b: number) => void;
-    readonly wasm_bindgen__convert__closures_____invoke__h42b9e85ccd6ff6a5: (a: number, b: number) => void;
+    readonly wasm_bindgen__convert__closures_____invoke__h622c4742150d3814: (a: number, b: number, c: any) => [number, number];
+    readonly wasm_bindgen__convert__closures_____invoke__hc025ac47321dc62d: (a: number, b: number, c: any) => any;
+    readonly wasm_bindgen__convert__closures_____invoke__hd873017eab4aea9e: (a: number, b: number) => [number, number, number];
+    readonly wasm_bindgen__convert__closures_____invoke__h1579a7424565e925: (a: number, b: number) => void;
+    readonly wasm_bindgen__convert__closures_____invoke__h696874db8ffbc568: (a: number, b: number) => void;
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;
     readonly __wbindgen_exn_store: (a: number) => void;

@@ -64,3 +64,47 @@ fn out_of_range_instants_do_not_panic() {
     assert_eq!(format_timestamp(i64::MAX), None);
     assert_eq!(format_timestamp(i64::MIN), None);
 }
+
+#[test]
+fn leap_days_follow_the_gregorian_rules() {
+    for (text, valid) in [
+        ("20240229120000", true),
+        ("20000229120000", true),
+        ("21000229120000", false),
+        ("20230229120000", false),
+        ("20240431120000", false),
+        ("20241231235959", true),
+    ] {
+        assert_eq!(parse_timestamp(text).is_some(), valid, "{text}");
+    }
+}
+
+#[test]
+fn every_day_of_four_centuries_round_trips() {
+    // Noon Beijing time on each day from 1900 to 2300, walking one day at a time: format then
+    // parse gives the instant back, and consecutive days format as consecutive dates.
+    let day_ms = 86_400_000;
+    let start = parse_timestamp("19000101120000").unwrap();
+    let mut previous = String::new();
+    for day in 0..146_097 {
+        let ms = start + day * day_ms;
+        let text = format_timestamp(ms).unwrap();
+        assert_eq!(parse_timestamp(&text), Some(ms), "{text}");
+        assert!(text > previous, "{text} after {previous}");
+        assert!(text.ends_with("120000"));
+        previous = text;
+    }
+    assert_eq!(previous, "22991231120000");
+}
+
+#[test]
+fn instants_before_1970_and_at_the_ends_of_the_range() {
+    assert_eq!(format_timestamp(-1).as_deref(), Some("19700101075959"));
+    assert_eq!(parse_timestamp("19700101080000"), Some(0));
+    assert_eq!(
+        format_timestamp(-62_167_248_000_000).as_deref(),
+        Some("00000101000000")
+    );
+    assert_eq!(parse_timestamp("99991231235959"), Some(253_402_271_999_000));
+    assert_eq!(format_timestamp(253_402_272_000_000), None, "year 10000");
+}

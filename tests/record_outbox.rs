@@ -90,17 +90,33 @@ fn a_batch_claim_leases_the_oldest_due_records_and_settles_them_in_one_write() {
         panic!("records are due");
     };
     let ids: Vec<_> = batch.iter().map(|entry| entry.id.clone()).collect();
-    assert_eq!(ids, saved[..3].iter().map(|entry| entry.id.clone()).collect::<Vec<_>>());
-    assert!(batch.iter().all(|entry| entry.state == EntryState::Sending && entry.attempts == 1));
+    assert_eq!(
+        ids,
+        saved[..3]
+            .iter()
+            .map(|entry| entry.id.clone())
+            .collect::<Vec<_>>()
+    );
+    assert!(batch
+        .iter()
+        .all(|entry| entry.state == EntryState::Sending && entry.attempts == 1));
     let outcomes = vec![
         (ids[0].clone(), Settled::Delivered),
         (ids[1].clone(), retry("500_01")),
         ("unknown".to_owned(), Settled::Delivered),
-        (ids[2].clone(), Settled::Failed { reason: "403_01".into() }),
+        (
+            ids[2].clone(),
+            Settled::Failed {
+                reason: "403_01".into(),
+            },
+        ),
     ];
     let stored = ready(outbox.settle_all(outcomes, T0 + 1, || 0)).unwrap();
     let states: Vec<_> = stored.iter().map(|entry| entry.state).collect();
-    assert_eq!(states, [EntryState::Done, EntryState::Pending, EntryState::Failed]);
+    assert_eq!(
+        states,
+        [EntryState::Done, EntryState::Pending, EntryState::Failed]
+    );
     let Claimed::Records(rest) = claim_many(&outbox, T0 + 2, 10) else {
         panic!("the two never sent are due");
     };
@@ -329,7 +345,10 @@ fn a_flaky_relay_neither_loses_nor_duplicates_records() {
         let mut outcomes = Vec::new();
         for entry in batch {
             *sends.entry(entry.id.clone()).or_default() += 1;
-            assert!(ready(outbox.photo(&entry.id)).unwrap().is_some(), "photo kept until done");
+            assert!(
+                ready(outbox.photo(&entry.id)).unwrap().is_some(),
+                "photo kept until done"
+            );
             let settled = match next_random() % 4 {
                 0 => retry("refused before forwarding"),
                 1 => retry("forwarded, answer lost"),

@@ -11,6 +11,7 @@ use web_sys::{
 
 use super::idb::{self, blob_of, bytes_of, committed, durable_transaction, read_transaction};
 use super::js_error::BrowserError;
+use super::js_values;
 use crate::record::outbox::{EntryState, OutboxEntry, OutboxStore, StateCounts};
 
 const RECORDS: &str = "records";
@@ -95,14 +96,8 @@ fn js(context: &'static str) -> impl Fn(JsValue) -> BrowserError {
     move |error| BrowserError::from_js(context, error)
 }
 
-fn to_js(entry: &OutboxEntry) -> Result<JsValue, BrowserError> {
-    entry
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| BrowserError::new("保存记录", e.to_string()))
-}
-
 fn from_js(value: JsValue) -> Result<OutboxEntry, BrowserError> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| BrowserError::new("读取记录", e.to_string()))
+    js_values::from_js(&value).map_err(|e| BrowserError::new("读取记录", e))
 }
 
 impl OutboxStore for IdbOutboxStore {
@@ -131,7 +126,9 @@ impl OutboxStore for IdbOutboxStore {
         let records = transaction.object_store(RECORDS).map_err(js("保存记录"))?;
         let photos = transaction.object_store(PHOTOS).map_err(js("保存照片"))?;
         for (entry, photo) in batch {
-            records.add(&to_js(entry)?).map_err(js("保存记录"))?;
+            records
+                .add(&js_values::to_js(entry))
+                .map_err(js("保存记录"))?;
             photos
                 .put_with_key(
                     &blob_of(photo, "image/jpeg")?.into(),
@@ -147,7 +144,9 @@ impl OutboxStore for IdbOutboxStore {
         let records = transaction.object_store(RECORDS).map_err(js("保存记录"))?;
         let photos = transaction.object_store(PHOTOS).map_err(js("保存照片"))?;
         for (entry, drop_photo) in entries {
-            records.put(&to_js(entry)?).map_err(js("保存记录"))?;
+            records
+                .put(&js_values::to_js(entry))
+                .map_err(js("保存记录"))?;
             if *drop_photo {
                 photos
                     .delete(&entry.id.as_str().into())

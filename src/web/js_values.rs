@@ -1,7 +1,9 @@
-//! Small bridges to JS values shared by the JS APIs: an `Error` with a machine `code`, and a
-//! serde value as a plain JS object.
+//! Small bridges to JS values shared by the JS APIs: an `Error` with a machine `code`, and
+//! serde values to and from plain JS objects (through their JSON form, which keeps the module
+//! small: serde_json is there anyway).
 
 use js_sys::{Reflect, JSON};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 
@@ -20,4 +22,13 @@ pub(crate) fn to_js(value: &impl Serialize) -> JsValue {
         .ok()
         .and_then(|text| JSON::parse(&text).ok())
         .unwrap_or(JsValue::NULL)
+}
+
+/// A plain JS value read as `T`, through its JSON form; the error says what did not fit.
+pub(crate) fn from_js<T: DeserializeOwned>(value: &JsValue) -> Result<T, String> {
+    let text = JSON::stringify(value)
+        .map_err(|_| "值无法转为 JSON".to_owned())?
+        .as_string()
+        .unwrap_or_default();
+    serde_json::from_str(&text).map_err(|error| error.to_string())
 }

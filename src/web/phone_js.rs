@@ -12,6 +12,7 @@ use wasm_bindgen_futures::future_to_promise;
 use super::browser::{online, storage_report};
 use super::idb;
 use super::js_error::js_error;
+use super::js_values;
 use super::location::{browser_reading, wechat_reading};
 use super::phone::{Phone, PhoneConfig};
 use super::relay_client::device_now_ms;
@@ -25,20 +26,19 @@ const DEFAULT_LOCATE_TIMEOUT_MS: u32 = 15_000;
 const PERIODIC_FLUSH_MS: i32 = 30_000;
 
 fn to_js(value: &impl Serialize) -> Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(js_error)
+    Ok(js_values::to_js(value))
 }
 
 fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, JsValue> {
-    serde_wasm_bindgen::from_value(value).map_err(js_error)
+    js_values::from_js(&value).map_err(js_error)
 }
 
 /// The JPEG bytes of a photo given as a Blob, a `CapturedPhoto` (its `jpegBase64`), or base64
 /// text; and whether it was taken by a fallback (`lowerTrust`).
 async fn photo_bytes(photo: JsValue) -> Result<(Vec<u8>, bool), JsValue> {
     use base64::Engine as _;
-    let missing = || js_error("请先拍照：photo 必须是照片（Blob、capturePhoto() 的结果或 base64）。");
+    let missing =
+        || js_error("请先拍照：photo 必须是照片（Blob、capturePhoto() 的结果或 base64）。");
     if let Some(blob) = photo.dyn_ref::<web_sys::Blob>() {
         return Ok((idb::bytes_of(blob).await.map_err(js_error)?, false));
     }
@@ -48,7 +48,11 @@ async fn photo_bytes(photo: JsValue) -> Result<(Vec<u8>, bool), JsValue> {
         .unwrap_or(false);
     let text = photo
         .as_string()
-        .or_else(|| js_sys::Reflect::get(&photo, &"jpegBase64".into()).ok()?.as_string())
+        .or_else(|| {
+            js_sys::Reflect::get(&photo, &"jpegBase64".into())
+                .ok()?
+                .as_string()
+        })
         .ok_or_else(missing)?;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(text.trim())

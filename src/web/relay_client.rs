@@ -114,7 +114,8 @@ impl RelayClient {
         let received = device_now_ms();
         if let Ok(reply) = serde_json::from_str::<HeartbeatReply>(&reply) {
             if let Some(relay_ms) = reply.relay_time_ms {
-                self.clock.set(Some(ClockOffset::from_exchange(sent, relay_ms, received)));
+                self.clock
+                    .set(Some(ClockOffset::from_exchange(sent, relay_ms, received)));
             }
             self.fence_version.set(reply.fence_version);
         }
@@ -148,11 +149,7 @@ impl RelayClient {
 
     /// A command that needs a token: authenticates first when needed, and once more when the
     /// relay no longer knows the token.
-    async fn authed_command(
-        &self,
-        apicode: Apicode,
-        param: String,
-    ) -> Result<String, CallError> {
+    async fn authed_command(&self, apicode: Apicode, param: String) -> Result<String, CallError> {
         self.token().await?;
         let answer = self.command(apicode, param.clone()).await;
         if matches!(&answer, Err(CallError::Refused(refusal)) if refusal.errorcode == "401_01") {

@@ -130,7 +130,9 @@ impl<S: OutboxStore> Outbox<S> {
                 .map_or(Claimed::Empty, Claimed::WaitUntil));
         }
         self.store.update(&due).await?;
-        Ok(Claimed::Records(due.into_iter().map(|(entry, _)| entry).collect()))
+        Ok(Claimed::Records(
+            due.into_iter().map(|(entry, _)| entry).collect(),
+        ))
     }
 
     /// Records how the send of a claimed record ended. `jitter` is a random `u32` for the
