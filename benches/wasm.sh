@@ -10,7 +10,7 @@ export CHROMEDRIVER=/usr/bin/chromedriver
 export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-7200}
 
 # shellcheck source=scripts/harness.sh
-source scripts/harness.sh
+HARNESS_PROFILE=release source scripts/harness.sh
 
 cargo bench --locked --bench geofence -- --noplot geofence_check >/dev/null
 cargo test --locked --release --target wasm32-unknown-unknown --test bench_wasm -- --nocapture 2>&1 \

@@ -217,9 +217,9 @@ impl OutboxStore for IdbOutboxStore {
         Ok(counts)
     }
 
-    async fn prune_done(&self, before_ms: i64) -> Result<u64, BrowserError> {
+    async fn prune_done(&self, before_ms: i64, limit: usize) -> Result<u64, BrowserError> {
         let old: Vec<String> = self
-            .in_state(EntryState::Done, usize::MAX)
+            .in_state(EntryState::Done, limit)
             .await?
             .into_iter()
             .filter(|entry| entry.settled_at_ms.is_some_and(|at| at < before_ms))

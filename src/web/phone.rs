@@ -158,15 +158,26 @@ impl Phone {
     }
 
     async fn emit(&self, kind: &'static str, record_id: Option<String>, message: String) {
+        self.emit_all(vec![(kind, record_id, message)]).await;
+    }
+
+    /// Tells the listeners about several events, with the queue counts after them (counted
+    /// once: counting is a scan of the store's index).
+    async fn emit_all(&self, events: Vec<(&'static str, Option<String>, String)>) {
+        if self.listeners.borrow().is_empty() || events.is_empty() {
+            return;
+        }
         let counts = self.outbox.counts().await.unwrap_or_default();
-        let event = PhoneEvent {
-            kind,
-            record_id,
-            message,
-            counts,
-        };
-        for listener in self.listeners.borrow().iter() {
-            listener(&event);
+        for (kind, record_id, message) in events {
+            let event = PhoneEvent {
+                kind,
+                record_id,
+                message,
+                counts,
+            };
+            for listener in self.listeners.borrow().iter() {
+                listener(&event);
+            }
         }
     }
 
@@ -474,18 +485,18 @@ impl Phone {
         }
         let events: Vec<_> = outcomes
             .iter()
-            .map(|(id, settled)| (id.clone(), event_of(settled)))
+            .map(|(id, settled)| {
+                let (kind, message) = event_of(settled);
+                (kind, Some(id.clone()), message)
+            })
+            .filter(|(_, _, message)| !message.is_empty())
             .collect();
         let now = device_now_ms();
         self.outbox.settle_all(outcomes, now, random_u32).await?;
-        for (id, (kind, message)) in events {
-            if kind == "delivered" {
-                self.last_delivery_ms.set(Some(now));
-            }
-            if !message.is_empty() {
-                self.emit(kind, Some(id), message).await;
-            }
+        if events.iter().any(|(kind, _, _)| *kind == "delivered") {
+            self.last_delivery_ms.set(Some(now));
         }
+        self.emit_all(events).await;
         if let Some(reason) = halted {
             *self.halted.borrow_mut() = Some(reason.clone());
             self.emit("halted", None, reason).await;

@@ -96,15 +96,14 @@ impl OutboxStore for MemoryStore {
         Ok(counts)
     }
 
-    async fn prune_done(&self, before_ms: i64) -> Result<u64, Infallible> {
+    async fn prune_done(&self, before_ms: i64, limit: usize) -> Result<u64, Infallible> {
         let mut inner = self.inner.borrow_mut();
         let old: Vec<(u64, String)> = inner
             .entries
             .iter()
-            .filter(|(_, entry)| {
-                entry.state == EntryState::Done
-                    && entry.settled_at_ms.is_some_and(|at| at < before_ms)
-            })
+            .filter(|(_, entry)| entry.state == EntryState::Done)
+            .take(limit)
+            .filter(|(_, entry)| entry.settled_at_ms.is_some_and(|at| at < before_ms))
             .map(|(key, _)| key.clone())
             .collect();
         for key in &old {

@@ -3,6 +3,9 @@
 use super::{Backoff, EntryState, OutboxEntry, OutboxStore, StateCounts};
 use crate::record::SignInDraft;
 
+/// Delivered records looked at by one prune.
+pub const PRUNE_BATCH: usize = 500;
+
 /// Tunables of the policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutboxConfig {
@@ -241,8 +244,9 @@ impl<S: OutboxStore> Outbox<S> {
     }
 
     /// Forgets delivered records settled more than `keep_ms` ago (their photos went at
-    /// delivery); never touches anything unacknowledged. Returns how many.
+    /// delivery), looking at the oldest [`PRUNE_BATCH`] delivered ones so each call costs
+    /// little; never touches anything unacknowledged. Returns how many.
     pub async fn prune_delivered(&self, keep_ms: i64, now_ms: i64) -> Result<u64, S::Error> {
-        self.store.prune_done(now_ms - keep_ms).await
+        self.store.prune_done(now_ms - keep_ms, PRUNE_BATCH).await
     }
 }

@@ -37,6 +37,7 @@ pub trait OutboxStore {
     /// How many entries are in each state.
     async fn counts(&self) -> Result<StateCounts, Self::Error>;
 
-    /// Deletes `done` entries settled before `before_ms`; returns how many.
-    async fn prune_done(&self, before_ms: i64) -> Result<u64, Self::Error>;
+    /// Deletes those of the oldest `limit` `done` entries settled before `before_ms`; returns
+    /// how many.
+    async fn prune_done(&self, before_ms: i64, limit: usize) -> Result<u64, Self::Error>;
 }
