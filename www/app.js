@@ -224,6 +224,8 @@ async function clockIn() {
     for (;;) {
       const run = await stage.challenge();
       if (!run) return;
+      // For whoever debugs a phone over remote inspection: each check with its score.
+      console.info("liveness verdict", JSON.stringify(run.verdict));
       if (run.verdict.overall === "live") {
         const { photo, evidence } = stage.capture(run.session);
         run.session.free();
