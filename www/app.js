@@ -35,9 +35,10 @@ function show(id, text, className = "message") {
 }
 
 /** Shows the result of the last clock-in by its message key. */
-function showResult(key, extra = "") {
+function showResult(key) {
   resultKey = key;
-  show("result", extra ? `${t(key)} ${extra}` : t(key), `message ${key === "delivered" ? "ok-text" : ""}`);
+  show("result", t(key), `message ${key === "delivered" ? "ok-text" : ""}`);
+  $("result").scrollIntoView({ block: "center" });
 }
 
 async function boot() {
