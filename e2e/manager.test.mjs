@@ -111,6 +111,56 @@ test("the manager draws a polygon by clicking on the map and saves it; the phone
   await context.close();
 });
 
+/** The fence as the relay keeps it (WGS-84 MultiPolygon coordinates). */
+async function storedFence() {
+  return h.manager(demo, "GET", `/sites/${demo.site.siteId}/fence`);
+}
+
+test("a hole cut into a polygon; AMap's GCJ-02 tiles show the fence shifted and save it unchanged in WGS-84", async () => {
+  const { context, page } = await managerPage(h.DESKTOP_SCREEN);
+  const before = await storedFence();
+  // The demo fence's middle, 60 m × 60 m: cut out with Geoman's cut tool.
+  const centre = demo.site.center;
+  await page.evaluate(([lat, lng]) => zjMap.setView([lat, lng], 17, { animate: false }), [centre[1], centre[0]]);
+  const areaOf = async () =>
+    Number((await page.locator("#fence-check").textContent()).match(/面积 ([\d,]+) 平方米/)[1].replaceAll(",", ""));
+  const fullArea = await areaOf();
+  await page.locator(".leaflet-pm-icon-cut").click();
+  const hole = square(centre, 30);
+  for (const corner of [...hole, hole[0]]) await clickMap(page, corner);
+  await h.eventually(async () => (await areaOf()) < fullArea, 5_000, "the area to shrink");
+  assert.ok(Math.abs(fullArea - (await areaOf()) - 3_600) < 200, "a 60 m × 60 m hole");
+  await page.locator("#save-fence").click();
+  await page.locator("#fence-saved.ok-text").waitFor();
+  const holed = await storedFence();
+  assert.equal(holed.version, before.version + 1);
+  assert.ok(holed.geojson.geometry.coordinates.some((rings) => rings.length === 2), "a polygon with a hole");
+
+  // GCJ-02 tiles: the same fence is drawn about 500 m off its WGS-84 position…
+  await page.locator("#tiles").selectOption("amap");
+  const shown = await page.evaluate(() => {
+    const layer = zjMap.pm.getGeomanLayers().find((l) => l instanceof L.Polygon);
+    const point = layer.getLatLngs()[0][0];
+    return [point.lng, point.lat];
+  });
+  const offsets = holed.geojson.geometry.coordinates.flat(2).map(([lng, lat]) => Math.hypot(lng - shown[0], lat - shown[1]));
+  const nearest = Math.min(...offsets);
+  assert.ok(nearest > 0.001 && nearest < 0.01, `shown ${nearest.toFixed(5)}° from the WGS-84 vertex (GCJ-02 offset)`);
+  await h.screenshot(page, "manager-1280-amap-hole");
+  // …and saved back unchanged (WGS-84 → GCJ-02 → WGS-84 to better than 1 cm).
+  await page.locator("#save-fence").click();
+  await page.locator("#fence-saved.ok-text").waitFor();
+  const again = await storedFence();
+  const a = holed.geojson.geometry.coordinates.flat(2);
+  const b = again.geojson.geometry.coordinates.flat(2);
+  assert.equal(a.length, b.length);
+  // Each vertex against its nearest counterpart (rings may start at another vertex).
+  const worst = Math.max(...a.map(([lng, lat]) => Math.min(...b.map(([x, y]) => Math.hypot(lng - x, lat - y)))));
+  assert.ok(worst < 1e-7, `moved ${worst}° after a GCJ-02 round trip`);
+  await page.locator("#tiles").selectOption("osm");
+  await context.close();
+});
+
 test("enrollment codes as a QR code and as text; a phone enrolled with it appears and can be revoked", async () => {
   const { context, page } = await managerPage(h.PHONE_SCREEN);
   await page.locator("#new-code").click();

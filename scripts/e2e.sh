@@ -58,7 +58,7 @@ echo "end-to-end tests: $(($(date +%s) - start)) s; screenshots in e2e/artifacts
 if [ "${1:-}" = "--update-screenshots" ]; then
   mkdir -p docs/screenshots
   for name in phone-360-enroll phone-360-flash phone-360-done phone-360-offline phone-360-spoof-blocked \
-    manager-1280-signins manager-360-code; do
+    manager-1280-signins manager-1280-amap-hole manager-360-code phone-1280-done; do
     cp "e2e/artifacts/$name.png" docs/screenshots/
   done
   echo "docs/screenshots/ updated"

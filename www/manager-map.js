@@ -163,7 +163,8 @@ export class FenceEditor {
   fence() {
     const coordinates = [];
     for (const layer of this.polygons()) {
-      const geometry = layer.toGeoJSON().geometry;
+      // Full precision: Leaflet rounds to 6 decimals (about 10 cm) by default.
+      const geometry = layer.toGeoJSON(false).geometry;
       const parts = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates;
       for (const rings of parts) {
         coordinates.push(rings.map((ring) => ring.map((point) => this.toWgs84(point))));
