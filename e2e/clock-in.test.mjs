@@ -68,6 +68,21 @@ test("enroll with the demo code, clock in inside the fence with a live face: the
   await context.close();
 });
 
+test("a personal phone clocks in its own worker, with no one to pick", async () => {
+  const { code } = await h.manager(demo, "POST", `/sites/${demo.site.siteId}/enrollments`, {
+    binding: "personal",
+    personId: demo.personId,
+  });
+  const { context, page } = await h.newPhone(browser, demo, { position: h.position(demo) });
+  await h.enroll(page, code);
+  assert.ok(await page.locator("#person-row").isHidden());
+  assert.match(await page.locator("#person-single").textContent(), /张三/);
+  assert.equal(await h.locate(page), "inside");
+  assert.equal(await h.clockIn(page), "saved");
+  await page.locator("#result.ok-text").waitFor({ timeout: 20_000 });
+  await context.close();
+});
+
 test("outside the fence: the page says so and clock-in stays off", async () => {
   const { context, page } = await enrolledPhone({ position: h.position(demo, { eastM: 600 }) });
   assert.equal(await h.locate(page), "outside");
@@ -140,11 +155,23 @@ test("a reload while a record waits (offline, the page from its cache): still de
   assert.equal(await h.clockIn(page), "saved");
   await page.reload();
   await page.locator("#app").waitFor({ state: "visible" });
-  await h.eventually(async () => (await h.counts(page)).pending === 1, 10_000, "the record still waiting after the reload");
+  await h.eventually(
+    async () => {
+      const counts = await h.counts(page);
+      return counts.pending + counts.sending === 1 && counts.done === 0;
+    },
+    10_000,
+    "the record still waiting after the reload",
+  ).catch(async (error) => {
+    console.error(JSON.stringify(await h.counts(page)), await page.locator("body").innerText());
+    throw error;
+  });
   assert.equal((await h.simSignins(demo)).length, before);
 
+  // A reload in the middle of an upload attempt leaves the record leased to the closed page:
+  // the phone module sends it again once the lease (60 s) has run out, at its next round (30 s).
   await context.setOffline(false);
-  await h.eventually(async () => (await h.counts(page)).done === 1, 30_000, "the record delivered");
+  await h.eventually(async () => (await h.counts(page)).done === 1, 120_000, "the record delivered");
   await new Promise((done) => setTimeout(done, 2_000));
   assert.equal((await h.simSignins(demo)).length, before + 1, "delivered exactly once");
   await context.close();

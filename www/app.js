@@ -35,10 +35,10 @@ function show(id, text, className = "message") {
 }
 
 /** Shows the result of the last clock-in by its message key. */
-function showResult(key) {
+function showResult(key, { scroll = true } = {}) {
   resultKey = key;
   show("result", t(key), `message ${key === "delivered" ? "ok-text" : ""}`);
-  $("result").scrollIntoView({ block: "center" });
+  if (scroll) $("result").scrollIntoView({ block: "center" });
 }
 
 async function boot() {
@@ -47,7 +47,7 @@ async function boot() {
     toggle();
     renderSite();
     renderLocation();
-    if (resultKey) showResult(resultKey);
+    if (resultKey) showResult(resultKey, { scroll: false });
     outbox?.refresh();
   });
   registerServiceWorker();
@@ -109,6 +109,11 @@ async function enterApp() {
   renderSite();
   outbox.refresh();
   setInterval(() => outbox.refresh(), 5_000);
+  // Records live in the browser's storage: say so when it runs short.
+  phone
+    .storage()
+    .then((report) => report.low && show("storage", report.message, "message bad-text"))
+    .catch(() => {});
   await refreshSite();
 }
 
