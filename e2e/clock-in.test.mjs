@@ -124,6 +124,27 @@ test("a replayed video that moves as asked but is not lit by the screen: blocked
   await context.close();
 });
 
+test("camera refused: a photo instead, saved as lower-trust with evidence saying no check was run", async () => {
+  const { context, page } = await enrolledPhone({ position: h.position(demo), camera: "denied" });
+  assert.equal(await h.locate(page), "inside");
+  await page.locator("#clock").click();
+  await page.locator("#fallback").waitFor({ state: "visible" });
+  assert.match(await page.locator("#result").textContent(), /拍照打卡/);
+  const dataUrl = await page.evaluate(() => window.zjFakeFaceJpeg());
+  const buffer = Buffer.from(dataUrl.split(",")[1], "base64");
+  const chooser = page.waitForEvent("filechooser");
+  await page.locator("#fallback").click();
+  await (await chooser).setFiles({ name: "face.jpg", mimeType: "image/jpeg", buffer });
+  await page.locator("#result").filter({ hasText: /需管理员复核|平台已收到/ }).waitFor();
+  const audit = await h.eventually(async () => {
+    const all = await h.manager(demo, "GET", `/signins?siteId=${demo.site.siteId}`);
+    return all.find((record) => record.fallbackCapture) ?? null;
+  });
+  assert.equal(audit.liveness.overall, "inconclusive");
+  assert.equal(audit.liveness.lowerTrust, true);
+  await context.close();
+});
+
 test("offline: the record is kept and the page says so; back online it is delivered once", async () => {
   const { context, page } = await enrolledPhone({ position: h.position(demo) });
   assert.equal(await h.locate(page), "inside");

@@ -8,6 +8,8 @@
 //            prompt on screen asks (#prompt's data-kind): blinks, turns left or right, nods.
 //   "replay": a video of a face that blinks and moves as asked but is not lit by this screen
 //            (the flash colours never reach it).
+//   "denied": the worker refused the camera (getUserMedia rejects with NotAllowedError);
+//            window.zjFakeFaceJpeg() gives a photo of the face for the page's file input.
 //   "spoof": a still photo held up to the camera: the same frame with sensor noise only; it
 //            neither responds to the screen's light nor moves.
 /* global ZJ_CAMERA_MODE */
@@ -149,9 +151,24 @@
     return stream;
   }
 
+  /** A JPEG of the face (data URL), for tests that hand the page a photo file. */
+  window.zjFakeFaceJpeg = () => {
+    const canvas = document.createElement("canvas");
+    canvas.width = W;
+    canvas.height = H;
+    const context = canvas.getContext("2d");
+    const image = context.createImageData(W, H);
+    render(image, { dx: 0, dy: 0, eyesClosed: false, screen: [0, 0, 0] }, 1);
+    context.putImageData(image, 0, 0);
+    return canvas.toDataURL("image/jpeg", 0.92);
+  };
+
   const devices = navigator.mediaDevices;
   if (!devices) return;
   const original = devices.getUserMedia?.bind(devices);
-  devices.getUserMedia = async (constraints) =>
-    constraints?.video ? fakeStream() : original(constraints);
+  devices.getUserMedia = async (constraints) => {
+    if (!constraints?.video) return original(constraints);
+    if (ZJ_CAMERA_MODE === "denied") throw new DOMException("Permission denied", "NotAllowedError");
+    return fakeStream();
+  };
 })();
