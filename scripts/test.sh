@@ -67,4 +67,10 @@ export CHROMEDRIVER=/usr/bin/chromedriver
 export WASM_BINDGEN_TEST_TIMEOUT=120
 cargo test --locked --target wasm32-unknown-unknown "${wasm_tests[@]}"
 
+# The pages (www/) end to end in headless Chromium: the worker's clock-in page and the
+# manager's page against their own `relay demo`s (npm ci, vendoring and the relay build
+# included; see the script's header).
+step "End-to-end tests of the pages (scripts/e2e.sh)"
+scripts/e2e.sh
+
 step "All tests passed"

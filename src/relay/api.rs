@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::http::HeaderMap;
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use axum::Router;
 
 use super::api_error::ApiError;
@@ -78,7 +78,7 @@ pub fn router(api: Arc<RelayApi>) -> Router {
         )
         .route(
             "/v1/manager/sites/{site_id}/fence",
-            put(manager_api::put_fence),
+            get(manager_api::get_fence).put(manager_api::put_fence),
         )
         .route(
             "/v1/manager/sites/{site_id}/enrollments",

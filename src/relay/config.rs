@@ -204,10 +204,10 @@ pub struct RelayConfig {
     /// Where the store lives (default `relay-data`).
     #[serde(default = "defaults::data_dir")]
     pub data_dir: PathBuf,
-    /// The pages served at `/`, if any.
+    /// Serve the pages at `/` and `/manager` from this directory instead of the built-in ones.
     #[serde(default)]
     pub www_dir: Option<PathBuf>,
-    /// The built phone module served at `/pkg/`, if any.
+    /// Serve the phone module at `/pkg/` from this directory instead of the built-in one.
     #[serde(default)]
     pub pkg_dir: Option<PathBuf>,
     /// The platform.

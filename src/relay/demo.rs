@@ -149,8 +149,7 @@ async fn demo_site(store: &Store) -> Result<(DemoSite, String), StartError> {
 
 impl Demo {
     /// Starts the simulator and the relay (`port` 0 picks a free one), with the store in
-    /// `data_dir` and the phone API's `limits`, serving `www/` and `pkg/` from the working
-    /// directory when present.
+    /// `data_dir` and the phone API's `limits`, serving the pages built into the binary.
     pub async fn start(
         port: u16,
         data_dir: PathBuf,
@@ -200,12 +199,12 @@ impl Demo {
             access_key: random_hex(),
             access_secret: random_hex(),
         };
-        let existing = |dir: &str| Some(PathBuf::from(dir)).filter(|path| path.is_dir());
         let config = RelayConfig {
             listen: localhost(port),
             data_dir,
-            www_dir: existing("www"),
-            pkg_dir: existing("pkg"),
+            // The pages and the phone module built into the binary: any working directory.
+            www_dir: None,
+            pkg_dir: None,
             platform: PlatformConfig {
                 tcp: sim.tcp_addr.to_string(),
                 http: format!("http://{}/api/device", sim.http_addr),

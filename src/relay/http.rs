@@ -17,10 +17,11 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::cors::{Any, CorsLayer};
-use tower_http::services::ServeDir;
+use tower_http::services::{ServeDir, ServeFile};
 use tracing::{debug, info, warn};
 
 use super::gateway::Gateway;
+use super::pages;
 use crate::protocol::json_form::JsonRequest;
 use crate::protocol::sign::RequestView;
 use crate::protocol::wire::{frame_bytes, FrameDecoder, FrameError, RequestRef};
@@ -49,9 +50,9 @@ pub struct RelayHttp {
     pub gateway: Arc<Gateway>,
     /// The limits.
     pub limits: HttpLimits,
-    /// The pages, served at `/`.
+    /// The pages, served at `/` from this directory (else the ones built into the binary).
     pub www_dir: Option<PathBuf>,
-    /// The built phone module, served at `/pkg/`.
+    /// The built phone module, served at `/pkg/` from this directory (else the built-in one).
     pub pkg_dir: Option<PathBuf>,
     /// The phone and manager API and the MR860 intake.
     pub api: Arc<super::api::RelayApi>,
@@ -92,12 +93,19 @@ pub fn router(http: Arc<RelayHttp>) -> Router {
         .with_state(http.clone())
         .merge(super::api::router(http.api.clone()))
         .layer(DefaultBodyLimit::max(http.limits.max_body_bytes));
-    if let Some(pkg) = &http.pkg_dir {
-        router = router.nest_service("/pkg", ServeDir::new(pkg));
-    }
-    if let Some(www) = &http.www_dir {
-        router = router.fallback_service(ServeDir::new(www));
-    }
+    // The pages: from the configured directories when given, else those built into the binary.
+    router = match &http.pkg_dir {
+        Some(pkg) => router.nest_service("/pkg", ServeDir::new(pkg)),
+        None => router.route("/pkg/{*path}", get(pages::serve)),
+    };
+    router = match &http.www_dir {
+        Some(www) => router
+            .route_service("/manager", ServeFile::new(www.join(pages::MANAGER_PAGE)))
+            .fallback_service(ServeDir::new(www)),
+        None => router
+            .route("/manager", get(pages::manager))
+            .fallback(pages::serve),
+    };
     router.layer(phone_api_cors())
 }
 

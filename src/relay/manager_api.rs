@@ -81,6 +81,24 @@ pub async fn put_fence(
     Ok(Json(stored).into_response())
 }
 
+/// `GET /v1/manager/sites/{siteId}/fence`: the site's current fence (as `PUT` answers it), or
+/// `null` while it has none; the manager page shows it to be edited.
+pub async fn get_fence(
+    State(api): State<Arc<RelayApi>>,
+    headers: HeaderMap,
+    Path(site_id): Path<String>,
+) -> Result<Response, ApiError> {
+    api.manager(&headers)?;
+    let fence = (api.store)
+        .run(move |tx| match sites::get(tx, &site_id)? {
+            None => Ok(None),
+            Some(_) => sites::current_fence(tx, &site_id).map(Some),
+        })
+        .await?;
+    let fence = fence.ok_or_else(|| ApiError::not_found("这个工地"))?;
+    Ok(Json(fence).into_response())
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct NewEnrollment {

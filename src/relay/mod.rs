@@ -29,6 +29,7 @@ pub mod metrics;
 pub mod mr860;
 pub mod mr860_forward;
 pub mod mr860_http;
+pub mod pages;
 pub mod phone_api;
 pub mod phones;
 pub mod platform_link;

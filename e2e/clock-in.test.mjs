@@ -1,0 +1,209 @@
+// The worker's clock-in page in headless Chromium against a real `relay demo`: enrollment,
+// fence verdicts inside / outside / on the edge, a live face and a still photo, offline
+// clock-ins kept and delivered once, and a reload while a record waits.
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import * as h from "./harness.mjs";
+
+let demo;
+let browser;
+
+before(async () => {
+  demo = await h.startDemo();
+  browser = await h.launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await demo?.stop();
+});
+
+/** An enrolled phone (a fresh code per phone: codes are single-use) at `position`. */
+async function enrolledPhone(options) {
+  const phone = await h.newPhone(browser, demo, options);
+  await h.enroll(phone.page, await h.newEnrollCode(demo));
+  return phone;
+}
+
+test("enroll with the demo code, clock in inside the fence with a live face: the platform gets it once", async () => {
+  const { context, page } = await h.newPhone(browser, demo, { position: h.position(demo) });
+  await page.locator("#enroll").waitFor();
+  await h.screenshot(page, "phone-360-enroll");
+  await h.enroll(page, demo.enrollCode);
+  assert.match(await page.locator("#site-name").textContent(), /滨江/);
+  assert.equal(await h.locate(page), "inside");
+  assert.match(await page.locator("#accuracy").textContent(), /±10/);
+  const before = (await h.simSignins(demo)).length;
+
+  await page.locator("#clock").click();
+  // The flash: the page paints its colours over the whole screen.
+  await page.waitForFunction(() => {
+    const background = document.getElementById("stage").style.background;
+    return background && background !== "";
+  });
+  await h.screenshot(page, "phone-360-flash");
+  await page.locator("#stage").waitFor({ state: "hidden", timeout: 40_000 });
+  await page.locator("#result.ok-text").waitFor({ timeout: 20_000 });
+  assert.match(await page.locator("#result").textContent(), /打卡成功/);
+  await h.screenshot(page, "phone-360-done");
+
+  const signins = await h.eventually(async () => {
+    const all = await h.simSignins(demo);
+    return all.length > before && all;
+  });
+  assert.equal(signins.length, before + 1, "delivered once");
+  const record = signins.at(-1);
+  assert.equal(record.personId, demo.personId);
+  assert.ok(record.imgBytes > 1000, "a photo");
+
+  const audit = await h.manager(demo, "GET", `/signins?siteId=${demo.site.siteId}`);
+  const last = audit.at(-1);
+  assert.equal(last.liveness.overall, "live");
+  assert.equal(last.fence.verdict, "inside");
+  assert.ok(last.liveness.frames.length > 0, "evidence frames");
+
+  await page.setViewportSize(h.DESKTOP_SCREEN);
+  await h.screenshot(page, "phone-1280-done");
+  await context.close();
+});
+
+test("a personal phone clocks in its own worker, with no one to pick", async () => {
+  const { code } = await h.manager(demo, "POST", `/sites/${demo.site.siteId}/enrollments`, {
+    binding: "personal",
+    personId: demo.personId,
+  });
+  const { context, page } = await h.newPhone(browser, demo, { position: h.position(demo) });
+  await h.enroll(page, code);
+  assert.ok(await page.locator("#person-row").isHidden());
+  assert.match(await page.locator("#person-single").textContent(), /张三/);
+  assert.equal(await h.locate(page), "inside");
+  assert.equal(await h.clockIn(page), "saved");
+  await page.locator("#result.ok-text").waitFor({ timeout: 20_000 });
+  await context.close();
+});
+
+test("outside the fence: the page says so and clock-in stays off", async () => {
+  const { context, page } = await enrolledPhone({ position: h.position(demo, { eastM: 600 }) });
+  assert.equal(await h.locate(page), "outside");
+  assert.ok(await page.locator("#clock").isDisabled());
+  await h.screenshot(page, "phone-360-outside");
+  await context.close();
+});
+
+test("on the edge of the fence with a 30 m fix: uncertain, flagged for review by the demo's policy", async () => {
+  // The demo fence's east edge is 0.002° east of its middle.
+  const [lng, lat] = demo.site.center;
+  const position = { longitude: lng + 0.002, latitude: lat, accuracy: 30 };
+  const { context, page } = await enrolledPhone({ position });
+  assert.equal(await h.locate(page), "uncertain");
+  assert.match(await page.locator("#verdict").textContent(), /无法确定/);
+  await context.close();
+});
+
+test("a still photo in front of the camera: the liveness check blocks the clock-in, nothing is saved", async () => {
+  const { context, page } = await enrolledPhone({ position: h.position(demo), camera: "spoof" });
+  assert.equal(await h.locate(page), "inside");
+  const before = (await h.simSignins(demo)).length;
+  assert.equal(await h.clockIn(page), "blocked");
+  assert.match(await page.locator("#prompt").textContent(), /活体检测未通过|活体检测无法完成/);
+  await h.screenshot(page, "phone-360-spoof-blocked");
+  await page.locator("#cancel").click();
+  await page.locator("#stage").waitFor({ state: "hidden" });
+  assert.deepEqual(await h.counts(page), { pending: 0, sending: 0, done: 0, failed: 0 });
+  assert.equal((await h.simSignins(demo)).length, before);
+  await context.close();
+});
+
+test("a replayed video that moves as asked but is not lit by the screen: blocked by the flash check", async () => {
+  const { context, page } = await enrolledPhone({ position: h.position(demo), camera: "replay" });
+  assert.equal(await h.locate(page), "inside");
+  assert.equal(await h.clockIn(page), "blocked");
+  assert.match(await page.locator("#prompt").textContent(), /活体检测未通过/);
+  assert.deepEqual(await h.counts(page), { pending: 0, sending: 0, done: 0, failed: 0 });
+  await context.close();
+});
+
+test("camera refused: a photo instead, saved as lower-trust with evidence saying no check was run", async () => {
+  const { context, page } = await enrolledPhone({ position: h.position(demo), camera: "denied" });
+  assert.equal(await h.locate(page), "inside");
+  await page.locator("#clock").click();
+  await page.locator("#fallback").waitFor({ state: "visible" });
+  assert.match(await page.locator("#result").textContent(), /拍照打卡/);
+  const dataUrl = await page.evaluate(() => window.zjFakeFaceJpeg());
+  const buffer = Buffer.from(dataUrl.split(",")[1], "base64");
+  const chooser = page.waitForEvent("filechooser");
+  await page.locator("#fallback").click();
+  await (await chooser).setFiles({ name: "face.jpg", mimeType: "image/jpeg", buffer });
+  await page.locator("#result").filter({ hasText: /需管理员复核|平台已收到/ }).waitFor();
+  const audit = await h.eventually(async () => {
+    const all = await h.manager(demo, "GET", `/signins?siteId=${demo.site.siteId}`);
+    return all.find((record) => record.fallbackCapture) ?? null;
+  });
+  assert.equal(audit.liveness.overall, "inconclusive");
+  assert.equal(audit.liveness.lowerTrust, true);
+  await context.close();
+});
+
+test("offline: the record is kept and the page says so; back online it is delivered once", async () => {
+  const { context, page } = await enrolledPhone({ position: h.position(demo) });
+  assert.equal(await h.locate(page), "inside");
+  const before = (await h.simSignins(demo)).length;
+  await context.setOffline(true);
+  await page.locator("#offline").waitFor({ state: "visible" });
+  assert.equal(await h.clockIn(page), "saved");
+  assert.match(await page.locator("#result").textContent(), /保存在手机上.*没有网络/);
+  await h.eventually(async () => (await h.counts(page)).pending === 1, 10_000, "one record waiting");
+  await h.screenshot(page, "phone-360-offline");
+  assert.equal((await h.simSignins(demo)).length, before, "nothing reached the platform");
+
+  await context.setOffline(false);
+  await page.locator("#result.ok-text").waitFor({ timeout: 30_000 });
+  await h.eventually(async () => (await h.counts(page)).done === 1, 10_000, "the record delivered");
+  await new Promise((done) => setTimeout(done, 2_000));
+  assert.equal((await h.simSignins(demo)).length, before + 1, "delivered exactly once");
+  await context.close();
+});
+
+test("a reload while a record waits (offline, the page from its cache): still delivered once", async () => {
+  const { context, page } = await enrolledPhone({ position: h.position(demo) });
+  // The service worker has cached the page and the module for offline use.
+  await page.waitForFunction(async () => (await navigator.serviceWorker.ready).active !== null);
+  await page.waitForFunction(async () => (await (await caches.open("zj-clock-in-v1")).keys()).length >= 8);
+  assert.equal(await h.locate(page), "inside");
+  const before = (await h.simSignins(demo)).length;
+  await context.setOffline(true);
+  assert.equal(await h.clockIn(page), "saved");
+  await page.reload();
+  await page.locator("#app").waitFor({ state: "visible" });
+  await h.eventually(
+    async () => {
+      const counts = await h.counts(page);
+      return counts.pending + counts.sending === 1 && counts.done === 0;
+    },
+    10_000,
+    "the record still waiting after the reload",
+  ).catch(async (error) => {
+    console.error(JSON.stringify(await h.counts(page)), await page.locator("body").innerText());
+    throw error;
+  });
+  assert.equal((await h.simSignins(demo)).length, before);
+
+  // A reload in the middle of an upload attempt leaves the record leased to the closed page:
+  // the phone module sends it again once the lease (60 s) has run out, at its next round (30 s).
+  await context.setOffline(false);
+  await h.eventually(async () => (await h.counts(page)).done === 1, 120_000, "the record delivered");
+  await new Promise((done) => setTimeout(done, 2_000));
+  assert.equal((await h.simSignins(demo)).length, before + 1, "delivered exactly once");
+  await context.close();
+});
+
+test("English switch", async () => {
+  const { context, page } = await enrolledPhone({ position: h.position(demo) });
+  await page.locator("#lang").click();
+  assert.equal(await page.locator("#locate").textContent(), "Locate");
+  assert.equal(await h.locate(page), "inside");
+  assert.equal(await page.locator("#verdict").textContent(), "Inside the fence");
+  await h.screenshot(page, "phone-360-english");
+  await context.close();
+});

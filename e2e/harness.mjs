@@ -1,0 +1,185 @@
+// What the end-to-end tests share: a `relay demo` of their own (the relay binary built by
+// scripts/e2e.sh), headless Chromium through playwright-core, a phone (a 360×640 browser
+// context with a fake position and a fake camera), and the simulator's and manager's views.
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const targetDir = process.env.CARGO_TARGET_DIR ?? resolve(here, "../target");
+/** The relay binary; scripts/e2e.sh builds it first. */
+export const RELAY_BIN = process.env.RELAY_BIN ?? join(targetDir, "debug/relay");
+/** Where screenshots go (gitignored). */
+export const ARTIFACTS = join(here, "artifacts");
+const FAKE_CAMERA = readFileSync(join(here, "fake-camera.js"), "utf8");
+
+/** Phone and desktop screens. */
+export const PHONE_SCREEN = { width: 360, height: 640 };
+export const DESKTOP_SCREEN = { width: 1280, height: 800 };
+
+/**
+ * Starts `relay demo --port 0` with a fresh data directory; resolves to its first stdout line
+ * (url, simHttp, managerToken, enrollCode, site, …) with `stop()`.
+ */
+export async function startDemo() {
+  const dataDir = mkdtempSync(join(tmpdir(), "zj-e2e-"));
+  // Run from the data directory: the relay serves the pages built into it, not the cwd's.
+  const child = spawn(RELAY_BIN, ["demo", "--port", "0", "--data-dir", join(dataDir, "data")], {
+    cwd: dataDir,
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
+  });
+  const lines = createInterface({ input: child.stdout });
+  const first = await new Promise((resolveLine, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`relay demo exited with ${code}`)));
+    lines.once("line", resolveLine);
+  });
+  const demo = JSON.parse(first);
+  demo.stop = async () => {
+    const exited = new Promise((done) => child.once("exit", done));
+    child.kill("SIGTERM");
+    await exited;
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return demo;
+}
+
+/** Headless Debian Chromium that grants the camera without asking. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"],
+  });
+}
+
+/**
+ * A phone: a browser context at 360×640 with geolocation granted at `position`
+ * (`{longitude, latitude, accuracy}`) and the fake camera in `camera` mode ("live" or "spoof").
+ */
+export async function newPhone(browser, demo, { position, camera = "live", screen = PHONE_SCREEN }) {
+  const context = await browser.newContext({
+    viewport: screen,
+    deviceScaleFactor: 1,
+    isMobile: screen === PHONE_SCREEN,
+    hasTouch: screen === PHONE_SCREEN,
+    locale: "zh-CN",
+    geolocation: position,
+    permissions: ["geolocation", "camera"],
+  });
+  await localOnly(context);
+  await context.addInitScript({ content: `const ZJ_CAMERA_MODE = ${JSON.stringify(camera)};\n${FAKE_CAMERA}` });
+  const page = await context.newPage();
+  page.on("pageerror", (error) => console.error("page error:", error.message));
+  page.on("console", (message) => {
+    if (process.env.E2E_VERBOSE || message.text().startsWith("liveness verdict")) console.error(`[${camera}] ${message.text()}`);
+  });
+  await page.goto(demo.url);
+  return { context, page };
+}
+
+/** Enrolls the phone on `page` with `code` and waits for the clock-in screen. */
+export async function enroll(page, code) {
+  await page.locator("#enroll-code").fill(code);
+  await page.locator("#enroll button[type=submit]").click();
+  await page.locator("#app").waitFor({ state: "visible" });
+}
+
+/** A fresh team enrollment code for the demo site, from the manager API. */
+export async function newEnrollCode(demo) {
+  const created = await manager(demo, "POST", `/sites/${demo.site.siteId}/enrollments`, { binding: "team" });
+  return created.code;
+}
+
+/**
+ * `fetch`, tried once more after a network error: a keep-alive connection the server closes
+ * just as the next request goes out fails with "fetch failed" through no fault of the server.
+ */
+async function fetchRetried(url, init) {
+  try {
+    return await fetch(url, init);
+  } catch {
+    await new Promise((done) => setTimeout(done, 200));
+    return fetch(url, init);
+  }
+}
+
+/** Calls the manager API; resolves to the JSON answer, throws on an error status. */
+export async function manager(demo, method, path, body) {
+  const response = await fetchRetried(`${demo.url}/v1/manager${path}`, {
+    method,
+    headers: { authorization: `Bearer ${demo.managerToken}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await response.json();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** The sign-ins the platform simulator accepted. */
+export async function simSignins(demo) {
+  return (await fetchRetried(`${demo.simHttp}/sim/signins`)).json();
+}
+
+/** Polls `check` (async, truthy when done) every 200 ms for up to `ms`. */
+export async function eventually(check, ms = 20_000, what = "condition") {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 200));
+  }
+}
+
+/** Saves a screenshot of `page` as artifacts/`name`.png. */
+export async function screenshot(page, name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
+
+/** The demo fence's middle and a fix `metres` east of it (about 96,000 m per degree here). */
+export function position(demo, { eastM = 0, northM = 0, accuracy = 10 } = {}) {
+  const [lng, lat] = demo.site.center;
+  return {
+    longitude: lng + eastM / (111_320 * Math.cos((lat * Math.PI) / 180)),
+    latitude: lat + northM / 111_320,
+    accuracy,
+  };
+}
+
+/** Taps “定位” and waits for the new verdict; resolves to it (`inside`, `outside`, …). */
+export async function locate(page) {
+  await page.locator("#locate").click();
+  await page.locator("#locate:not([disabled])").waitFor();
+  return page.locator("#verdict").getAttribute("data-verdict");
+}
+
+/**
+ * Taps “开始刷脸打卡” and waits until the liveness check is over: resolves to "saved" when the
+ * stage closed with a record saved, or "blocked" when the page offers a retry instead.
+ */
+export async function clockIn(page) {
+  await page.locator("#clock").click();
+  await page.locator("#stage").waitFor({ state: "visible" });
+  const saved = page.locator("#stage").waitFor({ state: "hidden", timeout: 40_000 }).then(() => "saved");
+  const blocked = page.locator("#retry-liveness").waitFor({ state: "visible", timeout: 40_000 }).then(() => "blocked");
+  return Promise.race([saved, blocked]);
+}
+
+/** The outbox counts the page shows. */
+export async function counts(page) {
+  const read = async (state) => Number(await page.locator(`#count-${state}`).textContent());
+  return { pending: await read("pending"), sending: await read("sending"), done: await read("done"), failed: await read("failed") };
+}
+
+/** Keeps a context off the internet (map tiles): only the local relay and simulator answer. */
+export async function localOnly(context) {
+  await context.route((url) => url.hostname !== "127.0.0.1" && url.hostname !== "localhost", (route) => route.abort());
+}

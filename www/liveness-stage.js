@@ -1,0 +1,147 @@
+// The full-screen camera stage of the clock-in page: the front camera in the face oval, the
+// liveness prompts (shown, and spoken when the phone can speak), and the flash colours painted
+// over the whole screen. Built on LivenessCamera and LivenessSession of the phone module.
+
+import { LivenessCamera, LivenessSession, capturePhoto, livenessGuide } from "/pkg/zj_attendance.js";
+import { lang, t } from "./i18n.js";
+
+const $ = (id) => document.getElementById(id);
+
+/** Says `text` aloud in the page's language when the browser can (WeChat's web-view may not). */
+function speak(text) {
+  if (!("speechSynthesis" in window)) return;
+  speechSynthesis.cancel();
+  const utterance = new SpeechSynthesisUtterance(text);
+  utterance.lang = lang() === "zh" ? "zh-CN" : "en-US";
+  speechSynthesis.speak(utterance);
+}
+
+/** The camera stage; `open()`, then `challenge()` as often as the worker retries, then `close()`. */
+export class LivenessStage {
+  constructor() {
+    this.stage = $("stage");
+    this.video = $("video");
+    this.prompt = $("prompt");
+    this.quality = $("quality");
+    this.step = $("step");
+    this.retryButton = $("retry-liveness");
+    this.camera = null;
+    this.frame = 0;
+    this.cancelled = null;
+    $("cancel").addEventListener("click", () => this.cancelled?.());
+  }
+
+  /** Shows the stage and starts the front camera; throws the camera's error (with `fallback`). */
+  async open() {
+    this.stage.hidden = false;
+    this.retryButton.hidden = true;
+    this.say(t("cameraStarting"), null);
+    try {
+      this.camera = await LivenessCamera.start(this.video);
+    } catch (error) {
+      this.close();
+      throw error;
+    }
+    this.placeOval();
+  }
+
+  /** Draws the module's face guide over the preview, which keeps the video's aspect ratio. */
+  placeOval() {
+    const { width, height } = this.camera;
+    const guide = livenessGuide();
+    const shorter = Math.min(width, height);
+    const oval = $("oval").style;
+    this.video.parentElement.style.aspectRatio = `${width} / ${height}`;
+    oval.left = `${(guide.centreX - (guide.radiusX * shorter) / width) * 100}%`;
+    oval.top = `${(guide.centreY - (guide.radiusY * shorter) / height) * 100}%`;
+    oval.width = `${((2 * guide.radiusX * shorter) / width) * 100}%`;
+    oval.height = `${((2 * guide.radiusY * shorter) / height) * 100}%`;
+  }
+
+  /**
+   * Runs one challenge on a fresh local nonce. Resolves to `{session, verdict, advice}` when
+   * every step is over, or `null` when the worker cancels.
+   */
+  challenge() {
+    this.retryButton.hidden = true;
+    const session = new LivenessSession();
+    let advice = null;
+    let lastKind = null;
+    return new Promise((resolve, reject) => {
+      const finish = (value) => {
+        cancelAnimationFrame(this.frame);
+        this.stage.style.background = "";
+        this.cancelled = null;
+        resolve(value);
+      };
+      this.cancelled = () => {
+        session.free();
+        finish(null);
+      };
+      const tick = () => {
+        const now = performance.now();
+        this.stage.style.background = session.screenColour(now) ?? "";
+        let progress;
+        try {
+          progress = session.analyseFrame(this.camera, now);
+        } catch (error) {
+          cancelAnimationFrame(this.frame);
+          reject(error);
+          return;
+        }
+        if (progress.finished?.outcome === "failed" && !advice) advice = progress.finished.adviceZh;
+        if (progress.done) {
+          finish({ session, verdict: session.verdict(), advice });
+          return;
+        }
+        const kind = progress.prompt?.kind ?? null;
+        if (kind !== lastKind) {
+          lastKind = kind;
+          this.say(t(`prompt_${kind}`), kind);
+          speak(this.prompt.textContent);
+        }
+        this.step.textContent = t("step", { step: progress.step + 1, steps: progress.steps });
+        this.quality.textContent = progress.quality?.messageZh ?? "";
+        this.frame = requestAnimationFrame(tick);
+      };
+      this.frame = requestAnimationFrame(tick);
+    });
+  }
+
+  /** Shows `text` as the prompt; `kind` is the liveness step it asks for (or null). */
+  say(text, kind) {
+    this.prompt.textContent = text;
+    this.prompt.dataset.kind = kind ?? "";
+  }
+
+  /** Shows why the check failed and offers a retry; resolves true for retry, false for cancel. */
+  offerRetry(message) {
+    this.say(message, null);
+    this.step.textContent = "";
+    this.quality.textContent = t("livenessRetry");
+    speak(message);
+    this.retryButton.hidden = false;
+    return new Promise((resolve) => {
+      this.retryButton.onclick = () => resolve(true);
+      this.cancelled = () => resolve(false);
+    });
+  }
+
+  /** The photo and the record's liveness evidence of a passed `session`. */
+  capture(session) {
+    this.say(t("capturing"), null);
+    const photo = capturePhoto(this.camera);
+    const evidence = JSON.parse(session.evidenceJson(photo));
+    return { photo, evidence };
+  }
+
+  /** Stops the camera and hides the stage. */
+  close() {
+    cancelAnimationFrame(this.frame);
+    if ("speechSynthesis" in window) speechSynthesis.cancel();
+    this.camera?.free();
+    this.camera = null;
+    this.stage.style.background = "";
+    this.stage.hidden = true;
+  }
+}

@@ -1,0 +1,207 @@
+// The manager page's map and fence editor: Leaflet with Leaflet-Geoman (vendored in
+// www/vendor/), polygons with holes (Geoman's cut tool), checked as they are drawn with the
+// phone module's own checkFence (the same validation the relay and the phones apply), and the
+// fence's area. Tiles are configurable; GCJ-02 tiles (AMap) are drawn on by converting every
+// vertex with the module's wgs84ToGcj02 / gcj02ToWgs84, so the fence is always kept in WGS-84.
+
+import { checkFence, gcj02ToWgs84, wgs84ToGcj02 } from "/pkg/zj_attendance.js";
+
+/** Tile sources; `crs` is the coordinate system the tiles are drawn in. */
+export const TILES = {
+  osm: {
+    url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    crs: "wgs84",
+    maxZoom: 19,
+    attribution: "© OpenStreetMap 贡献者",
+  },
+  amap: {
+    url: "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+    subdomains: "1234",
+    crs: "gcj02",
+    maxZoom: 18,
+    attribution: "© 高德地图",
+  },
+};
+
+/** Earth radius of the area formula, metres (WGS-84 semi-major axis). */
+const EARTH_RADIUS_M = 6_378_137;
+/** Square metres in a mu (亩), the unit site managers think in. */
+const M2_PER_MU = 666.667;
+
+/** The English validation messages of checkFence in Chinese (the original is kept after). */
+const PROBLEMS_ZH = [
+  [/crosses or touches itself/, "边线自相交或相碰：请拖动顶点，让边线不交叉"],
+  [/cross or share a stretch/, "两条边界交叉或重合：请调整洞或多边形"],
+  [/lies outside its shell/, "洞不在多边形内：请把洞画在围栏里面"],
+  [/polygons .* overlap/, "两个多边形重叠：请合并或分开"],
+  [/ and .* overlap/, "两个洞重叠：请合并或分开"],
+  [/area is .*outside the allowed/, "面积超出范围（100 平方米至 20 平方公里）"],
+  [/more than the limit/, "顶点太多（最多 5000 个）"],
+  [/fewer than 3 distinct corners|needs at least 4/, "至少需要 3 个不同的顶点"],
+  [/has no polygon/, "还没有多边形"],
+];
+
+/** checkFence's problem in Chinese, with the original for the record. */
+function problemZh(message) {
+  const found = PROBLEMS_ZH.find(([pattern]) => pattern.test(message));
+  return found ? `${found[1]}（${message}）` : message;
+}
+
+/** Area of a ring of `[lng, lat]` degrees on the sphere, m² (positive). */
+function ringAreaM2(ring) {
+  const rad = Math.PI / 180;
+  let sum = 0;
+  for (let i = 0; i < ring.length - 1; i++) {
+    const [lng1, lat1] = ring[i];
+    const [lng2, lat2] = ring[i + 1];
+    sum += (lng2 - lng1) * rad * (2 + Math.sin(lat1 * rad) + Math.sin(lat2 * rad));
+  }
+  return Math.abs((sum * EARTH_RADIUS_M * EARTH_RADIUS_M) / 2);
+}
+
+/** Area of MultiPolygon coordinates (shells minus holes), m². */
+export function areaM2(multiPolygon) {
+  return multiPolygon.reduce(
+    (total, [shell, ...holes]) =>
+      total + ringAreaM2(shell) - holes.reduce((sum, hole) => sum + ringAreaM2(hole), 0),
+    0,
+  );
+}
+
+/** The map with the fence being edited. `onChange(check)` hears every change. */
+export class FenceEditor {
+  constructor(element, onChange) {
+    this.onChange = onChange;
+    this.crs = "wgs84";
+    this.tiles = null;
+    this.map = L.map(element, { zoomControl: true }).setView([30.209, 120.211], 16);
+    this.map.pm.setLang("zh");
+    this.map.pm.addControls({
+      position: "topleft",
+      drawMarker: false,
+      drawCircleMarker: false,
+      drawPolyline: false,
+      drawCircle: false,
+      drawText: false,
+      rotateMode: false,
+    });
+    this.map.pm.setGlobalOptions({ allowSelfIntersection: true, snappable: true });
+    const changed = () => this.changed();
+    this.map.on("pm:create", ({ layer }) => {
+      this.watch(layer);
+      changed();
+    });
+    this.map.on("pm:remove pm:cut", (event) => {
+      if (event.layer && event.type === "pm:cut") this.watch(event.layer);
+      changed();
+    });
+    this.map.on("pm:drawstart", ({ workingLayer }) => {
+      workingLayer.on("pm:vertexadded", () => this.drawing(workingLayer));
+    });
+    // For the console and the end-to-end tests: the Leaflet map.
+    window.zjMap = this.map;
+  }
+
+  /** Re-checks when `layer` is edited. */
+  watch(layer) {
+    layer.on("pm:edit pm:dragend pm:vertexremoved", () => this.changed());
+  }
+
+  /** Uses tile source `source` (`{url, crs, …}`); the drawn fence is converted to its CRS. */
+  setTiles(source) {
+    const fence = this.fence();
+    const centre = this.toWgs84(this.map.getCenter());
+    this.tiles?.remove();
+    this.crs = source.crs;
+    this.tiles = L.tileLayer(source.url, {
+      maxZoom: source.maxZoom ?? 19,
+      subdomains: source.subdomains ?? "abc",
+      attribution: source.attribution ?? "",
+    }).addTo(this.map);
+    this.map.setView(this.toMap(centre), this.map.getZoom(), { animate: false });
+    if (fence) this.showFence(fence, false);
+  }
+
+  /** `[lng, lat]` WGS-84 → a Leaflet LatLng in the tiles' CRS. */
+  toMap([lng, lat]) {
+    const [x, y] = this.crs === "gcj02" ? wgs84ToGcj02(lng, lat) : [lng, lat];
+    return L.latLng(y, x);
+  }
+
+  /** A Leaflet LatLng (or `[lng, lat]` in the tiles' CRS) → `[lng, lat]` WGS-84. */
+  toWgs84(point) {
+    const [lng, lat] = Array.isArray(point) ? point : [point.lng, point.lat];
+    return this.crs === "gcj02" ? gcj02ToWgs84(lng, lat) : [lng, lat];
+  }
+
+  /** The drawn polygons. */
+  polygons() {
+    return this.map.pm.getGeomanLayers().filter((layer) => layer instanceof L.Polygon);
+  }
+
+  /** Shows `geojson` (a WGS-84 Feature or geometry, Polygon or MultiPolygon). */
+  showFence(geojson, fit = true) {
+    for (const layer of this.polygons()) layer.remove();
+    const geometry = geojson.geometry ?? geojson;
+    const polygons = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates;
+    for (const rings of polygons) {
+      const latLngs = rings.map((ring) => ring.slice(0, -1).map((point) => this.toMap(point)));
+      const layer = L.polygon(latLngs).addTo(this.map);
+      this.watch(layer);
+    }
+    if (fit && polygons.length) this.map.fitBounds(L.featureGroup(this.polygons()).getBounds().pad(0.3));
+    this.changed();
+  }
+
+  /** Removes every polygon. */
+  clear() {
+    for (const layer of this.polygons()) layer.remove();
+    this.changed();
+  }
+
+  /** The drawn fence as a WGS-84 MultiPolygon geometry, or null when nothing is drawn. */
+  fence() {
+    const coordinates = [];
+    for (const layer of this.polygons()) {
+      // Full precision: Leaflet rounds to 6 decimals (about 10 cm) by default.
+      const geometry = layer.toGeoJSON(false).geometry;
+      const parts = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates;
+      for (const rings of parts) {
+        coordinates.push(rings.map((ring) => ring.map((point) => this.toWgs84(point))));
+      }
+    }
+    return coordinates.length ? { type: "MultiPolygon", coordinates } : null;
+  }
+
+  /** Checks `fence` as the phones will: `{ok, message, areaM2}`. */
+  check(fence) {
+    if (!fence) return { ok: false, message: "还没有围栏：用左侧的多边形工具在地图上点出工地边界。", areaM2: 0 };
+    const [lng, lat] = fence.coordinates[0][0][0];
+    try {
+      checkFence(fence, lng, lat, 10);
+    } catch (error) {
+      return { ok: false, message: problemZh(error.message ?? String(error)), areaM2: 0 };
+    }
+    const area = areaM2(fence.coordinates);
+    return {
+      ok: true,
+      message: `围栏有效：${fence.coordinates.length} 个多边形，面积 ${Math.round(area).toLocaleString("zh-CN")} 平方米（${(area / M2_PER_MU).toFixed(1)} 亩）`,
+      areaM2: area,
+    };
+  }
+
+  changed() {
+    this.onChange(this.check(this.fence()));
+  }
+
+  /** While a polygon is being drawn: its vertices so far, checked as if closed now. */
+  drawing(workingLayer) {
+    const points = workingLayer.getLatLngs().map((point) => this.toWgs84(point));
+    if (points.length < 3) {
+      this.onChange({ ok: false, drawing: true, message: `正在画：已点 ${points.length} 个顶点，至少需要 3 个。`, areaM2: 0 });
+      return;
+    }
+    const check = this.check({ type: "MultiPolygon", coordinates: [[[...points, points[0]]]] });
+    this.onChange({ ...check, drawing: true, message: `正在画：${points.length} 个顶点。${check.message}` });
+  }
+}

@@ -1,0 +1,147 @@
+// The site manager's page: log in with the manager token (kept for this tab), pick a site,
+// draw and save its fence, create enrollment codes, revoke phones, and see today's sign-ins.
+
+import { FenceEditor, TILES } from "./manager-map.js";
+import { api, setToken, token } from "./manager-api.js";
+import { createCode, showPhones, showRoster, showSignins } from "./manager-lists.js";
+import { loadPhoneModule } from "./phone-module.js";
+
+const $ = (id) => document.getElementById(id);
+const TILES_KEY = "zj-manager-tiles";
+/** How often today's sign-ins are reloaded, milliseconds. */
+const SIGNINS_EVERY_MS = 15_000;
+
+let sites = [];
+let site = null;
+let editor = null;
+let names = new Map();
+let lastCheck = { ok: false };
+
+function message(id, text, ok) {
+  const el = $(id);
+  el.textContent = text;
+  el.className = `message ${ok === undefined ? "" : ok ? "ok-text" : "bad-text"}`;
+}
+
+async function boot() {
+  $("login-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    setToken($("token").value.trim());
+    await enter();
+  });
+  $("logout").addEventListener("click", () => {
+    setToken(null);
+    location.reload();
+  });
+  if (token()) await enter();
+  else $("login").hidden = false;
+}
+
+/** Opens the console with the kept token, or asks for it again when the relay refuses it. */
+async function enter() {
+  try {
+    sites = await api("GET", "/sites");
+  } catch (error) {
+    setToken(null);
+    $("login").hidden = false;
+    $("console").hidden = true;
+    message("login-message", error.status === 401 ? "令牌不对，请重新输入。" : error.message, false);
+    return;
+  }
+  $("login").hidden = true;
+  $("console").hidden = false;
+  $("logout").hidden = false;
+  await loadPhoneModule();
+  editor = new FenceEditor($("map"), (check) => {
+    lastCheck = check;
+    message("fence-check", check.message, check.ok);
+    $("save-fence").disabled = !check.ok || check.drawing;
+  });
+  setupTiles();
+  $("site").replaceChildren(...sites.map((s) => new Option(`${s.name}（${s.siteId}）`, s.siteId)));
+  $("site").addEventListener("change", () => selectSite($("site").value));
+  $("save-fence").addEventListener("click", saveFence);
+  $("new-code").addEventListener("click", () => createCode(site));
+  $("binding").addEventListener("change", () => {
+    $("enroll-person").hidden = $("binding").value !== "personal";
+  });
+  $("reload-signins").addEventListener("click", () => refreshSignins());
+  setInterval(() => refreshSignins(), SIGNINS_EVERY_MS);
+  if (sites.length) await selectSite(sites[0].siteId);
+  else message("fence-check", "中继还没有工地：用 POST /v1/manager/sites 创建。", false);
+}
+
+/** The tile picker: OpenStreetMap, AMap (GCJ-02), or a URL of the manager's own. */
+function setupTiles() {
+  const kept = JSON.parse(localStorage.getItem(TILES_KEY) ?? "null") ?? { kind: "osm" };
+  $("tiles").value = kept.kind;
+  $("tile-url").value = kept.url ?? "";
+  $("tile-crs").value = kept.crs ?? "wgs84";
+  const apply = () => {
+    const kind = $("tiles").value;
+    const custom = kind === "custom";
+    $("tile-url").hidden = !custom;
+    $("tile-crs-row").hidden = !custom;
+    const url = $("tile-url").value.trim();
+    const source = custom ? { url, crs: $("tile-crs").value } : TILES[kind];
+    if (custom && !url) return;
+    localStorage.setItem(TILES_KEY, JSON.stringify({ kind, url, crs: $("tile-crs").value }));
+    editor.setTiles(source);
+  };
+  for (const id of ["tiles", "tile-url", "tile-crs"]) $(id).addEventListener("change", apply);
+  apply();
+  if (!editor.tiles) editor.setTiles(TILES.osm);
+}
+
+async function selectSite(siteId) {
+  site = sites.find((s) => s.siteId === siteId);
+  $("site").value = siteId;
+  $("code-box").hidden = true;
+  message("fence-saved", "");
+  const [fence, roster] = await Promise.all([
+    api("GET", `/sites/${siteId}/fence`),
+    api("GET", `/roster?sn=${encodeURIComponent(site.sn)}`).catch(() => []),
+  ]);
+  names = new Map(roster.map((person) => [person.personId, person.name]));
+  showRoster(roster);
+  if (fence) {
+    $("max-accuracy").value = fence.maxAccuracyM;
+    $("uncertain-policy").value = fence.uncertainPolicy;
+    editor.showFence(fence.geojson);
+    message("fence-saved", `当前围栏：第 ${fence.version} 版，${new Date(fence.updatedAtMs).toLocaleString("zh-CN", { hour12: false })} 保存`);
+  } else {
+    editor.clear();
+  }
+  await Promise.all([showPhones(site), refreshSignins()]);
+}
+
+async function refreshSignins() {
+  if (!site) return;
+  try {
+    await showSignins(site, names);
+  } catch {
+    // Shown again on the next refresh.
+  }
+}
+
+async function saveFence() {
+  const fence = editor.fence();
+  if (!lastCheck.ok || !fence) return;
+  $("save-fence").disabled = true;
+  message("fence-saved", "正在保存…");
+  try {
+    const stored = await api("PUT", `/sites/${site.siteId}/fence`, {
+      crs: "wgs84",
+      maxAccuracyM: Number($("max-accuracy").value),
+      uncertainPolicy: $("uncertain-policy").value,
+      geojson: fence,
+    });
+    message("fence-saved", `已保存：第 ${stored.version} 版。工人手机下次定位时自动使用新围栏。`, true);
+  } catch (error) {
+    message("fence-saved", `没有保存：${error.message}`, false);
+  } finally {
+    $("save-fence").disabled = !lastCheck.ok;
+  }
+}
+
+boot();
