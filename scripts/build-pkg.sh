@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds pkg/: the phone module as an ES module for the browser (JS glue, TypeScript types,
-# optimised wasm), with the pinned wasm-bindgen CLI and binaryen's wasm-opt, and records the
+# optimised wasm), with the pinned wasm-bindgen CLI and binaryen's wasm-opt (npm, tools/), and records the
 # hash of the sources it was built from in pkg/SOURCE_HASH (tests/pkg_fresh.rs fails when the
 # sources have moved on). Prints the sizes, gzip -9.
 #
@@ -28,11 +28,10 @@ wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/,
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wasm_bindgen_version" ]; then
   cargo install --locked wasm-bindgen-cli --version "$wasm_bindgen_version"
 fi
-if ! command -v wasm-opt >/dev/null; then
-  sudo_cmd=""
-  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get install -y -qq binaryen >/dev/null
-fi
+# binaryen's wasm-opt from npm, pinned in tools/package-lock.json (Debian's 108 points
+# wasm-bindgen's `__wbindgen_externrefs` export at the wrong table, and the module fails to load).
+(cd tools && npm ci --no-audit --no-fund --silent)
+wasm_opt=tools/node_modules/.bin/wasm-opt
 
 rustup target add wasm32-unknown-unknown >/dev/null
 cargo build --locked --lib --target wasm32-unknown-unknown --profile wasm-release
@@ -40,8 +39,8 @@ target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_d
 rm -rf pkg
 wasm-bindgen --target web --out-dir pkg \
   "$target_dir/wasm32-unknown-unknown/wasm-release/zj_attendance.wasm"
-# The features rustc enables by default for wasm32 (binaryen 108 needs them named).
-wasm-opt -Oz --strip-debug --strip-producers \
+# The features rustc enables by default for wasm32, named.
+"$wasm_opt" -Oz --strip-debug --strip-producers \
   --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-reference-types --enable-multivalue \
   pkg/zj_attendance_bg.wasm -o pkg/zj_attendance_bg.wasm
