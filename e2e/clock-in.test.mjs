@@ -60,6 +60,8 @@ test("enroll with the demo code, clock in inside the fence with a live face: the
   const audit = await h.manager(demo, "GET", `/signins?siteId=${demo.site.siteId}`);
   const last = audit.at(-1);
   assert.equal(last.liveness.overall, "live");
+  assert.equal(last.liveness.nonceSource, "relay", "the challenge was seeded by the relay");
+  assert.equal(last.nonceVerified, true, "and the relay recognised its nonce");
   assert.equal(last.fence.verdict, "inside");
   assert.ok(last.liveness.frames.length > 0, "evidence frames");
 

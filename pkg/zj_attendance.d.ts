@@ -221,6 +221,11 @@ export class PhoneModule {
     free(): void;
     [Symbol.dispose](): void;
     /**
+     * A fresh liveness nonce from the relay, for `new LivenessSession(nonce)`; rejects when
+     * offline (then use a local one: `new LivenessSession()`).
+     */
+    challenge(): Promise<{nonce: string; issuedAtMs: number; expiresAtMs: number}>;
+    /**
      * Saves a clock-in: `{photo, personId?, liveness?, fallbackCapture?}` (photo: a Blob,
      * `capturePhoto()`'s result, or base64 JPEG), using the last
      * `locate()` result. Resolves to the record id once the record is on disk; uploading
@@ -383,6 +388,7 @@ export interface InitOutput {
     readonly livenesssession_screenColour: (a: number, b: number) => [number, number];
     readonly livenesssession_setLandmarkSource: (a: number, b: any) => void;
     readonly livenesssession_verdict: (a: number) => any;
+    readonly phonemodule_challenge: (a: number) => any;
     readonly phonemodule_clockIn: (a: number, b: any) => any;
     readonly phonemodule_close: (a: number) => void;
     readonly phonemodule_configure: (a: number, b: any) => any;

@@ -341,6 +341,15 @@ export class PhoneModule {
         wasm.__wbg_phonemodule_free(ptr, 0);
     }
     /**
+     * A fresh liveness nonce from the relay, for `new LivenessSession(nonce)`; rejects when
+     * offline (then use a local one: `new LivenessSession()`).
+     * @returns {Promise<{nonce: string; issuedAtMs: number; expiresAtMs: number}>}
+     */
+    challenge() {
+        const ret = wasm.phonemodule_challenge(this.__wbg_ptr);
+        return ret;
+    }
+    /**
      * Saves a clock-in: `{photo, personId?, liveness?, fallbackCapture?}` (photo: a Blob,
      * `capturePhoto()`'s result, or base64 JPEG), using the last
      * `locate()` result. Resolves to the record id once the record is on disk; uploading
@@ -1413,7 +1422,7 @@ function __wbg_get_imports() {
             return ret;
         },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 296, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 303, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
             const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h4de2df6260f6ee29);
             return ret;
         },

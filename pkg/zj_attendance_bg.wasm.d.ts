@@ -31,6 +31,7 @@ export const livenesssession_prompts: (a: number) => any;
 export const livenesssession_screenColour: (a: number, b: number) => [number, number];
 export const livenesssession_setLandmarkSource: (a: number, b: any) => void;
 export const livenesssession_verdict: (a: number) => any;
+export const phonemodule_challenge: (a: number) => any;
 export const phonemodule_clockIn: (a: number, b: any) => any;
 export const phonemodule_close: (a: number) => void;
 export const phonemodule_configure: (a: number, b: any) => any;

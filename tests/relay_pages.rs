@@ -86,6 +86,41 @@ async fn pages_and_the_phone_module_are_served_with_types_and_etags() {
 }
 
 #[tokio::test]
+async fn the_phone_module_is_gzipped_for_browsers_that_take_it() {
+    let demo = demo("pages-gzip").await;
+    let url = format!("{}/pkg/zj_attendance_bg.wasm", demo.info.url);
+    let plain = http_client().get(&url).send().await.unwrap();
+    assert_eq!(plain.headers().get("content-encoding"), None);
+    let plain_size = plain.bytes().await.unwrap().len();
+    let gzipped = http_client()
+        .get(&url)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    let gzipped_size = gzipped.bytes().await.unwrap().len();
+    assert!(
+        gzipped_size * 2 < plain_size,
+        "gzip {gzipped_size} bytes against {plain_size}"
+    );
+    // The phone API's answers stay as they are.
+    let health = http_client()
+        .get(format!("{}/healthz", demo.info.url))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    assert_eq!(
+        health.headers().get("content-encoding"),
+        None,
+        "only pages are compressed"
+    );
+    demo.shutdown().await;
+}
+
+#[tokio::test]
 async fn the_manager_reads_a_sites_current_fence() {
     let demo = demo("pages-fence").await;
     let (url, token) = (demo.info.url.clone(), demo.info.manager_token.clone());

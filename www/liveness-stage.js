@@ -59,12 +59,12 @@ export class LivenessStage {
   }
 
   /**
-   * Runs one challenge on a fresh local nonce. Resolves to `{session, verdict, advice}` when
-   * every step is over, or `null` when the worker cancels.
+   * Runs one challenge on the relay's `nonce` (or a fresh local one when offline). Resolves to
+   * `{session, verdict, advice}` when every step is over, or `null` when the worker cancels.
    */
-  challenge() {
+  challenge(nonce) {
     this.retryButton.hidden = true;
-    const session = new LivenessSession();
+    const session = new LivenessSession(nonce);
     let advice = null;
     let lastKind = null;
     return new Promise((resolve, reject) => {

@@ -526,6 +526,14 @@ impl Phone {
         self.timer.set(handle);
     }
 
+    /// A fresh liveness nonce from the relay (`POST /v1/challenge`): `{nonce, issuedAtMs,
+    /// expiresAtMs}`, so the relay can tell the challenge was not planned in advance.
+    pub async fn challenge(&self) -> Result<serde_json::Value, CallError> {
+        let client = self.client.lock().await;
+        let client = client.as_ref().ok_or_else(not_enrolled)?;
+        client.post_json("/v1/challenge").await
+    }
+
     /// Sends a heartbeat now (learns the relay's clock; tells whether the fence changed).
     /// Returns the fence version the relay announced.
     pub async fn heartbeat(&self) -> Result<Option<u64>, CallError> {

@@ -286,6 +286,18 @@ impl PhoneModule {
         })
     }
 
+    /// A fresh liveness nonce from the relay, for `new LivenessSession(nonce)`; rejects when
+    /// offline (then use a local one: `new LivenessSession()`).
+    #[wasm_bindgen(
+        unchecked_return_type = "Promise<{nonce: string; issuedAtMs: number; expiresAtMs: number}>"
+    )]
+    pub fn challenge(&self) -> Promise {
+        promise(&self.phone, |phone| async move {
+            let challenge = phone.challenge().await.map_err(js_error)?;
+            to_js(&challenge)
+        })
+    }
+
     /// Sends a heartbeat (learns the relay's clock); resolves to the fence version the relay
     /// announced, and refetches the site when it differs from the one kept.
     #[wasm_bindgen(unchecked_return_type = "Promise<number | null>")]

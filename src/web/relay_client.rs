@@ -198,23 +198,28 @@ impl RelayClient {
 
     /// `GET` an authenticated endpoint of docs/PHONE_API.md.
     pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, CallError> {
-        let token = self.token().await?;
+        self.authed_json(path, HttpRequest::get).await
+    }
+
+    /// `POST` (no body) to an authenticated endpoint of docs/PHONE_API.md.
+    pub async fn post_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, CallError> {
+        self.authed_json(path, HttpRequest::post).await
+    }
+
+    /// Calls `path` with the phone's token, authenticating again once if the relay no longer
+    /// knows it.
+    async fn authed_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        method: fn(&str) -> gloo_net::http::RequestBuilder,
+    ) -> Result<T, CallError> {
         let url = format!("{}{path}", self.base_url);
-        let mut response = self
-            .fetch(
-                HttpRequest::get(&url).header("Authorization", &format!("Bearer {token}")),
-                None,
-            )
-            .await?;
+        let bearer =
+            |token: String| method(&url).header("Authorization", &format!("Bearer {token}"));
+        let mut response = self.fetch(bearer(self.token().await?), None).await?;
         if response.status() == 401 {
             self.forget_token();
-            let token = self.token().await?;
-            response = self
-                .fetch(
-                    HttpRequest::get(&url).header("Authorization", &format!("Bearer {token}")),
-                    None,
-                )
-                .await?;
+            response = self.fetch(bearer(self.token().await?), None).await?;
         }
         json_of(response).await
     }
