@@ -6,19 +6,18 @@
 
 #![cfg(target_arch = "wasm32")]
 
+mod browser_common;
 #[path = "../benches/common/fence_shapes.rs"]
 mod fence_shapes;
 
 use std::rc::Rc;
 
+use browser_common::{demo, demo_phone, draft, unique};
 use fence_shapes::{fixes, site, FIXES};
-use serde_json::Value;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test as test, wasm_bindgen_test_configure};
 use zj_attendance::geofence::{Fence, FenceLimits, PreparedFence};
-use zj_attendance::record::location::{Crs, Located, LocationSource};
 use zj_attendance::record::outbox::OutboxConfig;
-use zj_attendance::record::{record_id_from_random, ClockEvidence, PhoneCredentials, SignInDraft};
-use zj_attendance::web::phone::{Phone, PhoneConfig};
+use zj_attendance::web::phone::Phone;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -56,59 +55,31 @@ fn record_count() -> usize {
         .unwrap_or(60_000)
 }
 
-fn draft(person_id: &str, n: usize) -> SignInDraft {
-    let mut random = [0u8; 16];
-    random[..8].copy_from_slice(&js_sys::Math::random().to_bits().to_le_bytes());
-    random[8..].copy_from_slice(&(n as u64).to_le_bytes());
-    SignInDraft {
-        record_id: record_id_from_random(random),
-        person_id: person_id.to_owned(),
-        record_time_ms: js_sys::Date::now() as i64 + n as i64,
-        clock: ClockEvidence {
-            device_time_ms: js_sys::Date::now() as i64,
-            offset_ms: None,
-        },
-        location: Located {
-            source: LocationSource::Browser,
-            source_crs: Crs::Wgs84,
-            lng: 120.2101,
-            lat: 30.2084,
-            accuracy_m: 9.0,
-            fix_age_ms: 500,
-            warnings: vec![],
-        },
-        fence: None,
-        liveness: None,
-        fallback_capture: false,
-    }
+/// The demo relay's URL and person, and a phone of the demo with a fresh outbox.
+async fn bench_phone(name: &str) -> (Rc<Phone>, String) {
+    let demo = demo();
+    let relay_url = demo["url"].as_str().expect("the demo's url");
+    let phone = demo_phone(&unique(name), relay_url, OutboxConfig::default()).await;
+    (phone, demo["personId"].as_str().unwrap().to_owned())
+}
+
+/// A 30 KB photo.
+fn photo() -> Vec<u8> {
+    (0..30 * 1024).map(|i| (i * 7 % 251) as u8).collect()
 }
 
 #[test]
 async fn outbox_enqueue_then_drain() {
-    let demo: Value = serde_json::from_str(option_env!("ZJ_DEMO_JSON").unwrap_or("null")).unwrap();
-    let Some(relay_url) = demo["url"].as_str() else {
-        panic!("ZJ_DEMO_JSON is not set: run through ./benches/wasm.sh");
-    };
-    let person_id = demo["personId"].as_str().unwrap().to_owned();
+    let (phone, person_id) = bench_phone("bench").await;
     let records = record_count();
-    let db = format!("bench-{}", js_sys::Math::random().to_bits());
-    let phone: Rc<Phone> = Phone::open(&db, OutboxConfig::default()).await.unwrap();
-    let credentials: PhoneCredentials = serde_json::from_value(demo["phone"].clone()).unwrap();
-    phone
-        .configure(PhoneConfig {
-            relay_url: relay_url.to_owned(),
-            credentials,
-        })
-        .await
-        .unwrap();
-
-    let photo: Vec<u8> = (0..30 * 1024).map(|i| (i * 7 % 251) as u8).collect();
+    let start_time = js_sys::Date::now() as i64;
+    let photo = photo();
     let batch_size = 500;
     let started = now_ms();
     let mut n = 0;
     while n < records {
         let batch: Vec<_> = (n..(n + batch_size).min(records))
-            .map(|i| (draft(&person_id, i), photo.clone()))
+            .map(|i| (draft(&person_id, start_time + i as i64), photo.clone()))
             .collect();
         n += batch.len();
         phone
@@ -140,26 +111,13 @@ async fn outbox_enqueue_then_drain() {
 /// a worker waits for on a good link (standard 001 §5: within 10 s; aim under 1 s).
 #[test]
 async fn one_record_from_saved_to_the_platform() {
-    let demo: Value = serde_json::from_str(option_env!("ZJ_DEMO_JSON").unwrap_or("null")).unwrap();
-    let Some(relay_url) = demo["url"].as_str() else {
-        panic!("ZJ_DEMO_JSON is not set: run through ./benches/wasm.sh");
-    };
-    let person_id = demo["personId"].as_str().unwrap().to_owned();
-    let db = format!("bench-one-{}", js_sys::Math::random().to_bits());
-    let phone: Rc<Phone> = Phone::open(&db, OutboxConfig::default()).await.unwrap();
-    let credentials: PhoneCredentials = serde_json::from_value(demo["phone"].clone()).unwrap();
-    phone
-        .configure(PhoneConfig {
-            relay_url: relay_url.to_owned(),
-            credentials,
-        })
-        .await
-        .unwrap();
-    let photo: Vec<u8> = (0..30 * 1024).map(|i| (i * 7 % 251) as u8).collect();
+    let (phone, person_id) = bench_phone("bench-one").await;
+    let photo = photo();
+    let start_time = js_sys::Date::now() as i64;
     let mut millis = Vec::new();
     for n in 0..20 {
         let started = now_ms();
-        let batch = vec![(draft(&person_id, n), photo.clone())];
+        let batch = vec![(draft(&person_id, start_time + n), photo.clone())];
         phone
             .outbox()
             .enqueue(batch, js_sys::Date::now() as i64)

@@ -15,70 +15,20 @@ use std::rc::Rc;
 use serde_json::Value;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{wasm_bindgen_test as test, wasm_bindgen_test_configure};
-use zj_attendance::record::location::{Crs, Located, LocationSource};
 use zj_attendance::record::outbox::{
     Backoff, Claimed, EntryState, Outbox, OutboxConfig, OutboxStore,
 };
-use zj_attendance::record::{record_id_from_random, ClockEvidence, PhoneCredentials, SignInDraft};
 use zj_attendance::web::idb_outbox::IdbOutboxStore;
-use zj_attendance::web::phone::{Phone, PhoneConfig};
+use zj_attendance::web::phone::Phone;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// What `relay demo` printed, as the harness passed it.
-fn demo() -> Value {
-    serde_json::from_str(harness_value("ZJ_DEMO_JSON", option_env!("ZJ_DEMO_JSON")))
-        .expect("the demo's first line is JSON")
-}
+mod browser_common;
 
-fn flaky_url() -> &'static str {
-    harness_value("ZJ_FLAKY_URL", option_env!("ZJ_FLAKY_URL"))
-}
-
-/// A value the harness set at compile time. Clippy and a plain build compile this file
-/// without it, so its absence fails the test rather than the build.
-fn harness_value(name: &str, value: Option<&'static str>) -> &'static str {
-    match value {
-        Some(value) => value,
-        None => panic!("{name} is not set: run the browser tests through ./scripts/test.sh"),
-    }
-}
-
-fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}", js_sys::Math::random().to_bits())
-}
+use browser_common::{demo, demo_phone, draft, flaky_url, unique};
 
 fn now_ms() -> i64 {
     js_sys::Date::now() as i64
-}
-
-/// A draft for the demo person, `record_time_ms` unique per record so the simulator's list
-/// tells each record apart (the relay strips `recordId`).
-fn draft(person_id: &str, record_time_ms: i64) -> SignInDraft {
-    let mut random = [0u8; 16];
-    random[..8].copy_from_slice(&js_sys::Math::random().to_bits().to_le_bytes());
-    random[8..].copy_from_slice(&record_time_ms.to_le_bytes());
-    SignInDraft {
-        record_id: record_id_from_random(random),
-        person_id: person_id.to_owned(),
-        record_time_ms,
-        clock: ClockEvidence {
-            device_time_ms: record_time_ms,
-            offset_ms: None,
-        },
-        location: Located {
-            source: LocationSource::Browser,
-            source_crs: Crs::Wgs84,
-            lng: 120.2101,
-            lat: 30.2084,
-            accuracy_m: 9.0,
-            fix_age_ms: 500,
-            warnings: vec![],
-        },
-        fence: None,
-        liveness: None,
-        fallback_capture: false,
-    }
 }
 
 /// A small JPEG-looking photo.
@@ -126,21 +76,6 @@ async fn platform_counts(person_id: &str, times: &[i64]) -> HashMap<i64, u32> {
         }
     }
     counts
-}
-
-async fn demo_phone(db: &str, relay_url: &str, outbox: OutboxConfig) -> Rc<Phone> {
-    let demo = demo();
-    let phone = Phone::open(db, outbox).await.expect("IndexedDB opens");
-    let credentials: PhoneCredentials =
-        serde_json::from_value(demo["phone"].clone()).expect("the demo phone's credentials");
-    phone
-        .configure(PhoneConfig {
-            relay_url: relay_url.to_owned(),
-            credentials,
-        })
-        .await
-        .expect("configuration saved");
-    phone
 }
 
 /// Enqueues `count` records in batches of 100; returns their record times.
