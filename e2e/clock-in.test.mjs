@@ -100,6 +100,15 @@ test("on the edge of the fence with a 30 m fix: uncertain, flagged for review by
   const { context, page } = await enrolledPhone({ position });
   assert.equal(await h.locate(page), "uncertain");
   assert.match(await page.locator("#verdict").textContent(), /无法确定/);
+
+  // The policy accepts it: the clock-in goes through, and the record says it needs a look.
+  const before = (await h.simSignins(demo)).length;
+  assert.equal(await h.clockIn(page), "saved");
+  await h.eventually(async () => (await h.simSignins(demo)).length === before + 1);
+  const audit = await h.manager(demo, "GET", `/signins?siteId=${demo.site.siteId}`);
+  const last = audit.at(-1);
+  assert.equal(last.fence.verdict, "uncertain");
+  assert.equal(last.fence.flagged, true, "flagged for the manager's review");
   await context.close();
 });
 

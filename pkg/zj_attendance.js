@@ -975,6 +975,10 @@ function __wbg_get_imports() {
             const ret = result;
             return ret;
         },
+        __wbg_isArray_e15a2ff68ffdbef2: function(arg0) {
+            const ret = Array.isArray(arg0);
+            return ret;
+        },
         __wbg_key_46ce184affdc8d18: function() { return handleError(function (arg0) {
             const ret = arg0.key;
             return ret;
@@ -1093,10 +1097,6 @@ function __wbg_get_imports() {
         }, arguments); },
         __wbg_new_ee2291f50781bf1d: function() {
             const ret = new Array();
-            return ret;
-        },
-        __wbg_new_from_slice_9a868026ffa4208a: function(arg0, arg1) {
-            const ret = new Uint8Array(getArrayU8FromWasm0(arg0, arg1));
             return ret;
         },
         __wbg_new_no_args_549db978c37d28cc: function(arg0, arg1) {
@@ -1457,6 +1457,11 @@ function __wbg_get_imports() {
             return ret;
         },
         __wbindgen_generic_0000000000000008: function(arg0, arg1) {
+            // Cast intrinsic for `Ref(Slice(U8)) -> NamedExternref("Uint8Array")`.
+            const ret = getArrayU8FromWasm0(arg0, arg1);
+            return ret;
+        },
+        __wbindgen_generic_0000000000000009: function(arg0, arg1) {
             // Cast intrinsic for `Ref(String) -> Externref`.
             const ret = getStringFromWasm0(arg0, arg1);
             return ret;

@@ -89,6 +89,8 @@ async fn the_camera_starts_captures_a_small_jpeg_and_stops_its_tracks() {
         "{}",
         photo.byte_length()
     );
+    // The aim for a 640×480 capture: at most 100 KB.
+    assert!(photo.byte_length() <= 100 * 1024, "{}", photo.byte_length());
     assert!(photo.byte_length() > 5_000, "{}", photo.byte_length());
     assert!(
         photo.jpeg_base64().starts_with("/9j/"),

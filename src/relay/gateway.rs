@@ -20,7 +20,7 @@ use super::metrics::Metrics;
 use super::phones::PhoneBook;
 use super::platform_link::PlatformLink;
 use super::rate_limit::RateLimit;
-use super::store::{Begun, Outcome, RecordEntry, Store};
+use super::store::{self, Begun, Outcome, RecordEntry, Store, StoreError};
 use super::{challenge, enroll, roster, sites};
 use crate::protocol::params::{to_json_text, SignInParam};
 use crate::protocol::sign::RequestView;
@@ -154,7 +154,7 @@ impl Gateway {
     async fn fence_version(&self, access_id: &str) -> Result<Option<i64>, ProtocolError> {
         let access_id = access_id.to_owned();
         (self.store)
-            .run(move |tx| {
+            .run_deferred(move |tx| {
                 let Some(binding) = enroll::phone_site(tx, &access_id)? else {
                     return Ok(None);
                 };
@@ -162,48 +162,6 @@ impl Gateway {
             })
             .await
             .map_err(|e| retry(format_args!("the relay could not read the site: {e}")))
-    }
-
-    /// Checks an enrolled phone's record is for a person it may clock in (a personal phone:
-    /// its person; a team phone: a person on its site's roster) and whether the liveness nonce
-    /// it names was issued to it; returns `nonceVerified` when a nonce is named.
-    async fn check_record(
-        &self,
-        access_id: &str,
-        platform_sn: &str,
-        record: &SignInParam,
-    ) -> Result<Option<bool>, ProtocolError> {
-        let (access_id, sn) = (access_id.to_owned(), platform_sn.to_owned());
-        let person_id = record.person_id.clone();
-        let record_time = record.record_time;
-        let nonce = challenge::named_nonce(&record.extra);
-        let checked = (self.store)
-            .run(move |tx| {
-                let allowed = match enroll::phone_site(tx, &access_id)? {
-                    None => true,
-                    Some(binding) if binding.binding == "personal" => {
-                        binding.person_id.as_deref() == Some(person_id.as_str())
-                    }
-                    Some(_) => roster::summary(tx, &sn, &person_id)?.is_some(),
-                };
-                let verified = match &nonce {
-                    Some(nonce) => Some(challenge::verify(tx, &access_id, nonce, record_time)?),
-                    None => None,
-                };
-                Ok((allowed, verified))
-            })
-            .await
-            .map_err(|e| retry(format_args!("the relay could not check the record: {e}")))?;
-        match checked {
-            (true, verified) => Ok(verified),
-            (false, _) => Err(ProtocolError::with_detail(
-                ErrorCode::ParamUnparsable,
-                format_args!(
-                    "此手机不能为人员 {} 打卡：不是本机绑定的人员或不在工地花名册上，请联系管理员",
-                    record.person_id
-                ),
-            )),
-        }
     }
 
     /// Answers one phone frame (a command, over `/v1/frame` or `/v1/link`).
@@ -303,15 +261,7 @@ impl Gateway {
             })?,
             None => 0,
         };
-        let nonce_verified = self
-            .check_record(&job.access_id, &platform_sn, record)
-            .await?;
-        let mut extras = record.extra.clone();
-        extras.remove("recordId");
-        if let Some(verified) = nonce_verified {
-            extras.insert("nonceVerified".into(), Value::Bool(verified));
-        }
-        let entry = RecordEntry {
+        let mut entry = RecordEntry {
             access_id: job.access_id.clone(),
             record_id: job.record_id.clone(),
             phone_sn: job.phone_sn.clone(),
@@ -319,15 +269,39 @@ impl Gateway {
             person_id: record.person_id.clone(),
             record_time: record.record_time,
             img_bytes,
-            extras: Value::Object(extras).to_string(),
+            extras: String::new(),
             received_ms: now_ms(),
         };
-        let begun = (self.store.begin(entry, now_ms()).await)
+        let mut extras = record.extra.clone();
+        extras.remove("recordId");
+        let nonce = challenge::named_nonce(&record.extra);
+        let admitted = (self.store)
+            .run_deferred(move |tx| {
+                if !may_clock_in(tx, &entry)? {
+                    return Ok(Err(entry.person_id));
+                }
+                if let Some(nonce) = nonce {
+                    let verified =
+                        challenge::verify(tx, &entry.access_id, &nonce, entry.record_time)?;
+                    extras.insert("nonceVerified".into(), Value::Bool(verified));
+                }
+                entry.extras = Value::Object(extras).to_string();
+                store::begin(tx, &entry, entry.received_ms).map(Ok)
+            })
+            .await
             .map_err(|e| retry(format_args!("the relay could not record it: {e}")))?;
-        match begun {
-            Begun::Done => return Ok(None),
-            Begun::Refused(error) => return Err(error),
-            Begun::New | Begun::Again => {}
+        match admitted {
+            Err(person_id) => {
+                return Err(ProtocolError::with_detail(
+                    ErrorCode::ParamUnparsable,
+                    format_args!(
+                        "此手机不能为人员 {person_id} 打卡：不是本机绑定的人员或不在工地花名册上，请联系管理员"
+                    ),
+                ))
+            }
+            Ok(Begun::Done) => return Ok(None),
+            Ok(Begun::Refused(error)) => return Err(error),
+            Ok(Begun::New | Begun::Again) => {}
         }
         let link = self
             .links
@@ -356,6 +330,19 @@ impl Gateway {
         }
         answer
     }
+}
+
+/// Whether the phone that sent `entry` may clock its person in: a personal phone only its own
+/// person, a team phone persons on its site's roster (a phone enrolled by configuration, with
+/// no site, anyone).
+fn may_clock_in(tx: &rusqlite::Transaction<'_>, entry: &RecordEntry) -> Result<bool, StoreError> {
+    Ok(match enroll::phone_site(tx, &entry.access_id)? {
+        None => true,
+        Some(binding) if binding.binding == "personal" => {
+            binding.person_id.as_deref() == Some(entry.person_id.as_str())
+        }
+        Some(_) => roster::summary(tx, &entry.platform_sn, &entry.person_id)?.is_some(),
+    })
 }
 
 /// A refusal that tells the phone to keep the record and send it again (`500_01`).

@@ -4,7 +4,9 @@
 //! One writer thread owns the connection. Callers send it operations and await the result;
 //! it applies every operation waiting at that moment in one transaction and commits once
 //! (group commit), so each reply to a phone is durable (`synchronous=FULL`) without paying one
-//! fsync per record.
+//! fsync per record. Reads and the mark that an attempt began are not fsync'd on their own
+//! (they are in the write-ahead log, safe from a killed relay, and the attempt's durable
+//! outcome follows them), so a sign-in costs one fsync, shared with its batch.
 
 use std::path::Path;
 use std::sync::mpsc as std_mpsc;
@@ -116,7 +118,30 @@ enum Op {
     Revoke(String, Reply<bool>),
     Begin(Box<RecordEntry>, i64, Reply<Begun>),
     Finish(String, String, Outcome, i64, Reply<()>),
-    Run(Work),
+    Run(Work, Flush),
+}
+
+/// Whether a batch's commit must be on the disk before its operations are answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flush {
+    /// fsync'd before the answer (`synchronous=FULL`): survives a power cut.
+    Durable,
+    /// Written to the WAL in the operating system's cache (`synchronous=NORMAL`): survives the
+    /// relay being killed, and reaches the disk with the next durable commit. For writes that
+    /// no reply depends on yet.
+    Deferred,
+}
+
+impl Op {
+    fn flush(&self) -> Flush {
+        match self {
+            // Reads, and the mark that an attempt began: the attempt's outcome, which the
+            // phone's reply does depend on, is a durable commit that follows it.
+            Op::Phones(_) | Op::Begin(..) => Flush::Deferred,
+            Op::Run(_, flush) => *flush,
+            Op::AddPhone(..) | Op::Revoke(..) | Op::Finish(..) => Flush::Durable,
+        }
+    }
 }
 
 /// A handle on the store; cheap to clone.
@@ -228,13 +253,33 @@ impl Store {
         &self,
         work: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
+        self.run_with(Flush::Durable, work).await
+    }
+
+    /// Like [`run`](Self::run), but answered once the commit is in the write-ahead log, before
+    /// it is fsync'd: it survives the relay being killed, not a power cut, and is made durable
+    /// by the next durable commit. For reads, and for writes that a durable write follows
+    /// before any reply depends on them (the mark that a forwarding attempt began).
+    pub async fn run_deferred<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.run_with(Flush::Deferred, work).await
+    }
+
+    async fn run_with<T: Send + 'static>(
+        &self,
+        flush: Flush,
+        work: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
         self.call(|reply| {
-            Op::Run(Box::new(move |tx| {
+            let work: Work = Box::new(move |tx| {
                 let result = work(tx);
                 Box::new(move |committed: Result<(), StoreError>| {
                     let _ = reply.send(committed.and(result));
                 })
-            }))
+            });
+            Op::Run(work, flush)
         })
         .await
     }
@@ -276,13 +321,28 @@ impl Store {
     }
 }
 
-/// The writer thread: applies every waiting operation in one transaction, commits, answers.
+/// The writer thread: applies every waiting operation in one transaction, commits (fsync'd
+/// when any of them needs it), answers.
 fn writer(mut connection: Connection, inbox: std_mpsc::Receiver<Op>) {
+    let mut synchronous = Flush::Durable; // as SCHEMA sets it
     while let Ok(first) = inbox.recv() {
         let mut batch = vec![first];
         batch.extend(inbox.try_iter().take(MAX_BATCH - 1));
+        let flush = if batch.iter().any(|op| op.flush() == Flush::Durable) {
+            Flush::Durable
+        } else {
+            Flush::Deferred
+        };
         let mut answers: Vec<Answer> = Vec::new();
         let committed = (|| -> Result<(), StoreError> {
+            if flush != synchronous {
+                let level = match flush {
+                    Flush::Durable => "FULL",
+                    Flush::Deferred => "NORMAL",
+                };
+                connection.pragma_update(None, "synchronous", level)?;
+                synchronous = flush;
+            }
             let tx = connection.transaction()?;
             for op in batch {
                 answers.push(apply(&tx, op));
@@ -320,7 +380,7 @@ fn apply(tx: &Transaction<'_>, op: Op) -> Answer {
         Op::Finish(access_id, record_id, outcome, now_ms, reply) => {
             answer(reply, finish(tx, &access_id, &record_id, &outcome, now_ms))
         }
-        Op::Run(work) => work(tx),
+        Op::Run(work, _) => work(tx),
     }
 }
 
@@ -364,7 +424,13 @@ fn phones(tx: &Transaction<'_>) -> Result<Vec<Phone>, StoreError> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-fn begin(tx: &Transaction<'_>, entry: &RecordEntry, now_ms: i64) -> Result<Begun, StoreError> {
+/// Records that a phone sent a record and says what the ledger knows of it (inside a batch's
+/// transaction; [`Store::begin`] is the same as an operation of its own).
+pub(super) fn begin(
+    tx: &Transaction<'_>,
+    entry: &RecordEntry,
+    now_ms: i64,
+) -> Result<Begun, StoreError> {
     let key = params![entry.access_id, entry.record_id];
     let known: Option<(String, Option<String>, Option<String>)> = tx
         .query_row(

@@ -96,6 +96,17 @@ fn js(context: &'static str) -> impl Fn(JsValue) -> BrowserError {
     move |error| BrowserError::from_js(context, error)
 }
 
+/// Entries as plain JS objects, converted in one go (one JSON text, one `JSON.parse`) rather
+/// than one crossing per entry.
+fn entries_to_js<'a>(
+    entries: impl Iterator<Item = &'a OutboxEntry>,
+) -> Result<Array, BrowserError> {
+    let entries: Vec<&OutboxEntry> = entries.collect();
+    js_values::to_js(&entries)
+        .dyn_into()
+        .map_err(|_| BrowserError::new("保存记录", "记录无法转为 JS 对象"))
+}
+
 fn from_js(value: JsValue) -> Result<OutboxEntry, BrowserError> {
     js_values::from_js(&value).map_err(|e| BrowserError::new("读取记录", e))
 }
@@ -125,10 +136,9 @@ impl OutboxStore for IdbOutboxStore {
         let transaction = durable_transaction(&self.db, &[RECORDS, PHOTOS])?;
         let records = transaction.object_store(RECORDS).map_err(js("保存记录"))?;
         let photos = transaction.object_store(PHOTOS).map_err(js("保存照片"))?;
-        for (entry, photo) in batch {
-            records
-                .add(&js_values::to_js(entry))
-                .map_err(js("保存记录"))?;
+        let values = entries_to_js(batch.iter().map(|(entry, _)| entry))?;
+        for ((entry, photo), value) in batch.iter().zip(values.iter()) {
+            records.add(&value).map_err(js("保存记录"))?;
             photos
                 .put_with_key(
                     &blob_of(photo, "image/jpeg")?.into(),
@@ -143,10 +153,9 @@ impl OutboxStore for IdbOutboxStore {
         let transaction = durable_transaction(&self.db, &[RECORDS, PHOTOS])?;
         let records = transaction.object_store(RECORDS).map_err(js("保存记录"))?;
         let photos = transaction.object_store(PHOTOS).map_err(js("保存照片"))?;
-        for (entry, drop_photo) in entries {
-            records
-                .put(&js_values::to_js(entry))
-                .map_err(js("保存记录"))?;
+        let values = entries_to_js(entries.iter().map(|(entry, _)| entry))?;
+        for ((entry, drop_photo), value) in entries.iter().zip(values.iter()) {
+            records.put(&value).map_err(js("保存记录"))?;
             if *drop_photo {
                 photos
                     .delete(&entry.id.as_str().into())
