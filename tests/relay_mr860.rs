@@ -1,17 +1,20 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! MR860 terminals (seed 000) reporting through the relay to `platform-sim` over real sockets:
 //! every payload mode and card type with realistic values, an unknown card kept and forwarded
-//! once the person reaches the roster, an unknown terminal kept, malformed bodies refused, a
-//! resent log forwarded once.
+//! once the person reaches the roster, an unknown terminal kept, kept logs surviving a relay
+//! restart, malformed bodies refused, a resent log forwarded once.
 
 mod relay_common;
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use base64::Engine;
+use relay_common::person_counts;
 use relay_common::platform::{call, tiny_jpeg, TaskRelay, MR860_DEVICE};
 use relay_common::sim_common::SN;
 use serde_json::{json, Value};
+use zj_attendance::relay::config::Mr860Config;
 
 fn photo() -> String {
     base64::engine::general_purpose::STANDARD.encode(tiny_jpeg(3000))
@@ -271,6 +274,79 @@ async fn unknown_cards_and_terminals_are_kept_and_retried_never_dropped() {
     );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(relay.http.signins().await.len(), 1);
+}
+
+/// The kept logs of `state` (`unknown_card`, `forwarded`…): their `(cardNumber, deviceId)`.
+async fn kept(relay: &TaskRelay, state: &str) -> Vec<(String, String)> {
+    let path = format!("/v1/manager/mr860/logs?state={state}");
+    let (status, logs) = relay.manager("GET", &path, None).await;
+    assert_eq!(status, 200, "{logs}");
+    (logs.as_array().unwrap().iter())
+        .map(|l| {
+            let field = |key: &str| l[key].as_str().unwrap().to_owned();
+            (field("cardNumber"), field("deviceId"))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn kept_logs_survive_a_restart_and_are_forwarded_once_their_card_or_terminal_is_known() {
+    const NEW_DEVICE: &str = "MR860-D4E5F6";
+    let (stranger_card, m1_card) = ("330106198001019999", "330106199001011234");
+    let mut relay = with_roster("mr860-restart").await;
+    let stranger = face_log(stranger_card, "2026-11-22 08:30:00");
+    let (_, reply) = post(&relay, "/mr860/face", stranger).await;
+    assert_eq!(reply["code"], "404", "{reply}");
+    let mut foreign = face_log(m1_card, "2026-11-22 08:31:00");
+    foreign["deviceId"] = json!(NEW_DEVICE);
+    let (_, reply) = post(&relay, "/mr860/face", foreign).await;
+    assert_eq!(reply["code"], "403", "{reply}");
+
+    // Stopped and started again on the same store, with the new terminal now configured.
+    relay.config.mr860.push(Mr860Config {
+        device_id: NEW_DEVICE.into(),
+        sn: SN.into(),
+    });
+    relay.restart().await;
+    let signins_now = signins(&relay, 1).await;
+    assert_eq!(
+        (&signins_now[0]["personId"], &signins_now[0]["type"]),
+        (&json!("M1"), &json!("1")),
+        "the unknown terminal's log goes once the terminal is known: {signins_now:?}"
+    );
+    let waiting = vec![(stranger_card.to_owned(), MR860_DEVICE.to_owned())];
+    assert_eq!(
+        kept(&relay, "unknown_card").await,
+        waiting,
+        "kept across the restart"
+    );
+
+    // The card reaches the roster: the kept log goes on its own.
+    relay
+        .add_persons(&[("M9", "孙七", Some(stranger_card), None)])
+        .await;
+    let send = relay
+        .add_task("T_SEND_PERSON", json!({"personIds": ["M9"]}))
+        .await;
+    relay.reported(&send).await;
+    let signins_now = signins(&relay, 2).await;
+    assert_eq!(signins_now[1]["personId"], "M9", "{signins_now:?}");
+    assert_eq!(kept(&relay, "unknown_card").await, vec![]);
+
+    // Once forwarded, never again: not after another restart. A fresh log is the marker that
+    // the forwarder's passes since that restart are over.
+    relay.restart().await;
+    let marker = face_log("810000199001011234", "2026-11-22 09:10:00");
+    assert_eq!(post(&relay, "/mr860/face", marker).await, ok());
+    let signins_now = signins(&relay, 3).await;
+    assert_eq!(signins_now[2]["personId"], "M2", "{signins_now:?}");
+    let counts = person_counts(&signins_now);
+    let once: HashMap<String, usize> = [("M1", 1), ("M9", 1), ("M2", 1)]
+        .iter()
+        .map(|(id, n)| (id.to_string(), *n))
+        .collect();
+    assert_eq!(counts, once, "{signins_now:?}");
+    assert_eq!(kept(&relay, "forwarded").await.len(), 3);
 }
 
 #[tokio::test]

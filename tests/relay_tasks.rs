@@ -1,7 +1,9 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! The relay carries out the platform's tasks (`platform-sim` over real sockets): every task
-//! type, several pages, photos capped in size and time, a relay stopped in the middle of a
-//! task finishing it once, and a platform reply with a bad signature failing its task.
+//! type, several pages, photos capped in size and time, persons without id or name reported
+//! as failed persons, a person sent again updated in place, the offered firmware version
+//! recorded, a relay stopped in the middle of a task finishing it once, and a platform reply
+//! with a bad signature failing its task.
 
 mod relay_common;
 
@@ -14,8 +16,10 @@ use axum::routing::post;
 use axum::Router;
 use relay_common::platform::{PhotoServer, TaskRelay};
 use relay_common::sim_common::SN;
+use rusqlite::OptionalExtension;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
+use zj_attendance::relay::store::Store;
 
 /// Persons per page the simulator is started with.
 const PAGE_SIZE: usize = 3;
@@ -254,4 +258,136 @@ async fn a_reply_with_a_bad_signature_fails_its_task_and_the_next_task_still_run
     let update = relay.add_task("T_UPDATE_DEVICE_PERSON", json!({})).await;
     assert_eq!(relay.reported(&update).await["status"], 1);
     assert_eq!(relay.counts().await, (1, 1));
+}
+
+/// The relay's roster for [`SN`] as the manager API lists it: `(personId, name)` in id order.
+async fn roster(relay: &TaskRelay) -> Vec<(String, String)> {
+    let (status, roster) = relay
+        .manager("GET", &format!("/v1/manager/roster?sn={SN}"), None)
+        .await;
+    assert_eq!(status, 200, "{roster}");
+    (roster.as_array().unwrap().iter())
+        .map(|p| {
+            let field = |key: &str| p[key].as_str().unwrap().to_owned();
+            (field("personId"), field("name"))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn persons_without_id_or_name_are_failed_persons_and_the_rest_of_their_page_is_stored() {
+    let relay = TaskRelay::start("tasks-invalid", PAGE_SIZE, |_| {}).await;
+    // The simulator lists its roster by person id: page 1 is "", V1, V2; page 2 is V3, V4.
+    relay
+        .add_persons(&[
+            ("", "无编号", None, None),
+            ("V1", "王强", None, None),
+            ("V2", "", None, None),
+            ("V3", "刘洋", None, None),
+            ("V4", "周敏", None, None),
+        ])
+        .await;
+    for apicode in ["T_SEND_PERSON", "T_UPDATE_DEVICE_PERSON"] {
+        let taskid = relay.add_task(apicode, json!({})).await;
+        let task = relay.reported(&taskid).await;
+        assert_eq!(task["status"], 1, "{apicode}: {task}");
+        let failed = vec![
+            (String::new(), "400_1".to_owned()),
+            ("V2".to_owned(), "400_1".to_owned()),
+        ];
+        assert_eq!(ids(&task, "failedPersons"), failed, "{apicode}: {task}");
+        assert_eq!(ids(&task, "failedFaces"), vec![], "{apicode}: {task}");
+        assert_eq!(relay.counts().await, (3, 3), "{apicode}");
+        let names: Vec<(String, String)> = [("V1", "王强"), ("V3", "刘洋"), ("V4", "周敏")]
+            .iter()
+            .map(|(id, name)| (id.to_string(), name.to_string()))
+            .collect();
+        assert_eq!(roster(&relay).await, names, "{apicode}");
+    }
+}
+
+#[tokio::test]
+async fn a_person_sent_again_with_a_new_name_and_photo_is_updated_not_added() {
+    let photos = PhotoServer::start().await;
+    let relay = TaskRelay::start("tasks-upsert", PAGE_SIZE, |_| {}).await;
+    // R1's first photo is the simulator's drawing of them; R2 stays as they are.
+    relay
+        .add_persons(&[("R1", "李雷", None, None), ("R2", "韩梅梅", None, None)])
+        .await;
+    let send = relay.add_task("T_SEND_PERSON", json!({})).await;
+    assert_eq!(relay.reported(&send).await["status"], 1);
+    assert_eq!(relay.counts().await, (2, 2));
+
+    relay
+        .add_persons(&[(
+            "R1",
+            "李雷（班组长）",
+            None,
+            Some(photos.url("ok", "r1-new.jpg")),
+        )])
+        .await;
+    let update = relay
+        .add_task("T_UPDATE_DEVICE_PERSON", json!({"personIds": ["R1"]}))
+        .await;
+    let task = relay.reported(&update).await;
+    assert_eq!(task["status"], 1, "{task}");
+    assert_eq!(photos.hits("ok", "r1-new.jpg"), 1);
+    assert_eq!(relay.counts().await, (2, 2), "R1 is not counted twice");
+    let names = vec![
+        ("R1".to_owned(), "李雷（班组长）".to_owned()),
+        ("R2".to_owned(), "韩梅梅".to_owned()),
+    ];
+    assert_eq!(roster(&relay).await, names);
+
+    let post = relay.add_task("T_POST_DEVICE_PERSON", json!({})).await;
+    let task = relay.reported(&post).await;
+    let posted = task["posted"].as_array().unwrap();
+    let r1: Vec<&Value> = posted.iter().filter(|p| p["personId"] == "R1").collect();
+    assert_eq!(r1.len(), 1, "{task}");
+    assert_eq!(r1[0]["name"], "李雷（班组长）");
+    assert_eq!(
+        r1[0]["imgBytes"], 2048,
+        "the new photo replaced the drawing"
+    );
+    assert_eq!(posted.len(), 2, "{task}");
+}
+
+/// The firmware version the relay recorded for [`SN`]: `(version, size, downloadUrl, taskid)`.
+async fn recorded_version(relay: &TaskRelay) -> Option<(String, i64, String, String)> {
+    let store = Store::open_beside(&relay.config.data_dir).expect("the store opens");
+    store
+        .run(|tx| {
+            Ok(tx
+                .query_row(
+                    "SELECT version, size, download_url, taskid FROM device_versions
+                     WHERE sn = ?1",
+                    [SN],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+                )
+                .optional()?)
+        })
+        .await
+        .expect("the store answers")
+}
+
+#[tokio::test]
+async fn update_device_version_is_not_applicable_but_the_offered_version_is_recorded() {
+    let relay = TaskRelay::start("tasks-version", PAGE_SIZE, |_| {}).await;
+    assert_eq!(recorded_version(&relay).await, None);
+    for (version, size) in [("v2.1.0", 1_048_576), ("v2.2.0-rc1", 2_097_152)] {
+        let url = format!("http://example.com/fw-{version}.bin");
+        let taskid = relay
+            .add_task(
+                "T_UPDATE_DEVICE_VERSION",
+                json!({"param": {"version": version, "size": size, "downloadUrl": url}}),
+            )
+            .await;
+        let task = relay.reported(&taskid).await;
+        assert_eq!(task["status"], 3, "not applicable to a relay: {task}");
+        assert_eq!(
+            recorded_version(&relay).await,
+            Some((version.to_owned(), size, url, taskid)),
+            "the latest offer is the one recorded"
+        );
+    }
 }
