@@ -11,7 +11,7 @@ use std::collections::HashSet;
 
 use serde_json::{json, Value};
 use zj_attendance::protocol::json_form::{JsonReply, JsonRequest, ReplyError};
-use zj_attendance::protocol::params::SignInParam;
+use zj_attendance::protocol::params::{PersonPage, SignInParam};
 use zj_attendance::protocol::sign::{reply_sign, ReplyView};
 use zj_attendance::protocol::{Apicode, Channel, ErrorCode, ProtocolError};
 
@@ -544,5 +544,32 @@ fn sign_in_dictionaries_are_checked_type_first_then_bit_type() {
     assert_eq!(
         dictionaries(json!(64), all_bad),
         Err(ErrorCode::BitTypeInvalid)
+    );
+}
+
+#[test]
+fn a_person_page_with_a_person_missing_its_id_or_name_still_parses() {
+    // One bad person must not fail the page (and with it the task): the relay reports that
+    // person as failed and stores the rest.
+    let page: PersonPage = serde_json::from_value(json!({
+        "data": [
+            {"personId": "1", "name": "张三", "imgUrls": []},
+            {"name": "无编号"},
+            {"personId": "3", "name": null},
+        ],
+        "currentPage": 1,
+        "totalPage": 1,
+    }))
+    .expect("the page parses");
+    let members: Vec<(&str, &str)> = (page.data.iter())
+        .map(|person| (person.person_id.as_str(), person.name.as_str()))
+        .collect();
+    assert_eq!(members, [("1", "张三"), ("", "无编号"), ("3", "")]);
+    assert!(
+        serde_json::from_value::<PersonPage>(
+            json!({"data": [{"personId": 5}], "currentPage": 1, "totalPage": 1})
+        )
+        .is_err(),
+        "a number is not a person id"
     );
 }

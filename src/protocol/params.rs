@@ -206,9 +206,11 @@ pub struct PageParam {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PagePerson {
-    /// The platform's person id.
+    /// The platform's person id (empty when the platform left it out or sent `null`).
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub person_id: String,
-    /// Name.
+    /// Name (empty when left out or `null`).
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub name: String,
     /// URLs of the person's registered face photos.
     #[serde(default)]
@@ -217,6 +219,12 @@ pub struct PagePerson {
     /// uses it to map an MR860 terminal's `cardNumber` to this person).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idcard_no: Option<String>,
+}
+
+/// A string member read as empty when it is `null`: one person without an id or a name is
+/// then reported as a failed person instead of failing the page, and the task, it came in.
+fn null_as_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 /// `T_SEND_PERSON` / `T_UPDATE_DEVICE_PERSON` reply: one page of persons.

@@ -68,11 +68,8 @@ pub fn verify(
     record_time_ms: i64,
 ) -> Result<bool, StoreError> {
     let expires: Option<i64> = tx
-        .query_row(
-            "SELECT expires_ms FROM nonces WHERE nonce = ?1 AND access_id = ?2",
-            params![nonce, access_id],
-            |row| row.get(0),
-        )
+        .prepare_cached("SELECT expires_ms FROM nonces WHERE nonce = ?1 AND access_id = ?2")?
+        .query_row(params![nonce, access_id], |row| row.get(0))
         .optional()?;
     Ok(expires.is_some_and(|expires| record_time_ms < expires))
 }

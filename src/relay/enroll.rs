@@ -281,18 +281,16 @@ pub fn redeem(
 
 /// The site binding of an enrolled phone (`None` for phones configured by hand).
 pub fn phone_site(tx: &Transaction<'_>, access_id: &str) -> Result<Option<PhoneSite>, StoreError> {
+    // Cached: every sign-in asks.
     Ok(tx
-        .query_row(
-            "SELECT site_id, binding, person_id FROM phone_sites WHERE access_id = ?1",
-            [access_id],
-            |row| {
-                Ok(PhoneSite {
-                    site_id: row.get(0)?,
-                    binding: row.get(1)?,
-                    person_id: row.get(2)?,
-                })
-            },
-        )
+        .prepare_cached("SELECT site_id, binding, person_id FROM phone_sites WHERE access_id = ?1")?
+        .query_row([access_id], |row| {
+            Ok(PhoneSite {
+                site_id: row.get(0)?,
+                binding: row.get(1)?,
+                person_id: row.get(2)?,
+            })
+        })
         .optional()?)
 }
 

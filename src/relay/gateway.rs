@@ -65,9 +65,21 @@ fn base64_decoded_len(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
     let padding = bytes.iter().rev().take_while(|&&b| b == b'=').count();
     let body = &bytes[..bytes.len() - padding];
-    let alphabet = |b: u8| b.is_ascii_alphanumeric() | (b == b'+') | (b == b'/');
-    let valid = bytes.len().is_multiple_of(4) && padding <= 2 && body.iter().all(|&b| alphabet(b));
+    let valid = bytes.len().is_multiple_of(4) && padding <= 2 && in_base64_alphabet(body);
     valid.then(|| bytes.len() / 4 * 3 - padding)
+}
+
+/// Whether every byte is in the standard base64 alphabet. Branch-free within 64-byte chunks
+/// so the compiler vectorises it: a byte-at-a-time check was a third of a sign-in's CPU time.
+fn in_base64_alphabet(bytes: &[u8]) -> bool {
+    let valid = |b: u8| {
+        (b.wrapping_sub(b'A') < 26)
+            | (b.wrapping_sub(b'a') < 26)
+            | (b.wrapping_sub(b'0') < 10)
+            | (b == b'+')
+            | (b == b'/')
+    };
+    (bytes.chunks(64)).all(|chunk| chunk.iter().fold(true, |all, &b| all & valid(b)))
 }
 
 /// The §7 param forwarded to the platform: `record`'s members, and the photo pasted in as it

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use axum::{Json, Router};
+use futures_util::stream::{FuturesOrdered, StreamExt};
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -185,43 +186,63 @@ async fn link(State(http): State<Arc<RelayHttp>>, upgrade: WebSocketUpgrade) -> 
         .on_upgrade(move |socket| phone_link(http, socket))
 }
 
-/// One phone's WebSocket: each binary message is one frame, answered in order. Closes when
-/// idle too long, or when the relay stops (after answering the frame in hand).
+/// Frames one phone link may have in flight: worked on at once, answered in order.
+const LINK_PIPELINE: usize = 16;
+
+/// One phone's WebSocket: each binary message is one frame. Up to [`LINK_PIPELINE`] frames
+/// are worked on at once (a phone sending its backlog is not held to one round trip to the
+/// platform per record) and answered in the order they came. Closes when idle too long, or,
+/// when the relay stops, once the frames in hand are answered.
 async fn phone_link(http: Arc<RelayHttp>, mut socket: WebSocket) {
     let metrics = http.gateway.metrics().clone();
     metrics.phone_link(1);
     let mut stopping = http.stopping.clone();
-    loop {
-        let received = tokio::select! {
-            _ = stopping.changed() => break,
-            received = tokio::time::timeout(http.limits.link_idle, socket.recv()) => received,
-        };
-        let message = match received {
-            Err(_) => {
-                debug!("phone link idle; closing");
-                break;
+    let mut in_flight: FuturesOrdered<_> = FuturesOrdered::new();
+    let mut reading = true;
+    while reading || !in_flight.is_empty() {
+        let may_read = reading && in_flight.len() < LINK_PIPELINE;
+        tokio::select! {
+            _ = stopping.changed(), if reading => reading = false,
+            Some(answered) = in_flight.next(), if !in_flight.is_empty() => {
+                let (reply, keep): (Reply, bool) = answered;
+                let sent = socket
+                    .send(Message::Binary(frame_bytes(&reply.to_response())))
+                    .await;
+                if sent.is_err() || !keep {
+                    break;
+                }
             }
-            Ok(None | Some(Err(_))) => break,
-            Ok(Some(Ok(message))) => message,
-        };
-        let (reply, keep) = match message {
-            Message::Binary(bytes) => link_frame(&http, &bytes).await,
-            Message::Close(_) => break,
-            Message::Ping(_) | Message::Pong(_) => continue,
-            Message::Text(_) => (unparsable(&http, "messages must be binary frames"), false),
-        };
-        let sent = socket
-            .send(Message::Binary(frame_bytes(&reply.to_response())))
-            .await;
-        if sent.is_err() || !keep {
-            break;
+            received = tokio::time::timeout(http.limits.link_idle, socket.recv()), if may_read => {
+                match received {
+                    Err(_) if in_flight.is_empty() => {
+                        debug!("phone link idle; closing");
+                        reading = false;
+                    }
+                    Err(_) => {} // not idle: waiting for the platform
+                    Ok(None | Some(Err(_) | Ok(Message::Close(_)))) => reading = false,
+                    Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => {}
+                    Ok(Some(Ok(message))) => {
+                        reading = matches!(message, Message::Binary(_));
+                        in_flight.push_back(link_message(Arc::clone(&http), message));
+                    }
+                }
+            }
         }
     }
     let _ = socket.send(Message::Close(None)).await;
     metrics.phone_link(-1);
 }
 
-/// Answers one WebSocket message; false when the link must close after the reply.
+/// Answers one data message of a link (binary: a frame; text: refused); false when the link
+/// must close after the reply.
+async fn link_message(http: Arc<RelayHttp>, message: Message) -> (Reply, bool) {
+    match message {
+        Message::Binary(bytes) => link_frame(&http, &bytes).await,
+        _ => (unparsable(&http, "messages must be binary frames"), false),
+    }
+}
+
+/// Answers one WebSocket frame; false when the link must close after the reply.
 async fn link_frame(http: &RelayHttp, message: &[u8]) -> (Reply, bool) {
     let body = match http.decoder.decode_exact(message) {
         Ok(body) => body,

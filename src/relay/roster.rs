@@ -164,17 +164,15 @@ pub fn summary(
     sn: &str,
     person_id: &str,
 ) -> Result<Option<PersonSummary>, StoreError> {
+    // Cached: every sign-in from a team phone asks.
     Ok(tx
-        .query_row(
-            "SELECT person_id, name FROM persons WHERE sn = ?1 AND person_id = ?2",
-            params![sn, person_id],
-            |row| {
-                Ok(PersonSummary {
-                    person_id: row.get(0)?,
-                    name: row.get(1)?,
-                })
-            },
-        )
+        .prepare_cached("SELECT person_id, name FROM persons WHERE sn = ?1 AND person_id = ?2")?
+        .query_row(params![sn, person_id], |row| {
+            Ok(PersonSummary {
+                person_id: row.get(0)?,
+                name: row.get(1)?,
+            })
+        })
         .optional()?)
 }
 

@@ -432,37 +432,38 @@ pub(super) fn begin(
     now_ms: i64,
 ) -> Result<Begun, StoreError> {
     let key = params![entry.access_id, entry.record_id];
+    // The statements of every sign-in are prepared once per connection (cached), not parsed
+    // again each time.
     let known: Option<(String, Option<String>, Option<String>)> = tx
-        .query_row(
+        .prepare_cached(
             "SELECT state, errorcode, errormsg FROM ledger
              WHERE access_id = ?1 AND record_id = ?2",
-            key,
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )
+        )?
+        .query_row(key, |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
         .optional()?;
     let begun = match known {
         None => {
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO ledger (access_id, record_id, state, attempts, updated_ms)
                  VALUES (?1, ?2, 'sending', 1, ?3)",
-                params![entry.access_id, entry.record_id, now_ms],
-            )?;
-            tx.execute(
+            )?
+            .execute(params![entry.access_id, entry.record_id, now_ms])?;
+            tx.prepare_cached(
                 "INSERT INTO audit (access_id, record_id, phone_sn, platform_sn, person_id,
                                     record_time, img_bytes, extras, received_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    entry.access_id,
-                    entry.record_id,
-                    entry.phone_sn,
-                    entry.platform_sn,
-                    entry.person_id,
-                    entry.record_time,
-                    entry.img_bytes as i64,
-                    entry.extras,
-                    entry.received_ms
-                ],
-            )?;
+            )?
+            .execute(params![
+                entry.access_id,
+                entry.record_id,
+                entry.phone_sn,
+                entry.platform_sn,
+                entry.person_id,
+                entry.record_time,
+                entry.img_bytes as i64,
+                entry.extras,
+                entry.received_ms
+            ])?;
             Begun::New
         }
         Some((state, code, message)) => match state.as_str() {
@@ -497,17 +498,17 @@ fn finish(
         Outcome::Refused(error) => ("refused", Some(error)),
         Outcome::Retry => ("retry", None),
     };
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE ledger SET state = ?3, errorcode = ?4, errormsg = ?5, updated_ms = ?6
          WHERE access_id = ?1 AND record_id = ?2",
-        params![
-            access_id,
-            record_id,
-            state,
-            error.map(|e| &e.errorcode),
-            error.map(|e| &e.errormsg),
-            now_ms
-        ],
-    )?;
+    )?
+    .execute(params![
+        access_id,
+        record_id,
+        state,
+        error.map(|e| &e.errorcode),
+        error.map(|e| &e.errormsg),
+        now_ms
+    ])?;
     Ok(())
 }

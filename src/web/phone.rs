@@ -449,10 +449,10 @@ impl Phone {
             }
             Claimed::Records(batch) => batch,
         };
+        let photos = join_all(batch.iter().map(|entry| self.outbox.photo(&entry.id))).await;
         let mut params = Vec::with_capacity(batch.len());
-        for entry in &batch {
-            let photo = self.outbox.photo(&entry.id).await?;
-            params.push(photo.map(|photo| entry.draft.param_text(BASE64.encode(photo))));
+        for (entry, photo) in batch.iter().zip(photos) {
+            params.push(photo?.map(|photo| entry.draft.param_text(BASE64.encode(photo))));
         }
         let sends = params.iter().map(|param| async move {
             match param {
