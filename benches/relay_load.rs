@@ -675,10 +675,12 @@ mod load {
                 let (target, records, stats) = (target.clone(), records.clone(), stats.clone());
                 tasks.spawn(http_open_loop(target, records, interval, window, stats));
             }
-            (Path::RelayHttp, Pace::Closed { .. }) => {
+            (Path::RelayHttp, Pace::Closed { depth }) => {
+                // HTTP/1.1 carries one request at a time: `depth` requests in flight per
+                // phone take `depth` connections.
                 let http = Arc::new(Http::new(target)?);
-                for i in 0..conns {
-                    let who = target.identity(path, i);
+                for i in 0..conns * depth {
+                    let who = target.identity(path, i % conns);
                     let (http, records, stats) = (http.clone(), records.clone(), stats.clone());
                     tasks.spawn(http_connection(http, who, records, window, stats));
                 }
@@ -842,7 +844,6 @@ mod load {
         });
         for (round, path) in runs {
             wait_ready(&target).await?;
-            let depth = if path == Path::RelayHttp { 1 } else { depth };
             let pace = Pace::Closed { depth };
             let (stats, samples, measured, cpu) =
                 run_path(&target, path, conns, photo_bytes, pace, warmup, secs).await?;
@@ -1158,7 +1159,7 @@ mod load {
             }
             let _ = writeln!(
                 out,
-                "   (depth: frames in flight per connection; HTTP/1.1 carries one at a time)"
+                "   (depth: frames in flight per phone; over HTTP/1.1, that many connections of one each)"
             );
             let _ = writeln!(
                 out,
