@@ -89,3 +89,40 @@ async fn a_photo_that_is_not_base64_is_refused_and_padding_is_counted() {
     assert_eq!(sizes, [4, 5, 6]);
     demo.shutdown().await;
 }
+
+#[test]
+fn any_field_can_be_overridden_by_the_environment_and_by_flags() {
+    use zj_attendance::relay::config::{Override, RelayConfig};
+    let env = [
+        ("RELAY__LIMITS__FRAMES_PER_MINUTE", "600"),
+        ("RELAY__PLATFORM__TCP", "\"10.1.2.3:9700\""),
+        ("RELAY__MANAGER__ENROLL_TTL_MINUTES", "60"),
+        ("RELAY_DATA_DIR", "not an override"),
+        ("PATH", "/usr/bin"),
+    ];
+    let mut overrides = Override::from_env(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    assert_eq!(overrides.len(), 3, "{overrides:?}");
+    // Flags come after the environment and win; a bare word is a string.
+    overrides.push(Override::parse("manager.enroll_ttl_minutes=5").unwrap());
+    overrides.push(Override::parse("platform.http=http://127.0.0.1:9701").unwrap());
+    let config = RelayConfig::load_with(std::path::Path::new("relay.example.toml"), &overrides)
+        .expect("the overridden configuration is valid");
+    assert_eq!(config.limits.frames_per_minute, 600);
+    assert_eq!(config.platform.tcp, "10.1.2.3:9700");
+    assert_eq!(config.platform.http, "http://127.0.0.1:9701");
+    assert_eq!(config.manager.enroll_ttl_minutes, 5);
+    assert_eq!(config.platform.sns, ["1388186"], "the rest is the file's");
+
+    let refused = |text: &str| {
+        RelayConfig::load_with(
+            std::path::Path::new("relay.example.toml"),
+            &[Override::parse(text).unwrap()],
+        )
+        .unwrap_err()
+        .to_string()
+    };
+    assert!(refused("limits.frames_per_minute=lots").contains("frames_per_minute"));
+    assert!(refused("phones.sn=1").contains("phones is not a section"));
+    assert!(refused("limits..x=1").contains("not a field's path"));
+    assert!(Override::parse("no equals sign").is_err());
+}

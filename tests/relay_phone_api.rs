@@ -788,6 +788,55 @@ async fn a_link_beyond_max_links_is_refused() {
 }
 
 #[tokio::test]
+async fn a_connection_beyond_max_connections_is_answered_503_and_a_freed_place_is_reused() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+    let limits = LimitsConfig {
+        max_connections: 2,
+        ..LimitsConfig::default()
+    };
+    let relay = relay_with("max-connections", 1, limits).await;
+    let addr = relay.url.trim_start_matches("http://").to_owned();
+    let probe = || async {
+        let mut stream = TcpStream::connect(&addr).await.unwrap();
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nhost: relay\r\nconnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut reply = String::new();
+        let _ = stream.read_to_string(&mut reply).await;
+        reply
+    };
+    // Idle connections hold their places (the relay's own readiness check may still hold one
+    // for a moment): once two are held, a probe is refused, never before a third would be.
+    let mut held = Vec::new();
+    let refused = loop {
+        let reply = probe().await;
+        if !reply.starts_with("HTTP/1.1 200") {
+            break reply;
+        }
+        assert!(held.len() < 2, "a third connection was served: {reply}");
+        held.push(TcpStream::connect(&addr).await.unwrap());
+    };
+    assert!(refused.starts_with("HTTP/1.1 503"), "{refused}");
+    assert!(
+        refused.ends_with(r#"{"error":"too many connections; retry in a moment"}"#),
+        "{refused}"
+    );
+    // Places freed are taken again, once the relay has seen the connections close.
+    drop(held);
+    let mut answered = String::new();
+    for _ in 0..200 {
+        answered = probe().await;
+        if answered.starts_with("HTTP/1.1 200") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(answered.contains(r#""ok":true"#), "{answered}");
+}
+
+#[tokio::test]
 async fn each_missing_or_malformed_field_gets_its_section_8_code() {
     let relay = relay("fields", 1).await;
     let mut phone = relay.phone(0, Transport::Http).await.authed().await;

@@ -17,7 +17,7 @@ mod cli {
     use std::path::PathBuf;
 
     use clap::{Parser, Subcommand};
-    use zj_attendance::relay::config::{LimitsConfig, RelayConfig};
+    use zj_attendance::relay::config::{LimitsConfig, Override, RelayConfig};
     use zj_attendance::relay::demo::Demo;
     use zj_attendance::relay::server::RunningRelay;
 
@@ -42,6 +42,10 @@ mod cli {
             /// Overrides `data_dir`.
             #[arg(long, env = "RELAY_DATA_DIR")]
             data_dir: Option<PathBuf>,
+            /// Overrides any field: `--set limits.frames_per_minute=600` (repeatable; a value in
+            /// TOML syntax). Environment variables `RELAY__SECTION__FIELD` do the same; flags win.
+            #[arg(long = "set", value_name = "FIELD=VALUE", value_parser = Override::parse)]
+            set: Vec<Override>,
         },
         /// Run the whole system on this machine: a platform simulator, the relay, a demo phone
         /// and person, and the pages.
@@ -93,7 +97,8 @@ mod cli {
                     config,
                     listen,
                     data_dir,
-                } => serve(config, listen, data_dir).await,
+                    set,
+                } => serve(config, listen, data_dir, set).await,
                 Command::Demo {
                     port,
                     data_dir,
@@ -137,8 +142,11 @@ mod cli {
         path: PathBuf,
         listen: Option<SocketAddr>,
         data_dir: Option<PathBuf>,
+        set: Vec<Override>,
     ) -> anyhow::Result<()> {
-        let mut config = RelayConfig::load(&path)?;
+        let mut overrides = Override::from_env(std::env::vars());
+        overrides.extend(set);
+        let mut config = RelayConfig::load_with(&path, &overrides)?;
         config.listen = listen.unwrap_or(config.listen);
         config.data_dir = data_dir.unwrap_or(config.data_dir);
         let relay = RunningRelay::start(config).await?;

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+pub use super::config_overrides::Override;
 use super::http::HttpLimits;
 use super::store::Phone;
 
@@ -88,6 +89,9 @@ pub struct LimitsConfig {
     pub max_frame_len: usize,
     /// Most phone WebSocket links at once (default 10,000).
     pub max_links: usize,
+    /// Most HTTP connections open at once, WebSocket links included (default 12,000); past
+    /// it a connection is answered 503 and closed.
+    pub max_connections: usize,
     /// Seconds a phone link may stay silent before it is closed (default 120).
     pub link_idle_secs: u64,
     /// Frames a minute each phone may send on average (default 120).
@@ -108,6 +112,7 @@ impl Default for LimitsConfig {
             max_body_bytes: 2 << 20,
             max_frame_len: crate::protocol::wire::DEFAULT_MAX_FRAME_LEN,
             max_links: 10_000,
+            max_connections: 12_000,
             link_idle_secs: 120,
             frames_per_minute: 120,
             frames_burst: 30,
@@ -124,6 +129,7 @@ impl LimitsConfig {
             max_body_bytes: self.max_body_bytes,
             max_frame_len: self.max_frame_len,
             max_links: self.max_links,
+            max_connections: self.max_connections,
             link_idle: Duration::from_secs(self.link_idle_secs),
             frames_per_minute: self.frames_per_minute,
             frames_burst: self.frames_burst,
@@ -268,14 +274,25 @@ pub enum ConfigError {
 impl RelayConfig {
     /// Reads and checks a configuration file.
     pub fn load(path: &Path) -> Result<RelayConfig, ConfigError> {
+        Self::load_with(path, &[])
+    }
+
+    /// Reads a configuration file, sets the fields `overrides` name (later ones win), and
+    /// checks the result.
+    pub fn load_with(path: &Path, overrides: &[Override]) -> Result<RelayConfig, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
             path: path.to_owned(),
             error,
         })?;
-        toml::from_str(&text).map_err(|error| ConfigError::Parse {
+        let parse_error = |error| ConfigError::Parse {
             path: path.to_owned(),
             error,
-        })
+        };
+        let mut table: toml::Table = toml::from_str(&text).map_err(parse_error)?;
+        for field in overrides {
+            field.apply(&mut table)?;
+        }
+        table.try_into().map_err(parse_error)
     }
 
     /// The vendor `accessSecret`, from the file, the environment or the configuration, in

@@ -22,6 +22,7 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tracing::{debug, info, warn};
 
+use super::capped_listener::CappedListener;
 use super::gateway::Gateway;
 use super::pages;
 use crate::protocol::json_form::JsonRequest;
@@ -38,6 +39,8 @@ pub struct HttpLimits {
     pub max_frame_len: usize,
     /// Most phone WebSocket links open at once.
     pub max_links: usize,
+    /// Most connections open at once, links included.
+    pub max_connections: usize,
     /// A link with no message for this long is closed.
     pub link_idle: Duration,
     /// Frames a minute each phone may send on average.
@@ -142,6 +145,7 @@ pub async fn serve(listener: TcpListener, http: Arc<RelayHttp>, mut stop: watch:
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
+    let listener = CappedListener::new(listener, http.limits.max_connections);
     if let Err(error) = axum::serve(listener, router(http))
         .with_graceful_shutdown(shutdown)
         .await

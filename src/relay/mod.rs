@@ -18,8 +18,10 @@
 
 pub mod api;
 pub mod api_error;
+pub mod capped_listener;
 pub mod challenge;
 pub mod config;
+pub mod config_overrides;
 pub mod demo;
 pub mod enroll;
 pub mod gateway;

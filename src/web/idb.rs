@@ -114,10 +114,9 @@ pub async fn committed(transaction: &IdbTransaction) -> Result<(), BrowserError>
 
 /// A Blob of `bytes` with MIME type `mime`.
 pub fn blob_of(bytes: &[u8], mime: &str) -> Result<web_sys::Blob, BrowserError> {
-    // SAFETY: the view of wasm memory is handed straight to the Blob constructor, which copies
-    // the bytes before it returns; nothing allocates in wasm memory while the view lives, so
-    // it cannot be invalidated by memory growth. This saves a copy of each photo on the way.
-    let parts = Array::of1(unsafe { &Uint8Array::view(bytes) });
+    // A copy in JS memory: a Blob made over a view of wasm memory is refused by IndexedDB when
+    // it is written ("Failed to write blobs (InvalidBlob)").
+    let parts = Array::of1(&Uint8Array::from(bytes));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
     web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
