@@ -208,6 +208,36 @@ fn a_record_in_back_off_does_not_hold_up_a_due_one_behind_it() {
 }
 
 #[test]
+fn a_batch_claim_skips_a_record_in_back_off_within_the_batch_for_the_next_due_one() {
+    let outbox = outbox();
+    let saved = enqueue(&outbox, 0..20, T0);
+    let Claimed::Records(first) = claim_many(&outbox, T0, 4) else {
+        panic!("records are due");
+    };
+    // The oldest comes back for a retry (in back-off); the other three are delivered.
+    let outcomes = (first.iter().enumerate())
+        .map(|(n, entry)| {
+            let settled = if n == 0 {
+                retry("500_01")
+            } else {
+                Settled::Delivered
+            };
+            (entry.id.clone(), settled)
+        })
+        .collect();
+    ready(outbox.settle_all(outcomes, T0 + 1, || 0)).unwrap();
+    let Claimed::Records(batch) = claim_many(&outbox, T0 + 2, 8) else {
+        panic!("records are due");
+    };
+    let ids: Vec<_> = batch.iter().map(|entry| entry.id.as_str()).collect();
+    let expected: Vec<_> = saved[4..12].iter().map(|entry| entry.id.as_str()).collect();
+    assert_eq!(
+        ids, expected,
+        "the next eight due, past the one in back-off"
+    );
+}
+
+#[test]
 fn a_failed_record_is_kept_and_can_be_put_back() {
     let outbox = outbox();
     enqueue(&outbox, 0..1, T0);

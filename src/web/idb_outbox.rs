@@ -107,8 +107,9 @@ fn entries_to_js<'a>(
         .map_err(|_| BrowserError::new("保存记录", "记录无法转为 JS 对象"))
 }
 
-fn from_js(value: JsValue) -> Result<OutboxEntry, BrowserError> {
-    js_values::from_js(&value).map_err(|e| BrowserError::new("读取记录", e))
+/// Stored records as `T` (one entry, or a list of them read in one go).
+fn from_js<T: DeserializeOwned>(value: &JsValue) -> Result<T, BrowserError> {
+    js_values::from_js(value).map_err(|e| BrowserError::new("读取记录", e))
 }
 
 impl OutboxStore for IdbOutboxStore {
@@ -172,7 +173,7 @@ impl OutboxStore for IdbOutboxStore {
         if value.is_undefined() {
             return Ok(None);
         }
-        from_js(value).map(Some)
+        from_js(&value).map(Some)
     }
 
     async fn photo(&self, id: &str) -> Result<Option<Vec<u8>>, BrowserError> {
@@ -201,8 +202,8 @@ impl OutboxStore for IdbOutboxStore {
                 limit.min(u32::MAX as usize) as u32,
             )
             .map_err(js("读取记录"))?;
-        let values: Array = idb::request(&request).await?.unchecked_into();
-        values.iter().map(from_js).collect()
+        // One JSON text for the lot rather than one crossing per entry.
+        from_js(&idb::request(&request).await?)
     }
 
     async fn counts(&self) -> Result<StateCounts, BrowserError> {

@@ -106,10 +106,13 @@ impl<S: OutboxStore> Outbox<S> {
     /// lease that ran out), and leases them to the caller in one durable write, before they are
     /// sent.
     pub async fn claim(&self, now_ms: i64, max: usize) -> Result<Claimed, S::Error> {
-        let window = self.config.head_window.max(max);
-        let mut head = self.store.in_state(EntryState::Sending, window).await?;
-        head.extend(self.store.in_state(EntryState::Pending, window).await?);
-        head.sort_by_key(|entry| entry.seq);
+        // Most claims find the head of the queue due (a backlog draining): `max` records of
+        // each state are enough then; the whole window is read only when some of them wait.
+        let (mut head, complete) = self.head(max).await?;
+        let head_due = head.len() >= max && head[..max].iter().all(|e| e.is_due(now_ms));
+        if !complete && !head_due {
+            (head, _) = self.head(self.config.head_window.max(max)).await?;
+        }
         let due: Vec<(OutboxEntry, bool)> = head
             .iter()
             .filter(|entry| entry.is_due(now_ms))
@@ -136,6 +139,17 @@ impl<S: OutboxStore> Outbox<S> {
         Ok(Claimed::Records(
             due.into_iter().map(|(entry, _)| entry).collect(),
         ))
+    }
+
+    /// The oldest `limit` records of the sending and of the pending queue, merged oldest
+    /// first, and whether that is every such record.
+    async fn head(&self, limit: usize) -> Result<(Vec<OutboxEntry>, bool), S::Error> {
+        let mut head = self.store.in_state(EntryState::Sending, limit).await?;
+        let sending = head.len();
+        head.extend(self.store.in_state(EntryState::Pending, limit).await?);
+        let complete = sending < limit && head.len() - sending < limit;
+        head.sort_by_key(|entry| entry.seq);
+        Ok((head, complete))
     }
 
     /// Records how the send of a claimed record ended. `jitter` is a random `u32` for the
