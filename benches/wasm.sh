@@ -3,6 +3,7 @@
 # beside the native criterion figures for the same fences, and the size of pkg/.
 #   ./benches/wasm.sh                       60,000 records through the outbox
 #   ZJ_BENCH_RECORDS=5000 ./benches/wasm.sh a shorter outbox run
+#   ZJ_BENCH_DRAIN=0 ./benches/wasm.sh      the enqueue without the drain
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"

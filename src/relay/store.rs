@@ -321,30 +321,49 @@ impl Store {
     }
 }
 
-/// The writer thread: applies every waiting operation in one transaction, commits (fsync'd
-/// when any of them needs it), answers.
-fn writer(mut connection: Connection, inbox: std_mpsc::Receiver<Op>) {
-    let mut synchronous = Flush::Durable; // as SCHEMA sets it
+/// The writer thread: takes every waiting operation and commits them in at most two
+/// transactions, answering each once its commit is known: first those that need no fsync of
+/// their own (so they do not wait for the disk), then those that do, with one fsync for all.
+/// Operations waiting together were sent concurrently, so their order within a batch is free.
+fn writer(connection: Connection, inbox: std_mpsc::Receiver<Op>) {
+    let mut writer = Writer {
+        connection,
+        synchronous: Flush::Durable, // as SCHEMA sets it
+    };
     while let Ok(first) = inbox.recv() {
         let mut batch = vec![first];
         batch.extend(inbox.try_iter().take(MAX_BATCH - 1));
-        let flush = if batch.iter().any(|op| op.flush() == Flush::Durable) {
-            Flush::Durable
-        } else {
-            Flush::Deferred
-        };
-        let mut answers: Vec<Answer> = Vec::new();
+        let (durable, deferred): (Vec<Op>, Vec<Op>) =
+            (batch.into_iter()).partition(|op| op.flush() == Flush::Durable);
+        writer.commit(Flush::Deferred, deferred);
+        writer.commit(Flush::Durable, durable);
+    }
+}
+
+/// The writer thread's connection and the `synchronous` level it is at.
+struct Writer {
+    connection: Connection,
+    synchronous: Flush,
+}
+
+impl Writer {
+    /// Applies `ops` in one transaction committed at level `flush`, then answers them.
+    fn commit(&mut self, flush: Flush, ops: Vec<Op>) {
+        if ops.is_empty() {
+            return;
+        }
+        let mut answers: Vec<Answer> = Vec::with_capacity(ops.len());
         let committed = (|| -> Result<(), StoreError> {
-            if flush != synchronous {
+            if flush != self.synchronous {
                 let level = match flush {
                     Flush::Durable => "FULL",
                     Flush::Deferred => "NORMAL",
                 };
-                connection.pragma_update(None, "synchronous", level)?;
-                synchronous = flush;
+                self.connection.pragma_update(None, "synchronous", level)?;
+                self.synchronous = flush;
             }
-            let tx = connection.transaction()?;
-            for op in batch {
+            let tx = self.connection.transaction()?;
+            for op in ops {
                 answers.push(apply(&tx, op));
             }
             tx.commit()?;
