@@ -46,6 +46,14 @@ pub struct Gateway {
     metrics: Metrics,
 }
 
+/// What the store says of a sign-in before it is forwarded.
+enum Admission {
+    /// The phone may not clock this person in (not its bound person, not on its site's roster).
+    NotThisPhonesPerson,
+    /// What the ledger knows of the record (it is marked as sending when it is to be forwarded).
+    Ledger(Begun),
+}
+
 /// A sign-in to forward, owned, so its attempt can run to the end in a task of its own even if
 /// the phone that sent it hangs up.
 struct SignInJob {
@@ -281,7 +289,7 @@ impl Gateway {
             person_id: record.person_id.clone(),
             record_time: record.record_time,
             img_bytes,
-            extras: String::new(),
+            extras: String::new(), // below, once the nonce is checked
             received_ms: now_ms(),
         };
         let mut extras = record.extra.clone();
@@ -290,7 +298,7 @@ impl Gateway {
         let admitted = (self.store)
             .run_deferred(move |tx| {
                 if !may_clock_in(tx, &entry)? {
-                    return Ok(Err(entry.person_id));
+                    return Ok(Admission::NotThisPhonesPerson);
                 }
                 if let Some(nonce) = nonce {
                     let verified =
@@ -298,22 +306,21 @@ impl Gateway {
                     extras.insert("nonceVerified".into(), Value::Bool(verified));
                 }
                 entry.extras = Value::Object(extras).to_string();
-                store::begin(tx, &entry, entry.received_ms).map(Ok)
+                store::begin(tx, &entry, entry.received_ms).map(Admission::Ledger)
             })
             .await
             .map_err(|e| retry(format_args!("the relay could not record it: {e}")))?;
         match admitted {
-            Err(person_id) => {
-                return Err(ProtocolError::with_detail(
-                    ErrorCode::ParamUnparsable,
-                    format_args!(
-                        "此手机不能为人员 {person_id} 打卡：不是本机绑定的人员或不在工地花名册上，请联系管理员"
-                    ),
-                ))
-            }
-            Ok(Begun::Done) => return Ok(None),
-            Ok(Begun::Refused(error)) => return Err(error),
-            Ok(Begun::New | Begun::Again) => {}
+            Admission::NotThisPhonesPerson => return Err(ProtocolError::with_detail(
+                ErrorCode::ParamUnparsable,
+                format_args!(
+                    "此手机不能为人员 {} 打卡：不是本机绑定的人员或不在工地花名册上，请联系管理员",
+                    record.person_id
+                ),
+            )),
+            Admission::Ledger(Begun::Done) => return Ok(None),
+            Admission::Ledger(Begun::Refused(error)) => return Err(error),
+            Admission::Ledger(Begun::New | Begun::Again) => {}
         }
         let link = self
             .links
