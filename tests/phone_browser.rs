@@ -149,7 +149,7 @@ async fn the_outbox_keeps_records_states_and_photos_across_a_reopen() {
         );
     }
     assert_eq!(reopened.get("no-such-record").await.unwrap(), None);
-    let pending = reopened.in_state(EntryState::Pending, 10).await.unwrap();
+    let pending = reopened.in_state(EntryState::Pending, 0, 10).await.unwrap();
     assert_eq!(pending, saved[1..].to_vec(), "oldest first, as saved");
 }
 

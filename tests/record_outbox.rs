@@ -12,8 +12,8 @@ use std::collections::HashMap;
 
 use record_common::{draft, photo, ready};
 use zj_attendance::record::outbox::{
-    Backoff, Claimed, EntryState, MemoryStore, Outbox, OutboxConfig, OutboxEntry, Settled,
-    StateCounts,
+    Backoff, Claimed, EntryState, MemoryStore, Outbox, OutboxConfig, OutboxEntry, OutboxStore,
+    Settled, StateCounts,
 };
 
 const T0: i64 = 1_790_000_000_000;
@@ -235,6 +235,57 @@ fn a_batch_claim_skips_a_record_in_back_off_within_the_batch_for_the_next_due_on
         ids, expected,
         "the next eight due, past the one in back-off"
     );
+}
+
+/// The ids of a claim's records.
+fn claimed_ids(claim: Claimed) -> Vec<String> {
+    match claim {
+        Claimed::Records(entries) => entries.into_iter().map(|entry| entry.id).collect(),
+        other => panic!("expected records, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_failed_record_put_back_goes_out_before_newer_ones_though_claims_moved_past_it() {
+    let outbox = outbox();
+    let saved = enqueue(&outbox, 0..3, T0);
+    let first = claimed(&outbox, T0);
+    let failed = Settled::Failed {
+        reason: "403_01".into(),
+    };
+    settle(&outbox, &first.id, failed, T0);
+    for entry in &saved[1..] {
+        let next = claimed(&outbox, T0);
+        assert_eq!(next.id, entry.id);
+        settle(&outbox, &next.id, Settled::Delivered, T0);
+    }
+    let newer = enqueue(&outbox, 3..5, T0);
+    assert!(ready(outbox.retry_failed(&first.id, T0 + 1)).unwrap());
+    let ids = claimed_ids(claim_many(&outbox, T0 + 1, 8));
+    assert_eq!(
+        ids,
+        [&first.id, &newer[0].id, &newer[1].id].map(String::clone)
+    );
+}
+
+#[test]
+fn a_record_put_back_below_the_claims_by_another_tab_is_still_claimed() {
+    let outbox = outbox();
+    let saved = enqueue(&outbox, 0..4, T0);
+    // Two batches delivered: claims now start at the fourth record.
+    for batch in [&saved[..2], &saved[2..3]] {
+        let ids = claimed_ids(claim_many(&outbox, T0, batch.len()));
+        let outcomes = ids.into_iter().map(|id| (id, Settled::Delivered)).collect();
+        ready(outbox.settle_all(outcomes, T0, || 0)).unwrap();
+    }
+    let last = claimed(&outbox, T0);
+    assert_eq!(last.id, saved[3].id);
+    settle(&outbox, &last.id, Settled::Delivered, T0);
+    // Another tab puts the first record back in the queue, under this outbox's feet.
+    let mut again = ready(outbox.store().get(&saved[0].id)).unwrap().unwrap();
+    again.set_state(EntryState::Pending);
+    ready(outbox.store().update(&[(again, false)])).unwrap();
+    assert_eq!(claimed(&outbox, T0 + 1).id, saved[0].id);
 }
 
 #[test]

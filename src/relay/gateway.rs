@@ -311,13 +311,15 @@ impl Gateway {
             .await
             .map_err(|e| retry(format_args!("the relay could not record it: {e}")))?;
         match admitted {
-            Admission::NotThisPhonesPerson => return Err(ProtocolError::with_detail(
-                ErrorCode::ParamUnparsable,
-                format_args!(
+            Admission::NotThisPhonesPerson => {
+                return Err(ProtocolError::with_detail(
+                    ErrorCode::ParamUnparsable,
+                    format_args!(
                     "此手机不能为人员 {} 打卡：不是本机绑定的人员或不在工地花名册上，请联系管理员",
                     record.person_id
                 ),
-            )),
+                ))
+            }
             Admission::Ledger(Begun::Done) => return Ok(None),
             Admission::Ledger(Begun::Refused(error)) => return Err(error),
             Admission::Ledger(Begun::New | Begun::Again) => {}

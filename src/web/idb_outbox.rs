@@ -83,9 +83,10 @@ impl IdbOutboxStore {
         committed(&transaction).await
     }
 
-    fn queue_range(state: EntryState) -> Result<IdbKeyRange, BrowserError> {
+    /// The keys of the queue index for records in `state` from `seq` `from_seq` on.
+    fn queue_range(state: EntryState, from_seq: u64) -> Result<IdbKeyRange, BrowserError> {
         let rank = f64::from(state.rank());
-        let lower = Array::of2(&rank.into(), &0.0.into());
+        let lower = Array::of2(&rank.into(), &(from_seq as f64).into());
         let upper = Array::of2(&rank.into(), &f64::INFINITY.into());
         IdbKeyRange::bound(&lower, &upper).map_err(js("本机存储"))
     }
@@ -189,6 +190,7 @@ impl OutboxStore for IdbOutboxStore {
     async fn in_state(
         &self,
         state: EntryState,
+        from_seq: u64,
         limit: usize,
     ) -> Result<Vec<OutboxEntry>, BrowserError> {
         let transaction = read_transaction(&self.db, &[RECORDS])?;
@@ -198,7 +200,7 @@ impl OutboxStore for IdbOutboxStore {
             .map_err(js("读取记录"))?;
         let request = index
             .get_all_with_key_and_limit(
-                &Self::queue_range(state)?.into(),
+                &Self::queue_range(state, from_seq)?.into(),
                 limit.min(u32::MAX as usize) as u32,
             )
             .map_err(js("读取记录"))?;
@@ -215,7 +217,7 @@ impl OutboxStore for IdbOutboxStore {
         let mut requests = Vec::new();
         for state in EntryState::ALL {
             let request = index
-                .count_with_key(&Self::queue_range(state)?.into())
+                .count_with_key(&Self::queue_range(state, 0)?.into())
                 .map_err(js("读取记录"))?;
             requests.push((state, request));
         }
@@ -229,7 +231,7 @@ impl OutboxStore for IdbOutboxStore {
 
     async fn prune_done(&self, before_ms: i64, limit: usize) -> Result<u64, BrowserError> {
         let old: Vec<String> = self
-            .in_state(EntryState::Done, limit)
+            .in_state(EntryState::Done, 0, limit)
             .await?
             .into_iter()
             .filter(|entry| entry.settled_at_ms.is_some_and(|at| at < before_ms))

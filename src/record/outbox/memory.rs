@@ -76,13 +76,14 @@ impl OutboxStore for MemoryStore {
     async fn in_state(
         &self,
         state: EntryState,
+        from_seq: u64,
         limit: usize,
     ) -> Result<Vec<OutboxEntry>, Infallible> {
         let inner = self.inner.borrow();
         Ok(inner
             .entries
             .values()
-            .filter(|entry| entry.state == state)
+            .filter(|entry| entry.state == state && entry.seq >= from_seq)
             .take(limit)
             .cloned()
             .collect())

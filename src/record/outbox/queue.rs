@@ -1,5 +1,7 @@
 //! The outbox policy: enqueue, claim the oldest due record, settle it by the relay's answer.
 
+use std::cell::Cell;
+
 use super::{Backoff, EntryState, OutboxEntry, OutboxStore, StateCounts};
 use crate::record::SignInDraft;
 
@@ -67,12 +69,19 @@ pub enum Settled {
 pub struct Outbox<S> {
     store: S,
     config: OutboxConfig,
+    /// No pending or sending record older than this `seq` is known to this outbox: claims read
+    /// the queue from here (0 after opening: one full read finds it).
+    scan_from: Cell<u64>,
 }
 
 impl<S: OutboxStore> Outbox<S> {
     /// The policy over `store`.
     pub fn new(store: S, config: OutboxConfig) -> Self {
-        Outbox { store, config }
+        Outbox {
+            store,
+            config,
+            scan_from: Cell::new(0),
+        }
     }
 
     /// The store underneath.
@@ -108,10 +117,19 @@ impl<S: OutboxStore> Outbox<S> {
     pub async fn claim(&self, now_ms: i64, max: usize) -> Result<Claimed, S::Error> {
         // Most claims find the head of the queue due (a backlog draining): `max` records of
         // each state are enough then; the whole window is read only when some of them wait.
-        let (mut head, complete) = self.head(max).await?;
+        let from = self.scan_from.get();
+        let window = self.config.head_window.max(max);
+        let (mut head, complete) = self.head(from, max).await?;
         let head_due = head.len() >= max && head[..max].iter().all(|e| e.is_due(now_ms));
         if !complete && !head_due {
-            (head, _) = self.head(self.config.head_window.max(max)).await?;
+            (head, _) = self.head(from, window).await?;
+        }
+        if head.is_empty() && from > 0 {
+            // Nothing from the mark on: look below it too (a record another tab put back).
+            (head, _) = self.head(0, window).await?;
+        }
+        if let Some(oldest) = head.first() {
+            self.scan_from.set(oldest.seq);
         }
         let due: Vec<(OutboxEntry, bool)> = head
             .iter()
@@ -141,12 +159,22 @@ impl<S: OutboxStore> Outbox<S> {
         ))
     }
 
-    /// The oldest `limit` records of the sending and of the pending queue, merged oldest
-    /// first, and whether that is every such record.
-    async fn head(&self, limit: usize) -> Result<(Vec<OutboxEntry>, bool), S::Error> {
-        let mut head = self.store.in_state(EntryState::Sending, limit).await?;
+    /// The oldest `limit` records from `from_seq` on of the sending and of the pending queue,
+    /// merged oldest first, and whether that is every such record.
+    async fn head(
+        &self,
+        from_seq: u64,
+        limit: usize,
+    ) -> Result<(Vec<OutboxEntry>, bool), S::Error> {
+        let mut head = (self.store)
+            .in_state(EntryState::Sending, from_seq, limit)
+            .await?;
         let sending = head.len();
-        head.extend(self.store.in_state(EntryState::Pending, limit).await?);
+        head.extend(
+            (self.store)
+                .in_state(EntryState::Pending, from_seq, limit)
+                .await?,
+        );
         let complete = sending < limit && head.len() - sending < limit;
         head.sort_by_key(|entry| entry.seq);
         Ok((head, complete))
@@ -231,7 +259,8 @@ impl<S: OutboxStore> Outbox<S> {
                 entry.attempts = 0;
                 entry.not_before_ms = now_ms;
                 entry.settled_at_ms = None;
-                self.store.update(&[(entry, false)]).await?;
+                self.store.update(&[(entry.clone(), false)]).await?;
+                self.scan_from.set(self.scan_from.get().min(entry.seq));
                 Ok(true)
             }
             _ => Ok(false),
@@ -249,7 +278,7 @@ impl<S: OutboxStore> Outbox<S> {
         state: EntryState,
         limit: usize,
     ) -> Result<Vec<OutboxEntry>, S::Error> {
-        self.store.in_state(state, limit).await
+        self.store.in_state(state, 0, limit).await
     }
 
     /// The photo of a record not yet delivered.

@@ -27,10 +27,13 @@ pub trait OutboxStore {
     /// An entry's photo, while it has one.
     async fn photo(&self, id: &str) -> Result<Option<Vec<u8>>, Self::Error>;
 
-    /// Up to `limit` entries in `state`, oldest (lowest `seq`) first.
+    /// Up to `limit` entries in `state` whose `seq` is at least `from_seq`, oldest (lowest
+    /// `seq`) first. (IndexedDB skips the stale index entries of records that left `state`
+    /// one by one on every read of its range: starting at the oldest live one is much cheaper.)
     async fn in_state(
         &self,
         state: EntryState,
+        from_seq: u64,
         limit: usize,
     ) -> Result<Vec<OutboxEntry>, Self::Error>;
 
