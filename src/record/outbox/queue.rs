@@ -259,8 +259,9 @@ impl<S: OutboxStore> Outbox<S> {
                 entry.attempts = 0;
                 entry.not_before_ms = now_ms;
                 entry.settled_at_ms = None;
-                self.store.update(&[(entry.clone(), false)]).await?;
-                self.scan_from.set(self.scan_from.get().min(entry.seq));
+                let seq = entry.seq;
+                self.store.update(&[(entry, false)]).await?;
+                self.scan_from.set(self.scan_from.get().min(seq));
                 Ok(true)
             }
             _ => Ok(false),
