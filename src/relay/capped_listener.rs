@@ -6,11 +6,15 @@ use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use axum::serve::Listener;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::warn;
+
+/// How long a refused connection is read from after its reply, before it is closed.
+const LINGER: Duration = Duration::from_secs(1);
 
 /// The reply to a connection over the cap.
 const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
@@ -59,6 +63,14 @@ impl<L: Listener> Listener for CappedListener<L> {
                     tokio::spawn(async move {
                         let _ = io.write_all(BUSY).await;
                         let _ = io.shutdown().await;
+                        // Read what the client sent before closing (briefly): closing with
+                        // unread bytes resets the connection, and the reset can take the
+                        // reply with it.
+                        let mut sink = [0u8; 1024];
+                        let _ = tokio::time::timeout(LINGER, async {
+                            while matches!(io.read(&mut sink).await, Ok(n) if n > 0) {}
+                        })
+                        .await;
                     });
                 }
             }
