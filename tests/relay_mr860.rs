@@ -122,14 +122,19 @@ fn ok() -> (u16, Value) {
 
 /// Waits (up to 20 s) until the platform holds `count` sign-ins.
 async fn signins(relay: &TaskRelay, count: usize) -> Vec<Value> {
+    let has_them = async || Some(relay.http.signins().await).filter(|all| all.len() >= count);
+    until(has_them, "the platform to have {count} sign-ins").await
+}
+
+/// Polls `check` every 50 ms until it gives a value; fails after 20 s saying what it awaited.
+async fn until<T>(mut check: impl AsyncFnMut() -> Option<T>, what: &str) -> T {
     for _ in 0..400 {
-        let signins = relay.http.signins().await;
-        if signins.len() >= count {
-            return signins;
+        if let Some(value) = check().await {
+            return value;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("the platform has {:?}", relay.http.signins().await);
+    panic!("gave up waiting for {what}");
 }
 
 async fn with_roster(name: &str) -> TaskRelay {
@@ -279,27 +284,14 @@ async fn unknown_cards_and_terminals_are_kept_and_retried_never_dropped() {
 /// The kept logs of `state` (`unknown_card`, `forwarded`…): their `(cardNumber, deviceId)`.
 async fn kept(relay: &TaskRelay, state: &str) -> Vec<(String, String)> {
     let path = format!("/v1/manager/mr860/logs?state={state}");
-    let (status, logs) = relay.manager("GET", &path, None).await;
-    assert_eq!(status, 200, "{logs}");
-    (logs.as_array().unwrap().iter())
-        .map(|l| {
-            let field = |key: &str| l[key].as_str().unwrap().to_owned();
-            (field("cardNumber"), field("deviceId"))
-        })
-        .collect()
+    relay.manager_pairs(&path, ("cardNumber", "deviceId")).await
 }
 
 /// The logs in `state` once there are `count` of them: the relay marks a log forwarded just
 /// after the platform has taken it.
 async fn kept_when(relay: &TaskRelay, state: &str, count: usize) -> Vec<(String, String)> {
-    for _ in 0..400 {
-        let logs = kept(relay, state).await;
-        if logs.len() == count {
-            return logs;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{state} logs: {:?}", kept(relay, state).await);
+    let there = async || Some(kept(relay, state).await).filter(|logs| logs.len() == count);
+    until(there, &format!("{count} {state} logs")).await
 }
 
 #[tokio::test]

@@ -262,16 +262,8 @@ async fn a_reply_with_a_bad_signature_fails_its_task_and_the_next_task_still_run
 
 /// The relay's roster for [`SN`] as the manager API lists it: `(personId, name)` in id order.
 async fn roster(relay: &TaskRelay) -> Vec<(String, String)> {
-    let (status, roster) = relay
-        .manager("GET", &format!("/v1/manager/roster?sn={SN}"), None)
-        .await;
-    assert_eq!(status, 200, "{roster}");
-    (roster.as_array().unwrap().iter())
-        .map(|p| {
-            let field = |key: &str| p[key].as_str().unwrap().to_owned();
-            (field("personId"), field("name"))
-        })
-        .collect()
+    let path = format!("/v1/manager/roster?sn={SN}");
+    relay.manager_pairs(&path, ("personId", "name")).await
 }
 
 #[tokio::test]

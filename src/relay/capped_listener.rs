@@ -16,14 +16,17 @@ use tracing::warn;
 /// How long a refused connection is read from after its reply, before it is closed.
 const LINGER: Duration = Duration::from_secs(1);
 
-/// The reply to a connection over the cap.
-const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
-content-type: application/json\r\n\
-retry-after: 5\r\n\
-connection: close\r\n\
-content-length: 51\r\n\
-\r\n\
-{\"error\":\"too many connections; retry in a moment\"}";
+/// The body of the reply to a connection over the cap.
+const BUSY_BODY: &str = r#"{"error":"too many connections; retry in a moment"}"#;
+
+/// The whole reply to a connection over the cap.
+fn busy_reply() -> String {
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
+         retry-after: 5\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{BUSY_BODY}",
+        BUSY_BODY.len()
+    )
+}
 
 /// `inner`, accepting at most `max` connections open at once.
 pub struct CappedListener<L> {
@@ -61,7 +64,7 @@ impl<L: Listener> Listener for CappedListener<L> {
                 Err(_) => {
                     warn!("connection refused: the relay's connection cap is reached");
                     tokio::spawn(async move {
-                        let _ = io.write_all(BUSY).await;
+                        let _ = io.write_all(busy_reply().as_bytes()).await;
                         let _ = io.shutdown().await;
                         // Read what the client sent before closing (briefly): closing with
                         // unread bytes resets the connection, and the reset can take the

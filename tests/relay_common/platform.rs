@@ -141,6 +141,19 @@ impl TaskRelay {
     pub async fn manager(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
         call(&self.url, method, path, Some(MANAGER_TOKEN), body).await
     }
+
+    /// A manager API list (`GET path`, which must answer 200) as pairs of two text members
+    /// of each item, in the list's order.
+    pub async fn manager_pairs(&self, path: &str, (a, b): (&str, &str)) -> Vec<(String, String)> {
+        let (status, list) = self.manager("GET", path, None).await;
+        assert_eq!(status, 200, "{list}");
+        (list.as_array().unwrap().iter())
+            .map(|item| {
+                let field = |key: &str| item[key].as_str().unwrap().to_owned();
+                (field(a), field(b))
+            })
+            .collect()
+    }
 }
 
 /// An API call to `base` with an optional bearer token: the status and the JSON body (Null
