@@ -116,7 +116,6 @@ enum Op {
     AddPhone(Phone, Reply<()>),
     Phones(Reply<Vec<Phone>>),
     Revoke(String, Reply<bool>),
-    Begin(Box<RecordEntry>, i64, Reply<Begun>),
     Finish(String, String, Outcome, i64, Reply<()>),
     Run(Work, Flush),
 }
@@ -135,9 +134,9 @@ enum Flush {
 impl Op {
     fn flush(&self) -> Flush {
         match self {
-            // Reads, and the mark that an attempt began: the attempt's outcome, which the
-            // phone's reply does depend on, is a durable commit that follows it.
-            Op::Phones(_) | Op::Begin(..) => Flush::Deferred,
+            // A read. (The mark that an attempt began is deferred too, through `run_deferred`:
+            // the attempt's outcome, which the phone's reply depends on, is a durable commit.)
+            Op::Phones(_) => Flush::Deferred,
             Op::Run(_, flush) => *flush,
             Op::AddPhone(..) | Op::Revoke(..) | Op::Finish(..) => Flush::Durable,
         }
@@ -301,10 +300,10 @@ impl Store {
     }
 
     /// Records that a phone sent a record and says what the ledger knows of it. A new record
-    /// is written to the audit log with its extras.
+    /// is written to the audit log with its extras. Not fsync'd on its own (as
+    /// [`run_deferred`](Self::run_deferred)): the attempt's durable outcome follows it.
     pub async fn begin(&self, entry: RecordEntry, now_ms: i64) -> Result<Begun, StoreError> {
-        self.call(|reply| Op::Begin(Box::new(entry), now_ms, reply))
-            .await
+        self.run_deferred(move |tx| begin(tx, &entry, now_ms)).await
     }
 
     /// Records how an attempt ended; durable when this returns.
@@ -395,7 +394,6 @@ fn apply(tx: &Transaction<'_>, op: Op) -> Answer {
             .map(|changed| changed > 0)
             .map_err(StoreError::from),
         ),
-        Op::Begin(entry, now_ms, reply) => answer(reply, begin(tx, &entry, now_ms)),
         Op::Finish(access_id, record_id, outcome, now_ms, reply) => {
             answer(reply, finish(tx, &access_id, &record_id, &outcome, now_ms))
         }
