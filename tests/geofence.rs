@@ -708,6 +708,68 @@ fn accepts_an_island_in_a_hole_and_rings_touching_at_a_point() {
     validate(&touching).expect("parts touching at a point are valid");
 }
 
+/// A closed ring through `corners`, given in thousandths of a degree east and north of
+/// (120.2, 30.2).
+fn ring_through(corners: &[(f64, f64)]) -> String {
+    let positions: Vec<String> = (corners.iter().chain(&corners[..1]))
+        .map(|(east, north)| format!("[{},{}]", 120.2 + east / 1000.0, 30.2 + north / 1000.0))
+        .collect();
+    format!("[{}]", positions.join(","))
+}
+
+#[test]
+fn names_a_hole_that_leaves_its_shell_between_two_touching_corners() {
+    // The shell has a notch cut down from its north side, between x = 2 and 2.5. The hole's
+    // north edge (y = 2) runs through the notch's two lower corners: the rings only touch at
+    // points, every corner of the hole is inside the shell, and so is the middle of that edge,
+    // but the stretch between the two corners lies in the notch, outside.
+    let shell = ring_through(&[
+        (0.0, 0.0),
+        (3.0, 0.0),
+        (3.0, 3.0),
+        (2.5, 3.0),
+        (2.5, 2.0),
+        (2.25, 1.5),
+        (2.0, 2.0),
+        (2.0, 3.0),
+        (0.0, 3.0),
+    ]);
+    let hole = ring_through(&[(0.5, 1.0), (2.8, 1.0), (2.8, 2.0), (0.5, 2.0)]);
+    assert_eq!(
+        validate(&polygon(&[&shell, &hole])).unwrap_err(),
+        FenceError::HoleOutsideShell { hole: ring(0, 1) }
+    );
+    // Moved down clear of the notch, the same hole is fine.
+    let lower = ring_through(&[(0.5, 0.5), (2.8, 0.5), (2.8, 1.2), (0.5, 1.2)]);
+    validate(&polygon(&[&shell, &lower])).expect("a hole clear of the notch is valid");
+}
+
+#[test]
+fn names_parts_that_overlap_where_a_corner_of_one_lies_on_the_others_edge() {
+    // The second part has a corner on the first's east edge and another at its north-east
+    // corner: no edges cross properly, yet the first's east edge runs through the second.
+    let first = ring_through(&[(0.0, 0.0), (3.0, 0.0), (3.0, 3.0), (0.0, 3.0)]);
+    let second = ring_through(&[(3.0, 1.0), (4.0, 2.0), (3.0, 3.0), (2.0, 2.0)]);
+    let parts = format!(r#"{{"type": "MultiPolygon", "coordinates": [[{first}], [{second}]]}}"#);
+    assert_eq!(
+        validate(&parts).unwrap_err(),
+        FenceError::PartsOverlap { a: 0, b: 1 }
+    );
+}
+
+#[test]
+fn the_area_on_the_local_map_is_within_half_a_thousandth_of_the_ellipsoid() {
+    use geo::GeodesicArea;
+    // Near the largest fence the default limits allow (about 4.2 km × 4.4 km), and the fixtures.
+    let largest = polygon(&[&square(120.15, 30.18, 0.043)]);
+    for geojson in [HOLE_SITE, L_SITE, TWO_PART_SITE, RING_1000, largest.as_str()] {
+        let fence = validate(geojson).expect("valid fence");
+        // Counter-clockwise shells, as the geodesic area needs.
+        let on_ellipsoid = fence.multi_polygon().geodesic_area_unsigned();
+        assert_close(fence.area_m2(), on_ellipsoid, 0.0005);
+    }
+}
+
 #[test]
 fn names_an_area_out_of_bounds() {
     let tiny = polygon(&[&square(120.2, 30.2, 0.00003)]);

@@ -11,7 +11,8 @@ use super::validate::{self, FenceError};
 pub struct FenceLimits {
     /// Most vertices over all rings (each ring's closing repeat not counted). Default 5,000.
     pub max_vertices: usize,
-    /// Smallest area in square metres (shells minus holes, on the WGS-84 ellipsoid). Default 100.
+    /// Smallest area in square metres (shells minus holes, on the fence's local flat map, which
+    /// is within about 0.05 % of the WGS-84 ellipsoid at site sizes). Default 100.
     pub min_area_m2: f64,
     /// Largest area in square metres. Default 20,000,000 (20 km²).
     pub max_area_m2: f64,
@@ -48,11 +49,10 @@ impl Fence {
         validate::rings(&polygons, limits)?;
         let polygons = MultiPolygon(polygons.into_iter().map(polygon).collect());
         validate::corners(&polygons)?;
-        validate::crossings(&polygons)?;
-        validate::nesting(&polygons)?;
-        // Geodesic area reads a clockwise shell as the rest of the globe, so orient first.
-        let polygons = polygons.orient(Direction::Default);
+        let contacts = validate::crossings(&polygons)?;
+        validate::nesting(&polygons, &contacts)?;
         let area_m2 = validate::area_m2(&polygons, limits)?;
+        let polygons = polygons.orient(Direction::Default);
         Ok(Self { polygons, area_m2 })
     }
 
@@ -61,7 +61,8 @@ impl Fence {
         &self.polygons
     }
 
-    /// Area on the WGS-84 ellipsoid in square metres, holes excluded.
+    /// Area in square metres, holes excluded (on the fence's local flat map: within about
+    /// 0.05 % of the WGS-84 ellipsoid for a fence up to 20 km²).
     pub fn area_m2(&self) -> f64 {
         self.area_m2
     }

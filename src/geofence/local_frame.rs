@@ -35,6 +35,11 @@ impl LocalFrame {
         }
     }
 
+    /// Square metres on the map per square degree (longitude × latitude).
+    pub(super) fn square_metres_per_square_degree(&self) -> f64 {
+        self.metres_per_deg_lng * self.metres_per_deg_lat
+    }
+
     /// `c` (WGS-84 degrees) as `[east, north]` metres from the origin.
     pub(super) fn metres(&self, c: Coord<f64>) -> [f64; 2] {
         [

@@ -1,18 +1,16 @@
 //! The checks behind [`Fence::new`](super::Fence::new), cheapest first, each failure naming the
 //! ring (by its indices in the GeoJSON `coordinates`) and, for crossings, where.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
-use geo::coordinate_position::CoordPos;
-use geo::dimensions::Dimensions;
+use geo::coordinate_position::{coord_pos_relative_to_ring, CoordPos};
 use geo::line_intersection::LineIntersection;
 use geo::sweep::{Cross, Intersections};
-use geo::{
-    BoundingRect, Coord, GeodesicArea, Intersects, Line, LineString, MultiPolygon, Polygon,
-    PreparedGeometry, Relate,
-};
+use geo::{Area, BoundingRect, Coord, Intersects, Line, LineString, MultiPolygon, Polygon};
 
 use super::fence::FenceLimits;
+use super::local_frame::LocalFrame;
 use super::{CoordError, LngLat};
 
 /// A ring of a fence: `coordinates[polygon][ring]` of a GeoJSON MultiPolygon (a Polygon is
@@ -214,9 +212,13 @@ pub(super) fn corners(polygons: &MultiPolygon<f64>) -> Result<(), FenceError> {
     Ok(())
 }
 
+/// Where other rings touch each ring edge, keyed by the ring and the edge's index in it.
+pub(super) type Contacts = BTreeMap<(RingRef, usize), Vec<Coord<f64>>>;
+
 /// No ring crosses or touches itself; no two rings cross or share a stretch of boundary. One
 /// sweep over all edges (geo's simplified Bentley–Ottmann), so it is O(n log n) on real fences.
-pub(super) fn crossings(polygons: &MultiPolygon<f64>) -> Result<(), FenceError> {
+/// Returns the points where rings touch (allowed, and needed by [`nesting`]).
+pub(super) fn crossings(polygons: &MultiPolygon<f64>) -> Result<Contacts, FenceError> {
     let edges = all_rings(polygons).flat_map(|(ring, line_string)| {
         let count = line_string.0.len() - 1;
         (line_string.lines().enumerate()).map(move |(index, line)| RingEdge {
@@ -226,47 +228,79 @@ pub(super) fn crossings(polygons: &MultiPolygon<f64>) -> Result<(), FenceError> 
             count,
         })
     });
+    let mut contacts = Contacts::new();
     for (a, b, hit) in Intersections::from_iter(edges) {
         let at = match hit {
             LineIntersection::SinglePoint { intersection, .. } => intersection,
             LineIntersection::Collinear { intersection } => intersection.start,
         };
-        let at = place(at);
         let single = matches!(hit, LineIntersection::SinglePoint { .. });
         if a.ring == b.ring {
             if !(single && a.follows_or_precedes(&b)) {
+                let at = place(at);
                 return Err(FenceError::SelfIntersection { ring: a.ring, at });
             }
         } else if hit.is_proper() || !single {
             let (a, b) = (a.ring.min(b.ring), a.ring.max(b.ring));
-            return Err(FenceError::RingsCross { a, b, at });
+            return Err(FenceError::RingsCross {
+                a,
+                b,
+                at: place(at),
+            });
+        } else {
+            for edge in [&a, &b] {
+                contacts
+                    .entry((edge.ring, edge.index))
+                    .or_default()
+                    .push(at);
+            }
         }
     }
-    Ok(())
+    Ok(contacts)
 }
 
-/// Holes inside their shell and apart; polygons apart. Rings no longer cross here, so this is
-/// about which ring lies inside which (geo's DE-9IM relate; touching at points is allowed).
-pub(super) fn nesting(polygons: &MultiPolygon<f64>) -> Result<(), FenceError> {
+/// Holes inside their shell and apart; polygons apart; touching at points is allowed.
+///
+/// Rings no longer cross here, so each stretch of a ring between the points where other rings
+/// touch it lies wholly inside or wholly outside every other ring, and one point of each
+/// stretch (its middle) says which. Insides overlap exactly when some stretch of one boundary
+/// runs inside the other region (boundaries that coincide were refused as crossings).
+pub(super) fn nesting(polygons: &MultiPolygon<f64>, contacts: &Contacts) -> Result<(), FenceError> {
+    // The middles of the stretches of every ring, as `stretches[polygon][ring]`.
+    let stretches: Vec<Vec<Vec<Coord<f64>>>> = (polygons.iter().enumerate())
+        .map(|(p, polygon)| {
+            let rings = std::iter::once(polygon.exterior()).chain(polygon.interiors());
+            (rings.enumerate())
+                .map(|(r, ring)| {
+                    stretch_middles(
+                        RingRef {
+                            polygon: p,
+                            ring: r,
+                        },
+                        ring,
+                        contacts,
+                    )
+                })
+                .collect()
+        })
+        .collect();
     for (p, polygon) in polygons.iter().enumerate() {
-        if polygon.interiors().is_empty() {
-            continue;
-        }
-        let shell = Polygon::new(polygon.exterior().clone(), vec![]);
-        let shell = PreparedGeometry::from(&shell);
-        let holes: Vec<Polygon<f64>> = (polygon.interiors().iter())
-            .map(|ring| Polygon::new(ring.clone(), vec![]))
-            .collect();
+        let holes = polygon.interiors();
         for (h, hole) in holes.iter().enumerate() {
             let hole_ref = RingRef {
                 polygon: p,
                 ring: h + 1,
             };
-            if !shell.relate(hole).is_contains() {
+            let hole_middles = &stretches[p][h + 1];
+            let shell = polygon.exterior();
+            if (hole_middles.iter())
+                .any(|&c| coord_pos_relative_to_ring(c, shell) == CoordPos::Outside)
+            {
                 return Err(FenceError::HoleOutsideShell { hole: hole_ref });
             }
             for (k, other) in holes.iter().enumerate().skip(h + 1) {
-                if insides_meet(hole, other) {
+                let other_middles = &stretches[p][k + 1];
+                if runs_inside(hole_middles, other, &[]) || runs_inside(other_middles, hole, &[]) {
                     let b = RingRef {
                         polygon: p,
                         ring: k + 1,
@@ -278,7 +312,10 @@ pub(super) fn nesting(polygons: &MultiPolygon<f64>) -> Result<(), FenceError> {
     }
     for (a, polygon) in polygons.iter().enumerate() {
         for (b, other) in polygons.iter().enumerate().skip(a + 1) {
-            if insides_meet(polygon, other) {
+            if boxes_meet(polygon, other)
+                && (parts_run_inside(&stretches[b], polygon)
+                    || parts_run_inside(&stretches[a], other))
+            {
                 return Err(FenceError::PartsOverlap { a, b });
             }
         }
@@ -286,12 +323,17 @@ pub(super) fn nesting(polygons: &MultiPolygon<f64>) -> Result<(), FenceError> {
     Ok(())
 }
 
-/// Area on the WGS-84 ellipsoid, square metres, checked against the limits.
+/// Area in square metres on the fence's local flat map (within about 0.05 % of the WGS-84
+/// ellipsoid for a fence up to the default 20 km²), checked against the limits.
 pub(super) fn area_m2(
     polygons: &MultiPolygon<f64>,
     limits: &FenceLimits,
 ) -> Result<f64, FenceError> {
-    let area_m2 = polygons.geodesic_area_unsigned();
+    let bounds = polygons
+        .bounding_rect()
+        .expect("validate::rings refuses a fence without positions");
+    let area_m2 =
+        polygons.unsigned_area() * LocalFrame::centred_on(bounds).square_metres_per_square_degree();
     if !(limits.min_area_m2..=limits.max_area_m2).contains(&area_m2) {
         return Err(FenceError::AreaOutOfBounds {
             area_m2,
@@ -309,13 +351,53 @@ fn place(c: Coord<f64>) -> LngLat {
         .expect("a finite point clamped into range")
 }
 
-/// Whether two polygons' interiors share any area (bounding boxes first).
-fn insides_meet(a: &Polygon<f64>, b: &Polygon<f64>) -> bool {
-    let boxes_meet = match (a.bounding_rect(), b.bounding_rect()) {
+/// The middle of each stretch of `positions` between its corners and the points in `contacts`
+/// where other rings touch it.
+fn stretch_middles(
+    ring: RingRef,
+    positions: &LineString<f64>,
+    contacts: &Contacts,
+) -> Vec<Coord<f64>> {
+    let mut middles = Vec::with_capacity(positions.0.len());
+    for (index, line) in positions.lines().enumerate() {
+        let delta = line.delta();
+        let length_squared = delta.x * delta.x + delta.y * delta.y;
+        // Where along the edge (0 at its start, 1 at its end) the stretches end.
+        let mut ends = vec![0.0, 1.0];
+        for touch in contacts.get(&(ring, index)).into_iter().flatten() {
+            let along = *touch - line.start;
+            ends.push((along.x * delta.x + along.y * delta.y) / length_squared);
+        }
+        ends.sort_by(f64::total_cmp);
+        middles.extend(
+            ends.windows(2)
+                .map(|w| line.start + delta * ((w[0] + w[1]) / 2.0)),
+        );
+    }
+    middles
+}
+
+/// Whether any of `middles` lies strictly inside the region of `shell` less `holes`.
+fn runs_inside(middles: &[Coord<f64>], shell: &LineString<f64>, holes: &[LineString<f64>]) -> bool {
+    middles.iter().any(|&c| {
+        coord_pos_relative_to_ring(c, shell) == CoordPos::Inside
+            && holes
+                .iter()
+                .all(|hole| coord_pos_relative_to_ring(c, hole) == CoordPos::Outside)
+    })
+}
+
+/// Whether any ring of a part (its stretch middles, ring by ring) runs inside `polygon`.
+fn parts_run_inside(rings: &[Vec<Coord<f64>>], polygon: &Polygon<f64>) -> bool {
+    (rings.iter()).any(|middles| runs_inside(middles, polygon.exterior(), polygon.interiors()))
+}
+
+/// Whether two polygons' bounding boxes meet.
+fn boxes_meet(a: &Polygon<f64>, b: &Polygon<f64>) -> bool {
+    match (a.bounding_rect(), b.bounding_rect()) {
         (Some(a), Some(b)) => a.intersects(&b),
         _ => false,
-    };
-    boxes_meet && a.relate(b).get(CoordPos::Inside, CoordPos::Inside) != Dimensions::Empty
+    }
 }
 
 /// Every ring with its reference, shells first within each polygon.
