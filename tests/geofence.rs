@@ -762,7 +762,13 @@ fn the_area_on_the_local_map_is_within_half_a_thousandth_of_the_ellipsoid() {
     use geo::GeodesicArea;
     // Near the largest fence the default limits allow (about 4.2 km × 4.4 km), and the fixtures.
     let largest = polygon(&[&square(120.15, 30.18, 0.043)]);
-    for geojson in [HOLE_SITE, L_SITE, TWO_PART_SITE, RING_1000, largest.as_str()] {
+    for geojson in [
+        HOLE_SITE,
+        L_SITE,
+        TWO_PART_SITE,
+        RING_1000,
+        largest.as_str(),
+    ] {
         let fence = validate(geojson).expect("valid fence");
         // Counter-clockwise shells, as the geodesic area needs.
         let on_ellipsoid = fence.multi_polygon().geodesic_area_unsigned();

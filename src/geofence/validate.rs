@@ -366,9 +366,10 @@ fn stretch_middles(
         let mut ends = vec![0.0, 1.0];
         for touch in contacts.get(&(ring, index)).into_iter().flatten() {
             let along = *touch - line.start;
-            ends.push((along.x * delta.x + along.y * delta.y) / length_squared);
+            let end = (along.x * delta.x + along.y * delta.y) / length_squared;
+            // Kept in order as they come (an edge is touched at a few points at most).
+            ends.insert(ends.partition_point(|&e| e < end), end);
         }
-        ends.sort_by(f64::total_cmp);
         middles.extend(
             ends.windows(2)
                 .map(|w| line.start + delta * ((w[0] + w[1]) / 2.0)),

@@ -169,10 +169,8 @@ fn flash_colours(rng: &mut SplitMix64) -> Vec<Rgb> {
                 colours.push(next);
             }
         }
-        let mut distinct = colours.clone();
-        distinct.sort_by_key(|c| c.0);
-        distinct.dedup();
-        if distinct.len() >= 3 {
+        let distinct = PALETTE.iter().filter(|p| colours.contains(p)).count();
+        if distinct >= 3 {
             return colours;
         }
     }
