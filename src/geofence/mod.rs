@@ -30,6 +30,7 @@ mod geojson;
 mod lng_lat;
 mod local_frame;
 mod prepared;
+mod stretches;
 mod validate;
 
 pub use fence::{Fence, FenceLimits};

@@ -1,16 +1,16 @@
 //! The checks behind [`Fence::new`](super::Fence::new), cheapest first, each failure naming the
 //! ring (by its indices in the GeoJSON `coordinates`) and, for crossings, where.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
-use geo::coordinate_position::{coord_pos_relative_to_ring, CoordPos};
+use geo::coordinate_position::CoordPos;
 use geo::line_intersection::LineIntersection;
 use geo::sweep::{Cross, Intersections};
 use geo::{Area, BoundingRect, Coord, Intersects, Line, LineString, MultiPolygon, Polygon};
 
 use super::fence::FenceLimits;
 use super::local_frame::LocalFrame;
+use super::stretches::{self, Contacts, Stretch};
 use super::{CoordError, LngLat};
 
 /// A ring of a fence: `coordinates[polygon][ring]` of a GeoJSON MultiPolygon (a Polygon is
@@ -212,9 +212,6 @@ pub(super) fn corners(polygons: &MultiPolygon<f64>) -> Result<(), FenceError> {
     Ok(())
 }
 
-/// Where other rings touch each ring edge, keyed by the ring and the edge's index in it.
-pub(super) type Contacts = BTreeMap<(RingRef, usize), Vec<Coord<f64>>>;
-
 /// No ring crosses or touches itself; no two rings cross or share a stretch of boundary. One
 /// sweep over all edges (geo's simplified Bentley–Ottmann), so it is O(n log n) on real fences.
 /// Returns the points where rings touch (allowed, and needed by [`nesting`]).
@@ -262,17 +259,17 @@ pub(super) fn crossings(polygons: &MultiPolygon<f64>) -> Result<Contacts, FenceE
 /// Holes inside their shell and apart; polygons apart; touching at points is allowed.
 ///
 /// Rings no longer cross here, so each stretch of a ring between the points where other rings
-/// touch it lies wholly inside or wholly outside every other ring, and one point of each
-/// stretch (its middle) says which. Insides overlap exactly when some stretch of one boundary
-/// runs inside the other region (boundaries that coincide were refused as crossings).
+/// touch it lies wholly inside or wholly outside every other ring (see [`stretches`]). Insides
+/// overlap exactly when some stretch of one boundary runs inside the other region (boundaries
+/// that coincide were refused as crossings).
 pub(super) fn nesting(polygons: &MultiPolygon<f64>, contacts: &Contacts) -> Result<(), FenceError> {
-    // The middles of the stretches of every ring, as `stretches[polygon][ring]`.
-    let stretches: Vec<Vec<Vec<Coord<f64>>>> = (polygons.iter().enumerate())
+    // The stretches of every ring, as `stretches[polygon][ring]`.
+    let stretches: Vec<Vec<Vec<Stretch>>> = (polygons.iter().enumerate())
         .map(|(p, polygon)| {
             let rings = std::iter::once(polygon.exterior()).chain(polygon.interiors());
             (rings.enumerate())
                 .map(|(r, ring)| {
-                    stretch_middles(
+                    stretches::stretches(
                         RingRef {
                             polygon: p,
                             ring: r,
@@ -291,16 +288,17 @@ pub(super) fn nesting(polygons: &MultiPolygon<f64>, contacts: &Contacts) -> Resu
                 polygon: p,
                 ring: h + 1,
             };
-            let hole_middles = &stretches[p][h + 1];
             let shell = polygon.exterior();
-            if (hole_middles.iter())
-                .any(|&c| coord_pos_relative_to_ring(c, shell) == CoordPos::Outside)
-            {
+            if (stretches[p][h + 1].iter()).any(|s| s.position(shell) == CoordPos::Outside) {
                 return Err(FenceError::HoleOutsideShell { hole: hole_ref });
             }
             for (k, other) in holes.iter().enumerate().skip(h + 1) {
-                let other_middles = &stretches[p][k + 1];
-                if runs_inside(hole_middles, other, &[]) || runs_inside(other_middles, hole, &[]) {
+                let runs_inside = |of: &[Stretch], ring: &LineString<f64>| {
+                    of.iter().any(|s| s.position(ring) == CoordPos::Inside)
+                };
+                if runs_inside(&stretches[p][h + 1], other)
+                    || runs_inside(&stretches[p][k + 1], hole)
+                {
                     let b = RingRef {
                         polygon: p,
                         ring: k + 1,
@@ -310,11 +308,15 @@ pub(super) fn nesting(polygons: &MultiPolygon<f64>, contacts: &Contacts) -> Resu
             }
         }
     }
+    // Whether any ring of a part (its stretches, ring by ring) runs inside `polygon`.
+    let part_runs_inside = |rings: &[Vec<Stretch>], polygon: &Polygon<f64>| {
+        (rings.iter().flatten()).any(|stretch| stretch.runs_inside(polygon))
+    };
     for (a, polygon) in polygons.iter().enumerate() {
         for (b, other) in polygons.iter().enumerate().skip(a + 1) {
             if boxes_meet(polygon, other)
-                && (parts_run_inside(&stretches[b], polygon)
-                    || parts_run_inside(&stretches[a], other))
+                && (part_runs_inside(&stretches[b], polygon)
+                    || part_runs_inside(&stretches[a], other))
             {
                 return Err(FenceError::PartsOverlap { a, b });
             }
@@ -349,48 +351,6 @@ pub(super) fn area_m2(
 fn place(c: Coord<f64>) -> LngLat {
     LngLat::new(c.x.clamp(-180.0, 180.0), c.y.clamp(-90.0, 90.0))
         .expect("a finite point clamped into range")
-}
-
-/// The middle of each stretch of `positions` between its corners and the points in `contacts`
-/// where other rings touch it.
-fn stretch_middles(
-    ring: RingRef,
-    positions: &LineString<f64>,
-    contacts: &Contacts,
-) -> Vec<Coord<f64>> {
-    let mut middles = Vec::with_capacity(positions.0.len());
-    for (index, line) in positions.lines().enumerate() {
-        let delta = line.delta();
-        let length_squared = delta.x * delta.x + delta.y * delta.y;
-        // Where along the edge (0 at its start, 1 at its end) the stretches end.
-        let mut ends = vec![0.0, 1.0];
-        for touch in contacts.get(&(ring, index)).into_iter().flatten() {
-            let along = *touch - line.start;
-            let end = (along.x * delta.x + along.y * delta.y) / length_squared;
-            // Kept in order as they come (an edge is touched at a few points at most).
-            ends.insert(ends.partition_point(|&e| e < end), end);
-        }
-        middles.extend(
-            ends.windows(2)
-                .map(|w| line.start + delta * ((w[0] + w[1]) / 2.0)),
-        );
-    }
-    middles
-}
-
-/// Whether any of `middles` lies strictly inside the region of `shell` less `holes`.
-fn runs_inside(middles: &[Coord<f64>], shell: &LineString<f64>, holes: &[LineString<f64>]) -> bool {
-    middles.iter().any(|&c| {
-        coord_pos_relative_to_ring(c, shell) == CoordPos::Inside
-            && holes
-                .iter()
-                .all(|hole| coord_pos_relative_to_ring(c, hole) == CoordPos::Outside)
-    })
-}
-
-/// Whether any ring of a part (its stretch middles, ring by ring) runs inside `polygon`.
-fn parts_run_inside(rings: &[Vec<Coord<f64>>], polygon: &Polygon<f64>) -> bool {
-    (rings.iter()).any(|middles| runs_inside(middles, polygon.exterior(), polygon.interiors()))
 }
 
 /// Whether two polygons' bounding boxes meet.
