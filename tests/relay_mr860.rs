@@ -139,16 +139,30 @@ async fn until<T>(mut check: impl AsyncFnMut() -> Option<T>, what: &str) -> T {
 
 async fn with_roster(name: &str) -> TaskRelay {
     let relay = TaskRelay::start(name, 20, |_| {}).await;
+    join_roster(
+        &relay,
+        &[
+            ("M1", "张三", "330106199001011234"),
+            ("M2", "陈家明", "810000199001011234"),
+            ("M3", "John Smith", "USA110079050101"),
+        ],
+    )
+    .await;
     relay
-        .add_persons(&[
-            ("M1", "张三", Some("330106199001011234"), None),
-            ("M2", "陈家明", Some("810000199001011234"), None),
-            ("M3", "John Smith", Some("USA110079050101"), None),
-        ])
+}
+
+/// Puts `persons` (id, name, card number) on the platform and has the relay take them onto
+/// its roster by a `T_SEND_PERSON` task.
+async fn join_roster(relay: &TaskRelay, persons: &[(&str, &str, &str)]) {
+    let with_cards: Vec<_> = (persons.iter())
+        .map(|&(id, name, card)| (id, name, Some(card), None))
+        .collect();
+    relay.add_persons(&with_cards).await;
+    let ids: Vec<&str> = persons.iter().map(|(id, ..)| *id).collect();
+    let send = relay
+        .add_task("T_SEND_PERSON", json!({ "personIds": ids }))
         .await;
-    let send = relay.add_task("T_SEND_PERSON", json!({})).await;
     relay.reported(&send).await;
-    relay
 }
 
 #[tokio::test]
@@ -257,13 +271,7 @@ async fn unknown_cards_and_terminals_are_kept_and_retried_never_dropped() {
     assert!(relay.http.signins().await.is_empty());
 
     // The person reaches the roster: the kept log goes on its own.
-    relay
-        .add_persons(&[("M9", "孙七", Some("330106198001019999"), None)])
-        .await;
-    let send = relay
-        .add_task("T_SEND_PERSON", json!({"personIds": ["M9"]}))
-        .await;
-    relay.reported(&send).await;
+    join_roster(&relay, &[("M9", "孙七", "330106198001019999")]).await;
     let signins = signins(&relay, 1).await;
     assert_eq!(signins[0]["personId"], "M9");
     assert_eq!(
@@ -327,13 +335,7 @@ async fn kept_logs_survive_a_restart_and_are_forwarded_once_their_card_or_termin
     );
 
     // The card reaches the roster: the kept log goes on its own.
-    relay
-        .add_persons(&[("M9", "孙七", Some(stranger_card), None)])
-        .await;
-    let send = relay
-        .add_task("T_SEND_PERSON", json!({"personIds": ["M9"]}))
-        .await;
-    relay.reported(&send).await;
+    join_roster(&relay, &[("M9", "孙七", stranger_card)]).await;
     let signins_now = signins(&relay, 2).await;
     assert_eq!(signins_now[1]["personId"], "M9", "{signins_now:?}");
     assert_eq!(kept_when(&relay, "unknown_card", 0).await, vec![]);

@@ -281,6 +281,10 @@ pub(super) fn nesting(polygons: &MultiPolygon<f64>, contacts: &Contacts) -> Resu
                 .collect()
         })
         .collect();
+    // Whether any of a ring's stretches runs on `side` of `ring`.
+    let runs = |of: &[Stretch], side: CoordPos, ring: &LineString<f64>| {
+        of.iter().any(|stretch| stretch.position(ring) == side)
+    };
     for (p, polygon) in polygons.iter().enumerate() {
         let holes = polygon.interiors();
         for (h, hole) in holes.iter().enumerate() {
@@ -288,16 +292,12 @@ pub(super) fn nesting(polygons: &MultiPolygon<f64>, contacts: &Contacts) -> Resu
                 polygon: p,
                 ring: h + 1,
             };
-            let shell = polygon.exterior();
-            if (stretches[p][h + 1].iter()).any(|s| s.position(shell) == CoordPos::Outside) {
+            if runs(&stretches[p][h + 1], CoordPos::Outside, polygon.exterior()) {
                 return Err(FenceError::HoleOutsideShell { hole: hole_ref });
             }
             for (k, other) in holes.iter().enumerate().skip(h + 1) {
-                let runs_inside = |of: &[Stretch], ring: &LineString<f64>| {
-                    of.iter().any(|s| s.position(ring) == CoordPos::Inside)
-                };
-                if runs_inside(&stretches[p][h + 1], other)
-                    || runs_inside(&stretches[p][k + 1], hole)
+                if runs(&stretches[p][h + 1], CoordPos::Inside, other)
+                    || runs(&stretches[p][k + 1], CoordPos::Inside, hole)
                 {
                     let b = RingRef {
                         polygon: p,
