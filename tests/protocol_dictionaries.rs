@@ -12,8 +12,12 @@ use std::collections::HashSet;
 use serde_json::{json, Value};
 use zj_attendance::protocol::json_form::{JsonReply, JsonRequest, ReplyError};
 use zj_attendance::protocol::params::{PersonPage, SignInParam};
-use zj_attendance::protocol::sign::{reply_sign, ReplyView};
-use zj_attendance::protocol::{Apicode, Channel, ErrorCode, ProtocolError};
+use zj_attendance::protocol::sign::{reply_sign, request_sign, ReplyView, RequestView};
+use zj_attendance::protocol::wire::Request;
+use zj_attendance::protocol::{
+    time, Apicode, Channel, Credential, CredentialDirectory, ErrorCode, HandlerConfig,
+    PlatformHandler, ProtocolError, PROTOCOL_VERSION,
+};
 
 const SECRET: &str = "s3cr3t-密钥";
 
@@ -572,4 +576,93 @@ fn a_person_page_with_a_person_missing_its_id_or_name_still_parses() {
         .is_err(),
         "a number is not a person id"
     );
+}
+
+// ---- The check order (§8), on the platform handler that the simulator and relay share -------
+
+#[path = "check_order/mod.rs"]
+mod check_order;
+
+/// One vendor with one device, for the handler's credential look-ups.
+struct OneDevice;
+
+impl CredentialDirectory for OneDevice {
+    fn credential(&self, access_id: &str) -> Option<Credential> {
+        (access_id == "vendor").then(|| Credential {
+            access_id: "vendor".into(),
+            access_key: "key".into(),
+            access_secret: SECRET.into(),
+        })
+    }
+    fn owner_of(&self, sn: &str) -> Option<String> {
+        (sn == "SN-1").then(|| "vendor".to_owned())
+    }
+}
+
+/// A request signed with [`SECRET`], stamped at `now_ms`.
+fn signed_request(apicode: Apicode, token: &str, param: &str, now_ms: i64) -> Request {
+    let is_auth = apicode == Apicode::CAuth;
+    let mut request = Request {
+        version: PROTOCOL_VERSION.into(),
+        sn: "SN-1".into(),
+        token: token.into(),
+        apicode: apicode.as_str().into(),
+        access_id: if is_auth {
+            "vendor".into()
+        } else {
+            String::new()
+        },
+        access_key: if is_auth { "key".into() } else { String::new() },
+        time_stamp: time::format_timestamp(now_ms).unwrap(),
+        param: param.into(),
+        sign: String::new(),
+    };
+    request.sign = request_sign(apicode, &RequestView::from(&request), SECRET).unwrap();
+    request
+}
+
+#[test]
+fn the_handler_checks_the_apicode_before_the_fields_it_requires() {
+    let now_ms = 1_733_000_000_000;
+    let mut handler = PlatformHandler::new(HandlerConfig::default(), [7; 32]);
+    let auth = signed_request(Apicode::CAuth, "", "", now_ms);
+    let verified = handler
+        .verify(
+            Channel::Command,
+            &RequestView::from(&auth),
+            &OneDevice,
+            now_ms,
+        )
+        .expect("the C_AUTH is valid");
+    let reply = handler.answer(&verified, Ok(None), now_ms);
+    let token: Value = serde_json::from_str(&reply.result.unwrap().unwrap()).unwrap();
+    let token = token["token"].as_str().unwrap().to_owned();
+    let heartbeat_param = r#"{"deviceVersion":"1.0","deviceIp":"10.0.0.1"}"#;
+    let valid = [
+        (
+            Channel::Command,
+            signed_request(Apicode::CHeartbeat, &token, heartbeat_param, now_ms),
+        ),
+        (
+            Channel::Task,
+            signed_request(Apicode::TGetTasks, &token, r#"{"taskids":[]}"#, now_ms),
+        ),
+    ];
+    for (channel, valid) in valid {
+        let view = RequestView::from(&valid);
+        assert!(
+            handler.verify(channel, &view, &OneDevice, now_ms).is_ok(),
+            "{channel:?}"
+        );
+        let answers = check_order::all_cases(channel, &valid, &auth, &token)
+            .into_iter()
+            .map(|case| {
+                let view = RequestView::from(&case.request);
+                let answer = handler.verify(channel, &view, &OneDevice, now_ms);
+                let code = answer.err().and_then(|reply| reply.error_code());
+                (case, code.map(|code| code.as_str().to_owned()))
+            })
+            .collect();
+        check_order::assert_answers(answers);
+    }
 }

@@ -4,7 +4,7 @@
 
 mod relay_common;
 
-use relay_common::{demo, phone_record, signins, Phone};
+use relay_common::{demo, http_client, phone_record, signins, Phone};
 use zj_attendance::protocol::SessionEvent;
 
 #[tokio::test]
@@ -125,4 +125,39 @@ fn any_field_can_be_overridden_by_the_environment_and_by_flags() {
     assert!(refused("phones.sn=1").contains("phones is not a section"));
     assert!(refused("limits..x=1").contains("not a field's path"));
     assert!(Override::parse("no equals sign").is_err());
+}
+
+#[tokio::test]
+async fn the_demo_line_names_the_platform_sn_its_relay_serves() {
+    let demo = demo("platform-sn").await;
+    let line = serde_json::to_value(&demo.info).expect("the first line is JSON");
+    let sn = line["platformSn"]
+        .as_str()
+        .expect("a platformSn string")
+        .to_owned();
+    assert_ne!(
+        sn, line["phone"]["sn"],
+        "the phone's sn is not a platform sn"
+    );
+    let mut seen = serde_json::Value::Null;
+    for _ in 0..200 {
+        let devices: Vec<serde_json::Value> = http_client()
+            .get(format!("{}/sim/devices", demo.info.sim_http))
+            .send()
+            .await
+            .expect("the simulator answers")
+            .json()
+            .await
+            .expect("a JSON array");
+        seen = devices
+            .into_iter()
+            .find(|d| d["sn"] == sn.as_str())
+            .unwrap_or_default();
+        if seen["online"] == true {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(seen["online"], true, "the relay keeps {sn} online: {seen}");
+    demo.shutdown().await;
 }

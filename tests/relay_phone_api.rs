@@ -3,6 +3,8 @@
 //! test needs the platform to answer in a particular way), `/healthz` and `/metrics`.
 #![cfg(not(target_arch = "wasm32"))]
 
+#[path = "check_order/mod.rs"]
+mod check_order;
 mod relay_common;
 
 use std::collections::{HashMap, HashSet};
@@ -12,7 +14,7 @@ use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 use zj_attendance::protocol::json_form::command_request_body;
 use zj_attendance::protocol::wire::{self, Response};
-use zj_attendance::protocol::{Apicode, ErrorCode, ProtocolError};
+use zj_attendance::protocol::{Apicode, Channel, ErrorCode, ProtocolError};
 use zj_attendance::relay::config::LimitsConfig;
 use zj_attendance::relay::server::RunningRelay;
 use zj_attendance::system_clock::now_ms;
@@ -872,6 +874,28 @@ async fn each_missing_or_malformed_field_gets_its_section_8_code() {
     }
     assert_ok(&phone.call(&good).await);
     assert_eq!(relay.signins().await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_apicode_is_checked_before_the_fields_it_requires_on_both_transports() {
+    let relay = relay("check-order", 1).await;
+    let phone = relay.phone(0, Transport::Http).await.authed().await;
+    let token = phone.token.clone().expect("a token");
+    let valid = phone.request(Apicode::CSignIn, &phone_record("P-1", "rec-order"));
+    let auth = phone.request(Apicode::CAuth, "");
+    for transport in BOTH {
+        let mut phone_on = relay.phone(0, transport).await;
+        let mut answers = Vec::new();
+        for case in check_order::all_cases(Channel::Command, &valid, &auth, &token) {
+            let reply = phone_on.call(&case.request).await;
+            answers.push((case, refusal(&reply).map(|e| e.errorcode)));
+        }
+        check_order::assert_answers(answers);
+    }
+    assert!(
+        relay.signins().await.is_empty(),
+        "nothing refused reaches the platform"
+    );
 }
 
 #[tokio::test]

@@ -3,6 +3,8 @@
 //! life (auth, heartbeat, sign-in), pipelining, every §8 error code and their check order,
 //! token idle time, the offline rule, and `DeviceSession` driving a real connection.
 
+#[path = "check_order/mod.rs"]
+mod check_order;
 mod sim_common;
 
 use std::time::Duration;
@@ -10,7 +12,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use sim_common::*;
 use zj_attendance::protocol::wire::Request;
-use zj_attendance::protocol::{Apicode, SessionEvent};
+use zj_attendance::protocol::{Apicode, Channel, SessionEvent};
 
 /// A base64-able photo of about 60 KB, as a phone camera sends after compression.
 const PHOTO_BYTES: usize = 60 * 1024;
@@ -260,7 +262,8 @@ const EVERY_CODE: &[Case] = &[
 const CHECK_ORDER: &[Case] = &[
     case("version empty + sign wrong", |c| bogus_sign(heartbeat_with(c, |r| r.version.clear())), "402_01"),
     case("sn empty + token empty", |c| heartbeat_with(c, |r| { r.sn.clear(); r.token.clear() }), "402_02"),
-    case("sign empty + apicode unknown", |c| unsigned(heartbeat_with(c, |r| r.apicode = "C_CLOCK_IN".into())), "402_07"),
+    case("sign empty + apicode unknown", |c| unsigned(heartbeat_with(c, |r| r.apicode = "C_CLOCK_IN".into())), "400_01"),
+    case("token empty + apicode empty", |c| heartbeat_with(c, |r| { r.token.clear(); r.apicode.clear() }), "402_04"),
     case("apicode unknown + timeStamp shape", |c| heartbeat_with(c, |r| { r.apicode = "C_CLOCK_IN".into(); r.time_stamp = "yesterday".into() }), "400_01"),
     case("timeStamp shape + token unknown", |c| heartbeat_with(c, |r| { r.time_stamp = "2024-05-01".into(); r.token = made_up_token() }), "404_01"),
     case("timeStamp window + token unknown", |c| heartbeat_with(c, |r| { r.time_stamp = ten_minutes_ago(); r.token = made_up_token() }), "400_05"),
@@ -312,6 +315,21 @@ async fn every_error_code_over_tcp() {
 #[tokio::test]
 async fn the_earlier_check_of_section_8_answers_a_request_with_two_faults() {
     check_cases(CHECK_ORDER).await;
+}
+
+#[tokio::test]
+async fn the_apicode_is_checked_before_the_fields_it_requires_over_tcp() {
+    let sim = Sim::start();
+    let mut client = sim.connect().await;
+    let token = client.auth(SN).await;
+    let valid = heartbeat_request(SN, &token);
+    let mut answers = Vec::new();
+    for case in check_order::all_cases(Channel::Command, &valid, &auth_request(SN), &token) {
+        let reply = client.call(&case.request).await;
+        answers.push((case, refusal_code(&reply)));
+    }
+    check_order::assert_answers(answers);
+    assert_success(&client.heartbeat(SN, &token).await);
 }
 
 #[tokio::test]

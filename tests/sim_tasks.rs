@@ -4,12 +4,14 @@
 //! out page by page, reported with `T_UPDATE_TASKS_STATUS`; and the refusals on the way. Every
 //! reply's §3 signature is checked by [`SimHttp::task_call`].
 
+#[path = "check_order/mod.rs"]
+mod check_order;
 mod sim_common;
 
 use serde_json::{json, Value};
 use sim_common::*;
-use zj_attendance::protocol::json_form::ReplyError;
-use zj_attendance::protocol::Apicode;
+use zj_attendance::protocol::json_form::{command_request_body, ReplyError};
+use zj_attendance::protocol::{Apicode, Channel};
 
 /// Persons in the roster; with a page size of 20 that is pages of 20, 20 and 5.
 const ROSTER_SIZE: usize = 45;
@@ -637,6 +639,28 @@ async fn param_may_come_as_a_json_string_holding_the_text() {
         "{}",
         reply.body
     );
+}
+
+#[tokio::test]
+async fn the_apicode_is_checked_before_the_fields_it_requires_over_http() {
+    let platform = Platform::start().await;
+    let token = platform.device.token();
+    let valid = signed(
+        Apicode::TGetTasks,
+        SN,
+        &token,
+        r#"{"taskids":[]}"#,
+        now_ms(),
+    );
+    let auth = auth_request(SN);
+    let mut answers = Vec::new();
+    for case in check_order::all_cases(Channel::Task, &valid, &auth, &token) {
+        let reply = (platform.http)
+            .post_task_api(command_request_body(&case.request))
+            .await;
+        answers.push((case, reply.errorcode().map(str::to_owned)));
+    }
+    check_order::assert_answers(answers);
 }
 
 #[tokio::test]

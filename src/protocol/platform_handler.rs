@@ -255,27 +255,19 @@ impl PlatformHandler {
         directory: &impl CredentialDirectory,
         now_ms: i64,
     ) -> Result<Verified<'r>, ProtocolError> {
-        let known = (r.apicode.and_then(|text| text.parse::<Apicode>().ok()))
-            .filter(|apicode| apicode.channel() == channel);
         r.version.ok_or(ErrorCode::VersionEmpty)?;
         let sn = r.sn.ok_or(ErrorCode::SnEmpty)?;
-        if r.token.is_none() && r.apicode != Some(Apicode::CAuth.as_str()) {
+        let apicode = known_apicode(channel, r.apicode)?;
+        if r.token.is_none() && apicode != Apicode::CAuth {
             return Err(ErrorCode::TokenEmpty.into());
         }
-        let apicode_text = r.apicode.ok_or(ErrorCode::ApicodeEmpty)?;
         if channel == Channel::Command && r.time_stamp.is_none() {
             return Err(ErrorCode::TimestampEmpty.into());
         }
-        if known.is_some_and(Apicode::requires_param) && r.param.is_none() {
+        if apicode.requires_param() && r.param.is_none() {
             return Err(ErrorCode::ParamEmpty.into());
         }
         let sign = r.sign.ok_or(ErrorCode::SignEmpty)?;
-        let apicode = known.ok_or_else(|| {
-            ProtocolError::with_detail(
-                ErrorCode::ApicodeUnknown,
-                format_args!("{apicode_text} is not a {channel:?} apicode"),
-            )
-        })?;
         if let Some(stamp) = r.time_stamp.filter(|_| channel == Channel::Command) {
             let sent_ms = time::parse_timestamp(stamp).ok_or(ErrorCode::TimestampShape)?;
             if (sent_ms - now_ms).abs() > self.config.clock_skew_ms {
@@ -384,6 +376,22 @@ impl PlatformHandler {
             secret: Some(verified.secret.clone()),
         }
     }
+}
+
+/// The request's apicode: `402_04` when it is absent, `400_01` when it is not one of
+/// `channel`'s (a `T_*` apicode over TCP or a `C_*` one over HTTP). Which other fields are
+/// required depends on it, so PROTOCOL.md §8 checks it before them.
+fn known_apicode(channel: Channel, text: Option<&str>) -> Result<Apicode, ProtocolError> {
+    let text = text.ok_or(ErrorCode::ApicodeEmpty)?;
+    text.parse::<Apicode>()
+        .ok()
+        .filter(|apicode| apicode.channel() == channel)
+        .ok_or_else(|| {
+            ProtocolError::with_detail(
+                ErrorCode::ApicodeUnknown,
+                format_args!("{text} is not a {channel:?} apicode"),
+            )
+        })
 }
 
 /// Parses `text` as `apicode`'s param type (`400_02` when it does not fit) and checks the

@@ -60,6 +60,9 @@ pub struct DemoInfo {
     pub url: String,
     /// The simulator's HTTP API (`/sim/signins`, …).
     pub sim_http: String,
+    /// The platform sn the demo relay serves: queue platform tasks for it at `simHttp`
+    /// (the phone's own `sn` is not a platform sn).
+    pub platform_sn: String,
     /// The demo phone.
     pub phone: DemoPhone,
     /// The demo worker's person id.
@@ -239,6 +242,7 @@ impl Demo {
         let info = DemoInfo {
             url: format!("http://{}", relay.addr),
             sim_http: format!("http://{}", sim.http_addr),
+            platform_sn: PLATFORM_SN.into(),
             phone,
             person_id: PERSON_ID.into(),
             mr860: DemoMr860 {
