@@ -14,7 +14,7 @@ export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-7200}
 HARNESS_PROFILE=release source scripts/harness.sh
 
 cargo bench --locked --bench geofence -- --noplot geofence_check >/dev/null
-cargo test --locked --release --target wasm32-unknown-unknown --test bench_wasm -- --nocapture 2>&1 \
+WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/webdriver.json" cargo test --locked --release --target wasm32-unknown-unknown -p zj-attendance --test bench_wasm -- --nocapture 2>&1 \
   | tee "$harness_dir/wasm.log" | grep BENCH || { cat "$harness_dir/wasm.log"; exit 1; }
 
 target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')

@@ -409,12 +409,12 @@ export interface InitOutput {
     readonly phonemodule_storage: (a: number) => any;
     readonly wgs84ToGcj02: (a: number, b: number) => [number, number, number];
     readonly wasm_bindgen__convert__closures_____invoke__h12a58abeb6e99768: (a: number, b: number, c: any, d: any) => void;
+    readonly wasm_bindgen__convert__closures_____invoke__h2510725557fb6ceb: (a: number, b: number, c: any) => [number, number];
     readonly wasm_bindgen__convert__closures_____invoke__h4de2df6260f6ee29: (a: number, b: number, c: any) => [number, number];
-    readonly wasm_bindgen__convert__closures_____invoke__h622c4742150d3814: (a: number, b: number, c: any) => [number, number];
-    readonly wasm_bindgen__convert__closures_____invoke__hc025ac47321dc62d: (a: number, b: number, c: any) => any;
-    readonly wasm_bindgen__convert__closures_____invoke__hd873017eab4aea9e: (a: number, b: number) => [number, number, number];
-    readonly wasm_bindgen__convert__closures_____invoke__h1579a7424565e925: (a: number, b: number) => void;
-    readonly wasm_bindgen__convert__closures_____invoke__h696874db8ffbc568: (a: number, b: number) => void;
+    readonly wasm_bindgen__convert__closures_____invoke__h7bd087b391dd8612: (a: number, b: number, c: any) => any;
+    readonly wasm_bindgen__convert__closures_____invoke__h9f0f63624751d34c: (a: number, b: number) => [number, number, number];
+    readonly wasm_bindgen__convert__closures_____invoke__h7112a8de4f6798db: (a: number, b: number) => void;
+    readonly wasm_bindgen__convert__closures_____invoke__hbd81966a1f569145: (a: number, b: number) => void;
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;
     readonly __wbindgen_exn_store: (a: number) => void;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds pkg/: the phone module as an ES module for the browser (JS glue, TypeScript types,
 # optimised wasm), with the pinned wasm-bindgen CLI and binaryen's wasm-opt (npm, tools/), and records the
-# hash of the sources it was built from in pkg/SOURCE_HASH (tests/pkg_fresh.rs fails when the
+# hash of the sources it was built from in pkg/SOURCE_HASH (crates/relay/tests/relay/pkg_fresh.rs fails when the
 # sources have moved on). Prints the sizes, gzip -9.
 #
 #   ./scripts/build-pkg.sh          build pkg/
@@ -10,11 +10,44 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-# The files the wasm module is built from: the library minus its host-only parts.
+# The packages of this workspace that the wasm module is built from: the phone module and the
+# local crates it depends on for wasm32 (cargo metadata's resolve graph), not a hand-kept list.
+wasm_package_dirs() {
+  cargo metadata --locked --format-version 1 --filter-platform wasm32-unknown-unknown | python3 -c '
+import json, os, sys
+meta = json.load(sys.stdin)
+packages = {p["id"]: p for p in meta["packages"]}
+nodes = {n["id"]: n for n in meta["resolve"]["nodes"]}
+root = next(p["id"] for p in meta["packages"] if p["name"] == "zj-attendance")
+seen, todo = set(), [root]
+while todo:
+    node = todo.pop()
+    if node in seen:
+        continue
+    seen.add(node)
+    for dep in nodes[node]["deps"]:
+        local = packages[dep["pkg"]]["source"] is None
+        built = any(kind["kind"] in (None, "build") for kind in dep["dep_kinds"])
+        if local and built:
+            todo.append(dep["pkg"])
+top = os.path.realpath(".")
+for node in sorted(seen):
+    print(os.path.relpath(os.path.dirname(packages[node]["manifest_path"]), top))
+'
+}
+
+# What a build of those packages reads: their manifests, build scripts and sources, the
+# protobuf schema, and the lockfile.
 source_hash() {
-  { find src proto -type f; printf '%s\n' build.rs Cargo.toml Cargo.lock; } \
-    | grep -v -E '^src/(relay|sim|bin)/|^src/(process|system_clock)\.rs$' \
-    | LC_ALL=C sort \
+  {
+    for dir in $(wasm_package_dirs); do
+      printf '%s\n' "$dir/Cargo.toml"
+      [ -f "$dir/build.rs" ] && printf '%s\n' "$dir/build.rs"
+      find "$dir/src" -type f
+    done
+    find proto -type f
+    printf '%s\n' Cargo.lock
+  } | sed 's|^\./||' | LC_ALL=C sort -u \
     | while IFS= read -r file; do printf '%s\0' "$file"; cat "$file"; printf '\0'; done \
     | md5sum | cut -d ' ' -f 1
 }
@@ -34,7 +67,7 @@ fi
 wasm_opt=tools/node_modules/.bin/wasm-opt
 
 rustup target add wasm32-unknown-unknown >/dev/null
-cargo build --locked --lib --target wasm32-unknown-unknown --profile wasm-release
+cargo build --locked -p zj-attendance --lib --target wasm32-unknown-unknown --profile wasm-release
 target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 rm -rf pkg
 wasm-bindgen --target web --out-dir pkg \

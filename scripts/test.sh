@@ -31,11 +31,25 @@ fi
 step "Formatting"
 cargo fmt --all -- --check
 
-step "Clippy (host)"
-cargo clippy --all-targets --locked -- -D warnings
+# The wasm test targets: every test target that configures wasm-bindgen-test, in the phone
+# module (tests/*.rs) and the pure crates (crates/*/tests/*.rs, crates/*/tests/*/main.rs),
+# except the benchmarks (tests/bench_*.rs, run by benches/wasm.sh); as cargo flags.
+wasm_targets=()
+while IFS= read -r file; do
+  case "$file" in */bench_*) continue ;; esac
+  crate_dir=${file%%/tests/*}
+  name=${file#*/tests/}
+  name=${name%/main.rs}
+  name=${name%.rs}
+  package=$(sed -n 's/^name = "\(.*\)"$/\1/p' "$crate_dir/Cargo.toml" | head -n 1)
+  wasm_targets+=(-p "$package" --test "$name")
+done < <(grep -l 'wasm_bindgen_test_configure!(run_in_browser)' ./tests/*.rs ./crates/*/tests/*.rs ./crates/*/tests/*/main.rs 2>/dev/null | LC_ALL=C sort)
 
-step "Clippy (wasm32)"
-cargo clippy --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
+step "Clippy (host, the whole workspace)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Clippy (wasm32: the phone module, the pure crates and their wasm tests)"
+cargo clippy --locked --target wasm32-unknown-unknown --lib "${wasm_targets[@]}" -- -D warnings
 
 step "Native tests"
 cargo test --locked
@@ -43,7 +57,7 @@ cargo test --locked
 # The fake camera of the browser tests (tests/liveness_camera.rs): webdriver.json points
 # Chromium's --use-file-for-fake-video-capture at this file, a synthetic face.
 step "Fake camera for the browser tests: /tmp/zj-fake-camera.y4m"
-cargo run --locked --quiet --example fake_camera_y4m -- /tmp/zj-fake-camera.y4m
+cargo run --locked --quiet -p zj-phone --example fake_camera_y4m -- /tmp/zj-fake-camera.y4m
 
 # The browser tests of the phone module talk to a real relay and platform simulator
 # (`relay demo`) and to a proxy in front of it that fails half the requests; their addresses
@@ -52,20 +66,13 @@ step "Starting relay demo and the flaky proxy for the browser tests"
 # shellcheck source=scripts/harness.sh
 source scripts/harness.sh
 
-# The pure core's tests run again as wasm in headless Chromium, with the browser tests: every
-# test file that configures wasm-bindgen-test, except the benchmarks (tests/bench_*.rs, run by
-# benches/wasm.sh).
-wasm_tests=()
-for file in tests/*.rs; do
-  case "$file" in tests/bench_*) continue ;; esac
-  if grep -q 'wasm_bindgen_test_configure!(run_in_browser)' "$file"; then
-    wasm_tests+=(--test "$(basename "$file" .rs)")
-  fi
-done
-step "wasm tests in headless Chromium: ${wasm_tests[*]}"
+# The pure crates' tests run again as wasm in headless Chromium, with the phone module's
+# browser tests. Every crate's tests use the one webdriver.json at the top.
+step "wasm tests in headless Chromium: ${wasm_targets[*]}"
 export CHROMEDRIVER=/usr/bin/chromedriver
 export WASM_BINDGEN_TEST_TIMEOUT=120
-cargo test --locked --target wasm32-unknown-unknown "${wasm_tests[@]}"
+export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/webdriver.json"
+cargo test --locked --target wasm32-unknown-unknown "${wasm_targets[@]}"
 
 # The pages (www/) end to end in headless Chromium: the worker's clock-in page and the
 # manager's page against their own `relay demo`s (npm ci, vendoring and the relay build

@@ -1,30 +1,29 @@
-//! Mobile attendance (type 64) for Zhejiang's real-name IoT platform.
-//!
-//! One crate, three speakers of one protocol (`../shared/PROTOCOL.md`):
-//! - the phone module, compiled to WebAssembly for the worker's clock-in page;
-//! - the `relay` binary, which bridges phones to the platform;
-//! - the `platform-sim` binary, a strict simulator of the platform.
-//!
-//! The pure core ([`protocol`]) compiles for `wasm32-unknown-unknown` and for the host, reads no
-//! clock and no socket: time and bytes are passed in. Host-only adapters live in [`sim`].
+//! The phone module: this package, built for the browser as WebAssembly (`pkg/`, by
+//! `scripts/build-pkg.sh`). Thin wrappers over the pure crates (`zj-protocol`, `zj-geofence`,
+//! `zj-phone`) that turn JS values into their types and their errors into JS `Error`s, and
+//! the browser's side of the phone: camera, location, IndexedDB outbox, uploader, the JS API.
 
-/// Site fences: WGS-84 ⇄ GCJ-02, validation, and the accuracy-aware inside/outside verdict (pure).
-pub mod geofence;
-/// Liveness of the clock-in photo: challenges from a nonce, frame analysers, verdict and evidence (pure).
-pub mod liveness;
-pub mod protocol;
-/// The attendance record on the phone: location warnings, the record, the outbox policy (pure).
-pub mod record;
+mod browser;
+mod camera;
+mod camera_capture;
+mod camera_fallback;
+mod camera_js;
+mod geofence_js;
+pub mod idb;
+pub mod idb_outbox;
+mod js_error;
+mod js_values;
+mod liveness_js;
+mod location;
+pub mod phone;
+mod phone_js;
+pub mod relay_client;
 
-#[cfg(not(target_arch = "wasm32"))]
-pub mod process;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod relay;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod sim;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod system_clock;
-
-/// The browser side (wasm32 only): the JS API of the phone module.
-#[cfg(target_arch = "wasm32")]
-pub mod web;
+pub use camera::{Camera, CameraError};
+pub use camera_capture::{encode_photo, thumbnail, Canvas, CaptureError, Jpeg, MAX_JPEG_BYTES};
+pub use camera_fallback::take_fallback_photo;
+pub use camera_js::{capture_photo, capture_photo_fallback, CapturedPhoto, LivenessCamera};
+pub use geofence_js::{check_fence, gcj02_to_wgs84, wgs84_to_gcj02};
+pub use js_error::BrowserError;
+pub use liveness_js::{liveness_guide, LivenessSession};
+pub use phone_js::PhoneModule;

@@ -4,10 +4,8 @@
 //! drain them to the relay `relay demo` runs (addresses from `scripts/harness.sh`). Each prints
 //! its figures; none asserts a time.
 
-#![cfg(target_arch = "wasm32")]
-
 mod browser_common;
-#[path = "../benches/common/fence_shapes.rs"]
+#[path = "../crates/geofence/benches/common/fence_shapes.rs"]
 mod fence_shapes;
 
 use std::rc::Rc;
@@ -15,9 +13,9 @@ use std::rc::Rc;
 use browser_common::{demo, demo_phone, draft, unique};
 use fence_shapes::{fixes, site, FIXES};
 use wasm_bindgen_test::{console_log, wasm_bindgen_test as test, wasm_bindgen_test_configure};
-use zj_attendance::geofence::{Fence, FenceLimits, PreparedFence};
-use zj_attendance::record::outbox::OutboxConfig;
-use zj_attendance::web::phone::Phone;
+use zj_attendance::phone::Phone;
+use zj_geofence::{Fence, FenceLimits, PreparedFence};
+use zj_phone::record::outbox::OutboxConfig;
 
 wasm_bindgen_test_configure!(run_in_browser);
 

@@ -1,4 +1,3 @@
-#![cfg(target_arch = "wasm32")]
 //! The geofence's JS API (`wgs84ToGcj02`, `gcj02ToWgs84`, `checkFence`) called as pages call it:
 //! JS values in, JS values or JS `Error`s out, in headless Chromium. Also prints (never asserts)
 //! what a check costs as wasm.
@@ -6,14 +5,17 @@
 use js_sys::{Array, Function, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsError, JsValue};
 use wasm_bindgen_test::{console_log, wasm_bindgen_test as test};
-use zj_attendance::geofence::{Fence, FenceGeoJson, FenceLimits, Fix, PreparedFence, Verdict};
-use zj_attendance::web::{check_fence, gcj02_to_wgs84, wgs84_to_gcj02};
+use zj_attendance::{check_fence, gcj02_to_wgs84, wgs84_to_gcj02};
+use zj_geofence::{Fence, FenceGeoJson, FenceLimits, Fix, PreparedFence, Verdict};
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
-const HOLE_SITE: &str = include_str!("fixtures/fences/site_with_office_hole.geojson");
-const TWO_PART_SITE: &str = include_str!("fixtures/fences/two_part_site.geojson");
-const RING_1000: &str = include_str!("fixtures/fences/ring_1000_vertices.geojson");
+const HOLE_SITE: &str =
+    include_str!("../crates/geofence/tests/fixtures/fences/site_with_office_hole.geojson");
+const TWO_PART_SITE: &str =
+    include_str!("../crates/geofence/tests/fixtures/fences/two_part_site.geojson");
+const RING_1000: &str =
+    include_str!("../crates/geofence/tests/fixtures/fences/ring_1000_vertices.geojson");
 
 /// A fixture as the JS object a page would pass.
 fn js_object(geojson: &str) -> JsValue {

@@ -7,19 +7,15 @@
 //! - 1,000 records flush to the platform, each exactly once;
 //! - through a proxy that fails half the requests, nothing is lost or duplicated.
 
-#![cfg(target_arch = "wasm32")]
-
 use std::collections::HashMap;
 use std::rc::Rc;
 
 use serde_json::Value;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{wasm_bindgen_test as test, wasm_bindgen_test_configure};
-use zj_attendance::record::outbox::{
-    Backoff, Claimed, EntryState, Outbox, OutboxConfig, OutboxStore,
-};
-use zj_attendance::web::idb_outbox::IdbOutboxStore;
-use zj_attendance::web::phone::Phone;
+use zj_attendance::idb_outbox::IdbOutboxStore;
+use zj_attendance::phone::Phone;
+use zj_phone::record::outbox::{Backoff, Claimed, EntryState, Outbox, OutboxConfig, OutboxStore};
 
 wasm_bindgen_test_configure!(run_in_browser);
 

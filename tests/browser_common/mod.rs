@@ -7,10 +7,10 @@
 use std::rc::Rc;
 
 use serde_json::Value;
-use zj_attendance::record::location::{Crs, Located, LocationSource};
-use zj_attendance::record::outbox::OutboxConfig;
-use zj_attendance::record::{record_id_from_random, ClockEvidence, PhoneCredentials, SignInDraft};
-use zj_attendance::web::phone::{Phone, PhoneConfig};
+use zj_attendance::phone::{Phone, PhoneConfig};
+use zj_phone::record::location::{Crs, Located, LocationSource};
+use zj_phone::record::outbox::OutboxConfig;
+use zj_phone::record::{record_id_from_random, ClockEvidence, PhoneCredentials, SignInDraft};
 
 /// What `relay demo` printed, as the harness passed it.
 pub fn demo() -> Value {

@@ -1,0 +1,66 @@
+//! What a fence verdict means for a clock-in, by the site's policy.
+
+use serde::{Deserialize, Serialize};
+
+use zj_geofence::{Check, Verdict};
+
+/// What a site does with an uncertain verdict (the fix's accuracy circle crosses the fence).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub enum UncertainPolicy {
+    /// Not a clock-in: the worker is asked to move or wait for a better fix.
+    #[default]
+    Reject,
+    /// Accepted and flagged for the manager's review.
+    Flag,
+}
+
+/// The fence check as the record keeps it (audit evidence).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FenceEvidence {
+    /// The fence version the check used.
+    pub version: u64,
+    /// `inside`, `outside` or `uncertain`.
+    pub verdict: Verdict,
+    /// Distance from the fix to the nearest fence boundary, metres.
+    pub distance_m: f64,
+    /// Accepted although uncertain, by the site's `flag` policy.
+    pub flagged: bool,
+}
+
+/// Whether a clock-in may go ahead.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FenceDecision {
+    /// Record it, with this evidence.
+    Accept(FenceEvidence),
+    /// Do not record it; the message says why and what to do, in Chinese.
+    Refuse {
+        /// The verdict that refused it.
+        verdict: Verdict,
+        /// For the worker.
+        message: &'static str,
+    },
+}
+
+/// Applies the site's policy to a check against fence `version`.
+pub fn decide_fence(check: &Check, version: u64, policy: UncertainPolicy) -> FenceDecision {
+    let evidence = |flagged| FenceEvidence {
+        version,
+        verdict: check.verdict,
+        distance_m: check.distance_m,
+        flagged,
+    };
+    match (check.verdict, policy) {
+        (Verdict::Inside, _) => FenceDecision::Accept(evidence(false)),
+        (Verdict::Uncertain, UncertainPolicy::Flag) => FenceDecision::Accept(evidence(true)),
+        (Verdict::Uncertain, UncertainPolicy::Reject) => FenceDecision::Refuse {
+            verdict: Verdict::Uncertain,
+            message: "定位不够准确，无法确认您在工地范围内。请到开阔处稍等片刻再打卡。",
+        },
+        (Verdict::Outside, _) => FenceDecision::Refuse {
+            verdict: Verdict::Outside,
+            message: "您不在工地电子围栏范围内，请进入工地后再打卡。",
+        },
+    }
+}

@@ -1,0 +1,12 @@
+//! The protocol core's tests, natively and as wasm in headless Chromium: the frame codec, the
+//! §3 signatures and param′, the dictionaries, error codes and JSON forms, `timeStamp`, the
+//! device session against the platform handler on a simulated clock, and §8's check order.
+
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+mod check_order;
+mod codec;
+mod device_session;
+mod dictionaries;
+mod sign;
+mod time;

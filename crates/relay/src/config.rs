@@ -1,0 +1,380 @@
+//! The relay's configuration: one TOML file, every field documented with its default; the
+//! binary lets flags and environment variables override it. Secrets come from the
+//! environment or a file and are never logged (`Debug` hides them).
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+pub use super::config_overrides::Override;
+use super::http::HttpLimits;
+use super::store::Phone;
+
+/// A secret: given inline, or read from an environment variable or a file. Never printed.
+#[derive(Clone, Deserialize, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// A secret with this value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The value, for signing.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+/// The platform the relay forwards to, and the vendor credentials it uses there.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformConfig {
+    /// The platform's TCP command address, `host:port`.
+    pub tcp: String,
+    /// The platform's HTTP task URL, e.g. `http://127.0.0.1:9701/api/device`.
+    pub http: String,
+    /// Vendor `accessId`.
+    pub access_id: String,
+    /// Vendor `accessKey`.
+    pub access_key: String,
+    /// Vendor `accessSecret` inline (prefer `access_secret_env` or `access_secret_file`).
+    #[serde(default)]
+    pub access_secret: Option<Secret>,
+    /// Name of the environment variable holding the vendor `accessSecret`.
+    #[serde(default)]
+    pub access_secret_env: Option<String>,
+    /// File holding the vendor `accessSecret` (trailing white space ignored).
+    #[serde(default)]
+    pub access_secret_file: Option<PathBuf>,
+    /// The platform sns the relay serves (one platform session each).
+    pub sns: Vec<String>,
+    /// Seconds between heartbeats (default 30; kept under 60).
+    #[serde(default = "defaults::heartbeat_secs")]
+    pub heartbeat_secs: u32,
+}
+
+/// A phone's credentials as configured (more come from enrollment, in the store).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneConfig {
+    /// The sn the phone uses on the phone leg.
+    pub sn: String,
+    /// The phone's `accessId`.
+    pub access_id: String,
+    /// The phone's `accessKey`.
+    pub access_key: String,
+    /// The phone's `accessSecret`.
+    pub access_secret: Secret,
+    /// The platform sn its records go to.
+    pub platform_sn: String,
+}
+
+/// Limits, each with its default.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Largest `/v1/frame` body, bytes (default 2 MiB).
+    pub max_body_bytes: usize,
+    /// Largest frame on `/v1/link` and from the platform, bytes (default 1 MiB).
+    pub max_frame_len: usize,
+    /// Most phone WebSocket links at once (default 10,000).
+    pub max_links: usize,
+    /// Most HTTP connections open at once, WebSocket links included (default 12,000); past
+    /// it a connection is answered 503 and closed.
+    pub max_connections: usize,
+    /// Seconds a phone link may stay silent before it is closed (default 120).
+    pub link_idle_secs: u64,
+    /// Frames a minute each phone may send on average (default 120).
+    pub frames_per_minute: u32,
+    /// Frames a phone may send at once (default 30).
+    pub frames_burst: u32,
+    /// Requests waiting or in flight per platform session before phones hear "busy"
+    /// (default 1,024).
+    pub platform_queue: usize,
+    /// Seconds the platform may take to answer before its link is taken as dead (default 10,
+    /// the standard's upload limit).
+    pub platform_reply_secs: u64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 2 << 20,
+            max_frame_len: zj_protocol::wire::DEFAULT_MAX_FRAME_LEN,
+            max_links: 10_000,
+            max_connections: 12_000,
+            link_idle_secs: 120,
+            frames_per_minute: 120,
+            frames_burst: 30,
+            platform_queue: 1024,
+            platform_reply_secs: 10,
+        }
+    }
+}
+
+impl LimitsConfig {
+    /// The limits of the phone API.
+    pub fn http(&self) -> HttpLimits {
+        HttpLimits {
+            max_body_bytes: self.max_body_bytes,
+            max_frame_len: self.max_frame_len,
+            max_links: self.max_links,
+            max_connections: self.max_connections,
+            link_idle: Duration::from_secs(self.link_idle_secs),
+            frames_per_minute: self.frames_per_minute,
+            frames_burst: self.frames_burst,
+        }
+    }
+}
+
+/// How the relay carries out the platform's tasks.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TasksConfig {
+    /// Largest face photo fetched from an `imgUrls` address, bytes (default 2 MiB); a larger
+    /// one is a failed face (`413_1`).
+    pub photo_max_bytes: usize,
+    /// Seconds a photo fetch may take (default 10); longer is a failed face (`408_1`).
+    pub photo_timeout_secs: u64,
+    /// Seconds a task API call may take (default 10, the standard's upload limit).
+    pub call_timeout_secs: u64,
+    /// Persons per `T_POST_DEVICE_PERSON` page (default 20).
+    pub post_page_size: usize,
+}
+
+impl Default for TasksConfig {
+    fn default() -> Self {
+        Self {
+            photo_max_bytes: 2 << 20,
+            photo_timeout_secs: 10,
+            call_timeout_secs: 10,
+            post_page_size: 20,
+        }
+    }
+}
+
+/// The site manager's API (`/v1/manager/...`).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ManagerConfig {
+    /// The bearer token inline (prefer `token_env` or `token_file`). Without any of the three
+    /// the manager API answers 401 to everything.
+    pub token: Option<Secret>,
+    /// Name of the environment variable holding the token.
+    pub token_env: Option<String>,
+    /// File holding the token (trailing white space ignored).
+    pub token_file: Option<PathBuf>,
+    /// Minutes an enrollment code stays valid when the manager gives no `ttlMinutes`
+    /// (default 1,440: a day).
+    pub enroll_ttl_minutes: u32,
+}
+
+impl Default for ManagerConfig {
+    fn default() -> Self {
+        Self {
+            token: None,
+            token_env: None,
+            token_file: None,
+            enroll_ttl_minutes: 24 * 60,
+        }
+    }
+}
+
+/// One MR860 face terminal allowed to report (seed 000), and the platform sn it reports as.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Mr860Config {
+    /// The terminal's `deviceId`, as it puts it in every body.
+    pub device_id: String,
+    /// The platform sn its logs go to (one of `platform.sns`).
+    pub sn: String,
+}
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RelayConfig {
+    /// Where phones connect (default `127.0.0.1:8080`).
+    #[serde(default = "defaults::listen")]
+    pub listen: SocketAddr,
+    /// Where the store lives (default `relay-data`).
+    #[serde(default = "defaults::data_dir")]
+    pub data_dir: PathBuf,
+    /// Serve the pages at `/` and `/manager` from this directory instead of the built-in ones.
+    #[serde(default)]
+    pub www_dir: Option<PathBuf>,
+    /// Serve the phone module at `/pkg/` from this directory instead of the built-in one.
+    #[serde(default)]
+    pub pkg_dir: Option<PathBuf>,
+    /// The platform.
+    pub platform: PlatformConfig,
+    /// Phones configured by hand.
+    #[serde(default)]
+    pub phones: Vec<PhoneConfig>,
+    /// Limits.
+    #[serde(default)]
+    pub limits: LimitsConfig,
+    /// Platform tasks.
+    #[serde(default)]
+    pub tasks: TasksConfig,
+    /// The site manager's API.
+    #[serde(default)]
+    pub manager: ManagerConfig,
+    /// MR860 terminals allowed to report.
+    #[serde(default)]
+    pub mr860: Vec<Mr860Config>,
+}
+
+mod defaults {
+    pub fn listen() -> std::net::SocketAddr {
+        std::net::SocketAddr::from(([127, 0, 0, 1], 8080))
+    }
+    pub fn data_dir() -> std::path::PathBuf {
+        "relay-data".into()
+    }
+    pub fn heartbeat_secs() -> u32 {
+        30
+    }
+}
+
+/// Why a configuration cannot be used; says which field and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {error}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// The file is not valid TOML for a relay configuration.
+    #[error("{path}: {error}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with its line.
+        error: toml::de::Error,
+    },
+    /// A value is missing or out of range.
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+impl RelayConfig {
+    /// Reads and checks a configuration file.
+    pub fn load(path: &Path) -> Result<RelayConfig, ConfigError> {
+        Self::load_with(path, &[])
+    }
+
+    /// Reads a configuration file, sets the fields `overrides` name (later ones win), and
+    /// checks the result.
+    pub fn load_with(path: &Path, overrides: &[Override]) -> Result<RelayConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+            path: path.to_owned(),
+            error,
+        })?;
+        let parse_error = |error| ConfigError::Parse {
+            path: path.to_owned(),
+            error,
+        };
+        let mut table: toml::Table = toml::from_str(&text).map_err(parse_error)?;
+        for field in overrides {
+            field.apply(&mut table)?;
+        }
+        table.try_into().map_err(parse_error)
+    }
+
+    /// The vendor `accessSecret`, from the file, the environment or the configuration, in
+    /// that order of preference.
+    pub fn vendor_secret(&self) -> Result<Secret, ConfigError> {
+        let platform = &self.platform;
+        read_secret(
+            platform.access_secret_file.as_deref(),
+            platform.access_secret_env.as_deref(),
+            platform.access_secret.as_ref(),
+            "platform.access_secret",
+        )?
+        .ok_or_else(|| {
+            ConfigError::Invalid(
+                "the vendor accessSecret is missing: set platform.access_secret_file, \
+                 platform.access_secret_env or platform.access_secret"
+                    .into(),
+            )
+        })
+    }
+
+    /// The manager API's bearer token, from the file, the environment or the configuration;
+    /// `None` when none is configured (the manager API is then closed).
+    pub fn manager_token(&self) -> Result<Option<Secret>, ConfigError> {
+        let manager = &self.manager;
+        let token = read_secret(
+            manager.token_file.as_deref(),
+            manager.token_env.as_deref(),
+            manager.token.as_ref(),
+            "manager.token",
+        )?;
+        match token {
+            Some(token) if token.expose().len() < 16 => Err(ConfigError::Invalid(
+                "manager.token is shorter than 16 characters: use a long random token".into(),
+            )),
+            token => Ok(token),
+        }
+    }
+
+    /// The platform sn each configured MR860 terminal reports as, by `deviceId`.
+    pub fn mr860_terminals(&self) -> std::collections::HashMap<String, String> {
+        (self.mr860.iter())
+            .map(|terminal| (terminal.device_id.clone(), terminal.sn.clone()))
+            .collect()
+    }
+
+    /// The configured phones as the store keeps them.
+    pub fn configured_phones(&self) -> Vec<Phone> {
+        (self.phones.iter())
+            .map(|phone| Phone {
+                access_id: phone.access_id.clone(),
+                access_key: phone.access_key.clone(),
+                access_secret: phone.access_secret.expose().to_owned(),
+                sn: phone.sn.clone(),
+                platform_sn: phone.platform_sn.clone(),
+                revoked: false,
+            })
+            .collect()
+    }
+}
+
+/// A secret from a file, an environment variable or inline, in that order of preference;
+/// `field` names the setting in errors.
+fn read_secret(
+    file: Option<&Path>,
+    env: Option<&str>,
+    inline: Option<&Secret>,
+    field: &str,
+) -> Result<Option<Secret>, ConfigError> {
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+            path: path.to_owned(),
+            error,
+        })?;
+        return Ok(Some(Secret::new(text.trim_end())));
+    }
+    if let Some(name) = env {
+        return std::env::var(name)
+            .map(|v| Some(Secret::new(v)))
+            .map_err(|_| {
+                ConfigError::Invalid(format!("{field}_env names {name}, which is not set"))
+            });
+    }
+    Ok(inline.cloned())
+}

@@ -1,0 +1,264 @@
+//! `relay demo`: the whole system on one machine: an embedded platform simulator, the relay in
+//! front of it, a demo site with one phone credential and one person, and the pages.
+//!
+//! The demo also has a site (滨江 in Hangzhou) with a fence around [`SITE_CENTER`], a fresh
+//! team enrollment code for it, the manager token, and an MR860 terminal; the demo person is
+//! sent to the relay by a `T_SEND_PERSON` task, so the terminal can log them by ID number.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::config::{
+    ConfigError, LimitsConfig, ManagerConfig, Mr860Config, PhoneConfig, PlatformConfig,
+    RelayConfig, Secret,
+};
+use super::enroll;
+use super::server::{RunningRelay, StartError};
+use super::sites::{self, FenceRequest};
+use super::store::Store;
+use zj_protocol::{Credential, HandlerConfig};
+use zj_sim::{now_ms, NewPerson, NewTask, RunningSim, SimConfig};
+
+/// The demo device's platform sn.
+const PLATFORM_SN: &str = "1388186";
+/// The demo phone's sn on the phone leg.
+const PHONE_SN: &str = "PHONE-DEMO-0001";
+/// The demo worker's platform person id.
+const PERSON_ID: &str = "4508004291609636864";
+/// The demo worker's ID card number (what an MR860 terminal reads).
+const PERSON_IDCARD: &str = "330106199001011234";
+/// The demo MR860 terminal's `deviceId`.
+const MR860_DEVICE_ID: &str = "MR860-DEMO-01";
+/// The demo site's name.
+const SITE_NAME: &str = "滨江区江南大道项目工地";
+/// The middle of the demo site, WGS-84 `[lng, lat]` (Binjiang district, Hangzhou).
+pub const SITE_CENTER: [f64; 2] = [120.2110, 30.2090];
+/// Half the demo fence's width and height, degrees (about 190 m by 220 m).
+const SITE_HALF_SPAN_DEG: f64 = 0.002;
+
+/// The demo phone's credentials, as the first stdout line shows them.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoPhone {
+    /// The phone's sn.
+    pub sn: String,
+    /// Its `accessId`.
+    pub access_id: String,
+    /// Its `accessKey`.
+    pub access_key: String,
+    /// Its own `accessSecret` (a phone's, never the vendor's).
+    pub access_secret: String,
+}
+
+/// The first stdout line of `relay demo`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoInfo {
+    /// The relay, serving the pages and the phone API.
+    pub url: String,
+    /// The simulator's HTTP API (`/sim/signins`, …).
+    pub sim_http: String,
+    /// The platform sn the demo relay serves: queue platform tasks for it at `simHttp`
+    /// (the phone's own `sn` is not a platform sn).
+    pub platform_sn: String,
+    /// The demo phone.
+    pub phone: DemoPhone,
+    /// The demo worker's person id.
+    pub person_id: String,
+    /// The demo MR860 terminal and the ID number of a person it can log.
+    pub mr860: DemoMr860,
+    /// The manager API's bearer token.
+    pub manager_token: String,
+    /// A fresh team enrollment code for the demo site.
+    pub enroll_code: String,
+    /// The demo site.
+    pub site: DemoSite,
+}
+
+/// The demo MR860 terminal, as the first stdout line shows it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoMr860 {
+    /// The terminal's `deviceId`.
+    pub device_id: String,
+    /// The demo person's ID card number.
+    pub card_number: String,
+}
+
+/// The demo site, as the first stdout line shows it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoSite {
+    /// Its id.
+    pub site_id: String,
+    /// Its name.
+    pub name: String,
+    /// Its middle, WGS-84 `[lng, lat]`.
+    pub center: [f64; 2],
+}
+
+/// A running demo.
+pub struct Demo {
+    /// What the first stdout line says.
+    pub info: DemoInfo,
+    sim: RunningSim,
+    relay: RunningRelay,
+}
+
+fn random_hex() -> String {
+    rand::random::<[u8; 16]>()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// Creates the demo site with its fence and a team enrollment code for it.
+async fn demo_site(store: &Store) -> Result<(DemoSite, String), StartError> {
+    let [lng, lat] = SITE_CENTER;
+    let d = SITE_HALF_SPAN_DEG;
+    let ring = vec![
+        [lng - d, lat - d],
+        [lng + d, lat - d],
+        [lng + d, lat + d],
+        [lng - d, lat + d],
+        [lng - d, lat - d],
+    ];
+    let fence = sites::validate(FenceRequest {
+        crs: "wgs84".into(),
+        max_accuracy_m: Some(50.0),
+        uncertain_policy: "flag".into(),
+        geojson: serde_json::json!({"type": "Polygon", "coordinates": [ring]}),
+    })
+    .map_err(|e| StartError::Config(ConfigError::Invalid(e.message)))?;
+    let created = store
+        .run(move |tx| {
+            let site = sites::create(tx, SITE_NAME, PLATFORM_SN)?;
+            sites::put_fence(tx, &site.site_id, "wgs84", fence)?;
+            let code = enroll::create_code(tx, &site.site_id, "team", None, 24 * 60, now_ms())?;
+            Ok((site, code))
+        })
+        .await?;
+    let (site, code) = created;
+    let code = code.map_err(|e| StartError::Config(ConfigError::Invalid(e.message)))?;
+    let site = DemoSite {
+        site_id: site.site_id,
+        name: site.name,
+        center: SITE_CENTER,
+    };
+    Ok((site, code.code))
+}
+
+impl Demo {
+    /// Starts the simulator and the relay (`port` 0 picks a free one), with the store in
+    /// `data_dir` and the phone API's `limits`, serving the pages built into the binary.
+    pub async fn start(
+        port: u16,
+        data_dir: PathBuf,
+        limits: LimitsConfig,
+    ) -> Result<Demo, StartError> {
+        let localhost = |port| SocketAddr::from(([127, 0, 0, 1], port));
+        let vendor = Credential {
+            access_id: format!("demo-vendor-{}", &random_hex()[..8]),
+            access_key: random_hex(),
+            access_secret: random_hex(),
+        };
+        let sim = RunningSim::start(
+            SimConfig {
+                credential: vendor.clone(),
+                sns: vec![PLATFORM_SN.into()],
+                limits: HandlerConfig::default(),
+                max_frame_len: zj_protocol::wire::DEFAULT_MAX_FRAME_LEN,
+                page_size: 20,
+                max_connections: 1024,
+            },
+            localhost(0),
+            localhost(0),
+        )
+        .await
+        .map_err(|error| StartError::Listen {
+            addr: localhost(0),
+            error,
+        })?;
+        sim.state.lock().add_persons(vec![NewPerson {
+            person_id: PERSON_ID.into(),
+            name: "张三".into(),
+            idcard_no: Some(PERSON_IDCARD.into()),
+            img_url: None,
+        }]);
+        let send_person = NewTask {
+            sn: PLATFORM_SN.into(),
+            apicode: "T_SEND_PERSON".into(),
+            person_ids: Some(vec![PERSON_ID.into()]),
+            param: None,
+        };
+        let queued = sim.state.lock().add_task(send_person, now_ms());
+        queued.map_err(|e| StartError::Config(ConfigError::Invalid(e)))?;
+        let manager_token = random_hex();
+        let phone = DemoPhone {
+            sn: PHONE_SN.into(),
+            access_id: format!("phone-{}", &random_hex()[..12]),
+            access_key: random_hex(),
+            access_secret: random_hex(),
+        };
+        let config = RelayConfig {
+            listen: localhost(port),
+            data_dir,
+            // The pages and the phone module built into the binary: any working directory.
+            www_dir: None,
+            pkg_dir: None,
+            platform: PlatformConfig {
+                tcp: sim.tcp_addr.to_string(),
+                http: format!("http://{}/api/device", sim.http_addr),
+                access_id: vendor.access_id,
+                access_key: vendor.access_key,
+                access_secret: Some(Secret::new(vendor.access_secret)),
+                access_secret_env: None,
+                access_secret_file: None,
+                sns: vec![PLATFORM_SN.into()],
+                heartbeat_secs: 30,
+            },
+            phones: vec![PhoneConfig {
+                sn: phone.sn.clone(),
+                access_id: phone.access_id.clone(),
+                access_key: phone.access_key.clone(),
+                access_secret: Secret::new(phone.access_secret.clone()),
+                platform_sn: PLATFORM_SN.into(),
+            }],
+            limits,
+            tasks: Default::default(),
+            manager: ManagerConfig {
+                token: Some(Secret::new(manager_token.clone())),
+                ..Default::default()
+            },
+            mr860: vec![Mr860Config {
+                device_id: MR860_DEVICE_ID.into(),
+                sn: PLATFORM_SN.into(),
+            }],
+        };
+        let relay = RunningRelay::start(config).await?;
+        let (site, enroll_code) = demo_site(relay.gateway.store()).await?;
+        let info = DemoInfo {
+            url: format!("http://{}", relay.addr),
+            sim_http: format!("http://{}", sim.http_addr),
+            platform_sn: PLATFORM_SN.into(),
+            phone,
+            person_id: PERSON_ID.into(),
+            mr860: DemoMr860 {
+                device_id: MR860_DEVICE_ID.into(),
+                card_number: PERSON_IDCARD.into(),
+            },
+            manager_token,
+            enroll_code,
+            site,
+        };
+        Ok(Demo { info, sim, relay })
+    }
+
+    /// Stops the relay, then the simulator.
+    pub async fn shutdown(self) {
+        self.relay.shutdown().await;
+        self.sim.shutdown().await;
+    }
+}

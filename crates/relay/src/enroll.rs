@@ -1,0 +1,318 @@
+//! Enrollment: a site manager makes a one-time code; a phone redeems it at `POST /v1/enroll`
+//! for credentials of its own, bound to the site and either to one person (a personal phone)
+//! or to the site's roster (a team phone, whose holder picks the worker).
+
+use axum::http::StatusCode;
+use rand::Rng;
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+
+use super::api_error::ApiError;
+use super::sites;
+use super::store::{add_phone, Phone, StoreError};
+
+/// The enrollment and phone-binding tables.
+pub const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS enrollments (
+    code       TEXT PRIMARY KEY,
+    site_id    TEXT NOT NULL,
+    binding    TEXT NOT NULL CHECK (binding IN ('personal', 'team')),
+    person_id  TEXT,
+    created_ms INTEGER NOT NULL,
+    expires_ms INTEGER NOT NULL,
+    used_ms    INTEGER,
+    access_id  TEXT
+);
+CREATE TABLE IF NOT EXISTS phone_sites (
+    access_id   TEXT PRIMARY KEY,
+    site_id     TEXT NOT NULL,
+    binding     TEXT NOT NULL,
+    person_id   TEXT,
+    enrolled_ms INTEGER NOT NULL
+);
+";
+
+/// Characters of a code: no 0/O, 1/I/L, so it can be read aloud and typed.
+const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+/// Characters in a code (31^10 ≈ 8·10^14 codes), shown as `XXXXX-XXXXX`.
+const CODE_LEN: usize = 10;
+
+/// A phone's binding to a site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneSite {
+    /// The site.
+    pub site_id: String,
+    /// `personal` or `team`.
+    pub binding: String,
+    /// The person of a personal phone.
+    pub person_id: Option<String>,
+}
+
+/// A new enrollment code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewCode {
+    /// The code, `XXXXX-XXXXX`.
+    pub code: String,
+    /// When it stops working, epoch milliseconds.
+    pub expires_at_ms: i64,
+}
+
+fn random_code() -> String {
+    let mut rng = rand::rng();
+    let chars: String = (0..CODE_LEN)
+        .map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char)
+        .collect();
+    format!("{}-{}", &chars[..CODE_LEN / 2], &chars[CODE_LEN / 2..])
+}
+
+/// A code as typed: upper case, without spaces or dashes, then dashed again.
+pub fn normalise_code(typed: &str) -> String {
+    let chars: String = (typed.chars())
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if chars.len() == CODE_LEN {
+        format!("{}-{}", &chars[..CODE_LEN / 2], &chars[CODE_LEN / 2..])
+    } else {
+        chars
+    }
+}
+
+/// Makes a code for `site_id`: checked against the site and, for a personal phone, the
+/// person on its roster.
+pub fn create_code(
+    tx: &Transaction<'_>,
+    site_id: &str,
+    binding: &str,
+    person_id: Option<&str>,
+    ttl_minutes: u32,
+    now_ms: i64,
+) -> Result<Result<NewCode, ApiError>, StoreError> {
+    let Some(site) = sites::get(tx, site_id)? else {
+        return Ok(Err(ApiError::not_found(format_args!("工地 {site_id}"))));
+    };
+    let person_id = match (binding, person_id) {
+        ("team", None) => None,
+        ("team", Some(_)) => {
+            return Ok(Err(ApiError::bad_request(
+                "班组手机（team）不绑定 personId，请去掉 personId",
+            )))
+        }
+        ("personal", None) => {
+            return Ok(Err(ApiError::bad_request(
+                "个人手机（personal）需要 personId",
+            )))
+        }
+        ("personal", Some(person_id)) => {
+            if super::roster::summary(tx, &site.sn, person_id)?.is_none() {
+                return Ok(Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "person_unknown",
+                    format!("人员 {person_id} 不在该工地的花名册上，请先在平台下发人员后再试。"),
+                )));
+            }
+            Some(person_id)
+        }
+        (other, _) => {
+            return Ok(Err(ApiError::bad_request(format_args!(
+                "binding 是 {other:?}，只能是 \"personal\" 或 \"team\""
+            ))))
+        }
+    };
+    if ttl_minutes == 0 {
+        return Ok(Err(ApiError::bad_request("ttlMinutes 必须大于 0")));
+    }
+    let new = NewCode {
+        code: random_code(),
+        expires_at_ms: now_ms + i64::from(ttl_minutes) * 60_000,
+    };
+    tx.execute(
+        "INSERT INTO enrollments (code, site_id, binding, person_id, created_ms, expires_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            new.code,
+            site_id,
+            binding,
+            person_id,
+            now_ms,
+            new.expires_at_ms
+        ],
+    )?;
+    Ok(Ok(new))
+}
+
+/// Why `relay enroll` made no code.
+#[derive(Debug, thiserror::Error)]
+pub enum IssueError {
+    /// The store could not be opened or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The request was refused (unknown site, bad binding, person not on the roster).
+    #[error("{}", .0.message)]
+    Refused(ApiError),
+}
+
+/// `relay enroll`: makes a code in the store in `data_dir` (the relay may be running).
+pub async fn issue_code(
+    data_dir: &std::path::Path,
+    site_id: &str,
+    binding: &str,
+    person_id: Option<&str>,
+    ttl_minutes: u32,
+) -> Result<NewCode, IssueError> {
+    let store = super::store::Store::open_beside(data_dir)?;
+    let (site_id, binding) = (site_id.to_owned(), binding.to_owned());
+    let person_id = person_id.map(str::to_owned);
+    let now = zj_host::system_clock::now_ms();
+    let made = store
+        .run(move |tx| {
+            create_code(
+                tx,
+                &site_id,
+                &binding,
+                person_id.as_deref(),
+                ttl_minutes,
+                now,
+            )
+        })
+        .await?;
+    made.map_err(IssueError::Refused)
+}
+
+/// Why a code was not redeemed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// No such code.
+    Unknown,
+    /// Past its expiry.
+    Expired,
+    /// Already redeemed.
+    Used,
+}
+
+impl From<Refused> for ApiError {
+    fn from(refused: Refused) -> Self {
+        match refused {
+            Refused::Unknown => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "code_unknown",
+                "登记码不存在，请核对后重新输入，或向管理员索取新的登记码。",
+            ),
+            Refused::Expired => ApiError::new(
+                StatusCode::GONE,
+                "code_expired",
+                "登记码已过期，请向管理员索取新的登记码。",
+            ),
+            Refused::Used => ApiError::new(
+                StatusCode::CONFLICT,
+                "code_used",
+                "登记码已被使用过，每个登记码只能用一次。请向管理员索取新的登记码。",
+            ),
+        }
+    }
+}
+
+fn random_hex(bytes: usize) -> String {
+    (0..bytes)
+        .map(|_| format!("{:02x}", rand::random::<u8>()))
+        .collect()
+}
+
+/// An enrollment as stored: site, binding, person, expiry and use (epoch milliseconds).
+type EnrollmentRow = (String, String, Option<String>, i64, Option<i64>);
+
+/// Redeems `code`: in one transaction, the phone's new credentials, its binding, and the code
+/// marked used. Returns the phone and its site.
+pub fn redeem(
+    tx: &Transaction<'_>,
+    code: &str,
+    now_ms: i64,
+) -> Result<Result<(Phone, sites::Site), Refused>, StoreError> {
+    let found: Option<EnrollmentRow> = tx
+        .query_row(
+            "SELECT site_id, binding, person_id, expires_ms, used_ms FROM enrollments
+             WHERE code = ?1",
+            [code],
+            |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((site_id, binding, person_id, expires_ms, used_ms)) = found else {
+        return Ok(Err(Refused::Unknown));
+    };
+    if used_ms.is_some() {
+        return Ok(Err(Refused::Used));
+    }
+    if now_ms >= expires_ms {
+        return Ok(Err(Refused::Expired));
+    }
+    let Some(site) = sites::get(tx, &site_id)? else {
+        return Ok(Err(Refused::Unknown));
+    };
+    let phone = Phone {
+        access_id: format!("phone-{}", random_hex(8)),
+        access_key: random_hex(16),
+        access_secret: random_hex(16),
+        sn: format!("PHONE-{}", random_hex(6).to_uppercase()),
+        platform_sn: site.sn.clone(),
+        revoked: false,
+    };
+    add_phone(tx, &phone)?;
+    tx.execute(
+        "INSERT INTO phone_sites (access_id, site_id, binding, person_id, enrolled_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![phone.access_id, site_id, binding, person_id, now_ms],
+    )?;
+    tx.execute(
+        "UPDATE enrollments SET used_ms = ?2, access_id = ?3 WHERE code = ?1",
+        params![code, now_ms, phone.access_id],
+    )?;
+    Ok(Ok((phone, site)))
+}
+
+/// The site binding of an enrolled phone (`None` for phones configured by hand).
+pub fn phone_site(tx: &Transaction<'_>, access_id: &str) -> Result<Option<PhoneSite>, StoreError> {
+    // Cached: every sign-in asks.
+    Ok(tx
+        .prepare_cached("SELECT site_id, binding, person_id FROM phone_sites WHERE access_id = ?1")?
+        .query_row([access_id], |row| {
+            Ok(PhoneSite {
+                site_id: row.get(0)?,
+                binding: row.get(1)?,
+                person_id: row.get(2)?,
+            })
+        })
+        .optional()?)
+}
+
+/// The phones enrolled at a site, for the manager.
+pub fn site_phones(
+    tx: &Transaction<'_>,
+    site_id: &str,
+) -> Result<Vec<serde_json::Value>, StoreError> {
+    let mut statement = tx.prepare(
+        "SELECT p.access_id, p.sn, s.binding, s.person_id, s.enrolled_ms, p.revoked
+         FROM phone_sites s JOIN phones p ON p.access_id = s.access_id
+         WHERE s.site_id = ?1 ORDER BY s.enrolled_ms",
+    )?;
+    let rows = statement.query_map([site_id], |row| {
+        Ok(serde_json::json!({
+            "accessId": row.get::<_, String>(0)?,
+            "sn": row.get::<_, String>(1)?,
+            "binding": row.get::<_, String>(2)?,
+            "personId": row.get::<_, Option<String>>(3)?,
+            "enrolledAtMs": row.get::<_, i64>(4)?,
+            "revoked": row.get::<_, bool>(5)?,
+        }))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -1,0 +1,128 @@
+//! The relay's metrics, served at `GET /metrics` in the Prometheus text format.
+
+use std::sync::atomic::AtomicI64;
+use std::sync::Arc;
+use std::time::Duration;
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+use super::platform_link::{LinkState, PlatformLink};
+use zj_protocol::{Apicode, Reply};
+
+/// Labels of a phone frame count.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FrameLabels {
+    /// The frame's apicode, or `other` for anything unknown.
+    apicode: String,
+    /// `ok`, or the error code answered.
+    result: String,
+}
+
+/// Labels of a platform link's state.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LinkLabels {
+    sn: String,
+}
+
+/// Counters, gauges and histograms of a running relay.
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Arc<Registry>,
+    frames: Family<FrameLabels, Counter>,
+    phones_connected: Gauge<i64, AtomicI64>,
+    link_ready: Family<LinkLabels, Gauge<i64, AtomicI64>>,
+    forward_seconds: Histogram,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("relay");
+        let frames = Family::<FrameLabels, Counter>::default();
+        registry.register(
+            "phone_frames",
+            "Phone frames answered, by apicode and result",
+            frames.clone(),
+        );
+        let phones_connected = Gauge::<i64, AtomicI64>::default();
+        registry.register(
+            "phones_connected",
+            "Phones with an open WebSocket link",
+            phones_connected.clone(),
+        );
+        let link_ready = Family::<LinkLabels, Gauge<i64, AtomicI64>>::default();
+        registry.register(
+            "platform_link_ready",
+            "1 when the platform session for the sn is authenticated, else 0",
+            link_ready.clone(),
+        );
+        // 0.5 ms to about 16 s.
+        let forward_seconds = Histogram::new(
+            prometheus_client::metrics::histogram::exponential_buckets(0.0005, 2.0, 16),
+        );
+        registry.register(
+            "forward_seconds",
+            "Time from forwarding a sign-in to the platform's answer, in seconds",
+            forward_seconds.clone(),
+        );
+        Self {
+            registry: Arc::new(registry),
+            frames,
+            phones_connected,
+            link_ready,
+            forward_seconds,
+        }
+    }
+}
+
+impl Metrics {
+    /// Counts one answered phone frame.
+    pub fn count_frame(&self, reply: &Reply) {
+        let apicode = (reply.apicode.parse::<Apicode>())
+            .map_or("other", Apicode::as_str)
+            .to_owned();
+        let result = match &reply.result {
+            Ok(_) => "ok".to_owned(),
+            Err(error) => error.errorcode.clone(),
+        };
+        self.frames
+            .get_or_create(&FrameLabels { apicode, result })
+            .inc();
+    }
+
+    /// Records how long the platform took to answer a forwarded sign-in.
+    pub fn observe_forward(&self, elapsed: Duration) {
+        self.forward_seconds.observe(elapsed.as_secs_f64());
+    }
+
+    /// A phone's WebSocket link opened (`+1`) or closed (`-1`).
+    pub fn phone_link(&self, delta: i64) {
+        self.phones_connected.inc_by(delta);
+    }
+
+    /// How many phones have a WebSocket link open.
+    pub fn phones_connected(&self) -> i64 {
+        self.phones_connected.get()
+    }
+
+    /// The metrics in Prometheus text format, with the links' current states.
+    pub fn render<'a>(
+        &self,
+        links: impl IntoIterator<Item = (&'a String, &'a PlatformLink)>,
+    ) -> String {
+        for (sn, link) in links {
+            let ready = i64::from(link.state() == LinkState::Ready);
+            self.link_ready
+                .get_or_create(&LinkLabels { sn: sn.clone() })
+                .set(ready);
+        }
+        let mut text = String::new();
+        encode(&mut text, &self.registry).expect("writing to a String cannot fail");
+        text
+    }
+}

@@ -1,0 +1,231 @@
+//! Forwards accepted MR860 logs to the platform as `C_SIGN_IN`s, exactly once: each log is a
+//! record of the ledger under `accessId` `mr860:<deviceId>` and `recordId` its log id, so a
+//! log forwarded before a restart is not sent again, and one whose attempt failed for now is.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use base64::Engine;
+use futures_util::stream::{self, StreamExt};
+use rusqlite::params;
+use serde_json::{json, Value};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tracing::{info, warn};
+
+use super::mr860::{parse_stored, photo, LogState, Mr860};
+use super::platform_link::PlatformLink;
+use super::store::{Begun, Outcome, RecordEntry, StoreError};
+use zj_host::system_clock::now_ms;
+use zj_protocol::params::to_json_text;
+use zj_protocol::Apicode;
+
+/// How long to wait before trying again logs the platform did not take for now.
+const RETRY_AFTER: Duration = Duration::from_secs(5);
+/// Logs forwarded per pass.
+const BATCH: i64 = 100;
+/// Logs forwarded at once: the platform link pipelines them and the store commits their
+/// ledger entries together, so a backlog drains at the platform's pace rather than one round
+/// trip and three commits per log.
+const IN_FLIGHT: usize = 32;
+
+/// What a pass leaves.
+enum Pass {
+    /// Every log forwarded; more may be waiting: go on at once.
+    More,
+    /// Some log waits for the platform: try again in a while.
+    Retry,
+    /// Nothing left.
+    Done,
+}
+
+/// A pending log as stored.
+struct PendingLog {
+    id: i64,
+    sn: String,
+    person_id: String,
+    body: String,
+    received_ms: i64,
+}
+
+/// The forwarder: one task for all terminals.
+pub struct Forwarder {
+    /// The intake (store, wake-up).
+    pub mr860: Mr860,
+    /// Platform links by sn.
+    pub links: HashMap<String, PlatformLink>,
+}
+
+impl Forwarder {
+    /// Runs until `stop` turns true: a pass at start, when woken, and every few seconds while
+    /// some log waits for the platform.
+    pub fn spawn(self, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
+        tokio::spawn(async move {
+            loop {
+                let wait = match self.pass().await {
+                    Ok(Pass::More) => continue,
+                    Ok(Pass::Retry) => RETRY_AFTER,
+                    Ok(Pass::Done) => Duration::from_secs(3600),
+                    Err(error) => {
+                        warn!(%error, "MR860 logs: store failure; trying again");
+                        RETRY_AFTER
+                    }
+                };
+                tokio::select! {
+                    _ = stop.changed() => return,
+                    () = self.mr860.wake.notified() => {}
+                    () = tokio::time::sleep(wait) => {}
+                }
+            }
+        })
+    }
+
+    /// Forwards a batch of pending logs.
+    async fn pass(&self) -> Result<Pass, StoreError> {
+        let pending = (self.mr860.store)
+            .run(|tx| {
+                let mut statement = tx.prepare(
+                    "SELECT id, sn, person_id, body, received_ms FROM mr860_logs
+                     WHERE state = 'pending' ORDER BY id LIMIT ?1",
+                )?;
+                let rows = statement.query_map([BATCH], |row| {
+                    Ok(PendingLog {
+                        id: row.get(0)?,
+                        sn: row.get(1)?,
+                        person_id: row.get(2)?,
+                        body: row.get(3)?,
+                        received_ms: row.get(4)?,
+                    })
+                })?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .await?;
+        let full = pending.len() as i64 == BATCH;
+        let forwarded: Vec<Result<bool, StoreError>> = stream::iter(pending)
+            .map(|log| self.forward(log))
+            .buffer_unordered(IN_FLIGHT)
+            .collect()
+            .await;
+        let mut retry = false;
+        for done in forwarded {
+            retry |= !done?;
+        }
+        Ok(match (retry, full) {
+            (true, _) => Pass::Retry,
+            (false, true) => Pass::More,
+            (false, false) => Pass::Done,
+        })
+    }
+
+    async fn set_state(
+        &self,
+        id: i64,
+        state: LogState,
+        detail: Option<String>,
+    ) -> Result<(), StoreError> {
+        (self.mr860.store)
+            .run(move |tx| {
+                tx.execute(
+                    "UPDATE mr860_logs SET state = ?2, detail = ?3, updated_ms = ?4 WHERE id = ?1",
+                    params![id, state.as_str(), detail, now_ms()],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// Forwards one log; false when it must be tried again later.
+    async fn forward(&self, log: PendingLog) -> Result<bool, StoreError> {
+        let Ok(parsed) = parse_stored(&log.body) else {
+            self.set_state(
+                log.id,
+                LogState::Refused,
+                Some("stored body unreadable".into()),
+            )
+            .await?;
+            return Ok(true);
+        };
+        let img = photo(&parsed.body, "facePicture").unwrap_or_default();
+        let img_bytes = base64::engine::general_purpose::STANDARD
+            .decode(&img)
+            .map_or(0, |bytes| bytes.len());
+        let record_time = parsed.time_ms.unwrap_or(log.received_ms);
+        let kind = if parsed.mode == "0" { "1" } else { "8" };
+        let mut param = json!({"personId": log.person_id, "type": kind, "recordTime": record_time});
+        let coordinate = |key: &str| {
+            (parsed.body.get(key).and_then(Value::as_str))
+                .and_then(|text| text.trim().parse::<f64>().ok())
+                .filter(|value| value.is_finite() && *value != 0.0)
+        };
+        if let (Some(longitude), Some(latitude)) = (coordinate("longitude"), coordinate("latitude"))
+        {
+            param["coordinate"] = json!({"longitude": longitude, "latitude": latitude});
+        }
+        if !img.is_empty() {
+            param["img"] = json!(img);
+        }
+        let access_id = format!("mr860:{}", parsed.device_id);
+        let record_id = log.id.to_string();
+        let extras = json!({
+            "source": "mr860",
+            "mode": parsed.mode,
+            "cardType": parsed.card_type,
+            "score": parsed.body.get("score"),
+            "location": parsed.body.get("location"),
+        });
+        let entry = RecordEntry {
+            access_id: access_id.clone(),
+            record_id: record_id.clone(),
+            phone_sn: parsed.device_id.clone(),
+            platform_sn: log.sn.clone(),
+            person_id: log.person_id.clone(),
+            record_time,
+            img_bytes,
+            extras: extras.to_string(),
+            received_ms: log.received_ms,
+        };
+        match self.mr860.store.begin(entry, now_ms()).await? {
+            Begun::Done => {
+                self.set_state(log.id, LogState::Forwarded, None).await?;
+                return Ok(true);
+            }
+            Begun::Refused(error) => {
+                self.set_state(log.id, LogState::Refused, Some(error.to_string()))
+                    .await?;
+                return Ok(true);
+            }
+            Begun::New | Begun::Again => {}
+        }
+        let Some(link) = self.links.get(&log.sn) else {
+            self.mr860
+                .store
+                .finish(&access_id, &record_id, Outcome::Retry, now_ms())
+                .await?;
+            return Ok(false);
+        };
+        let result = link.forward(Apicode::CSignIn, to_json_text(&param)).await;
+        let (outcome, state, detail) = match &result {
+            Ok(_) => (Outcome::Done, LogState::Forwarded, None),
+            Err(error) => match error.permanent_refusal() {
+                Some(refusal) => (
+                    Outcome::Refused(refusal.clone()),
+                    LogState::Refused,
+                    Some(refusal.to_string()),
+                ),
+                None => (Outcome::Retry, LogState::Pending, Some(error.to_string())),
+            },
+        };
+        (self.mr860.store)
+            .finish(&access_id, &record_id, outcome, now_ms())
+            .await?;
+        self.set_state(log.id, state, detail).await?;
+        match state {
+            LogState::Forwarded => {
+                info!(sn = %log.sn, person = %log.person_id, kind, "MR860 log forwarded");
+            }
+            LogState::Refused => warn!(sn = %log.sn, id = log.id, ?result, "MR860 log refused"),
+            _ => {}
+        }
+        Ok(state != LogState::Pending)
+    }
+}

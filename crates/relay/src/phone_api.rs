@@ -1,0 +1,131 @@
+//! The phone's API beyond the protocol leg: `POST /v1/enroll`, `GET /v1/site`,
+//! `POST /v1/challenge` (docs/PHONE_API.md).
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use rusqlite::Transaction;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::api::RelayApi;
+use super::api_error::{parse_body, ApiError};
+use super::enroll::{self, PhoneSite};
+use super::sites::{self, Site};
+use super::store::StoreError;
+use super::{challenge, roster};
+use zj_host::system_clock::now_ms;
+
+/// A site as a phone sees it, and its fence version (the `ETag`).
+pub fn site_view(
+    tx: &Transaction<'_>,
+    site: &Site,
+    binding: &PhoneSite,
+) -> Result<(Value, Option<i64>), StoreError> {
+    let personal = binding.binding == "personal";
+    let person = match (&binding.person_id, personal) {
+        (Some(person_id), true) => Some(roster::summary(tx, &site.sn, person_id)?.unwrap_or_else(
+            || roster::PersonSummary {
+                person_id: person_id.clone(),
+                name: String::new(),
+            },
+        )),
+        _ => None,
+    };
+    let persons = if personal {
+        Vec::new()
+    } else {
+        roster::summaries(tx, &site.sn)?
+    };
+    let fence = sites::current_fence(tx, &site.site_id)?;
+    let version = fence.as_ref().map(|fence| fence.version);
+    let view = json!({
+        "siteId": site.site_id,
+        "name": site.name,
+        "binding": binding.binding,
+        "person": person,
+        "persons": persons,
+        "fence": fence,
+    });
+    Ok((view, version))
+}
+
+#[derive(Deserialize)]
+struct EnrollRequest {
+    code: String,
+}
+
+/// `POST /v1/enroll`.
+pub async fn enroll(State(api): State<Arc<RelayApi>>, body: Bytes) -> Result<Response, ApiError> {
+    let request: EnrollRequest = parse_body(&body)?;
+    let code = enroll::normalise_code(&request.code);
+    let redeemed = (api.store)
+        .run(move |tx| {
+            let (phone, site) = match enroll::redeem(tx, &code, now_ms())? {
+                Ok(redeemed) => redeemed,
+                Err(refused) => return Ok(Err(refused)),
+            };
+            let binding = enroll::phone_site(tx, &phone.access_id)?
+                .ok_or_else(|| StoreError::new("the binding just written is missing"))?;
+            let (view, _) = site_view(tx, &site, &binding)?;
+            Ok(Ok((phone, view)))
+        })
+        .await?;
+    let (phone, view) = redeemed.map_err(ApiError::from)?;
+    api.gateway.add_phone(phone.clone());
+    let body = json!({
+        "phone": {
+            "sn": phone.sn,
+            "accessId": phone.access_id,
+            "accessKey": phone.access_key,
+            "accessSecret": phone.access_secret,
+        },
+        "site": view,
+    });
+    Ok(Json(body).into_response())
+}
+
+/// `GET /v1/site`: with `If-None-Match` equal to the fence version's `ETag`, 304.
+pub async fn site(
+    State(api): State<Arc<RelayApi>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let phone = api.phone(&headers)?;
+    let viewed = (api.store)
+        .run(move |tx| {
+            let Some(binding) = enroll::phone_site(tx, &phone.access_id)? else {
+                return Ok(None);
+            };
+            let Some(site) = sites::get(tx, &binding.site_id)? else {
+                return Ok(None);
+            };
+            site_view(tx, &site, &binding).map(Some)
+        })
+        .await?;
+    let (view, version) = viewed.ok_or_else(|| ApiError::not_found("这台手机登记的工地"))?;
+    let etag = format!("\"{}\"", version.unwrap_or(0));
+    let unchanged = (headers.get(header::IF_NONE_MATCH))
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.trim() == etag);
+    let etag_header = [(header::ETAG, etag)];
+    if unchanged {
+        return Ok((StatusCode::NOT_MODIFIED, etag_header).into_response());
+    }
+    Ok((etag_header, Json(view)).into_response())
+}
+
+/// `POST /v1/challenge`.
+pub async fn challenge(
+    State(api): State<Arc<RelayApi>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let phone = api.phone(&headers)?;
+    let issued = (api.store)
+        .run(move |tx| challenge::issue(tx, &phone.access_id, now_ms()))
+        .await?;
+    Ok(Json(issued).into_response())
+}

@@ -1,0 +1,253 @@
+//! Starting and stopping a whole relay: store, platform links, gateway, HTTP.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tracing::{info, warn};
+
+use tokio::sync::Notify;
+
+use super::api::RelayApi;
+use super::config::{ConfigError, RelayConfig, Secret};
+use super::gateway::Gateway;
+use super::http::{self, RelayHttp};
+use super::metrics::Metrics;
+use super::mr860::Mr860;
+use super::mr860_forward::Forwarder;
+use super::phones::PhoneBook;
+use super::platform_link::{LinkConfig, LinkTask, PlatformLink};
+use super::rate_limit::RateLimit;
+use super::store::Store;
+use super::task_api::TaskApi;
+use super::tasks::{RosterChanged, TaskRunner};
+use zj_protocol::{Credential, DeviceConfig, HandlerConfig, PlatformHandler};
+
+/// Why a relay could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configuration is unusable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The store could not be opened.
+    #[error(transparent)]
+    Store(#[from] super::store::StoreError),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {error}")]
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        error: std::io::Error,
+    },
+}
+
+/// A running relay.
+pub struct RunningRelay {
+    /// Where phones connect.
+    pub addr: SocketAddr,
+    /// The gateway, for in-process inspection.
+    pub gateway: Arc<Gateway>,
+    stop: watch::Sender<bool>,
+    server: JoinHandle<()>,
+    links: Vec<LinkTask>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl RunningRelay {
+    /// Opens the store, adds the configured phones, starts one platform link per sn and the
+    /// HTTP server.
+    pub async fn start(config: RelayConfig) -> Result<RunningRelay, StartError> {
+        check(&config)?;
+        let secret = config.vendor_secret()?;
+        let (store, interrupted) = Store::open(&config.data_dir)?;
+        if interrupted > 0 {
+            warn!(
+                interrupted,
+                "records were being forwarded when the relay last stopped; phone retries resend them"
+            );
+        }
+        for phone in config.configured_phones() {
+            store.add_phone(phone).await?;
+        }
+        let phones = PhoneBook::new(store.phones().await?);
+        let vendor = Credential {
+            access_id: config.platform.access_id.clone(),
+            access_key: config.platform.access_key.clone(),
+            access_secret: secret.expose().to_owned(),
+        };
+        let mut links = HashMap::new();
+        let mut link_tasks = Vec::new();
+        for sn in &config.platform.sns {
+            let (link, task) = PlatformLink::spawn(LinkConfig {
+                addr: config.platform.tcp.clone(),
+                device: DeviceConfig {
+                    sn: sn.clone(),
+                    credential: vendor.clone(),
+                    device_version: concat!("zj-attendance-relay ", env!("CARGO_PKG_VERSION"))
+                        .into(),
+                    device_ip: config.listen.ip().to_string(),
+                    heartbeat_interval_ms: i64::from(config.platform.heartbeat_secs) * 1000,
+                },
+                queue_capacity: config.limits.platform_queue,
+                reconnect_min: Duration::from_millis(200),
+                reconnect_max: Duration::from_secs(30),
+                reply_timeout: Duration::from_secs(config.limits.platform_reply_secs),
+                max_frame_len: config.limits.max_frame_len,
+            });
+            links.insert(sn.clone(), link);
+            link_tasks.push(task);
+        }
+        let (stop, stopped) = watch::channel(false);
+        let mr860 = Mr860 {
+            store: store.clone(),
+            terminals: Arc::new(config.mr860_terminals()),
+            wake: Arc::new(Notify::new()),
+        };
+        let workers = start_workers(&config, &secret, &store, &links, &mr860, &stopped);
+        let handler = PlatformHandler::new(HandlerConfig::default(), rand::random());
+        let rate = RateLimit::new(config.limits.frames_per_minute, config.limits.frames_burst);
+        let gateway = Arc::new(Gateway::new(
+            handler,
+            phones,
+            store.clone(),
+            links,
+            rate,
+            Metrics::default(),
+        ));
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|error| StartError::Listen {
+                    addr: config.listen,
+                    error,
+                })?;
+        let addr = listener.local_addr().map_err(|error| StartError::Listen {
+            addr: config.listen,
+            error,
+        })?;
+        let api = Arc::new(RelayApi {
+            gateway: gateway.clone(),
+            store: store.clone(),
+            manager_token: config.manager_token()?,
+            mr860,
+            enroll_ttl_minutes: config.manager.enroll_ttl_minutes,
+            sns: config.platform.sns.clone(),
+        });
+        let http = Arc::new(RelayHttp::new(
+            gateway.clone(),
+            api,
+            config.limits.http(),
+            config.www_dir.clone(),
+            config.pkg_dir.clone(),
+            stopped.clone(),
+        ));
+        let server = tokio::spawn(http::serve(listener, http, stopped));
+        info!(%addr, sns = ?config.platform.sns, "relay ready");
+        Ok(RunningRelay {
+            addr,
+            gateway,
+            stop,
+            server,
+            links: link_tasks,
+            workers,
+        })
+    }
+
+    /// Graceful shutdown: stop accepting, let frames in progress finish, close the platform
+    /// sessions.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.server.await;
+        for worker in self.workers {
+            let _ = worker.await;
+        }
+        for link in self.links {
+            link.shutdown().await;
+        }
+        info!("relay stopped");
+    }
+}
+
+/// Starts the task runner of each sn and the MR860 forwarder; waiting MR860 logs are resolved
+/// again first (the terminals configured may have changed).
+fn start_workers(
+    config: &RelayConfig,
+    secret: &Secret,
+    store: &Store,
+    links: &HashMap<String, PlatformLink>,
+    mr860: &Mr860,
+    stopped: &watch::Receiver<bool>,
+) -> Vec<JoinHandle<()>> {
+    let tasks = &config.tasks;
+    let call_client = TaskApi::client(Duration::from_secs(tasks.call_timeout_secs));
+    let photos = TaskApi::client(Duration::from_secs(tasks.photo_timeout_secs));
+    let retrying = mr860.clone();
+    let roster_changed: RosterChanged = Arc::new(move |_sn: &str| {
+        let mr860 = retrying.clone();
+        tokio::spawn(async move {
+            if let Err(error) = mr860.retry_waiting().await {
+                warn!(%error, "MR860 logs could not be resolved again");
+            }
+        });
+    });
+    roster_changed("");
+    let mut workers: Vec<JoinHandle<()>> = (links.iter())
+        .map(|(sn, link)| {
+            let runner = TaskRunner {
+                api: TaskApi {
+                    url: config.platform.http.clone(),
+                    sn: sn.clone(),
+                    secret: secret.expose().to_owned(),
+                    client: call_client.clone(),
+                },
+                photos: photos.clone(),
+                store: store.clone(),
+                config: tasks.clone(),
+                roster_changed: roster_changed.clone(),
+            };
+            runner.spawn(link, stopped.clone())
+        })
+        .collect();
+    let forwarder = Forwarder {
+        mr860: mr860.clone(),
+        links: links.clone(),
+    };
+    workers.push(forwarder.spawn(stopped.clone()));
+    workers
+}
+
+/// Checks what TOML cannot: every phone goes to a served sn, heartbeats under 60 s.
+fn check(config: &RelayConfig) -> Result<(), ConfigError> {
+    let platform = &config.platform;
+    if platform.sns.is_empty() {
+        return Err(ConfigError::Invalid(
+            "platform.sns is empty: list the sns the relay serves".into(),
+        ));
+    }
+    if !(1..60).contains(&platform.heartbeat_secs) {
+        return Err(ConfigError::Invalid(format!(
+            "platform.heartbeat_secs is {}: it must be 1 to 59 (the platform shows a device offline after 60 s)",
+            platform.heartbeat_secs
+        )));
+    }
+    if let Some(phone) =
+        (config.phones.iter()).find(|phone| !platform.sns.contains(&phone.platform_sn))
+    {
+        return Err(ConfigError::Invalid(format!(
+            "phone {} goes to platform sn {}, which is not in platform.sns",
+            phone.sn, phone.platform_sn
+        )));
+    }
+    if let Some(terminal) = (config.mr860.iter()).find(|t| !platform.sns.contains(&t.sn)) {
+        return Err(ConfigError::Invalid(format!(
+            "MR860 terminal {} reports as sn {}, which is not in platform.sns",
+            terminal.device_id, terminal.sn
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,531 @@
+//! The relay's embedded store: one SQLite file holding phones and their credentials, the
+//! `recordId` ledger and the audit log.
+//!
+//! One writer thread owns the connection. Callers send it operations and await the result;
+//! it applies every operation waiting at that moment in one transaction and commits once
+//! (group commit), so each reply to a phone is durable (`synchronous=FULL`) without paying one
+//! fsync per record. Reads and the mark that an attempt began are not fsync'd on their own
+//! (they are in the write-ahead log, safe from a killed relay, and the attempt's durable
+//! outcome follows them), so a sign-in costs one fsync, shared with its batch.
+
+use std::path::Path;
+use std::sync::mpsc as std_mpsc;
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use tokio::sync::oneshot;
+
+use zj_protocol::ProtocolError;
+
+/// Most operations applied in one transaction.
+const MAX_BATCH: usize = 512;
+
+/// A phone's credentials and where its records go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phone {
+    /// The phone's own `accessId` (its login on the phone leg).
+    pub access_id: String,
+    /// The phone's `accessKey`.
+    pub access_key: String,
+    /// The phone's `accessSecret`: keys the phone's signatures; never the vendor's.
+    pub access_secret: String,
+    /// The sn the phone uses on the phone leg.
+    pub sn: String,
+    /// The platform sn its records are forwarded as.
+    pub platform_sn: String,
+    /// A revoked phone is refused with `401_02`.
+    pub revoked: bool,
+}
+
+/// What the ledger says about a record when a phone sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Begun {
+    /// First sight: recorded as sending; forward it.
+    New,
+    /// Seen before without a final result (a retry after a transient failure, or a record
+    /// whose attempt was cut short by a restart): recorded as sending again; forward it.
+    Again,
+    /// The platform accepted it.
+    Done,
+    /// The platform refused it for good.
+    Refused(ProtocolError),
+}
+
+/// How a forwarding attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The platform accepted the record.
+    Done,
+    /// The platform refused the record for good.
+    Refused(ProtocolError),
+    /// Not final: the phone keeps the record and sends it again.
+    Retry,
+}
+
+/// A record as the ledger and audit log keep it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordEntry {
+    /// The phone's `accessId`.
+    pub access_id: String,
+    /// The phone's `recordId`.
+    pub record_id: String,
+    /// The phone's sn.
+    pub phone_sn: String,
+    /// The platform sn it is forwarded as.
+    pub platform_sn: String,
+    /// `personId`.
+    pub person_id: String,
+    /// `recordTime`, Unix epoch milliseconds.
+    pub record_time: i64,
+    /// Size of the decoded photo, in bytes.
+    pub img_bytes: usize,
+    /// The members outside §7 (fence verdict, location warnings, liveness evidence…), as a
+    /// JSON object text.
+    pub extras: String,
+    /// When the relay received it, Unix epoch milliseconds.
+    pub received_ms: i64,
+}
+
+/// The store failed: the disk, or the writer thread is gone.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("relay store: {0}")]
+pub struct StoreError(String);
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        StoreError(error.to_string())
+    }
+}
+
+impl StoreError {
+    /// A store error with this description.
+    pub fn new(description: impl Into<String>) -> Self {
+        StoreError(description.into())
+    }
+}
+
+type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
+
+/// Work for the writer thread from another module: runs inside a batch's transaction and
+/// returns how to answer once the commit's outcome is known.
+type Work = Box<dyn FnOnce(&Transaction<'_>) -> Answer + Send>;
+
+/// Answers an operation once its batch's commit is known to have succeeded or failed.
+type Answer = Box<dyn FnOnce(Result<(), StoreError>)>;
+
+enum Op {
+    AddPhone(Phone, Reply<()>),
+    Phones(Reply<Vec<Phone>>),
+    Revoke(String, Reply<bool>),
+    Finish(String, String, Outcome, i64, Reply<()>),
+    Run(Work, Flush),
+}
+
+/// Whether a batch's commit must be on the disk before its operations are answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flush {
+    /// fsync'd before the answer (`synchronous=FULL`): survives a power cut.
+    Durable,
+    /// Written to the WAL in the operating system's cache (`synchronous=NORMAL`): survives the
+    /// relay being killed, and reaches the disk with the next durable commit. For writes that
+    /// no reply depends on yet.
+    Deferred,
+}
+
+impl Op {
+    fn flush(&self) -> Flush {
+        match self {
+            // A read. (The mark that an attempt began is deferred too, through `run_deferred`:
+            // the attempt's outcome, which the phone's reply depends on, is a durable commit.)
+            Op::Phones(_) => Flush::Deferred,
+            Op::Run(_, flush) => *flush,
+            Op::AddPhone(..) | Op::Revoke(..) | Op::Finish(..) => Flush::Durable,
+        }
+    }
+}
+
+/// A handle on the store; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    ops: std_mpsc::Sender<Op>,
+}
+
+const SCHEMA: &str = "
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = FULL;
+CREATE TABLE IF NOT EXISTS phones (
+    access_id     TEXT PRIMARY KEY,
+    access_key    TEXT NOT NULL,
+    access_secret TEXT NOT NULL,
+    sn            TEXT NOT NULL UNIQUE,
+    platform_sn   TEXT NOT NULL,
+    revoked       INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS ledger (
+    access_id   TEXT NOT NULL,
+    record_id   TEXT NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('sending', 'retry', 'done', 'refused')),
+    errorcode   TEXT,
+    errormsg    TEXT,
+    attempts    INTEGER NOT NULL,
+    updated_ms  INTEGER NOT NULL,
+    PRIMARY KEY (access_id, record_id)
+);
+CREATE TABLE IF NOT EXISTS audit (
+    access_id   TEXT NOT NULL,
+    record_id   TEXT NOT NULL,
+    phone_sn    TEXT NOT NULL,
+    platform_sn TEXT NOT NULL,
+    person_id   TEXT NOT NULL,
+    record_time INTEGER NOT NULL,
+    img_bytes   INTEGER NOT NULL,
+    extras      TEXT NOT NULL,
+    received_ms INTEGER NOT NULL,
+    PRIMARY KEY (access_id, record_id)
+);
+";
+
+/// The other modules' tables, created with the store's.
+const MODULE_SCHEMAS: [&str; 6] = [
+    super::roster::SCHEMA,
+    super::challenge::SCHEMA,
+    super::tasks::SCHEMA,
+    super::sites::SCHEMA,
+    super::enroll::SCHEMA,
+    super::mr860::SCHEMA,
+];
+
+impl Store {
+    /// Opens (or creates) `relay.sqlite3` in `data_dir` and starts the writer thread.
+    ///
+    /// Records a previous run left 'sending' (it stopped between forwarding and the reply) are
+    /// marked 'retry': whether the platform got them cannot be known, so the phone's retry
+    /// sends them again. Returns the store and how many records were in that state.
+    pub fn open(data_dir: &Path) -> Result<(Store, usize), StoreError> {
+        Self::open_with(data_dir, true)
+    }
+
+    /// Opens the store beside a relay that may be running (for `relay enroll`): records in
+    /// flight are the running relay's, so they are left as they are.
+    pub fn open_beside(data_dir: &Path) -> Result<Store, StoreError> {
+        Self::open_with(data_dir, false).map(|(store, _)| store)
+    }
+
+    fn open_with(data_dir: &Path, recover: bool) -> Result<(Store, usize), StoreError> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| StoreError(format!("creating {}: {e}", data_dir.display())))?;
+        let connection = Connection::open(data_dir.join("relay.sqlite3"))?;
+        connection.busy_timeout(std::time::Duration::from_secs(10))?;
+        connection.execute_batch(SCHEMA)?;
+        for schema in MODULE_SCHEMAS {
+            connection.execute_batch(schema)?;
+        }
+        let interrupted = if recover {
+            connection.execute(
+                "UPDATE ledger SET state = 'retry' WHERE state = 'sending'",
+                [],
+            )?
+        } else {
+            0
+        };
+        let (ops, inbox) = std_mpsc::channel();
+        std::thread::Builder::new()
+            .name("relay-store".into())
+            .spawn(move || writer(connection, inbox))
+            .map_err(|e| StoreError(format!("starting the store thread: {e}")))?;
+        Ok((Store { ops }, interrupted))
+    }
+
+    async fn call<T>(&self, op: impl FnOnce(Reply<T>) -> Op) -> Result<T, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.ops
+            .send(op(reply))
+            .map_err(|_| StoreError("the store thread has stopped".into()))?;
+        answer
+            .await
+            .unwrap_or_else(|_| Err(StoreError("the store thread has stopped".into())))
+    }
+
+    /// Runs `work` in the writer thread inside a batch's transaction; its result is returned
+    /// once the batch is committed (durable), or the commit's error. This is how the relay's
+    /// other modules keep their own tables without growing this file.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.run_with(Flush::Durable, work).await
+    }
+
+    /// Like [`run`](Self::run), but answered once the commit is in the write-ahead log, before
+    /// it is fsync'd: it survives the relay being killed, not a power cut, and is made durable
+    /// by the next durable commit. For reads, and for writes that a durable write follows
+    /// before any reply depends on them (the mark that a forwarding attempt began).
+    pub async fn run_deferred<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.run_with(Flush::Deferred, work).await
+    }
+
+    async fn run_with<T: Send + 'static>(
+        &self,
+        flush: Flush,
+        work: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.call(|reply| {
+            let work: Work = Box::new(move |tx| {
+                let result = work(tx);
+                Box::new(move |committed: Result<(), StoreError>| {
+                    let _ = reply.send(committed.and(result));
+                })
+            });
+            Op::Run(work, flush)
+        })
+        .await
+    }
+
+    /// Adds a phone, or updates the one with the same `accessId`; a revocation stays.
+    pub async fn add_phone(&self, phone: Phone) -> Result<(), StoreError> {
+        self.call(|reply| Op::AddPhone(phone, reply)).await
+    }
+
+    /// Every phone, revoked ones included.
+    pub async fn phones(&self) -> Result<Vec<Phone>, StoreError> {
+        self.call(Op::Phones).await
+    }
+
+    /// Revokes a phone's credentials; false when there is no such phone.
+    pub async fn revoke(&self, access_id: &str) -> Result<bool, StoreError> {
+        let access_id = access_id.to_owned();
+        self.call(|reply| Op::Revoke(access_id, reply)).await
+    }
+
+    /// Records that a phone sent a record and says what the ledger knows of it. A new record
+    /// is written to the audit log with its extras. Not fsync'd on its own (as
+    /// [`run_deferred`](Self::run_deferred)): the attempt's durable outcome follows it.
+    pub async fn begin(&self, entry: RecordEntry, now_ms: i64) -> Result<Begun, StoreError> {
+        self.run_deferred(move |tx| begin(tx, &entry, now_ms)).await
+    }
+
+    /// Records how an attempt ended; durable when this returns.
+    pub async fn finish(
+        &self,
+        access_id: &str,
+        record_id: &str,
+        outcome: Outcome,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let (access_id, record_id) = (access_id.to_owned(), record_id.to_owned());
+        self.call(|reply| Op::Finish(access_id, record_id, outcome, now_ms, reply))
+            .await
+    }
+}
+
+/// The writer thread: takes every waiting operation and commits them in at most two
+/// transactions, answering each once its commit is known: first those that need no fsync of
+/// their own (so they do not wait for the disk), then those that do, with one fsync for all.
+/// Operations waiting together were sent concurrently, so their order within a batch is free.
+fn writer(connection: Connection, inbox: std_mpsc::Receiver<Op>) {
+    let mut writer = Writer {
+        connection,
+        synchronous: Flush::Durable, // as SCHEMA sets it
+    };
+    while let Ok(first) = inbox.recv() {
+        let mut batch = vec![first];
+        batch.extend(inbox.try_iter().take(MAX_BATCH - 1));
+        let (durable, deferred): (Vec<Op>, Vec<Op>) =
+            (batch.into_iter()).partition(|op| op.flush() == Flush::Durable);
+        writer.commit(Flush::Deferred, deferred);
+        writer.commit(Flush::Durable, durable);
+    }
+}
+
+/// The writer thread's connection and the `synchronous` level it is at.
+struct Writer {
+    connection: Connection,
+    synchronous: Flush,
+}
+
+impl Writer {
+    /// Applies `ops` in one transaction committed at level `flush`, then answers them.
+    fn commit(&mut self, flush: Flush, ops: Vec<Op>) {
+        if ops.is_empty() {
+            return;
+        }
+        let mut answers: Vec<Answer> = Vec::with_capacity(ops.len());
+        let committed = (|| -> Result<(), StoreError> {
+            if flush != self.synchronous {
+                let level = match flush {
+                    Flush::Durable => "FULL",
+                    Flush::Deferred => "NORMAL",
+                };
+                self.connection.pragma_update(None, "synchronous", level)?;
+                self.synchronous = flush;
+            }
+            let tx = self.connection.transaction()?;
+            for op in ops {
+                answers.push(apply(&tx, op));
+            }
+            tx.commit()?;
+            Ok(())
+        })();
+        for answer in answers {
+            answer(committed.clone());
+        }
+    }
+}
+
+/// Applies one operation inside the batch's transaction and returns how to answer it once
+/// the commit's outcome is known (nothing is reported done before it is durable).
+fn apply(tx: &Transaction<'_>, op: Op) -> Answer {
+    fn answer<T: Send + 'static>(reply: Reply<T>, result: Result<T, StoreError>) -> Answer {
+        Box::new(move |committed| {
+            let _ = reply.send(committed.and(result));
+        })
+    }
+    match op {
+        Op::AddPhone(phone, reply) => answer(reply, add_phone(tx, &phone)),
+        Op::Phones(reply) => answer(reply, phones(tx)),
+        Op::Revoke(access_id, reply) => answer(
+            reply,
+            tx.execute(
+                "UPDATE phones SET revoked = 1 WHERE access_id = ?1",
+                [&access_id],
+            )
+            .map(|changed| changed > 0)
+            .map_err(StoreError::from),
+        ),
+        Op::Finish(access_id, record_id, outcome, now_ms, reply) => {
+            answer(reply, finish(tx, &access_id, &record_id, &outcome, now_ms))
+        }
+        Op::Run(work, _) => work(tx),
+    }
+}
+
+pub(super) fn add_phone(tx: &Transaction<'_>, phone: &Phone) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO phones (access_id, access_key, access_secret, sn, platform_sn, revoked)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (access_id) DO UPDATE SET
+             access_key = excluded.access_key,
+             access_secret = excluded.access_secret,
+             sn = excluded.sn,
+             platform_sn = excluded.platform_sn,
+             revoked = revoked OR excluded.revoked",
+        params![
+            phone.access_id,
+            phone.access_key,
+            phone.access_secret,
+            phone.sn,
+            phone.platform_sn,
+            phone.revoked
+        ],
+    )?;
+    Ok(())
+}
+
+fn phones(tx: &Transaction<'_>) -> Result<Vec<Phone>, StoreError> {
+    let mut statement = tx.prepare(
+        "SELECT access_id, access_key, access_secret, sn, platform_sn, revoked
+         FROM phones ORDER BY access_id",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok(Phone {
+            access_id: row.get(0)?,
+            access_key: row.get(1)?,
+            access_secret: row.get(2)?,
+            sn: row.get(3)?,
+            platform_sn: row.get(4)?,
+            revoked: row.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Records that a phone sent a record and says what the ledger knows of it (inside a batch's
+/// transaction; [`Store::begin`] is the same as an operation of its own).
+pub(super) fn begin(
+    tx: &Transaction<'_>,
+    entry: &RecordEntry,
+    now_ms: i64,
+) -> Result<Begun, StoreError> {
+    let key = params![entry.access_id, entry.record_id];
+    // The statements of every sign-in are prepared once per connection (cached), not parsed
+    // again each time.
+    let known: Option<(String, Option<String>, Option<String>)> = tx
+        .prepare_cached(
+            "SELECT state, errorcode, errormsg FROM ledger
+             WHERE access_id = ?1 AND record_id = ?2",
+        )?
+        .query_row(key, |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .optional()?;
+    let begun = match known {
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO ledger (access_id, record_id, state, attempts, updated_ms)
+                 VALUES (?1, ?2, 'sending', 1, ?3)",
+            )?
+            .execute(params![entry.access_id, entry.record_id, now_ms])?;
+            tx.prepare_cached(
+                "INSERT INTO audit (access_id, record_id, phone_sn, platform_sn, person_id,
+                                    record_time, img_bytes, extras, received_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                entry.access_id,
+                entry.record_id,
+                entry.phone_sn,
+                entry.platform_sn,
+                entry.person_id,
+                entry.record_time,
+                entry.img_bytes as i64,
+                entry.extras,
+                entry.received_ms
+            ])?;
+            Begun::New
+        }
+        Some((state, code, message)) => match state.as_str() {
+            "done" => Begun::Done,
+            "refused" => Begun::Refused(ProtocolError {
+                errorcode: code.unwrap_or_default(),
+                errormsg: message.unwrap_or_default(),
+            }),
+            // 'retry', or 'sending' (callers never begin a record twice at once; see open()).
+            _ => {
+                tx.execute(
+                    "UPDATE ledger SET state = 'sending', attempts = attempts + 1, updated_ms = ?3
+                     WHERE access_id = ?1 AND record_id = ?2",
+                    params![entry.access_id, entry.record_id, now_ms],
+                )?;
+                Begun::Again
+            }
+        },
+    };
+    Ok(begun)
+}
+
+fn finish(
+    tx: &Transaction<'_>,
+    access_id: &str,
+    record_id: &str,
+    outcome: &Outcome,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    let (state, error) = match outcome {
+        Outcome::Done => ("done", None),
+        Outcome::Refused(error) => ("refused", Some(error)),
+        Outcome::Retry => ("retry", None),
+    };
+    tx.prepare_cached(
+        "UPDATE ledger SET state = ?3, errorcode = ?4, errormsg = ?5, updated_ms = ?6
+         WHERE access_id = ?1 AND record_id = ?2",
+    )?
+    .execute(params![
+        access_id,
+        record_id,
+        state,
+        error.map(|e| &e.errorcode),
+        error.map(|e| &e.errormsg),
+        now_ms
+    ])?;
+    Ok(())
+}

@@ -1,0 +1,316 @@
+//! The phone's HTTP client of the relay: signed frames to `POST /v1/frame` (PROTOCOL.md §9),
+//! with the phone's token, the relay's clock, and the enrollment and site endpoints
+//! (docs/PHONE_API.md).
+
+use std::cell::{Cell, RefCell};
+
+use gloo_net::http::{Request as HttpRequest, Response as HttpResponse};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::Value;
+use wasm_bindgen::JsCast;
+
+use zj_phone::record::clock::{corrected_time, ClockOffset};
+use zj_phone::record::upload::{dispose, dispose_link_failure, Disposition};
+use zj_phone::record::PhoneCredentials;
+use zj_protocol::json_form::{command_request_body, JsonReply};
+use zj_protocol::params::to_json_text;
+use zj_protocol::{Apicode, ProtocolError};
+
+/// How long a request may take before it counts as a link failure, milliseconds: the
+/// standard's upload limit.
+const REQUEST_TIMEOUT_MS: i32 = 10_000;
+
+/// Why a call to the relay did not succeed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CallError {
+    /// No answer: offline, relay unreachable, timeout, or an answer that is not ours.
+    #[error("网络不通：{0}")]
+    Link(String),
+    /// The relay (or the platform behind it) refused the frame.
+    #[error("{0}")]
+    Refused(ProtocolError),
+    /// An endpoint of docs/PHONE_API.md refused, with its code and Chinese message.
+    #[error("{message}")]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// The stable code (`code_expired`, …).
+        code: String,
+        /// What to do, in Chinese.
+        message: String,
+    },
+}
+
+/// What the relay's heartbeat reply carries beyond the platform's.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HeartbeatReply {
+    relay_time_ms: Option<i64>,
+    fence_version: Option<u64>,
+}
+
+/// A phone's session with the relay. Methods take `&self` so several records can be in
+/// flight at once; the token and clock are shared between them.
+#[derive(Debug)]
+pub struct RelayClient {
+    base_url: String,
+    credentials: PhoneCredentials,
+    token: RefCell<Option<String>>,
+    clock: Cell<Option<ClockOffset>>,
+    fence_version: Cell<Option<u64>>,
+}
+
+/// The device clock, epoch milliseconds.
+pub fn device_now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+impl RelayClient {
+    /// A client of the relay at `base_url` (no trailing slash) with these credentials; `clock`
+    /// is the last offset learnt, if any.
+    pub fn new(base_url: &str, credentials: PhoneCredentials, clock: Option<ClockOffset>) -> Self {
+        RelayClient {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            credentials,
+            token: RefCell::new(None),
+            clock: Cell::new(clock),
+            fence_version: Cell::new(None),
+        }
+    }
+
+    /// The relay's clock offset, once learnt.
+    pub fn clock(&self) -> Option<ClockOffset> {
+        self.clock.get()
+    }
+
+    /// The fence version the last heartbeat announced.
+    pub fn fence_version(&self) -> Option<u64> {
+        self.fence_version.get()
+    }
+
+    /// The current token, authenticating first when there is none.
+    pub async fn token(&self) -> Result<String, CallError> {
+        if let Some(token) = self.token.borrow().clone() {
+            return Ok(token);
+        }
+        let reply = self.command(Apicode::CAuth, "{}".to_owned()).await?;
+        let token = serde_json::from_str::<Value>(&reply)
+            .ok()
+            .and_then(|value| value.get("token")?.as_str().map(str::to_owned))
+            .ok_or_else(|| CallError::Link("认证回复中没有 token".into()))?;
+        *self.token.borrow_mut() = Some(token.clone());
+        Ok(token)
+    }
+
+    /// Sends a heartbeat; learns the relay's clock and fence version from the reply.
+    pub async fn heartbeat(&self) -> Result<(), CallError> {
+        let param = to_json_text(&serde_json::json!({
+            "deviceVersion": concat!("zj-attendance-phone ", env!("CARGO_PKG_VERSION")),
+            "deviceIp": "",
+        }));
+        let sent = device_now_ms();
+        let reply = self.authed_command(Apicode::CHeartbeat, param).await?;
+        let received = device_now_ms();
+        if let Ok(reply) = serde_json::from_str::<HeartbeatReply>(&reply) {
+            if let Some(relay_ms) = reply.relay_time_ms {
+                self.clock
+                    .set(Some(ClockOffset::from_exchange(sent, relay_ms, received)));
+            }
+            self.fence_version.set(reply.fence_version);
+        }
+        Ok(())
+    }
+
+    /// Sends one record's param and says what it means for the record: re-authenticates on
+    /// `401_01` and re-learns the clock on `400_05`, each once, re-signing before sending again.
+    pub async fn send_sign_in(&self, param: &str) -> Disposition {
+        for attempt in 0..3 {
+            let answer = self
+                .authed_command(Apicode::CSignIn, param.to_owned())
+                .await;
+            let disposition = match &answer {
+                Ok(_) => dispose(Ok(())),
+                Err(CallError::Refused(refusal)) => dispose(Err(refusal)),
+                Err(error) => return dispose_link_failure(&error.to_string()),
+            };
+            match disposition {
+                Disposition::Reauthenticate if attempt < 2 => self.forget_token(),
+                Disposition::Resynchronise if attempt < 2 => {
+                    if let Err(error) = self.heartbeat().await {
+                        return failure_of_call(error);
+                    }
+                }
+                other => return other,
+            }
+        }
+        dispose_link_failure("重试次数过多")
+    }
+
+    /// A command that needs a token: authenticates first when needed, and once more when the
+    /// relay no longer knows the token.
+    async fn authed_command(&self, apicode: Apicode, param: String) -> Result<String, CallError> {
+        self.token().await?;
+        let answer = self.command(apicode, param.clone()).await;
+        if matches!(&answer, Err(CallError::Refused(refusal)) if refusal.errorcode == "401_01") {
+            self.forget_token();
+            self.token().await?;
+            return self.command(apicode, param).await;
+        }
+        answer
+    }
+
+    /// Signs and posts one command frame; the `response` text on success.
+    async fn command(&self, apicode: Apicode, param: String) -> Result<String, CallError> {
+        let token = self.token.borrow().clone().unwrap_or_default();
+        let at_ms = corrected_time(self.clock.get().as_ref(), device_now_ms());
+        let request = self
+            .credentials
+            .signed_request(&token, apicode, param, at_ms)
+            .map_err(|error| CallError::Link(error.to_string()))?;
+        let body = command_request_body(&request);
+        let response = self
+            .fetch(
+                HttpRequest::post(&format!("{}/v1/frame", self.base_url))
+                    .header("Content-Type", "application/json"),
+                Some(body),
+            )
+            .await?;
+        let text = response
+            .text()
+            .await
+            .map_err(|e| CallError::Link(e.to_string()))?;
+        let reply =
+            JsonReply::parse(text.as_bytes()).map_err(|e| CallError::Link(e.to_string()))?;
+        match (reply.success, reply.error) {
+            (true, _) => Ok(reply
+                .response
+                .map_or_else(|| "{}".to_owned(), |raw| raw.get().to_owned())),
+            (false, Some(error)) => {
+                if error.errorcode == "401_01" {
+                    self.forget_token();
+                }
+                Err(CallError::Refused(error))
+            }
+            (false, None) => Err(CallError::Link("回复既非成功也无错误".into())),
+        }
+    }
+
+    /// `GET` an authenticated endpoint of docs/PHONE_API.md.
+    pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, CallError> {
+        self.authed_json(path, HttpRequest::get).await
+    }
+
+    /// `POST` (no body) to an authenticated endpoint of docs/PHONE_API.md.
+    pub async fn post_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, CallError> {
+        self.authed_json(path, HttpRequest::post).await
+    }
+
+    /// Calls `path` with the phone's token, authenticating again once if the relay no longer
+    /// knows it.
+    async fn authed_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        method: fn(&str) -> gloo_net::http::RequestBuilder,
+    ) -> Result<T, CallError> {
+        let url = format!("{}{path}", self.base_url);
+        let bearer =
+            |token: String| method(&url).header("Authorization", &format!("Bearer {token}"));
+        let mut response = self.fetch(bearer(self.token().await?), None).await?;
+        if response.status() == 401 {
+            self.forget_token();
+            response = self.fetch(bearer(self.token().await?), None).await?;
+        }
+        json_of(response).await
+    }
+
+    /// Drops the token: the next call authenticates again.
+    fn forget_token(&self) {
+        *self.token.borrow_mut() = None;
+    }
+
+    /// Sends a request with a timeout; any HTTP status is an answer, no answer is a link error.
+    async fn fetch(
+        &self,
+        builder: gloo_net::http::RequestBuilder,
+        body: Option<String>,
+    ) -> Result<HttpResponse, CallError> {
+        fetch_with_timeout(builder, body).await
+    }
+}
+
+/// Posts `POST /v1/enroll` to the relay at `base_url` with an enrollment code.
+pub async fn enroll<T: DeserializeOwned>(base_url: &str, code: &str) -> Result<T, CallError> {
+    let url = format!("{}/v1/enroll", base_url.trim_end_matches('/'));
+    let body = to_json_text(&serde_json::json!({ "code": code }));
+    let response = fetch_with_timeout(
+        HttpRequest::post(&url).header("Content-Type", "application/json"),
+        Some(body),
+    )
+    .await?;
+    json_of(response).await
+}
+
+async fn fetch_with_timeout(
+    builder: gloo_net::http::RequestBuilder,
+    body: Option<String>,
+) -> Result<HttpResponse, CallError> {
+    let controller =
+        web_sys::AbortController::new().map_err(|e| CallError::Link(format!("{e:?}")))?;
+    let signal = controller.signal();
+    let abort = wasm_bindgen::closure::Closure::once_into_js(move || controller.abort());
+    let timer = web_sys::window().and_then(|window| {
+        window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                abort.unchecked_ref(),
+                REQUEST_TIMEOUT_MS,
+            )
+            .ok()
+    });
+    let builder = builder.abort_signal(Some(&signal));
+    let request = match body {
+        Some(body) => builder.body(body),
+        None => builder.build(),
+    }
+    .map_err(|e| CallError::Link(e.to_string()))?;
+    let response = request
+        .send()
+        .await
+        .map_err(|e| CallError::Link(e.to_string()));
+    if let (Some(window), Some(timer)) = (web_sys::window(), timer) {
+        window.clear_timeout_with_handle(timer);
+    }
+    response
+}
+
+/// A JSON answer of docs/PHONE_API.md: the value on 2xx, its error otherwise.
+async fn json_of<T: DeserializeOwned>(response: HttpResponse) -> Result<T, CallError> {
+    let status = response.status();
+    let text = response
+        .text()
+        .await
+        .map_err(|e| CallError::Link(e.to_string()))?;
+    if (200..300).contains(&status) {
+        return serde_json::from_str(&text)
+            .map_err(|e| CallError::Link(format!("回复无法解析：{e}")));
+    }
+    let error = serde_json::from_str::<Value>(&text).ok();
+    let field = |name: &str| {
+        error
+            .as_ref()
+            .and_then(|value| value.get("error")?.get(name)?.as_str().map(str::to_owned))
+    };
+    Err(CallError::Api {
+        status,
+        code: field("code").unwrap_or_else(|| format!("http_{status}")),
+        message: field("message").unwrap_or_else(|| format!("服务器返回 {status}，请稍后重试。")),
+    })
+}
+
+/// What a failed heartbeat or authentication means for the record being sent.
+fn failure_of_call(error: CallError) -> Disposition {
+    match error {
+        CallError::Refused(refusal) => dispose(Err(&refusal)),
+        other => dispose_link_failure(&other.to_string()),
+    }
+}
