@@ -5,7 +5,8 @@
 //!
 //! - [`crs`]: WGS-84 ⇄ GCJ-02 (phones report WGS-84; Chinese web maps draw GCJ-02).
 //! - [`FenceGeoJson`] → [`Outline`] → [`Fence`]: GeoJSON in, validated against [`FenceLimits`],
-//!   each refusal a [`FenceError`] naming the ring.
+//!   each refusal a [`FenceError`] naming the ring, with a stable code, its numbers and a
+//!   Chinese message ([`FenceError::code`], [`FenceError::detail`], [`FenceError::message_zh`]).
 //! - [`PreparedFence`]: a fence indexed for microsecond checks; [`PreparedFence::check`] turns a
 //!   [`Fix`] (position and accuracy radius) into a [`Check`]: a [`Verdict`] and the distance in
 //!   metres to the nearest boundary.
@@ -16,6 +17,9 @@
 //! [`Fence`]: crate::Fence
 //! [`FenceLimits`]: crate::FenceLimits
 //! [`FenceError`]: crate::FenceError
+//! [`FenceError::code`]: crate::FenceError::code
+//! [`FenceError::detail`]: crate::FenceError::detail
+//! [`FenceError::message_zh`]: crate::FenceError::message_zh
 //! [`PreparedFence`]: crate::PreparedFence
 //! [`PreparedFence::check`]: crate::PreparedFence::check
 //! [`Fix`]: crate::Fix
@@ -24,6 +28,7 @@
 
 pub mod crs;
 mod edges;
+mod explain;
 mod fence;
 mod fix;
 mod geojson;
@@ -33,6 +38,7 @@ mod prepared;
 mod stretches;
 mod validate;
 
+pub use explain::{FenceErrorDetail, RingRefDetail};
 pub use fence::{Fence, FenceLimits};
 pub use fix::{Check, Fix, FixError, Verdict};
 pub use geojson::{FenceGeoJson, GeoJsonError, Outline};

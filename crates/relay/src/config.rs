@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-pub use super::config_overrides::Override;
-use super::http::HttpLimits;
-use super::store::Phone;
+pub use crate::config_overrides::Override;
+use crate::http::HttpLimits;
+use crate::store::Phone;
 
 /// A secret: given inline, or read from an environment variable or a file. Never printed.
 #[derive(Clone, Deserialize, Default, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! or environment variables (`RELAY__LIMITS__FRAMES_PER_MINUTE=600`), applied to the TOML
 //! file's table before it is read, so every field can be overridden without a flag of its own.
 
-use super::config::ConfigError;
+use crate::config::ConfigError;
 
 /// Prefix of the environment variables that override fields; `__` separates the parts of the
 /// field's path (`RELAY__PLATFORM__TCP` is `platform.tcp`).

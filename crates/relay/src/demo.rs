@@ -10,14 +10,14 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::config::{
+use crate::config::{
     ConfigError, LimitsConfig, ManagerConfig, Mr860Config, PhoneConfig, PlatformConfig,
     RelayConfig, Secret,
 };
-use super::enroll;
-use super::server::{RunningRelay, StartError};
-use super::sites::{self, FenceRequest};
-use super::store::Store;
+use crate::phone::enroll;
+use crate::server::{RunningRelay, StartError};
+use crate::sites::{self, FenceRequest};
+use crate::store::Store;
 use zj_protocol::{Credential, HandlerConfig};
 use zj_sim::{now_ms, NewPerson, NewTask, RunningSim, SimConfig};
 
@@ -131,7 +131,7 @@ async fn demo_site(store: &Store) -> Result<(DemoSite, String), StartError> {
         uncertain_policy: "flag".into(),
         geojson: serde_json::json!({"type": "Polygon", "coordinates": [ring]}),
     })
-    .map_err(|e| StartError::Config(ConfigError::Invalid(e.message)))?;
+    .map_err(|e| StartError::Config(ConfigError::Invalid(e.to_string())))?;
     let created = store
         .run(move |tx| {
             let site = sites::create(tx, SITE_NAME, PLATFORM_SN)?;
@@ -141,7 +141,7 @@ async fn demo_site(store: &Store) -> Result<(DemoSite, String), StartError> {
         })
         .await?;
     let (site, code) = created;
-    let code = code.map_err(|e| StartError::Config(ConfigError::Invalid(e.message)))?;
+    let code = code.map_err(|e| StartError::Config(ConfigError::Invalid(e.to_string())))?;
     let site = DemoSite {
         site_id: site.site_id,
         name: site.name,

@@ -12,7 +12,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-use super::platform_link::{LinkState, PlatformLink};
+use crate::platform::link::{LinkState, PlatformLink};
 use zj_protocol::{Apicode, Reply};
 
 /// Labels of a phone frame count.

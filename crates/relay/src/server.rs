@@ -12,19 +12,19 @@ use tracing::{info, warn};
 
 use tokio::sync::Notify;
 
-use super::api::RelayApi;
-use super::config::{ConfigError, RelayConfig, Secret};
-use super::gateway::Gateway;
-use super::http::{self, RelayHttp};
-use super::metrics::Metrics;
-use super::mr860::Mr860;
-use super::mr860_forward::Forwarder;
-use super::phones::PhoneBook;
-use super::platform_link::{LinkConfig, LinkTask, PlatformLink};
-use super::rate_limit::RateLimit;
-use super::store::Store;
-use super::task_api::TaskApi;
-use super::tasks::{RosterChanged, TaskRunner};
+use crate::config::{ConfigError, RelayConfig, Secret};
+use crate::http::api::RelayApi;
+use crate::http::{self, RelayHttp};
+use crate::metrics::Metrics;
+use crate::mr860::forward::Forwarder;
+use crate::mr860::Mr860;
+use crate::phone::gateway::Gateway;
+use crate::phone::phones::PhoneBook;
+use crate::phone::rate_limit::RateLimit;
+use crate::platform::link::{LinkConfig, LinkTask, PlatformLink};
+use crate::platform::task_api::TaskApi;
+use crate::platform::tasks::{RosterChanged, TaskRunner};
+use crate::store::Store;
 use zj_protocol::{Credential, DeviceConfig, HandlerConfig, PlatformHandler};
 
 /// Why a relay could not start.
@@ -35,7 +35,7 @@ pub enum StartError {
     Config(#[from] ConfigError),
     /// The store could not be opened.
     #[error(transparent)]
-    Store(#[from] super::store::StoreError),
+    Store(#[from] crate::store::StoreError),
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}: {error}")]
     Listen {

@@ -2,39 +2,15 @@
 //! versioned, validated with the geofence core and stored in WGS-84 whatever CRS the manager
 //! drew it in.
 
-use axum::http::StatusCode;
 use geo::{Coord, LineString};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::api_error::ApiError;
-use super::store::StoreError;
+use crate::store::StoreError;
 use zj_geofence::crs::gcj02_to_wgs84;
-use zj_geofence::{
-    Fence, FenceError, FenceGeoJson, FenceLimits, LngLat, RingRef, DEFAULT_MAX_ACCURACY_M,
-};
+use zj_geofence::{Fence, FenceError, FenceGeoJson, FenceLimits, LngLat, DEFAULT_MAX_ACCURACY_M};
 use zj_host::system_clock::now_ms;
-
-/// The site and fence tables.
-pub const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS sites (
-    site_id    TEXT PRIMARY KEY,
-    name       TEXT NOT NULL,
-    sn         TEXT NOT NULL,
-    created_ms INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS fences (
-    site_id          TEXT NOT NULL,
-    version          INTEGER NOT NULL,
-    crs              TEXT NOT NULL,
-    max_accuracy_m   REAL NOT NULL,
-    uncertain_policy TEXT NOT NULL,
-    geojson          TEXT NOT NULL,
-    updated_ms       INTEGER NOT NULL,
-    PRIMARY KEY (site_id, version)
-);
-";
 
 /// A site.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -81,57 +57,30 @@ pub struct FenceRequest {
 
 /// Largest accepted `maxAccuracyM`, metres: a fix less precise than this says nothing about a
 /// construction site.
-const MAX_ACCURACY_CAP_M: f64 = 1000.0;
+pub const MAX_ACCURACY_CAP_M: f64 = 1000.0;
 
-fn fence_invalid(message: String, detail: Value) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "fence_invalid", message).with_detail(detail)
-}
-
-fn ring_detail(problem: &str, ring: RingRef) -> Value {
-    json!({"problem": problem, "polygon": ring.polygon, "ring": ring.ring})
-}
-
-/// The manager's refusal for a fence the geofence core refused: plain Chinese naming the
-/// problem, the core's own words after it, and where.
-pub fn fence_refusal(error: &FenceError) -> ApiError {
-    use FenceError as E;
-    let (what, detail) = match error {
-        E::NoPolygon => ("围栏里没有多边形", json!({"problem": "no_polygon"})),
-        E::NoRing { polygon } => (
-            "多边形没有边界环",
-            json!({"problem": "no_ring", "polygon": polygon}),
-        ),
-        E::Coordinate { ring, .. } => ("坐标超出经纬度范围", ring_detail("coordinate", *ring)),
-        E::TooFewPositions { ring, .. } => (
-            "边界环的点太少（至少 3 个角点再加回到起点）",
-            ring_detail("too_few_positions", *ring),
-        ),
-        E::OpenRing { ring, .. } => (
-            "边界环未闭合：最后一个点必须与第一个点相同",
-            ring_detail("open_ring", *ring),
-        ),
-        E::TooManyVertices { .. } => ("顶点太多", json!({"problem": "too_many_vertices"})),
-        E::TooFewCorners { ring } => (
-            "边界环的不同角点少于 3 个",
-            ring_detail("too_few_corners", *ring),
-        ),
-        E::SelfIntersection { ring, .. } => ("边界自相交", ring_detail("self_intersection", *ring)),
-        E::RingsCross { a, .. } => ("两个边界环相交", ring_detail("rings_cross", *a)),
-        E::HoleOutsideShell { hole } => (
-            "内洞不在外边界之内",
-            ring_detail("hole_outside_shell", *hole),
-        ),
-        E::HolesOverlap { a, .. } => ("内洞互相重叠", ring_detail("holes_overlap", *a)),
-        E::PartsOverlap { a, .. } => (
-            "多边形互相重叠",
-            json!({"problem": "parts_overlap", "polygon": a}),
-        ),
-        E::AreaOutOfBounds { .. } => ("面积超出允许范围", json!({"problem": "area_out_of_bounds"})),
-    };
-    fence_invalid(
-        format!("围栏无效：{what}（{error}）。请修改围栏后重新提交。"),
-        detail,
-    )
+/// Why a fence request was refused. The message (`Display`) is plain Chinese saying what to
+/// fix; the HTTP edge adds the status and code.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FenceRefusal {
+    /// `crs` is neither `wgs84` nor `gcj02`.
+    #[error("crs 是 {0:?}，只能是 \"wgs84\" 或 \"gcj02\"")]
+    CrsUnknown(String),
+    /// `uncertainPolicy` is neither `reject` nor `flag`.
+    #[error("uncertainPolicy 只能是 \"reject\" 或 \"flag\"")]
+    PolicyUnknown,
+    /// `maxAccuracyM` (metres) out of `0 < m <= MAX_ACCURACY_CAP_M`.
+    #[error("maxAccuracyM 是 {0}，应在 0 到 {MAX_ACCURACY_CAP_M} 米之间")]
+    AccuracyOutOfRange(f64),
+    /// `geojson` is not a Polygon, MultiPolygon, Feature or FeatureCollection.
+    #[error("围栏无效：围栏不是可用的 GeoJSON（{0}）。请提交 Polygon 或 MultiPolygon。")]
+    NotGeoJson(String),
+    /// The GeoJSON has the right shape but cannot be read as a fence.
+    #[error("围栏无效：围栏的 GeoJSON 有误（{0}）。请修改后重新提交。")]
+    GeoJson(String),
+    /// The geofence core refused the fence.
+    #[error("围栏无效：{}。请修改围栏后重新提交。", .0.message_zh())]
+    Invalid(FenceError),
 }
 
 /// Converts a GCJ-02 ring to WGS-84; positions out of range are left for validation to name.
@@ -151,40 +100,23 @@ fn ring_to_wgs84(ring: LineString<f64>) -> LineString<f64> {
 }
 
 /// Checks a fence request and turns it into what is stored (version and time still unset).
-pub fn validate(request: FenceRequest) -> Result<StoredFence, ApiError> {
+pub fn validate(request: FenceRequest) -> Result<StoredFence, FenceRefusal> {
     let to_wgs84 = match request.crs.as_str() {
         "wgs84" => false,
         "gcj02" => true,
-        other => {
-            return Err(ApiError::bad_request(format_args!(
-                "crs 是 {other:?}，只能是 \"wgs84\" 或 \"gcj02\""
-            )))
-        }
+        other => return Err(FenceRefusal::CrsUnknown(other.to_owned())),
     };
     if !matches!(request.uncertain_policy.as_str(), "reject" | "flag") {
-        return Err(ApiError::bad_request(
-            "uncertainPolicy 只能是 \"reject\" 或 \"flag\"",
-        ));
+        return Err(FenceRefusal::PolicyUnknown);
     }
-    let geojson: FenceGeoJson = serde_json::from_value(request.geojson).map_err(|e| {
-        fence_invalid(
-            format!("围栏不是可用的 GeoJSON（{e}）。请提交 Polygon 或 MultiPolygon。"),
-            json!({"problem": "geojson"}),
-        )
-    })?;
-    let outline = geojson.into_outline().map_err(|e| {
-        fence_invalid(
-            format!("围栏的 GeoJSON 有误（{e}）。请修改后重新提交。"),
-            json!({"problem": "geojson"}),
-        )
-    })?;
+    let geojson: FenceGeoJson = serde_json::from_value(request.geojson)
+        .map_err(|e| FenceRefusal::NotGeoJson(e.to_string()))?;
+    let outline = (geojson.into_outline()).map_err(|e| FenceRefusal::GeoJson(e.to_string()))?;
     let max_accuracy_m = (request.max_accuracy_m)
         .or(outline.max_accuracy_m)
         .unwrap_or(DEFAULT_MAX_ACCURACY_M);
     if !(max_accuracy_m > 0.0 && max_accuracy_m <= MAX_ACCURACY_CAP_M) {
-        return Err(ApiError::bad_request(format_args!(
-            "maxAccuracyM 是 {max_accuracy_m}，应在 0 到 {MAX_ACCURACY_CAP_M} 米之间"
-        )));
+        return Err(FenceRefusal::AccuracyOutOfRange(max_accuracy_m));
     }
     let polygons = if to_wgs84 {
         let convert = |rings: Vec<LineString<f64>>| rings.into_iter().map(ring_to_wgs84).collect();
@@ -192,7 +124,7 @@ pub fn validate(request: FenceRequest) -> Result<StoredFence, ApiError> {
     } else {
         outline.polygons
     };
-    let fence = Fence::new(polygons, &FenceLimits::default()).map_err(|e| fence_refusal(&e))?;
+    let fence = Fence::new(polygons, &FenceLimits::default()).map_err(FenceRefusal::Invalid)?;
     let coordinates: Vec<Vec<Vec<[f64; 2]>>> = (fence.multi_polygon().0.iter())
         .map(|polygon| {
             std::iter::once(polygon.exterior())

@@ -120,7 +120,7 @@ mod cli {
                     let mut config = RelayConfig::load(&config)?;
                     config.data_dir = data_dir.unwrap_or(config.data_dir);
                     let ttl = ttl_minutes.unwrap_or(config.manager.enroll_ttl_minutes);
-                    let code = zj_relay::enroll::issue_code(
+                    let code = zj_relay::phone::enroll::issue_code(
                         &config.data_dir,
                         &site,
                         &binding,

@@ -6,7 +6,7 @@
 use crate::relay_common::platform::call;
 use crate::relay_common::{demo, http_client};
 use serde_json::Value;
-use zj_relay::pages;
+use zj_relay::http::pages;
 
 /// `GET url` with an optional `If-None-Match`: status, content type, ETag and body size.
 async fn get(url: &str, etag: Option<&str>) -> (u16, String, String, usize) {

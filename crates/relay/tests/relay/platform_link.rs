@@ -7,7 +7,7 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use zj_protocol::wire::DEFAULT_MAX_FRAME_LEN;
 use zj_protocol::{Apicode, ErrorCode};
-use zj_relay::platform_link::{ForwardError, LinkConfig, LinkState, LinkTask, PlatformLink};
+use zj_relay::platform::link::{ForwardError, LinkConfig, LinkState, LinkTask, PlatformLink};
 
 use crate::relay_common::sim_common::{
     device_config, random_bytes, sign_in_param, Sim, SimOptions, SN,

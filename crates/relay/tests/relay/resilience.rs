@@ -65,7 +65,7 @@ async fn an_idle_platform_token_is_renewed_without_the_phone_seeing_an_error() {
     });
     let phone_creds = test_phone("idle");
     // Heartbeats every 30 s: nothing keeps the platform token alive between sign-ins.
-    let log = "info,zj_relay::platform_link=debug";
+    let log = "info,zj_relay::platform::link=debug";
     let relay = start_relay(
         "idle-token",
         &sim,

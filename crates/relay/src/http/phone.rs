@@ -12,12 +12,13 @@ use rusqlite::Transaction;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::api::RelayApi;
-use super::api_error::{parse_body, ApiError};
-use super::enroll::{self, PhoneSite};
-use super::sites::{self, Site};
-use super::store::StoreError;
-use super::{challenge, roster};
+use crate::http::api::{PhoneCaller, RelayApi};
+use crate::http::error::{parse_body, ApiError};
+use crate::phone::challenge;
+use crate::phone::enroll::{self, PhoneSite};
+use crate::platform::roster;
+use crate::sites::{self, Site};
+use crate::store::StoreError;
 use zj_host::system_clock::now_ms;
 
 /// A site as a phone sees it, and its fence version (the `ETag`).
@@ -92,9 +93,9 @@ pub async fn enroll(State(api): State<Arc<RelayApi>>, body: Bytes) -> Result<Res
 /// `GET /v1/site`: with `If-None-Match` equal to the fence version's `ETag`, 304.
 pub async fn site(
     State(api): State<Arc<RelayApi>>,
+    PhoneCaller(phone): PhoneCaller,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let phone = api.phone(&headers)?;
     let viewed = (api.store)
         .run(move |tx| {
             let Some(binding) = enroll::phone_site(tx, &phone.access_id)? else {
@@ -121,9 +122,8 @@ pub async fn site(
 /// `POST /v1/challenge`.
 pub async fn challenge(
     State(api): State<Arc<RelayApi>>,
-    headers: HeaderMap,
+    PhoneCaller(phone): PhoneCaller,
 ) -> Result<Response, ApiError> {
-    let phone = api.phone(&headers)?;
     let issued = (api.store)
         .run(move |tx| challenge::issue(tx, &phone.access_id, now_ms()))
         .await?;

@@ -8,7 +8,7 @@
 //! listed again is never carried out twice, and a relay stopped in the middle of a task goes on
 //! from the page it had reached.
 //!
-//! [`task_work`]: super::task_work
+//! [`task_work`]: crate::platform::task_work
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,40 +19,14 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::{error, info, warn};
 
-use super::config::TasksConfig;
-use super::platform_link::PlatformLink;
-use super::roster;
-use super::store::{Store, StoreError};
-use super::task_api::{CallError, TaskApi};
+use crate::config::TasksConfig;
+use crate::platform::link::PlatformLink;
+use crate::platform::roster;
+use crate::platform::task_api::{CallError, TaskApi};
+use crate::store::{Store, StoreError};
 use zj_host::system_clock::now_ms;
 use zj_protocol::params::{to_json_text, Failure, StatusReport, TaskList, TaskResult, TaskStatus};
 use zj_protocol::Apicode;
-
-/// The task table and the firmware versions offered.
-pub const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS tasks (
-    sn             TEXT NOT NULL,
-    taskid         TEXT NOT NULL,
-    apicode        TEXT NOT NULL,
-    param          TEXT NOT NULL,
-    state          TEXT NOT NULL CHECK (state IN ('running', 'done', 'reported')),
-    next_page      INTEGER NOT NULL DEFAULT 1,
-    total_pages    INTEGER,
-    status         INTEGER,
-    failed_persons TEXT NOT NULL DEFAULT '[]',
-    failed_faces   TEXT NOT NULL DEFAULT '[]',
-    updated_ms     INTEGER NOT NULL,
-    PRIMARY KEY (sn, taskid)
-);
-CREATE TABLE IF NOT EXISTS device_versions (
-    sn           TEXT PRIMARY KEY,
-    version      TEXT NOT NULL,
-    size         INTEGER NOT NULL,
-    download_url TEXT NOT NULL,
-    taskid       TEXT NOT NULL,
-    updated_ms   INTEGER NOT NULL
-);
-";
 
 /// Where a task stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,16 +3,18 @@
 
 use std::sync::Arc;
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::Router;
 
-use super::api_error::ApiError;
-use super::config::Secret;
-use super::gateway::Gateway;
-use super::mr860::Mr860;
-use super::store::{Phone, Store};
-use super::{manager_api, mr860_http, phone_api};
+use super::{manager as manager_api, mr860 as mr860_http, phone as phone_api};
+use crate::config::Secret;
+use crate::http::error::ApiError;
+use crate::mr860::Mr860;
+use crate::phone::gateway::Gateway;
+use crate::store::{Phone, Store};
 
 /// What the handlers share.
 pub struct RelayApi {
@@ -45,24 +47,35 @@ fn same_secret(given: &str, expected: &str) -> bool {
         && (given.bytes().zip(expected.bytes())).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
-impl RelayApi {
-    /// The phone a request's relay token belongs to: `unauthorized` without a live token,
-    /// `revoked` for a revoked phone.
-    pub fn phone(&self, headers: &HeaderMap) -> Result<Phone, ApiError> {
-        let token = bearer(headers).ok_or_else(ApiError::unauthorized)?;
-        let phone = (self.gateway.phone_of_token(token)).ok_or_else(ApiError::unauthorized)?;
+/// A request of the site manager: extracting it checks the bearer token (`unauthorized`
+/// otherwise), so a handler that takes one cannot forget to.
+pub struct Manager;
+
+impl FromRequestParts<Arc<RelayApi>> for Manager {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, api: &Arc<RelayApi>) -> Result<Self, ApiError> {
+        match (bearer(&parts.headers), &api.manager_token) {
+            (Some(given), Some(expected)) if same_secret(given, expected.expose()) => Ok(Manager),
+            _ => Err(ApiError::unauthorized()),
+        }
+    }
+}
+
+/// A request of an enrolled phone: the phone its relay token belongs to (`unauthorized`
+/// without a live token, `revoked` for a revoked phone).
+pub struct PhoneCaller(pub Phone);
+
+impl FromRequestParts<Arc<RelayApi>> for PhoneCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, api: &Arc<RelayApi>) -> Result<Self, ApiError> {
+        let token = bearer(&parts.headers).ok_or_else(ApiError::unauthorized)?;
+        let phone = (api.gateway.phone_of_token(token)).ok_or_else(ApiError::unauthorized)?;
         if phone.revoked {
             return Err(ApiError::revoked());
         }
-        Ok(phone)
-    }
-
-    /// Checks the manager's bearer token.
-    pub fn manager(&self, headers: &HeaderMap) -> Result<(), ApiError> {
-        match (bearer(headers), &self.manager_token) {
-            (Some(given), Some(expected)) if same_secret(given, expected.expose()) => Ok(()),
-            _ => Err(ApiError::unauthorized()),
-        }
+        Ok(PhoneCaller(phone))
     }
 }
 

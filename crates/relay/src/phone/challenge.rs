@@ -7,17 +7,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::store::StoreError;
-
-/// The nonce table.
-pub const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS nonces (
-    nonce      TEXT PRIMARY KEY,
-    access_id  TEXT NOT NULL,
-    issued_ms  INTEGER NOT NULL,
-    expires_ms INTEGER NOT NULL
-);
-";
+use crate::store::StoreError;
 
 /// How long a nonce is valid, milliseconds.
 pub const NONCE_VALID_MS: i64 = 120_000;

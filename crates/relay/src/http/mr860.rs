@@ -11,8 +11,8 @@ use axum::Json;
 use serde_json::json;
 use tracing::warn;
 
-use super::api::RelayApi;
-use super::mr860::{parse, Intake};
+use crate::http::api::RelayApi;
+use crate::mr860::{parse, Intake};
 
 fn reply(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(json!({"code": code, "message": message}))).into_response()

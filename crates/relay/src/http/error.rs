@@ -8,7 +8,9 @@ use axum::Json;
 use serde_json::{json, Value};
 use tracing::warn;
 
-use super::store::StoreError;
+use crate::phone::enroll::{CodeRefusal, Refused};
+use crate::sites::FenceRefusal;
+use crate::store::StoreError;
 
 /// A refusal of the phone or manager API.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,6 +102,67 @@ impl IntoResponse for ApiError {
             error["detail"] = detail;
         }
         (self.status, Json(json!({ "error": error }))).into_response()
+    }
+}
+
+/// Each domain refusal over HTTP: its status and stable code; the domain's Chinese message.
+impl From<FenceRefusal> for ApiError {
+    fn from(refusal: FenceRefusal) -> Self {
+        let invalid = |detail: Value| {
+            let message = refusal.to_string();
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "fence_invalid", message)
+                .with_detail(detail)
+        };
+        match &refusal {
+            FenceRefusal::CrsUnknown(_)
+            | FenceRefusal::PolicyUnknown
+            | FenceRefusal::AccuracyOutOfRange(_) => ApiError::bad_request(&refusal),
+            FenceRefusal::NotGeoJson(_) | FenceRefusal::GeoJson(_) => {
+                invalid(json!({"problem": "geojson"}))
+            }
+            FenceRefusal::Invalid(error) => invalid(json!(error.detail())),
+        }
+    }
+}
+
+impl From<CodeRefusal> for ApiError {
+    fn from(refusal: CodeRefusal) -> Self {
+        match &refusal {
+            CodeRefusal::SiteUnknown(_) => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", refusal.to_string())
+            }
+            CodeRefusal::PersonUnknown(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "person_unknown",
+                refusal.to_string(),
+            ),
+            CodeRefusal::TeamWithPerson
+            | CodeRefusal::PersonalWithoutPerson
+            | CodeRefusal::BindingUnknown(_)
+            | CodeRefusal::NoLifetime => ApiError::bad_request(&refusal),
+        }
+    }
+}
+
+impl From<Refused> for ApiError {
+    fn from(refused: Refused) -> Self {
+        match refused {
+            Refused::Unknown => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "code_unknown",
+                "登记码不存在，请核对后重新输入，或向管理员索取新的登记码。",
+            ),
+            Refused::Expired => ApiError::new(
+                StatusCode::GONE,
+                "code_expired",
+                "登记码已过期，请向管理员索取新的登记码。",
+            ),
+            Refused::Used => ApiError::new(
+                StatusCode::CONFLICT,
+                "code_used",
+                "登记码已被使用过，每个登记码只能用一次。请向管理员索取新的登记码。",
+            ),
+        }
     }
 }
 

@@ -9,13 +9,13 @@
 //! - `POST /mr860/person`: added-person record (mode `"3"`) → the sn's roster.
 //!
 //! A log is stored before the terminal hears `{"code":"200","message":""}`, and forwarded
-//! afterwards exactly once (through the ledger, as phone records are; see [`mr860_forward`]).
+//! afterwards exactly once (through the ledger, as phone records are; see [`forward`]).
 //! A log from an unknown terminal (`code` `"403"`) or with a card not on the roster (`"404"`)
 //! is kept for inspection and retried when the roster changes, the relay restarts, or a
 //! manager asks; a terminal that sends it again gets the same log, not a second one.
 //! A malformed body gets `"400"` and HTTP 400.
-//!
-//! [`mr860_forward`]: super::mr860_forward
+
+pub mod forward;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,31 +25,10 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::{json, Map, Value};
 use tokio::sync::Notify;
 
-use super::roster::{self, RosterPerson, Source};
-use super::store::{Store, StoreError};
+use crate::platform::roster::{self, RosterPerson, Source};
+use crate::store::{Store, StoreError};
 use zj_host::system_clock::now_ms;
 use zj_protocol::time::parse_timestamp;
-
-/// The MR860 log table.
-pub const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS mr860_logs (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    dedup_key   TEXT NOT NULL UNIQUE,
-    device_id   TEXT NOT NULL,
-    mode        TEXT NOT NULL,
-    card_type   TEXT NOT NULL,
-    card_number TEXT NOT NULL,
-    sn          TEXT,
-    person_id   TEXT,
-    state       TEXT NOT NULL CHECK (state IN
-                ('pending', 'forwarded', 'refused', 'joined', 'unknown_terminal', 'unknown_card')),
-    detail      TEXT,
-    body        TEXT NOT NULL,
-    received_ms INTEGER NOT NULL,
-    updated_ms  INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS mr860_logs_by_state ON mr860_logs (state);
-";
 
 /// Which intake a body came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

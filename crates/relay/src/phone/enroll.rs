@@ -2,35 +2,12 @@
 //! for credentials of its own, bound to the site and either to one person (a personal phone)
 //! or to the site's roster (a team phone, whose holder picks the worker).
 
-use axum::http::StatusCode;
 use rand::Rng;
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 
-use super::api_error::ApiError;
-use super::sites;
-use super::store::{add_phone, Phone, StoreError};
-
-/// The enrollment and phone-binding tables.
-pub const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS enrollments (
-    code       TEXT PRIMARY KEY,
-    site_id    TEXT NOT NULL,
-    binding    TEXT NOT NULL CHECK (binding IN ('personal', 'team')),
-    person_id  TEXT,
-    created_ms INTEGER NOT NULL,
-    expires_ms INTEGER NOT NULL,
-    used_ms    INTEGER,
-    access_id  TEXT
-);
-CREATE TABLE IF NOT EXISTS phone_sites (
-    access_id   TEXT PRIMARY KEY,
-    site_id     TEXT NOT NULL,
-    binding     TEXT NOT NULL,
-    person_id   TEXT,
-    enrolled_ms INTEGER NOT NULL
-);
-";
+use crate::sites;
+use crate::store::{add_phone, Phone, StoreError};
 
 /// Characters of a code: no 0/O, 1/I/L, so it can be read aloud and typed.
 const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
@@ -80,6 +57,30 @@ pub fn normalise_code(typed: &str) -> String {
     }
 }
 
+/// Why no enrollment code was made. The message (`Display`) is plain Chinese saying what to
+/// change; the HTTP edge adds the status and code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CodeRefusal {
+    /// No such site.
+    #[error("找不到工地 {0}，请检查后重试。")]
+    SiteUnknown(String),
+    /// A team code was given a person.
+    #[error("班组手机（team）不绑定 personId，请去掉 personId")]
+    TeamWithPerson,
+    /// A personal code without its person.
+    #[error("个人手机（personal）需要 personId")]
+    PersonalWithoutPerson,
+    /// The person is not on the roster of the site's sn.
+    #[error("人员 {0} 不在该工地的花名册上，请先在平台下发人员后再试。")]
+    PersonUnknown(String),
+    /// `binding` is neither `personal` nor `team`.
+    #[error("binding 是 {0:?}，只能是 \"personal\" 或 \"team\"")]
+    BindingUnknown(String),
+    /// A lifetime of 0 minutes.
+    #[error("ttlMinutes 必须大于 0")]
+    NoLifetime,
+}
+
 /// Makes a code for `site_id`: checked against the site and, for a personal phone, the
 /// person on its roster.
 pub fn create_code(
@@ -89,40 +90,24 @@ pub fn create_code(
     person_id: Option<&str>,
     ttl_minutes: u32,
     now_ms: i64,
-) -> Result<Result<NewCode, ApiError>, StoreError> {
+) -> Result<Result<NewCode, CodeRefusal>, StoreError> {
     let Some(site) = sites::get(tx, site_id)? else {
-        return Ok(Err(ApiError::not_found(format_args!("工地 {site_id}"))));
+        return Ok(Err(CodeRefusal::SiteUnknown(site_id.to_owned())));
     };
     let person_id = match (binding, person_id) {
         ("team", None) => None,
-        ("team", Some(_)) => {
-            return Ok(Err(ApiError::bad_request(
-                "班组手机（team）不绑定 personId，请去掉 personId",
-            )))
-        }
-        ("personal", None) => {
-            return Ok(Err(ApiError::bad_request(
-                "个人手机（personal）需要 personId",
-            )))
-        }
+        ("team", Some(_)) => return Ok(Err(CodeRefusal::TeamWithPerson)),
+        ("personal", None) => return Ok(Err(CodeRefusal::PersonalWithoutPerson)),
         ("personal", Some(person_id)) => {
-            if super::roster::summary(tx, &site.sn, person_id)?.is_none() {
-                return Ok(Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "person_unknown",
-                    format!("人员 {person_id} 不在该工地的花名册上，请先在平台下发人员后再试。"),
-                )));
+            if crate::platform::roster::summary(tx, &site.sn, person_id)?.is_none() {
+                return Ok(Err(CodeRefusal::PersonUnknown(person_id.to_owned())));
             }
             Some(person_id)
         }
-        (other, _) => {
-            return Ok(Err(ApiError::bad_request(format_args!(
-                "binding 是 {other:?}，只能是 \"personal\" 或 \"team\""
-            ))))
-        }
+        (other, _) => return Ok(Err(CodeRefusal::BindingUnknown(other.to_owned()))),
     };
     if ttl_minutes == 0 {
-        return Ok(Err(ApiError::bad_request("ttlMinutes 必须大于 0")));
+        return Ok(Err(CodeRefusal::NoLifetime));
     }
     let new = NewCode {
         code: random_code(),
@@ -150,8 +135,8 @@ pub enum IssueError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The request was refused (unknown site, bad binding, person not on the roster).
-    #[error("{}", .0.message)]
-    Refused(ApiError),
+    #[error(transparent)]
+    Refused(CodeRefusal),
 }
 
 /// `relay enroll`: makes a code in the store in `data_dir` (the relay may be running).
@@ -162,7 +147,7 @@ pub async fn issue_code(
     person_id: Option<&str>,
     ttl_minutes: u32,
 ) -> Result<NewCode, IssueError> {
-    let store = super::store::Store::open_beside(data_dir)?;
+    let store = crate::store::Store::open_beside(data_dir)?;
     let (site_id, binding) = (site_id.to_owned(), binding.to_owned());
     let person_id = person_id.map(str::to_owned);
     let now = zj_host::system_clock::now_ms();
@@ -190,28 +175,6 @@ pub enum Refused {
     Expired,
     /// Already redeemed.
     Used,
-}
-
-impl From<Refused> for ApiError {
-    fn from(refused: Refused) -> Self {
-        match refused {
-            Refused::Unknown => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "code_unknown",
-                "登记码不存在，请核对后重新输入，或向管理员索取新的登记码。",
-            ),
-            Refused::Expired => ApiError::new(
-                StatusCode::GONE,
-                "code_expired",
-                "登记码已过期，请向管理员索取新的登记码。",
-            ),
-            Refused::Used => ApiError::new(
-                StatusCode::CONFLICT,
-                "code_used",
-                "登记码已被使用过，每个登记码只能用一次。请向管理员索取新的登记码。",
-            ),
-        }
-    }
 }
 
 fn random_hex(bytes: usize) -> String {

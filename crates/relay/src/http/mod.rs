@@ -1,5 +1,16 @@
-//! The relay's HTTP side: the phone API (`POST /v1/frame`, `GET /v1/link`), health, metrics,
-//! and the pages.
+//! The relay's HTTP edge, the only part that knows axum: the protocol leg (`POST /v1/frame`,
+//! `GET /v1/link`), health, metrics and the pages here; the phone and manager API beyond the
+//! protocol leg and the MR860 intake in [`api`] ([`phone`], [`manager`], [`mr860`]), whose
+//! refusals are [`error::ApiError`]s. Below the edge, the domain returns what happened and
+//! this module alone turns it into status codes.
+
+pub mod api;
+pub mod capped_listener;
+pub mod error;
+pub mod manager;
+pub mod mr860;
+pub mod pages;
+pub mod phone;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,9 +33,8 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tracing::{debug, info, warn};
 
-use super::capped_listener::CappedListener;
-use super::gateway::Gateway;
-use super::pages;
+use crate::phone::gateway::Gateway;
+use capped_listener::CappedListener;
 use zj_protocol::json_form::JsonRequest;
 use zj_protocol::sign::RequestView;
 use zj_protocol::wire::{frame_bytes, FrameDecoder, FrameError, RequestRef};
@@ -60,7 +70,7 @@ pub struct RelayHttp {
     /// The built phone module, served at `/pkg/` from this directory (else the built-in one).
     pub pkg_dir: Option<PathBuf>,
     /// The phone and manager API and the MR860 intake.
-    pub api: Arc<super::api::RelayApi>,
+    pub api: Arc<crate::http::api::RelayApi>,
     decoder: FrameDecoder,
     stopping: watch::Receiver<bool>,
 }
@@ -70,7 +80,7 @@ impl RelayHttp {
     /// phone module in `pkg_dir` when given. Phone links close when `stopping` turns true.
     pub fn new(
         gateway: Arc<Gateway>,
-        api: Arc<super::api::RelayApi>,
+        api: Arc<crate::http::api::RelayApi>,
         limits: HttpLimits,
         www_dir: Option<PathBuf>,
         pkg_dir: Option<PathBuf>,
@@ -96,7 +106,7 @@ pub fn router(http: Arc<RelayHttp>) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .with_state(http.clone())
-        .merge(super::api::router(http.api.clone()))
+        .merge(crate::http::api::router(http.api.clone()))
         .layer(DefaultBodyLimit::max(http.limits.max_body_bytes));
     router.merge(pages_router(&http)).layer(phone_api_cors())
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::store::Phone;
+use crate::store::Phone;
 use zj_protocol::{Credential, CredentialDirectory};
 
 /// Phones by `accessId` and by sn: the credential directory of the phone leg.

@@ -1,5 +1,6 @@
-//! The relay's embedded store: one SQLite file holding phones and their credentials, the
-//! `recordId` ledger and the audit log.
+//! The relay's embedded store: one SQLite file. Every table's schema is in [`schema`]; the
+//! store's own tables have a module each ([`phones`], [`ledger`]); the other parts keep their
+//! queries in their own modules and run them through [`Store::run`].
 //!
 //! One writer thread owns the connection. Callers send it operations and await the result;
 //! it applies every operation waiting at that moment in one transaction and commits once
@@ -8,82 +9,21 @@
 //! (they are in the write-ahead log, safe from a killed relay, and the attempt's durable
 //! outcome follows them), so a sign-in costs one fsync, shared with its batch.
 
+mod ledger;
+mod phones;
+mod schema;
+
+pub use ledger::{audit_listing, begin, Begun, Outcome, RecordEntry};
+pub use phones::{add_phone, Phone};
+
 use std::path::Path;
 use std::sync::mpsc as std_mpsc;
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{Connection, Transaction};
 use tokio::sync::oneshot;
-
-use zj_protocol::ProtocolError;
 
 /// Most operations applied in one transaction.
 const MAX_BATCH: usize = 512;
-
-/// A phone's credentials and where its records go.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Phone {
-    /// The phone's own `accessId` (its login on the phone leg).
-    pub access_id: String,
-    /// The phone's `accessKey`.
-    pub access_key: String,
-    /// The phone's `accessSecret`: keys the phone's signatures; never the vendor's.
-    pub access_secret: String,
-    /// The sn the phone uses on the phone leg.
-    pub sn: String,
-    /// The platform sn its records are forwarded as.
-    pub platform_sn: String,
-    /// A revoked phone is refused with `401_02`.
-    pub revoked: bool,
-}
-
-/// What the ledger says about a record when a phone sends it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Begun {
-    /// First sight: recorded as sending; forward it.
-    New,
-    /// Seen before without a final result (a retry after a transient failure, or a record
-    /// whose attempt was cut short by a restart): recorded as sending again; forward it.
-    Again,
-    /// The platform accepted it.
-    Done,
-    /// The platform refused it for good.
-    Refused(ProtocolError),
-}
-
-/// How a forwarding attempt ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// The platform accepted the record.
-    Done,
-    /// The platform refused the record for good.
-    Refused(ProtocolError),
-    /// Not final: the phone keeps the record and sends it again.
-    Retry,
-}
-
-/// A record as the ledger and audit log keep it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RecordEntry {
-    /// The phone's `accessId`.
-    pub access_id: String,
-    /// The phone's `recordId`.
-    pub record_id: String,
-    /// The phone's sn.
-    pub phone_sn: String,
-    /// The platform sn it is forwarded as.
-    pub platform_sn: String,
-    /// `personId`.
-    pub person_id: String,
-    /// `recordTime`, Unix epoch milliseconds.
-    pub record_time: i64,
-    /// Size of the decoded photo, in bytes.
-    pub img_bytes: usize,
-    /// The members outside §7 (fence verdict, location warnings, liveness evidence…), as a
-    /// JSON object text.
-    pub extras: String,
-    /// When the relay received it, Unix epoch milliseconds.
-    pub received_ms: i64,
-}
 
 /// The store failed: the disk, or the writer thread is gone.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -149,51 +89,6 @@ pub struct Store {
     ops: std_mpsc::Sender<Op>,
 }
 
-const SCHEMA: &str = "
-PRAGMA journal_mode = WAL;
-PRAGMA synchronous = FULL;
-CREATE TABLE IF NOT EXISTS phones (
-    access_id     TEXT PRIMARY KEY,
-    access_key    TEXT NOT NULL,
-    access_secret TEXT NOT NULL,
-    sn            TEXT NOT NULL UNIQUE,
-    platform_sn   TEXT NOT NULL,
-    revoked       INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS ledger (
-    access_id   TEXT NOT NULL,
-    record_id   TEXT NOT NULL,
-    state       TEXT NOT NULL CHECK (state IN ('sending', 'retry', 'done', 'refused')),
-    errorcode   TEXT,
-    errormsg    TEXT,
-    attempts    INTEGER NOT NULL,
-    updated_ms  INTEGER NOT NULL,
-    PRIMARY KEY (access_id, record_id)
-);
-CREATE TABLE IF NOT EXISTS audit (
-    access_id   TEXT NOT NULL,
-    record_id   TEXT NOT NULL,
-    phone_sn    TEXT NOT NULL,
-    platform_sn TEXT NOT NULL,
-    person_id   TEXT NOT NULL,
-    record_time INTEGER NOT NULL,
-    img_bytes   INTEGER NOT NULL,
-    extras      TEXT NOT NULL,
-    received_ms INTEGER NOT NULL,
-    PRIMARY KEY (access_id, record_id)
-);
-";
-
-/// The other modules' tables, created with the store's.
-const MODULE_SCHEMAS: [&str; 6] = [
-    super::roster::SCHEMA,
-    super::challenge::SCHEMA,
-    super::tasks::SCHEMA,
-    super::sites::SCHEMA,
-    super::enroll::SCHEMA,
-    super::mr860::SCHEMA,
-];
-
 impl Store {
     /// Opens (or creates) `relay.sqlite3` in `data_dir` and starts the writer thread.
     ///
@@ -215,10 +110,7 @@ impl Store {
             .map_err(|e| StoreError(format!("creating {}: {e}", data_dir.display())))?;
         let connection = Connection::open(data_dir.join("relay.sqlite3"))?;
         connection.busy_timeout(std::time::Duration::from_secs(10))?;
-        connection.execute_batch(SCHEMA)?;
-        for schema in MODULE_SCHEMAS {
-            connection.execute_batch(schema)?;
-        }
+        connection.execute_batch(schema::SCHEMA)?;
         let interrupted = if recover {
             connection.execute(
                 "UPDATE ledger SET state = 'retry' WHERE state = 'sending'",
@@ -303,7 +195,8 @@ impl Store {
     /// is written to the audit log with its extras. Not fsync'd on its own (as
     /// [`run_deferred`](Self::run_deferred)): the attempt's durable outcome follows it.
     pub async fn begin(&self, entry: RecordEntry, now_ms: i64) -> Result<Begun, StoreError> {
-        self.run_deferred(move |tx| begin(tx, &entry, now_ms)).await
+        self.run_deferred(move |tx| ledger::begin(tx, &entry, now_ms))
+            .await
     }
 
     /// Records how an attempt ended; durable when this returns.
@@ -383,149 +276,13 @@ fn apply(tx: &Transaction<'_>, op: Op) -> Answer {
         })
     }
     match op {
-        Op::AddPhone(phone, reply) => answer(reply, add_phone(tx, &phone)),
-        Op::Phones(reply) => answer(reply, phones(tx)),
-        Op::Revoke(access_id, reply) => answer(
+        Op::AddPhone(phone, reply) => answer(reply, phones::add_phone(tx, &phone)),
+        Op::Phones(reply) => answer(reply, phones::all(tx)),
+        Op::Revoke(access_id, reply) => answer(reply, phones::revoke(tx, &access_id)),
+        Op::Finish(access_id, record_id, outcome, now_ms, reply) => answer(
             reply,
-            tx.execute(
-                "UPDATE phones SET revoked = 1 WHERE access_id = ?1",
-                [&access_id],
-            )
-            .map(|changed| changed > 0)
-            .map_err(StoreError::from),
+            ledger::finish(tx, &access_id, &record_id, &outcome, now_ms),
         ),
-        Op::Finish(access_id, record_id, outcome, now_ms, reply) => {
-            answer(reply, finish(tx, &access_id, &record_id, &outcome, now_ms))
-        }
         Op::Run(work, _) => work(tx),
     }
-}
-
-pub(super) fn add_phone(tx: &Transaction<'_>, phone: &Phone) -> Result<(), StoreError> {
-    tx.execute(
-        "INSERT INTO phones (access_id, access_key, access_secret, sn, platform_sn, revoked)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (access_id) DO UPDATE SET
-             access_key = excluded.access_key,
-             access_secret = excluded.access_secret,
-             sn = excluded.sn,
-             platform_sn = excluded.platform_sn,
-             revoked = revoked OR excluded.revoked",
-        params![
-            phone.access_id,
-            phone.access_key,
-            phone.access_secret,
-            phone.sn,
-            phone.platform_sn,
-            phone.revoked
-        ],
-    )?;
-    Ok(())
-}
-
-fn phones(tx: &Transaction<'_>) -> Result<Vec<Phone>, StoreError> {
-    let mut statement = tx.prepare(
-        "SELECT access_id, access_key, access_secret, sn, platform_sn, revoked
-         FROM phones ORDER BY access_id",
-    )?;
-    let rows = statement.query_map([], |row| {
-        Ok(Phone {
-            access_id: row.get(0)?,
-            access_key: row.get(1)?,
-            access_secret: row.get(2)?,
-            sn: row.get(3)?,
-            platform_sn: row.get(4)?,
-            revoked: row.get(5)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-/// Records that a phone sent a record and says what the ledger knows of it (inside a batch's
-/// transaction; [`Store::begin`] is the same as an operation of its own).
-pub(super) fn begin(
-    tx: &Transaction<'_>,
-    entry: &RecordEntry,
-    now_ms: i64,
-) -> Result<Begun, StoreError> {
-    let key = params![entry.access_id, entry.record_id];
-    // The statements of every sign-in are prepared once per connection (cached), not parsed
-    // again each time.
-    let known: Option<(String, Option<String>, Option<String>)> = tx
-        .prepare_cached(
-            "SELECT state, errorcode, errormsg FROM ledger
-             WHERE access_id = ?1 AND record_id = ?2",
-        )?
-        .query_row(key, |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
-        .optional()?;
-    let begun = match known {
-        None => {
-            tx.prepare_cached(
-                "INSERT INTO ledger (access_id, record_id, state, attempts, updated_ms)
-                 VALUES (?1, ?2, 'sending', 1, ?3)",
-            )?
-            .execute(params![entry.access_id, entry.record_id, now_ms])?;
-            tx.prepare_cached(
-                "INSERT INTO audit (access_id, record_id, phone_sn, platform_sn, person_id,
-                                    record_time, img_bytes, extras, received_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?
-            .execute(params![
-                entry.access_id,
-                entry.record_id,
-                entry.phone_sn,
-                entry.platform_sn,
-                entry.person_id,
-                entry.record_time,
-                entry.img_bytes as i64,
-                entry.extras,
-                entry.received_ms
-            ])?;
-            Begun::New
-        }
-        Some((state, code, message)) => match state.as_str() {
-            "done" => Begun::Done,
-            "refused" => Begun::Refused(ProtocolError {
-                errorcode: code.unwrap_or_default(),
-                errormsg: message.unwrap_or_default(),
-            }),
-            // 'retry', or 'sending' (callers never begin a record twice at once; see open()).
-            _ => {
-                tx.execute(
-                    "UPDATE ledger SET state = 'sending', attempts = attempts + 1, updated_ms = ?3
-                     WHERE access_id = ?1 AND record_id = ?2",
-                    params![entry.access_id, entry.record_id, now_ms],
-                )?;
-                Begun::Again
-            }
-        },
-    };
-    Ok(begun)
-}
-
-fn finish(
-    tx: &Transaction<'_>,
-    access_id: &str,
-    record_id: &str,
-    outcome: &Outcome,
-    now_ms: i64,
-) -> Result<(), StoreError> {
-    let (state, error) = match outcome {
-        Outcome::Done => ("done", None),
-        Outcome::Refused(error) => ("refused", Some(error)),
-        Outcome::Retry => ("retry", None),
-    };
-    tx.prepare_cached(
-        "UPDATE ledger SET state = ?3, errorcode = ?4, errormsg = ?5, updated_ms = ?6
-         WHERE access_id = ?1 AND record_id = ?2",
-    )?
-    .execute(params![
-        access_id,
-        record_id,
-        state,
-        error.map(|e| &e.errorcode),
-        error.map(|e| &e.errormsg),
-        now_ms
-    ])?;
-    Ok(())
 }

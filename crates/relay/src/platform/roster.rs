@@ -9,22 +9,7 @@
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 
-use super::store::{Store, StoreError};
-
-/// The roster table.
-pub const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS persons (
-    sn         TEXT NOT NULL,
-    person_id  TEXT NOT NULL,
-    name       TEXT NOT NULL,
-    idcard_no  TEXT,
-    face       BLOB,
-    source     TEXT NOT NULL,
-    updated_ms INTEGER NOT NULL,
-    PRIMARY KEY (sn, person_id)
-);
-CREATE INDEX IF NOT EXISTS persons_by_idcard ON persons (sn, idcard_no);
-";
+use crate::store::{Store, StoreError};
 
 /// Where a roster person came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,9 +16,9 @@ use std::time::Duration;
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
-use super::roster::{self, RosterPerson, Source};
-use super::task_api::{fetch_photo, CallError, PhotoError};
-use super::tasks::{page_done, record_version, TaskRow, TaskRunner};
+use crate::platform::roster::{self, RosterPerson, Source};
+use crate::platform::task_api::{fetch_photo, CallError, PhotoError};
+use crate::platform::tasks::{page_done, record_version, TaskRow, TaskRunner};
 use zj_host::system_clock::now_ms;
 use zj_protocol::params::{
     to_json_text, DeviceVersion, Failure, PageParam, PersonIds, PersonPage, PostPersonsParam,
@@ -31,7 +31,7 @@ fn misshapen(apicode: Apicode, error: impl std::fmt::Display) -> CallError {
     CallError::Failed(format!("{apicode} reply does not fit: {error}"))
 }
 
-fn stored(error: super::store::StoreError) -> CallError {
+fn stored(error: crate::store::StoreError) -> CallError {
     CallError::Transient(error.to_string())
 }
 
@@ -83,7 +83,7 @@ impl TaskRunner {
     /// Runs `write` on this sn's tables in one durable transaction.
     async fn roster_write(
         &self,
-        write: impl FnOnce(&rusqlite::Transaction<'_>, &str) -> Result<(), super::store::StoreError>
+        write: impl FnOnce(&rusqlite::Transaction<'_>, &str) -> Result<(), crate::store::StoreError>
             + Send
             + 'static,
     ) -> Result<(), CallError> {

@@ -13,9 +13,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
-use super::mr860::{parse_stored, photo, LogState, Mr860};
-use super::platform_link::PlatformLink;
-use super::store::{Begun, Outcome, RecordEntry, StoreError};
+use crate::mr860::{parse_stored, photo, LogState, Mr860};
+use crate::platform::link::PlatformLink;
+use crate::store::{Begun, Outcome, RecordEntry, StoreError};
 use zj_host::system_clock::now_ms;
 use zj_protocol::params::to_json_text;
 use zj_protocol::Apicode;

@@ -16,12 +16,14 @@ use serde_json::{json, Map, Value};
 use tokio::sync::watch;
 use tracing::{info, warn};
 
-use super::metrics::Metrics;
-use super::phones::PhoneBook;
-use super::platform_link::PlatformLink;
-use super::rate_limit::RateLimit;
-use super::store::{self, Begun, Outcome, RecordEntry, Store, StoreError};
-use super::{challenge, enroll, roster, sites};
+use crate::metrics::Metrics;
+use crate::phone::phones::PhoneBook;
+use crate::phone::rate_limit::RateLimit;
+use crate::phone::{challenge, enroll};
+use crate::platform::link::PlatformLink;
+use crate::platform::roster;
+use crate::sites;
+use crate::store::{self, Begun, Outcome, RecordEntry, Store, StoreError};
 use zj_host::system_clock::now_ms;
 use zj_protocol::params::{to_json_text, SignInParam};
 use zj_protocol::sign::RequestView;
@@ -141,7 +143,7 @@ impl Gateway {
     }
 
     /// Revokes a phone: durable first, then every later frame of it is refused with `401_02`.
-    pub async fn revoke_phone(&self, access_id: &str) -> Result<bool, super::store::StoreError> {
+    pub async fn revoke_phone(&self, access_id: &str) -> Result<bool, crate::store::StoreError> {
         let known = self.store.revoke(access_id).await?;
         self.phones
             .write()
@@ -156,13 +158,13 @@ impl Gateway {
     }
 
     /// Adds a phone enrolled just now (already durable in the store).
-    pub fn add_phone(&self, phone: super::store::Phone) {
+    pub fn add_phone(&self, phone: crate::store::Phone) {
         (self.phones.write().unwrap_or_else(|p| p.into_inner())).insert(phone);
     }
 
     /// The phone a relay token was issued to (restarting the token's idle time), revoked or
     /// not; `None` when the token is unknown or idle too long.
-    pub fn phone_of_token(&self, token: &str) -> Option<super::store::Phone> {
+    pub fn phone_of_token(&self, token: &str) -> Option<crate::store::Phone> {
         let access_id =
             (self.handler.lock().unwrap_or_else(|p| p.into_inner())).use_token(token, now_ms())?;
         let phones = self.phones.read().unwrap_or_else(|p| p.into_inner());

@@ -1,0 +1,192 @@
+//! The `recordId` ledger (what became of each record a phone or terminal sent, so a retry gets
+//! the first final answer) and the audit log (each record as received, with the evidence the
+//! platform does not take).
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde_json::{json, Map, Value};
+
+use super::StoreError;
+use zj_protocol::ProtocolError;
+
+/// What the ledger says about a record when a phone sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Begun {
+    /// First sight: recorded as sending; forward it.
+    New,
+    /// Seen before without a final result (a retry after a transient failure, or a record
+    /// whose attempt was cut short by a restart): recorded as sending again; forward it.
+    Again,
+    /// The platform accepted it.
+    Done,
+    /// The platform refused it for good.
+    Refused(ProtocolError),
+}
+
+/// How a forwarding attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The platform accepted the record.
+    Done,
+    /// The platform refused the record for good.
+    Refused(ProtocolError),
+    /// Not final: the phone keeps the record and sends it again.
+    Retry,
+}
+
+/// A record as the ledger and audit log keep it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordEntry {
+    /// The phone's `accessId`.
+    pub access_id: String,
+    /// The phone's `recordId`.
+    pub record_id: String,
+    /// The phone's sn.
+    pub phone_sn: String,
+    /// The platform sn it is forwarded as.
+    pub platform_sn: String,
+    /// `personId`.
+    pub person_id: String,
+    /// `recordTime`, Unix epoch milliseconds.
+    pub record_time: i64,
+    /// Size of the decoded photo, in bytes.
+    pub img_bytes: usize,
+    /// The members outside §7 (fence verdict, location warnings, liveness evidence…), as a
+    /// JSON object text.
+    pub extras: String,
+    /// When the relay received it, Unix epoch milliseconds.
+    pub received_ms: i64,
+}
+
+/// Records that a phone sent a record and says what the ledger knows of it (inside a batch's
+/// transaction; [`Store::begin`] is the same as an operation of its own).
+pub fn begin(tx: &Transaction<'_>, entry: &RecordEntry, now_ms: i64) -> Result<Begun, StoreError> {
+    let key = params![entry.access_id, entry.record_id];
+    // The statements of every sign-in are prepared once per connection (cached), not parsed
+    // again each time.
+    let known: Option<(String, Option<String>, Option<String>)> = tx
+        .prepare_cached(
+            "SELECT state, errorcode, errormsg FROM ledger
+             WHERE access_id = ?1 AND record_id = ?2",
+        )?
+        .query_row(key, |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .optional()?;
+    let begun = match known {
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO ledger (access_id, record_id, state, attempts, updated_ms)
+                 VALUES (?1, ?2, 'sending', 1, ?3)",
+            )?
+            .execute(params![entry.access_id, entry.record_id, now_ms])?;
+            tx.prepare_cached(
+                "INSERT INTO audit (access_id, record_id, phone_sn, platform_sn, person_id,
+                                    record_time, img_bytes, extras, received_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                entry.access_id,
+                entry.record_id,
+                entry.phone_sn,
+                entry.platform_sn,
+                entry.person_id,
+                entry.record_time,
+                entry.img_bytes as i64,
+                entry.extras,
+                entry.received_ms
+            ])?;
+            Begun::New
+        }
+        Some((state, code, message)) => match state.as_str() {
+            "done" => Begun::Done,
+            "refused" => Begun::Refused(ProtocolError {
+                errorcode: code.unwrap_or_default(),
+                errormsg: message.unwrap_or_default(),
+            }),
+            // 'retry', or 'sending' (callers never begin a record twice at once; see open()).
+            _ => {
+                tx.execute(
+                    "UPDATE ledger SET state = 'sending', attempts = attempts + 1, updated_ms = ?3
+                     WHERE access_id = ?1 AND record_id = ?2",
+                    params![entry.access_id, entry.record_id, now_ms],
+                )?;
+                Begun::Again
+            }
+        },
+    };
+    Ok(begun)
+}
+
+/// Records how an attempt ended.
+pub(super) fn finish(
+    tx: &Transaction<'_>,
+    access_id: &str,
+    record_id: &str,
+    outcome: &Outcome,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    let (state, error) = match outcome {
+        Outcome::Done => ("done", None),
+        Outcome::Refused(error) => ("refused", Some(error)),
+        Outcome::Retry => ("retry", None),
+    };
+    tx.prepare_cached(
+        "UPDATE ledger SET state = ?3, errorcode = ?4, errormsg = ?5, updated_ms = ?6
+         WHERE access_id = ?1 AND record_id = ?2",
+    )?
+    .execute(params![
+        access_id,
+        record_id,
+        state,
+        error.map(|e| &e.errorcode),
+        error.map(|e| &e.errormsg),
+        now_ms
+    ])?;
+    Ok(())
+}
+
+/// The audit log for the manager's list, oldest first (at most 10,000): each record as the
+/// phone sent it (its extras: fence verdict, location warnings, liveness) with its site and
+/// the platform's result; only `site_id`'s when given, and only those received since
+/// `since_ms` (epoch milliseconds).
+pub fn audit_listing(
+    tx: &Transaction<'_>,
+    site_id: Option<&str>,
+    since_ms: i64,
+) -> Result<Vec<Value>, StoreError> {
+    let mut statement = tx.prepare(
+        "SELECT a.access_id, a.record_id, a.phone_sn, a.platform_sn, a.person_id,
+                a.record_time, a.img_bytes, a.extras, a.received_ms,
+                l.state, l.errorcode, l.errormsg, s.site_id
+         FROM audit a
+         LEFT JOIN ledger l ON l.access_id = a.access_id AND l.record_id = a.record_id
+         LEFT JOIN phone_sites s ON s.access_id = a.access_id
+         WHERE (?1 IS NULL OR s.site_id = ?1) AND a.received_ms >= ?2
+         ORDER BY a.received_ms LIMIT 10000",
+    )?;
+    let rows = statement.query_map(params![site_id, since_ms], |row| {
+        let mut record: Map<String, Value> =
+            serde_json::from_str(&row.get::<_, String>(7)?).unwrap_or_default();
+        let state: Option<String> = row.get(9)?;
+        let fields = [
+            ("accessId", json!(row.get::<_, String>(0)?)),
+            ("recordId", json!(row.get::<_, String>(1)?)),
+            ("phoneSn", json!(row.get::<_, String>(2)?)),
+            ("sn", json!(row.get::<_, String>(3)?)),
+            ("personId", json!(row.get::<_, String>(4)?)),
+            ("recordTime", json!(row.get::<_, i64>(5)?)),
+            ("imgBytes", json!(row.get::<_, i64>(6)?)),
+            ("receivedAtMs", json!(row.get::<_, i64>(8)?)),
+            ("siteId", json!(row.get::<_, Option<String>>(12)?)),
+            (
+                "platformResult",
+                json!({
+                    "state": state,
+                    "errorcode": row.get::<_, Option<String>>(10)?,
+                    "errormsg": row.get::<_, Option<String>>(11)?,
+                }),
+            ),
+        ];
+        record.extend(fields.map(|(key, value)| (key.to_owned(), value)));
+        Ok(Value::Object(record))
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}

@@ -1,0 +1,74 @@
+//! The phones table: each phone's credentials, the platform sn its records go to, and whether
+//! it was revoked.
+
+use rusqlite::{params, Transaction};
+
+use super::StoreError;
+
+/// A phone's credentials and where its records go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phone {
+    /// The phone's own `accessId` (its login on the phone leg).
+    pub access_id: String,
+    /// The phone's `accessKey`.
+    pub access_key: String,
+    /// The phone's `accessSecret`: keys the phone's signatures; never the vendor's.
+    pub access_secret: String,
+    /// The sn the phone uses on the phone leg.
+    pub sn: String,
+    /// The platform sn its records are forwarded as.
+    pub platform_sn: String,
+    /// A revoked phone is refused with `401_02`.
+    pub revoked: bool,
+}
+
+/// Adds a phone, or updates the one with the same `accessId`; a revocation stays.
+pub fn add_phone(tx: &Transaction<'_>, phone: &Phone) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO phones (access_id, access_key, access_secret, sn, platform_sn, revoked)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (access_id) DO UPDATE SET
+             access_key = excluded.access_key,
+             access_secret = excluded.access_secret,
+             sn = excluded.sn,
+             platform_sn = excluded.platform_sn,
+             revoked = revoked OR excluded.revoked",
+        params![
+            phone.access_id,
+            phone.access_key,
+            phone.access_secret,
+            phone.sn,
+            phone.platform_sn,
+            phone.revoked
+        ],
+    )?;
+    Ok(())
+}
+
+/// Every phone, revoked ones included, by `accessId`.
+pub(super) fn all(tx: &Transaction<'_>) -> Result<Vec<Phone>, StoreError> {
+    let mut statement = tx.prepare(
+        "SELECT access_id, access_key, access_secret, sn, platform_sn, revoked
+         FROM phones ORDER BY access_id",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok(Phone {
+            access_id: row.get(0)?,
+            access_key: row.get(1)?,
+            access_secret: row.get(2)?,
+            sn: row.get(3)?,
+            platform_sn: row.get(4)?,
+            revoked: row.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Revokes a phone's credentials; false when there is no such phone.
+pub(super) fn revoke(tx: &Transaction<'_>, access_id: &str) -> Result<bool, StoreError> {
+    let changed = tx.execute(
+        "UPDATE phones SET revoked = 1 WHERE access_id = ?1",
+        [access_id],
+    )?;
+    Ok(changed > 0)
+}

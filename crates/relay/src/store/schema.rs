@@ -1,0 +1,155 @@
+//! Every table of the relay's store, in one place: created when the store opens (`IF NOT
+//! EXISTS`, so an existing store keeps its rows). A new table goes here, and its queries in the
+//! module of its family.
+
+/// The whole schema, applied at every open.
+pub const SCHEMA: &str = concat!(
+    // Write-ahead log; durable commits unless a batch says otherwise (see the writer).
+    "
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = FULL;
+",
+    // Phones and their credentials (store::phones).
+    "
+CREATE TABLE IF NOT EXISTS phones (
+    access_id     TEXT PRIMARY KEY,
+    access_key    TEXT NOT NULL,
+    access_secret TEXT NOT NULL,
+    sn            TEXT NOT NULL UNIQUE,
+    platform_sn   TEXT NOT NULL,
+    revoked       INTEGER NOT NULL DEFAULT 0
+);
+",
+    // The recordId ledger and the audit log of what phones sent (store::ledger).
+    "
+CREATE TABLE IF NOT EXISTS ledger (
+    access_id   TEXT NOT NULL,
+    record_id   TEXT NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('sending', 'retry', 'done', 'refused')),
+    errorcode   TEXT,
+    errormsg    TEXT,
+    attempts    INTEGER NOT NULL,
+    updated_ms  INTEGER NOT NULL,
+    PRIMARY KEY (access_id, record_id)
+);
+CREATE TABLE IF NOT EXISTS audit (
+    access_id   TEXT NOT NULL,
+    record_id   TEXT NOT NULL,
+    phone_sn    TEXT NOT NULL,
+    platform_sn TEXT NOT NULL,
+    person_id   TEXT NOT NULL,
+    record_time INTEGER NOT NULL,
+    img_bytes   INTEGER NOT NULL,
+    extras      TEXT NOT NULL,
+    received_ms INTEGER NOT NULL,
+    PRIMARY KEY (access_id, record_id)
+);
+",
+    // The roster of each platform sn (platform::roster).
+    "
+CREATE TABLE IF NOT EXISTS persons (
+    sn         TEXT NOT NULL,
+    person_id  TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    idcard_no  TEXT,
+    face       BLOB,
+    source     TEXT NOT NULL,
+    updated_ms INTEGER NOT NULL,
+    PRIMARY KEY (sn, person_id)
+);
+CREATE INDEX IF NOT EXISTS persons_by_idcard ON persons (sn, idcard_no);
+",
+    // Liveness nonces issued to phones (phone::challenge).
+    "
+CREATE TABLE IF NOT EXISTS nonces (
+    nonce      TEXT PRIMARY KEY,
+    access_id  TEXT NOT NULL,
+    issued_ms  INTEGER NOT NULL,
+    expires_ms INTEGER NOT NULL
+);
+",
+    // The platform's tasks, page by page, and offered device versions (platform::tasks).
+    "
+CREATE TABLE IF NOT EXISTS tasks (
+    sn             TEXT NOT NULL,
+    taskid         TEXT NOT NULL,
+    apicode        TEXT NOT NULL,
+    param          TEXT NOT NULL,
+    state          TEXT NOT NULL CHECK (state IN ('running', 'done', 'reported')),
+    next_page      INTEGER NOT NULL DEFAULT 1,
+    total_pages    INTEGER,
+    status         INTEGER,
+    failed_persons TEXT NOT NULL DEFAULT '[]',
+    failed_faces   TEXT NOT NULL DEFAULT '[]',
+    updated_ms     INTEGER NOT NULL,
+    PRIMARY KEY (sn, taskid)
+);
+CREATE TABLE IF NOT EXISTS device_versions (
+    sn           TEXT PRIMARY KEY,
+    version      TEXT NOT NULL,
+    size         INTEGER NOT NULL,
+    download_url TEXT NOT NULL,
+    taskid       TEXT NOT NULL,
+    updated_ms   INTEGER NOT NULL
+);
+",
+    // Sites and their versioned fences (sites).
+    "
+CREATE TABLE IF NOT EXISTS sites (
+    site_id    TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    sn         TEXT NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS fences (
+    site_id          TEXT NOT NULL,
+    version          INTEGER NOT NULL,
+    crs              TEXT NOT NULL,
+    max_accuracy_m   REAL NOT NULL,
+    uncertain_policy TEXT NOT NULL,
+    geojson          TEXT NOT NULL,
+    updated_ms       INTEGER NOT NULL,
+    PRIMARY KEY (site_id, version)
+);
+",
+    // Enrollment codes and each phone's site and binding (phone::enroll).
+    "
+CREATE TABLE IF NOT EXISTS enrollments (
+    code       TEXT PRIMARY KEY,
+    site_id    TEXT NOT NULL,
+    binding    TEXT NOT NULL CHECK (binding IN ('personal', 'team')),
+    person_id  TEXT,
+    created_ms INTEGER NOT NULL,
+    expires_ms INTEGER NOT NULL,
+    used_ms    INTEGER,
+    access_id  TEXT
+);
+CREATE TABLE IF NOT EXISTS phone_sites (
+    access_id   TEXT PRIMARY KEY,
+    site_id     TEXT NOT NULL,
+    binding     TEXT NOT NULL,
+    person_id   TEXT,
+    enrolled_ms INTEGER NOT NULL
+);
+",
+    // MR860 logs (mr860).
+    "
+CREATE TABLE IF NOT EXISTS mr860_logs (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    dedup_key   TEXT NOT NULL UNIQUE,
+    device_id   TEXT NOT NULL,
+    mode        TEXT NOT NULL,
+    card_type   TEXT NOT NULL,
+    card_number TEXT NOT NULL,
+    sn          TEXT,
+    person_id   TEXT,
+    state       TEXT NOT NULL CHECK (state IN
+                ('pending', 'forwarded', 'refused', 'joined', 'unknown_terminal', 'unknown_card')),
+    detail      TEXT,
+    body        TEXT NOT NULL,
+    received_ms INTEGER NOT NULL,
+    updated_ms  INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS mr860_logs_by_state ON mr860_logs (state);
+",
+);
