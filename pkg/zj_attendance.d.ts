@@ -1,49 +1,6 @@
 /* tslint:disable */
 /* eslint-disable */
 
-/** The phone's credentials and where its relay is. */
-export interface PhoneConfig {
-    relayUrl: string;
-    credentials: { sn: string; accessId: string; accessKey: string; accessSecret: string };
-}
-/** A worker on the site's roster. */
-export interface RosterPerson { personId: string; name: string }
-/** The phone's site (GET /v1/site). */
-export interface Site {
-    siteId: string;
-    name: string;
-    binding: "personal" | "team";
-    person: RosterPerson | null;
-    persons: RosterPerson[];
-    fence: null | {
-        version: number;
-        updatedAtMs: number;
-        maxAccuracyM: number;
-        uncertainPolicy: "reject" | "flag";
-        geojson: object;
-    };
-}
-/** A warning sign about a location. */
-export type LocationWarning =
-| { kind: "staleFix"; ageMs: number }
-| { kind: "zeroAccuracy" }
-| { kind: "repeatedAccuracy"; accuracyM: number; count: number }
-| { kind: "sourcesDisagree"; distanceM: number }
-| { kind: "impossibleSpeed"; speedMps: number; distanceM: number };
-/** A location judged for a clock-in. Coordinates are WGS-84 degrees; distances metres. */
-export interface LocationResult {
-    source: "browser" | "wechat";
-    sourceCrs: "wgs84" | "gcj02";
-    lng: number;
-    lat: number;
-    accuracyM: number;
-    fixAgeMs: number;
-    warnings: LocationWarning[];
-    fence: { verdict: "inside" | "outside" | "uncertain"; distanceM: number } | null;
-    mayClockIn: boolean;
-    message: string;
-    takenAtMs: number;
-}
 /** What clockIn() takes: the photo as a Blob, capturePhoto()'s result, or base64 JPEG. */
 export interface ClockInOptions {
     photo: Blob | CapturedPhoto | string;
@@ -51,42 +8,378 @@ export interface ClockInOptions {
     liveness?: object;
     fallbackCapture?: boolean;
 }
-/** Records in each state. */
-export interface StateCounts { pending: number; sending: number; done: number; failed: number }
-/** The outbox and the link, for the page. */
-export interface PhoneStatus extends StateCounts {
-    lastDeliveryMs: number | null;
-    online: boolean;
-    halted: string | null;
+
+
+/**
+ * A fence's answer for one fix; serialises as `{"verdict": "inside", "distanceM": 12.5}`.
+ */
+export interface Check {
+    /**
+     * The verdict.
+     */
+    verdict: Verdict;
+    /**
+     * Distance in metres from the fix's position to the nearest boundary (edge of any shell or
+     * hole), whether inside or outside.
+     */
+    distanceM: number;
 }
-/** A record in the outbox (its photo is kept apart). */
+
+/**
+ * A liveness nonce (`POST /v1/challenge`), so the relay can tell a challenge was not planned
+ * in advance.
+ */
+export interface Challenge {
+    /**
+     * 32 hex digits.
+     */
+    nonce: string;
+    /**
+     * When issued, epoch milliseconds.
+     */
+    issuedAtMs: number;
+    /**
+     * When it stops counting, epoch milliseconds.
+     */
+    expiresAtMs: number;
+}
+
+/**
+ * A location as a record keeps it: WGS-84, with its provenance and warnings.
+ */
+export interface Located {
+    /**
+     * The source of the position used.
+     */
+    source: LocationSource;
+    /**
+     * The coordinate system that source reported in (the position here is WGS-84).
+     */
+    sourceCrs: Crs;
+    /**
+     * WGS-84 longitude, degrees.
+     */
+    lng: number;
+    /**
+     * WGS-84 latitude, degrees.
+     */
+    lat: number;
+    /**
+     * Accuracy radius, metres.
+     */
+    accuracyM: number;
+    /**
+     * Age of the fix when the record was made, milliseconds.
+     */
+    fixAgeMs: number;
+    /**
+     * Every warning sign seen; empty when none.
+     */
+    warnings: LocationWarning[];
+}
+
+/**
+ * A location taken for a clock-in, with its fence check.
+ */
+export interface LocationResult extends Located {
+    /**
+     * The fence check, when the site has a fence.
+     */
+    fence: Check | null;
+    /**
+     * Whether a clock-in may go ahead here.
+     */
+    mayClockIn: boolean;
+    /**
+     * Why not, or a warning to show (Chinese); empty when all is well.
+     */
+    message: string;
+    /**
+     * When it was taken, device clock, epoch milliseconds.
+     */
+    takenAtMs: number;
+}
+
+/**
+ * A saved record and its delivery bookkeeping. The photo is stored apart, under the same id.
+ */
 export interface OutboxRecord {
+    /**
+     * The record's `recordId`: the key in every store.
+     */
     id: string;
+    /**
+     * Enqueue order: records are sent oldest first.
+     */
     seq: number;
-    state: "pending" | "sending" | "done" | "failed";
+    /**
+     * `rank()` of `state`, kept beside it so stores can index the queue by (state, seq).
+     */
+    stateRank: number;
+    /**
+     * Where it is.
+     */
+    state: EntryState;
+    /**
+     * When it was saved, epoch milliseconds (device clock).
+     */
     savedAtMs: number;
+    /**
+     * Sends tried so far.
+     */
     attempts: number;
+    /**
+     * Not to be sent before this time, epoch milliseconds (back-off after a failure).
+     */
     notBeforeMs: number;
+    /**
+     * While `sending`: the lease's end, epoch milliseconds.
+     */
+    leaseUntilMs: number;
+    /**
+     * When it became `done` or `failed`, epoch milliseconds.
+     */
     settledAtMs: number | null;
+    /**
+     * The last failure, as the worker should read it (Chinese), with its code when the relay
+     * or platform gave one.
+     */
     lastError: string | null;
+    /**
+     * The record itself.
+     */
     draft: object;
 }
-/** An event of the phone module. */
+
+/**
+ * A sign that a location may not be genuine or current.
+ */
+export type LocationWarning = { kind: "staleFix"; ageMs: number } | { kind: "zeroAccuracy" } | { kind: "repeatedAccuracy"; accuracyM: number; count: number } | { kind: "sourcesDisagree"; distanceM: number } | { kind: "impossibleSpeed"; speedMps: number; distanceM: number };
+
+/**
+ * A site's current fence, as stored, as the manager gets it back and as phones get it.
+ */
+export interface SiteFence {
+    /**
+     * 1 for the site's first fence, one more at each change.
+     */
+    version: number;
+    /**
+     * When it was last changed, epoch milliseconds.
+     */
+    updatedAtMs: number;
+    /**
+     * Fixes less accurate than this are refused, metres.
+     */
+    maxAccuracyM: number;
+    /**
+     * What an uncertain verdict means on this site.
+     */
+    uncertainPolicy: UncertainPolicy;
+    /**
+     * The fence: a GeoJSON Feature with a WGS-84 MultiPolygon, for `checkFence`.
+     */
+    geojson: object;
+}
+
+/**
+ * A worker on the site's roster.
+ */
+export interface RosterPerson {
+    /**
+     * The platform's person id.
+     */
+    personId: string;
+    /**
+     * The worker's name.
+     */
+    name: string;
+}
+
+/**
+ * How many records are in each state.
+ */
+export interface StateCounts {
+    /**
+     * Waiting.
+     */
+    pending: number;
+    /**
+     * Being sent.
+     */
+    sending: number;
+    /**
+     * At the platform.
+     */
+    done: number;
+    /**
+     * Refused for good.
+     */
+    failed: number;
+}
+
+/**
+ * One event for the page.
+ */
 export interface PhoneEvent {
+    /**
+     * `saved`, `delivered`, `retry`, `failed`, `halted`, `idle`.
+     */
     type: "saved" | "delivered" | "retry" | "failed" | "halted" | "idle";
+    /**
+     * The record concerned, if any.
+     */
     recordId: string | null;
+    /**
+     * For the worker (Chinese).
+     */
     message: string;
+    /**
+     * Queue counts after the event.
+     */
     counts: StateCounts;
 }
-/** Storage persistence and space. */
+
+/**
+ * The coordinate system a reading is expressed in.
+ */
+export type Crs = "wgs84" | "gcj02";
+
+/**
+ * The outbox and the link, for the page (`status()`).
+ */
+export interface PhoneStatus extends StateCounts {
+    /**
+     * When a record last reached the platform, epoch milliseconds.
+     */
+    lastDeliveryMs: number | null;
+    /**
+     * Whether the browser says it is online.
+     */
+    online: boolean;
+    /**
+     * Why sending stopped (credentials revoked), if it did.
+     */
+    halted: string | null;
+}
+
+/**
+ * The phone's site (`GET /v1/site`, and in [`Enrollment`]).
+ */
+export interface Site {
+    /**
+     * The site's id.
+     */
+    siteId: string;
+    /**
+     * Its name, for the page.
+     */
+    name: string;
+    /**
+     * Personal or team phone.
+     */
+    binding: Binding;
+    /**
+     * The worker a personal phone belongs to (`null` on a team phone).
+     */
+    person?: RosterPerson | null;
+    /**
+     * The roster a team phone picks from (empty on a personal phone).
+     */
+    persons?: RosterPerson[];
+    /**
+     * The current fence; `null` while the site has none.
+     */
+    fence?: SiteFence | null;
+}
+
+/**
+ * The storage situation, for the page.
+ */
 export interface StorageReport {
+    /**
+     * The browser promised not to evict our data.
+     */
     persisted: boolean;
+    /**
+     * Bytes used by this site.
+     */
     usageBytes: number;
+    /**
+     * Bytes this site may use.
+     */
     quotaBytes: number;
+    /**
+     * Space is running short: fewer than 50 MB or 10 % left.
+     */
     low: boolean;
+    /**
+     * What to tell the worker (Chinese); empty when all is well.
+     */
     message: string;
 }
 
+/**
+ * What an uncertain fence verdict (the accuracy circle crosses the boundary) means on a site.
+ */
+export type UncertainPolicy = "reject" | "flag";
+
+/**
+ * What enrollment gives a phone: its login on the phone leg. The secret is the phone's own,
+ * never the vendor's.
+ */
+export interface PhoneCredentials {
+    /**
+     * The sn the phone uses on the phone leg.
+     */
+    sn: string;
+    /**
+     * The phone's `accessId`.
+     */
+    accessId: string;
+    /**
+     * The phone's `accessKey`.
+     */
+    accessKey: string;
+    /**
+     * The phone's `accessSecret`: keys its signatures.
+     */
+    accessSecret: string;
+}
+
+/**
+ * Where a fix stands, given its accuracy.
+ */
+export type Verdict = "inside" | "outside" | "uncertain";
+
+/**
+ * Where a reading came from.
+ */
+export type LocationSource = "browser" | "wechat";
+
+/**
+ * Where a record is on its way to the platform.
+ */
+export type EntryState = "pending" | "sending" | "done" | "failed";
+
+/**
+ * Where the relay is and who this phone is.
+ */
+export interface PhoneConfig {
+    /**
+     * The relay's base URL (no trailing slash).
+     */
+    relayUrl: string;
+    /**
+     * The phone's credentials.
+     */
+    credentials: PhoneCredentials;
+}
+
+/**
+ * Whose phone this is.
+ */
+export type Binding = "personal" | "team";
 
 
 /**
@@ -224,7 +517,7 @@ export class PhoneModule {
      * A fresh liveness nonce from the relay, for `new LivenessSession(nonce)`; rejects when
      * offline (then use a local one: `new LivenessSession()`).
      */
-    challenge(): Promise<{nonce: string; issuedAtMs: number; expiresAtMs: number}>;
+    challenge(): Promise<Challenge>;
     /**
      * Saves a clock-in: `{photo, personId?, liveness?, fallbackCapture?}` (photo: a Blob,
      * `capturePhoto()`'s result, or base64 JPEG), using the last
@@ -332,8 +625,11 @@ export function capturePhotoFallback(): Promise<CapturedPhoto>;
  * cap on accuracy is `properties.maxAccuracyM` if a feature sets it, else 100 m
  * (`DEFAULT_MAX_ACCURACY_M`). Returns `{verdict: "inside" | "outside" | "uncertain",
  * distanceM}`, the distance in metres to the nearest boundary; throws on a bad fence or fix.
+ * A fence the validation refuses throws an `Error` that also carries `code` (stable, e.g.
+ * `open_ring`), `zh` (plain Chinese naming the problem and what to do) and `detail` (the ring
+ * and the numbers: counts, limits, areas) — the same as the relay's `fence_invalid`.
  */
-export function checkFence(fence: object, lng: number, lat: number, accuracyM: number): { verdict: "inside" | "outside" | "uncertain"; distanceM: number };
+export function checkFence(fence: object, lng: number, lat: number, accuracyM: number): Check;
 
 /**
  * GCJ-02 → WGS-84 to better than 1 cm: `[lng, lat]` in degrees, unchanged outside China.
@@ -409,12 +705,12 @@ export interface InitOutput {
     readonly phonemodule_storage: (a: number) => any;
     readonly wgs84ToGcj02: (a: number, b: number) => [number, number, number];
     readonly wasm_bindgen__convert__closures_____invoke__h12a58abeb6e99768: (a: number, b: number, c: any, d: any) => void;
-    readonly wasm_bindgen__convert__closures_____invoke__h2510725557fb6ceb: (a: number, b: number, c: any) => [number, number];
     readonly wasm_bindgen__convert__closures_____invoke__h4de2df6260f6ee29: (a: number, b: number, c: any) => [number, number];
-    readonly wasm_bindgen__convert__closures_____invoke__h7bd087b391dd8612: (a: number, b: number, c: any) => any;
-    readonly wasm_bindgen__convert__closures_____invoke__h9f0f63624751d34c: (a: number, b: number) => [number, number, number];
-    readonly wasm_bindgen__convert__closures_____invoke__h7112a8de4f6798db: (a: number, b: number) => void;
-    readonly wasm_bindgen__convert__closures_____invoke__hbd81966a1f569145: (a: number, b: number) => void;
+    readonly wasm_bindgen__convert__closures_____invoke__h71b018c494787276: (a: number, b: number, c: any) => [number, number];
+    readonly wasm_bindgen__convert__closures_____invoke__h22a53cba4337daee: (a: number, b: number, c: any) => any;
+    readonly wasm_bindgen__convert__closures_____invoke__h45350bb76bab522a: (a: number, b: number) => [number, number, number];
+    readonly wasm_bindgen__convert__closures_____invoke__h3293064e7afa9bc4: (a: number, b: number) => void;
+    readonly wasm_bindgen__convert__closures_____invoke__h5e435779f6a1a6b2: (a: number, b: number) => void;
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;
     readonly __wbindgen_exn_store: (a: number) => void;

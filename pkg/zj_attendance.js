@@ -343,7 +343,7 @@ export class PhoneModule {
     /**
      * A fresh liveness nonce from the relay, for `new LivenessSession(nonce)`; rejects when
      * offline (then use a local one: `new LivenessSession()`).
-     * @returns {Promise<{nonce: string; issuedAtMs: number; expiresAtMs: number}>}
+     * @returns {Promise<Challenge>}
      */
     challenge() {
         const ret = wasm.phonemodule_challenge(this.__wbg_ptr);
@@ -562,11 +562,14 @@ export function capturePhotoFallback() {
  * cap on accuracy is `properties.maxAccuracyM` if a feature sets it, else 100 m
  * (`DEFAULT_MAX_ACCURACY_M`). Returns `{verdict: "inside" | "outside" | "uncertain",
  * distanceM}`, the distance in metres to the nearest boundary; throws on a bad fence or fix.
+ * A fence the validation refuses throws an `Error` that also carries `code` (stable, e.g.
+ * `open_ring`), `zh` (plain Chinese naming the problem and what to do) and `detail` (the ring
+ * and the numbers: counts, limits, areas) — the same as the relay's `fence_invalid`.
  * @param {object} fence
  * @param {number} lng
  * @param {number} lat
  * @param {number} accuracyM
- * @returns {{ verdict: "inside" | "outside" | "uncertain"; distanceM: number }}
+ * @returns {Check}
  */
 export function checkFence(fence, lng, lat, accuracyM) {
     const ret = wasm.checkFence(fence, lng, lat, accuracyM);
@@ -1426,33 +1429,33 @@ function __wbg_get_imports() {
             return ret;
         },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 329, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 332, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
             const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h4de2df6260f6ee29);
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 5, ret: NamedExternref("Promise<any>"), inner_ret: Some(NamedExternref("Promise<any>")) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h7bd087b391dd8612);
+            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h22a53cba4337daee);
             return ret;
         },
         __wbindgen_generic_0000000000000003: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("IDBVersionChangeEvent")], shim_idx: 3, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h2510725557fb6ceb);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("IDBVersionChangeEvent")], shim_idx: 4, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h71b018c494787276);
             return ret;
         },
         __wbindgen_generic_0000000000000004: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 1, ret: Result(Externref), inner_ret: Some(Result(Externref)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h9f0f63624751d34c);
+            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h45350bb76bab522a);
             return ret;
         },
         __wbindgen_generic_0000000000000005: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 2, ret: Unit, inner_ret: Some(Unit) }, mutable: false }) -> Externref`.
-            const ret = makeClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h7112a8de4f6798db);
+            const ret = makeClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h3293064e7afa9bc4);
             return ret;
         },
         __wbindgen_generic_0000000000000006: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 4, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__hbd81966a1f569145);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 3, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h5e435779f6a1a6b2);
             return ret;
         },
         __wbindgen_generic_0000000000000007: function(arg0) {
@@ -1481,24 +1484,24 @@ function __wbg_get_imports() {
     };
 }
 
-function wasm_bindgen__convert__closures_____invoke__h7112a8de4f6798db(arg0, arg1) {
-    wasm.wasm_bindgen__convert__closures_____invoke__h7112a8de4f6798db(arg0, arg1);
+function wasm_bindgen__convert__closures_____invoke__h3293064e7afa9bc4(arg0, arg1) {
+    wasm.wasm_bindgen__convert__closures_____invoke__h3293064e7afa9bc4(arg0, arg1);
 }
 
-function wasm_bindgen__convert__closures_____invoke__hbd81966a1f569145(arg0, arg1) {
-    wasm.wasm_bindgen__convert__closures_____invoke__hbd81966a1f569145(arg0, arg1);
+function wasm_bindgen__convert__closures_____invoke__h5e435779f6a1a6b2(arg0, arg1) {
+    wasm.wasm_bindgen__convert__closures_____invoke__h5e435779f6a1a6b2(arg0, arg1);
 }
 
-function wasm_bindgen__convert__closures_____invoke__h9f0f63624751d34c(arg0, arg1) {
-    const ret = wasm.wasm_bindgen__convert__closures_____invoke__h9f0f63624751d34c(arg0, arg1);
+function wasm_bindgen__convert__closures_____invoke__h45350bb76bab522a(arg0, arg1) {
+    const ret = wasm.wasm_bindgen__convert__closures_____invoke__h45350bb76bab522a(arg0, arg1);
     if (ret[2]) {
         throw takeFromExternrefTable0(ret[1]);
     }
     return takeFromExternrefTable0(ret[0]);
 }
 
-function wasm_bindgen__convert__closures_____invoke__h7bd087b391dd8612(arg0, arg1, arg2) {
-    const ret = wasm.wasm_bindgen__convert__closures_____invoke__h7bd087b391dd8612(arg0, arg1, arg2);
+function wasm_bindgen__convert__closures_____invoke__h22a53cba4337daee(arg0, arg1, arg2) {
+    const ret = wasm.wasm_bindgen__convert__closures_____invoke__h22a53cba4337daee(arg0, arg1, arg2);
     return ret;
 }
 
@@ -1509,8 +1512,8 @@ function wasm_bindgen__convert__closures_____invoke__h4de2df6260f6ee29(arg0, arg
     }
 }
 
-function wasm_bindgen__convert__closures_____invoke__h2510725557fb6ceb(arg0, arg1, arg2) {
-    const ret = wasm.wasm_bindgen__convert__closures_____invoke__h2510725557fb6ceb(arg0, arg1, arg2);
+function wasm_bindgen__convert__closures_____invoke__h71b018c494787276(arg0, arg1, arg2) {
+    const ret = wasm.wasm_bindgen__convert__closures_____invoke__h71b018c494787276(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }

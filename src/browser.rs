@@ -8,7 +8,7 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use super::js_error::BrowserError;
 
 /// `n` cryptographically random bytes from `crypto.getRandomValues`.
-pub fn random_bytes<const N: usize>() -> Result<[u8; N], BrowserError> {
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], BrowserError> {
     let mut bytes = [0u8; N];
     web_sys::window()
         .and_then(|window| window.crypto().ok())
@@ -19,14 +19,14 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], BrowserError> {
 }
 
 /// A random `u32` (back-off jitter).
-pub fn random_u32() -> u32 {
+pub(crate) fn random_u32() -> u32 {
     random_bytes::<4>().map_or(u32::MAX / 2, u32::from_le_bytes)
 }
 
 /// Runs `work` holding the Web Lock `name` if no other tab holds it (`ifAvailable`); returns
 /// false without running it when another tab does. Without Web Locks (old browsers) it just
 /// runs: the outbox's leases and the relay's recordId ledger still keep records single.
-pub async fn with_lock_if_available<F>(name: &str, work: F) -> Result<bool, BrowserError>
+pub(crate) async fn with_lock_if_available<F>(name: &str, work: F) -> Result<bool, BrowserError>
 where
     F: std::future::Future<Output = ()> + 'static,
 {
@@ -63,7 +63,7 @@ where
 }
 
 /// Calls `callback` once after `delay_ms`; returns the timer handle.
-pub fn set_timeout(callback: impl FnOnce() + 'static, delay_ms: i64) -> Option<i32> {
+pub(crate) fn set_timeout(callback: impl FnOnce() + 'static, delay_ms: i64) -> Option<i32> {
     let callback = Closure::once_into_js(callback);
     web_sys::window()?
         .set_timeout_with_callback_and_timeout_and_arguments_0(
@@ -74,21 +74,21 @@ pub fn set_timeout(callback: impl FnOnce() + 'static, delay_ms: i64) -> Option<i
 }
 
 /// Cancels a timer.
-pub fn clear_timeout(handle: i32) {
+pub(crate) fn clear_timeout(handle: i32) {
     if let Some(window) = web_sys::window() {
         window.clear_timeout_with_handle(handle);
     }
 }
 
 /// Whether the browser believes it is online.
-pub fn online() -> bool {
+pub(crate) fn online() -> bool {
     web_sys::window().is_none_or(|window| window.navigator().on_line())
 }
 
 /// The storage situation, for the page.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, tsify::Tsify)]
 #[serde(rename_all = "camelCase")]
-pub struct StorageReport {
+pub(crate) struct StorageReport {
     /// The browser promised not to evict our data.
     pub persisted: bool,
     /// Bytes used by this site.
@@ -105,7 +105,7 @@ pub struct StorageReport {
 const LOW_SPACE_BYTES: f64 = 50.0 * 1024.0 * 1024.0;
 
 /// Asks for persistent storage and reports usage against quota.
-pub async fn storage_report() -> Result<StorageReport, BrowserError> {
+pub(crate) async fn storage_report() -> Result<StorageReport, BrowserError> {
     let storage = web_sys::window()
         .map(|window| window.navigator().storage())
         .ok_or_else(|| BrowserError::new("存储空间", "没有 window"))?;

@@ -38,6 +38,6 @@ impl BrowserError {
 }
 
 /// Any displayable error as a JS `Error` (what the JS API throws).
-pub fn js_error(error: impl std::fmt::Display) -> JsValue {
+pub(crate) fn js_error(error: impl std::fmt::Display) -> JsValue {
     js_sys::Error::new(&error.to_string()).into()
 }

@@ -3,6 +3,8 @@
 //! `zj-phone`) that turn JS values into their types and their errors into JS `Error`s, and
 //! the browser's side of the phone: camera, location, IndexedDB outbox, uploader, the JS API.
 
+#![warn(unreachable_pub)]
+
 mod browser;
 mod camera;
 mod camera_capture;

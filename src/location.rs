@@ -12,7 +12,7 @@ use zj_phone::record::location::{Crs, LocationReading, LocationSource};
 const CONTEXT: &str = "定位";
 
 /// One high-accuracy fix from `navigator.geolocation`, never a cached one (`maximumAge: 0`).
-pub async fn browser_reading(timeout_ms: u32) -> Result<LocationReading, BrowserError> {
+pub(crate) async fn browser_reading(timeout_ms: u32) -> Result<LocationReading, BrowserError> {
     let geolocation = web_sys::window()
         .map(|window| window.navigator())
         .and_then(|navigator| navigator.geolocation().ok())
@@ -73,7 +73,7 @@ fn wechat_sdk() -> Option<Object> {
 
 /// One fix from `wx.getLocation({type: "gcj02"})`, or `None` outside WeChat. Fails after
 /// `timeout_ms` if WeChat never answers (an unconfigured SDK calls neither callback).
-pub async fn wechat_reading(
+pub(crate) async fn wechat_reading(
     now_ms: i64,
     timeout_ms: u32,
 ) -> Option<Result<LocationReading, BrowserError>> {

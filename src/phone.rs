@@ -18,12 +18,13 @@ use zj_geofence::{Check, PreparedFence};
 use zj_phone::record::clock::{corrected_time, ClockOffset};
 use zj_phone::record::location::{assess, LastPlace, Located, LocationPolicy, LocationReading};
 use zj_phone::record::outbox::{Claimed, Outbox, OutboxConfig, Settled, StateCounts};
-use zj_phone::record::site::SiteInfo;
+use zj_phone::record::site::{prepare_fence, SiteInfo};
 use zj_phone::record::upload::Disposition;
 use zj_phone::record::{
     decide_fence, record_id_from_random, ClockEvidence, FenceDecision, FenceEvidence,
     PhoneCredentials, SignInDraft,
 };
+use zj_protocol::phone_api::Challenge;
 
 /// Settings kept in the store's meta table.
 const CONFIG_KEY: &str = "config";
@@ -44,7 +45,7 @@ const IN_FLIGHT: usize = 8;
 const SENDER_LOCK: &str = "zj-attendance-outbox-sender";
 
 /// Where the relay is and who this phone is.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(tsify::Tsify, Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PhoneConfig {
     /// The relay's base URL (no trailing slash).
@@ -53,15 +54,8 @@ pub struct PhoneConfig {
     pub credentials: PhoneCredentials,
 }
 
-/// What enrollment answers (docs/PHONE_API.md).
-#[derive(Debug, Clone, Deserialize)]
-struct Enrollment {
-    phone: PhoneCredentials,
-    site: SiteInfo,
-}
-
 /// A location taken for a clock-in, with its fence check.
-#[derive(Debug, Clone, Serialize)]
+#[derive(tsify::Tsify, Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LocationResult {
     /// The position, provenance and warnings.
@@ -78,11 +72,12 @@ pub struct LocationResult {
 }
 
 /// One event for the page.
-#[derive(Debug, Clone, Serialize)]
+#[derive(tsify::Tsify, Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PhoneEvent {
     /// `saved`, `delivered`, `retry`, `failed`, `halted`, `idle`.
     #[serde(rename = "type")]
+    #[tsify(type = "\"saved\" | \"delivered\" | \"retry\" | \"failed\" | \"halted\" | \"idle\"")]
     pub kind: &'static str,
     /// The record concerned, if any.
     pub record_id: Option<String>,
@@ -202,7 +197,7 @@ impl Phone {
 
     /// Redeems an enrollment code at the relay: saves the credentials and the site.
     pub async fn enroll(&self, relay_url: &str, code: &str) -> Result<SiteInfo, CallError> {
-        let enrollment: Enrollment = enroll(relay_url, code.trim()).await?;
+        let enrollment = enroll(relay_url, code.trim()).await?;
         let config = PhoneConfig {
             relay_url: relay_url.trim_end_matches('/').to_owned(),
             credentials: enrollment.phone,
@@ -236,10 +231,8 @@ impl Phone {
 
     fn set_site(&self, site: SiteInfo) {
         let prepared = site.fence.as_ref().and_then(|fence| {
-            fence
-                .prepare()
-                .ok()
-                .map(|prepared| (fence.version, prepared))
+            let prepared = prepare_fence(fence).ok()?;
+            Some((fence.version, prepared))
         });
         *self.fence.borrow_mut() = prepared;
         *self.site.borrow_mut() = Some(site);
@@ -528,7 +521,7 @@ impl Phone {
 
     /// A fresh liveness nonce from the relay (`POST /v1/challenge`): `{nonce, issuedAtMs,
     /// expiresAtMs}`, so the relay can tell the challenge was not planned in advance.
-    pub async fn challenge(&self) -> Result<serde_json::Value, CallError> {
+    pub async fn challenge(&self) -> Result<Challenge, CallError> {
         let client = self.client.lock().await;
         let client = client.as_ref().ok_or_else(not_enrolled)?;
         client.post_json("/v1/challenge").await

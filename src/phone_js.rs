@@ -16,7 +16,7 @@ use super::js_values;
 use super::location::{browser_reading, wechat_reading};
 use super::phone::{Phone, PhoneConfig};
 use super::relay_client::device_now_ms;
-use zj_phone::record::outbox::{EntryState, OutboxConfig};
+use zj_phone::record::outbox::{EntryState, OutboxConfig, StateCounts};
 
 /// Default IndexedDB database name.
 const DEFAULT_DB: &str = "zj-attendance";
@@ -71,49 +71,6 @@ where
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
-/** The phone's credentials and where its relay is. */
-export interface PhoneConfig {
-  relayUrl: string;
-  credentials: { sn: string; accessId: string; accessKey: string; accessSecret: string };
-}
-/** A worker on the site's roster. */
-export interface RosterPerson { personId: string; name: string }
-/** The phone's site (GET /v1/site). */
-export interface Site {
-  siteId: string;
-  name: string;
-  binding: "personal" | "team";
-  person: RosterPerson | null;
-  persons: RosterPerson[];
-  fence: null | {
-    version: number;
-    updatedAtMs: number;
-    maxAccuracyM: number;
-    uncertainPolicy: "reject" | "flag";
-    geojson: object;
-  };
-}
-/** A warning sign about a location. */
-export type LocationWarning =
-  | { kind: "staleFix"; ageMs: number }
-  | { kind: "zeroAccuracy" }
-  | { kind: "repeatedAccuracy"; accuracyM: number; count: number }
-  | { kind: "sourcesDisagree"; distanceM: number }
-  | { kind: "impossibleSpeed"; speedMps: number; distanceM: number };
-/** A location judged for a clock-in. Coordinates are WGS-84 degrees; distances metres. */
-export interface LocationResult {
-  source: "browser" | "wechat";
-  sourceCrs: "wgs84" | "gcj02";
-  lng: number;
-  lat: number;
-  accuracyM: number;
-  fixAgeMs: number;
-  warnings: LocationWarning[];
-  fence: { verdict: "inside" | "outside" | "uncertain"; distanceM: number } | null;
-  mayClockIn: boolean;
-  message: string;
-  takenAtMs: number;
-}
 /** What clockIn() takes: the photo as a Blob, capturePhoto()'s result, or base64 JPEG. */
 export interface ClockInOptions {
   photo: Blob | CapturedPhoto | string;
@@ -121,42 +78,22 @@ export interface ClockInOptions {
   liveness?: object;
   fallbackCapture?: boolean;
 }
-/** Records in each state. */
-export interface StateCounts { pending: number; sending: number; done: number; failed: number }
-/** The outbox and the link, for the page. */
-export interface PhoneStatus extends StateCounts {
-  lastDeliveryMs: number | null;
-  online: boolean;
-  halted: string | null;
-}
-/** A record in the outbox (its photo is kept apart). */
-export interface OutboxRecord {
-  id: string;
-  seq: number;
-  state: "pending" | "sending" | "done" | "failed";
-  savedAtMs: number;
-  attempts: number;
-  notBeforeMs: number;
-  settledAtMs: number | null;
-  lastError: string | null;
-  draft: object;
-}
-/** An event of the phone module. */
-export interface PhoneEvent {
-  type: "saved" | "delivered" | "retry" | "failed" | "halted" | "idle";
-  recordId: string | null;
-  message: string;
-  counts: StateCounts;
-}
-/** Storage persistence and space. */
-export interface StorageReport {
-  persisted: boolean;
-  usageBytes: number;
-  quotaBytes: number;
-  low: boolean;
-  message: string;
-}
 "#;
+
+/// The outbox and the link, for the page (`status()`).
+#[derive(Serialize, tsify::Tsify)]
+#[serde(rename_all = "camelCase")]
+struct PhoneStatus {
+    /// Records in each state.
+    #[serde(flatten)]
+    counts: StateCounts,
+    /// When a record last reached the platform, epoch milliseconds.
+    last_delivery_ms: Option<i64>,
+    /// Whether the browser says it is online.
+    online: bool,
+    /// Why sending stopped (credentials revoked), if it did.
+    halted: Option<String>,
+}
 
 /// The phone module: enrollment, site and fence, location, clock-in, and the outbox.
 #[wasm_bindgen]
@@ -288,9 +225,7 @@ impl PhoneModule {
 
     /// A fresh liveness nonce from the relay, for `new LivenessSession(nonce)`; rejects when
     /// offline (then use a local one: `new LivenessSession()`).
-    #[wasm_bindgen(
-        unchecked_return_type = "Promise<{nonce: string; issuedAtMs: number; expiresAtMs: number}>"
-    )]
+    #[wasm_bindgen(unchecked_return_type = "Promise<Challenge>")]
     pub fn challenge(&self) -> Promise {
         promise(&self.phone, |phone| async move {
             let challenge = phone.challenge().await.map_err(js_error)?;
@@ -318,17 +253,8 @@ impl PhoneModule {
     #[wasm_bindgen(unchecked_return_type = "Promise<PhoneStatus>")]
     pub fn status(&self) -> Promise {
         promise(&self.phone, |phone| async move {
-            #[derive(Serialize)]
-            #[serde(rename_all = "camelCase")]
-            struct Status {
-                #[serde(flatten)]
-                counts: zj_phone::record::outbox::StateCounts,
-                last_delivery_ms: Option<i64>,
-                online: bool,
-                halted: Option<String>,
-            }
             let counts = phone.outbox().counts().await.map_err(js_error)?;
-            to_js(&Status {
+            to_js(&PhoneStatus {
                 counts,
                 last_delivery_ms: phone.last_delivery_ms(),
                 online: online(),

@@ -12,9 +12,10 @@ use wasm_bindgen::JsCast;
 
 use zj_phone::record::clock::{corrected_time, ClockOffset};
 use zj_phone::record::upload::{dispose, dispose_link_failure, Disposition};
-use zj_phone::record::PhoneCredentials;
+use zj_phone::record::{signed_frame, PhoneCredentials};
 use zj_protocol::json_form::{command_request_body, JsonReply};
 use zj_protocol::params::to_json_text;
+use zj_protocol::phone_api::{EnrollRequest, Enrollment, ErrorReply};
 use zj_protocol::{Apicode, ProtocolError};
 
 /// How long a request may take before it counts as a link failure, milliseconds: the
@@ -164,9 +165,7 @@ impl RelayClient {
     async fn command(&self, apicode: Apicode, param: String) -> Result<String, CallError> {
         let token = self.token.borrow().clone().unwrap_or_default();
         let at_ms = corrected_time(self.clock.get().as_ref(), device_now_ms());
-        let request = self
-            .credentials
-            .signed_request(&token, apicode, param, at_ms)
+        let request = signed_frame(&self.credentials, &token, apicode, param, at_ms)
             .map_err(|error| CallError::Link(error.to_string()))?;
         let body = command_request_body(&request);
         let response = self
@@ -240,9 +239,11 @@ impl RelayClient {
 }
 
 /// Posts `POST /v1/enroll` to the relay at `base_url` with an enrollment code.
-pub async fn enroll<T: DeserializeOwned>(base_url: &str, code: &str) -> Result<T, CallError> {
+pub async fn enroll(base_url: &str, code: &str) -> Result<Enrollment, CallError> {
     let url = format!("{}/v1/enroll", base_url.trim_end_matches('/'));
-    let body = to_json_text(&serde_json::json!({ "code": code }));
+    let body = to_json_text(&EnrollRequest {
+        code: code.to_owned(),
+    });
     let response = fetch_with_timeout(
         HttpRequest::post(&url).header("Content-Type", "application/json"),
         Some(body),
@@ -294,16 +295,17 @@ async fn json_of<T: DeserializeOwned>(response: HttpResponse) -> Result<T, CallE
         return serde_json::from_str(&text)
             .map_err(|e| CallError::Link(format!("回复无法解析：{e}")));
     }
-    let error = serde_json::from_str::<Value>(&text).ok();
-    let field = |name: &str| {
-        error
-            .as_ref()
-            .and_then(|value| value.get("error")?.get(name)?.as_str().map(str::to_owned))
-    };
-    Err(CallError::Api {
-        status,
-        code: field("code").unwrap_or_else(|| format!("http_{status}")),
-        message: field("message").unwrap_or_else(|| format!("服务器返回 {status}，请稍后重试。")),
+    Err(match serde_json::from_str::<ErrorReply>(&text) {
+        Ok(ErrorReply { error }) => CallError::Api {
+            status,
+            code: error.code,
+            message: error.message,
+        },
+        Err(_) => CallError::Api {
+            status,
+            code: format!("http_{status}"),
+            message: format!("服务器返回 {status}，请稍后重试。"),
+        },
     })
 }
 

@@ -3,7 +3,7 @@
 //! what a check costs as wasm.
 
 use js_sys::{Array, Function, Reflect, JSON};
-use wasm_bindgen::{JsCast, JsError, JsValue};
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{console_log, wasm_bindgen_test as test};
 use zj_attendance::{check_fence, gcj02_to_wgs84, wgs84_to_gcj02};
 use zj_geofence::{Fence, FenceGeoJson, FenceLimits, Fix, PreparedFence, Verdict};
@@ -23,8 +23,8 @@ fn js_object(geojson: &str) -> JsValue {
 }
 
 /// The message of the JS `Error` an API call threw.
-fn message(error: JsError) -> String {
-    let value = JsValue::from(error);
+fn message(error: impl Into<JsValue>) -> String {
+    let value = error.into();
     let error: &js_sys::Error = value.dyn_ref().expect("a JS Error");
     error.message().into()
 }
@@ -148,10 +148,26 @@ fn check_fence_throws_clear_errors() {
         r#"{"type": "Polygon", "coordinates": [[[120.2, 30.2], [120.202, 30.2],
             [120.202, 30.202], [120.2, 30.202]]]}"#,
     );
-    let error = message(check_fence(open, 120.201, 30.201, 10.0).unwrap_err());
+    let thrown = check_fence(open, 120.201, 30.201, 10.0).unwrap_err();
+    let error = message(thrown.clone());
     assert!(
         error.starts_with("invalid fence: polygon 0 ring 0 (shell) is open"),
         "{error}"
+    );
+    // The refusal also carries its stable code, the Chinese the manager page shows, and where.
+    assert_eq!(get(&thrown, "code"), "open_ring");
+    assert_eq!(
+        get(&thrown, "zh"),
+        "第 1 个多边形的外边界没有闭合：最后一个点必须与第一个点相同"
+    );
+    let detail = get(&thrown, "detail");
+    assert_eq!(
+        (
+            get(&detail, "problem"),
+            get(&detail, "polygon"),
+            get(&detail, "ring")
+        ),
+        ("open_ring".into(), 0.into(), 0.into())
     );
     assert_eq!(
         message(check_fence(js_object(HOLE_SITE), 120.21, 30.206, 80.0).unwrap_err()),

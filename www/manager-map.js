@@ -28,25 +28,6 @@ const EARTH_RADIUS_M = 6_378_137;
 /** Square metres in a mu (亩), the unit site managers think in. */
 const M2_PER_MU = 666.667;
 
-/** The English validation messages of checkFence in Chinese (the original is kept after). */
-const PROBLEMS_ZH = [
-  [/crosses or touches itself/, "边线自相交或相碰：请拖动顶点，让边线不交叉"],
-  [/cross or share a stretch/, "两条边界交叉或重合：请调整洞或多边形"],
-  [/lies outside its shell/, "洞不在多边形内：请把洞画在围栏里面"],
-  [/polygons .* overlap/, "两个多边形重叠：请合并或分开"],
-  [/ and .* overlap/, "两个洞重叠：请合并或分开"],
-  [/area is .*outside the allowed/, "面积超出范围（100 平方米至 20 平方公里）"],
-  [/more than the limit/, "顶点太多（最多 5000 个）"],
-  [/fewer than 3 distinct corners|needs at least 4/, "至少需要 3 个不同的顶点"],
-  [/has no polygon/, "还没有多边形"],
-];
-
-/** checkFence's problem in Chinese, with the original for the record. */
-function problemZh(message) {
-  const found = PROBLEMS_ZH.find(([pattern]) => pattern.test(message));
-  return found ? `${found[1]}（${message}）` : message;
-}
-
 /** Area of a ring of `[lng, lat]` degrees on the sphere, m² (positive). */
 function ringAreaM2(ring) {
   const rad = Math.PI / 180;
@@ -180,7 +161,9 @@ export class FenceEditor {
     try {
       checkFence(fence, lng, lat, 10);
     } catch (error) {
-      return { ok: false, message: problemZh(error.message ?? String(error)), areaM2: 0 };
+      // A refused fence's error carries the problem in Chinese (`zh`), with its stable `code`
+      // and `detail`, from the same validation the relay applies.
+      return { ok: false, message: error.zh ?? error.message ?? String(error), areaM2: 0 };
     }
     const area = areaM2(fence.coordinates);
     return {

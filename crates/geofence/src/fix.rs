@@ -66,6 +66,7 @@ impl Fix {
 }
 
 /// Where a fix stands, given its accuracy.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
@@ -78,6 +79,7 @@ pub enum Verdict {
 }
 
 /// A fence's answer for one fix; serialises as `{"verdict": "inside", "distanceM": 12.5}`.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Check {

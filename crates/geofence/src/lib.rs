@@ -26,6 +26,8 @@
 //! [`Check`]: crate::Check
 //! [`Verdict`]: crate::Verdict
 
+#![warn(unreachable_pub)]
+
 pub mod crs;
 mod edges;
 mod explain;

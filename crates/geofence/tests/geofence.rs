@@ -1,6 +1,7 @@
 //! Geofence: WGS-84 ⇄ GCJ-02, fence validation, and accuracy-aware verdicts (pure core; also
 //! runs as wasm).
 
+use serde_json::json;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
@@ -845,5 +846,97 @@ fn names_a_position_out_of_range_and_an_empty_fence() {
     assert_eq!(
         validate(r#"{"type": "MultiPolygon", "coordinates": [[]]}"#).unwrap_err(),
         FenceError::NoRing { polygon: 0 }
+    );
+}
+
+/// One of each refusal, built directly (the tests above show validation producing each).
+fn every_refusal() -> Vec<FenceError> {
+    let at = lng_lat(120.2, 30.2);
+    vec![
+        FenceError::NoPolygon,
+        FenceError::NoRing { polygon: 1 },
+        FenceError::Coordinate {
+            ring: ring(0, 0),
+            index: 2,
+            problem: CoordError::Latitude(91.0),
+        },
+        FenceError::TooFewPositions {
+            ring: ring(0, 1),
+            count: 3,
+        },
+        FenceError::OpenRing {
+            ring: ring(1, 0),
+            first: at,
+            last: lng_lat(120.3, 30.3),
+        },
+        FenceError::TooManyVertices {
+            count: 6001,
+            max: 5000,
+        },
+        FenceError::TooFewCorners { ring: ring(0, 0) },
+        FenceError::SelfIntersection {
+            ring: ring(0, 0),
+            at,
+        },
+        FenceError::RingsCross {
+            a: ring(0, 0),
+            b: ring(0, 2),
+            at,
+        },
+        FenceError::HoleOutsideShell { hole: ring(0, 1) },
+        FenceError::HolesOverlap {
+            a: ring(0, 1),
+            b: ring(0, 2),
+        },
+        FenceError::PartsOverlap { a: 0, b: 1 },
+        FenceError::AreaOutOfBounds {
+            area_m2: 40.0,
+            min_m2: 100.0,
+            max_m2: 20_000_000.0,
+        },
+    ]
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn every_refusal_has_its_own_code_its_numbers_and_chinese() {
+    let refusals = every_refusal();
+    let codes: std::collections::HashSet<_> = refusals.iter().map(FenceError::code).collect();
+    assert_eq!(codes.len(), refusals.len(), "codes are distinct: {codes:?}");
+    for error in &refusals {
+        let detail = serde_json::to_value(error.detail()).unwrap();
+        assert_eq!(detail["problem"], error.code(), "{detail}");
+        let zh = error.message_zh();
+        assert!(
+            zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{zh}"
+        );
+        assert!(
+            !zh.contains("polygon") && !zh.contains("ring"),
+            "no English: {zh}"
+        );
+    }
+    let [.., too_many, _, _, crossing, _, _, _, area] = refusals.as_slice() else {
+        unreachable!("thirteen refusals");
+    };
+    assert_eq!(
+        serde_json::to_value(too_many.detail()).unwrap(),
+        json!({"problem": "too_many_vertices", "count": 6001, "max": 5000})
+    );
+    assert_eq!(
+        too_many.message_zh(),
+        "顶点太多：有 6001 个，最多 5000 个。请简化围栏"
+    );
+    assert_eq!(
+        serde_json::to_value(crossing.detail()).unwrap(),
+        json!({"problem": "rings_cross", "polygon": 0, "ring": 0,
+               "other": {"polygon": 0, "ring": 2}, "at": [120.2, 30.2]})
+    );
+    assert_eq!(
+        crossing.message_zh(),
+        "第 1 个多边形的外边界与第 1 个多边形的第 2 个洞交叉或重合：请调整洞或多边形"
+    );
+    assert_eq!(
+        area.message_zh(),
+        "面积 40 平方米 超出允许范围（100 平方米 至 20.0 平方公里）：请调整围栏大小"
     );
 }

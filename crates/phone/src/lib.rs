@@ -2,6 +2,8 @@
 //! and read by the relay): the attendance record and its outbox policy, and liveness analysis.
 //! No clock and no browser API: time and bytes come in as arguments.
 
+#![warn(unreachable_pub)]
+
 /// Liveness of the clock-in photo: challenges from a nonce, frame analysers, verdict and evidence.
 pub mod liveness;
 /// The attendance record on the phone: location warnings, the record, the outbox policy.

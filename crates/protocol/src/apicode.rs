@@ -67,7 +67,7 @@ impl Apicode {
     }
 
     /// Whether this apicode's request must carry a `param` (`402_06` when empty).
-    pub fn requires_param(self) -> bool {
+    pub(crate) fn requires_param(self) -> bool {
         !matches!(
             self,
             Apicode::CAuth | Apicode::TDelDevicePerson | Apicode::TClearDevicePerson

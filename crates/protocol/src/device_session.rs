@@ -8,11 +8,11 @@
 
 use std::collections::VecDeque;
 
+use super::command::{signed_command, Signer};
 use super::json_form::{task_request_body, JsonReply, ReplyError};
 use super::params::{to_json_text, AuthReply, HeartbeatParam, TaskIds};
-use super::sign::{request_sign, RequestView};
 use super::wire::{Request, Response};
-use super::{time, Apicode, Credential, ErrorCode, ProtocolError, PROTOCOL_VERSION};
+use super::{Apicode, Credential, ErrorCode, ProtocolError};
 
 /// Longest heartbeat interval a session uses, in milliseconds: the platform shows a device
 /// offline after 60 s without one, so this leaves 10 s for the network.
@@ -253,35 +253,16 @@ impl DeviceSession {
 
     fn sign(&self, apicode: Apicode, token: Option<&str>, param: String, now_ms: i64) -> Request {
         let credential = &self.config.credential;
-        let is_auth = apicode == Apicode::CAuth;
-        let mut request = Request {
-            version: PROTOCOL_VERSION.to_owned(),
-            sn: self.config.sn.clone(),
-            token: token.unwrap_or_default().to_owned(),
-            apicode: apicode.as_str().to_owned(),
-            access_id: if is_auth {
-                credential.access_id.clone()
-            } else {
-                String::new()
-            },
-            access_key: if is_auth {
-                credential.access_key.clone()
-            } else {
-                String::new()
-            },
-            time_stamp: time::format_timestamp(now_ms).unwrap_or_default(),
-            param,
-            sign: String::new(),
+        let signer = Signer {
+            sn: &self.config.sn,
+            access_id: &credential.access_id,
+            access_key: &credential.access_key,
+            access_secret: &credential.access_secret,
         };
         // A param that is not a JSON object cannot be signed; it goes unsigned and the
         // platform answers 400_02, which completes the request with that refusal.
-        request.sign = request_sign(
-            apicode,
-            &RequestView::from(&request),
-            &credential.access_secret,
-        )
-        .unwrap_or_default();
-        request
+        signed_command(&signer, token.unwrap_or_default(), apicode, param, now_ms)
+            .unwrap_or_else(|unsigned| *unsigned.request)
     }
 
     /// Takes the next reply off the link (replies arrive in request order).

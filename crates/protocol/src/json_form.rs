@@ -91,7 +91,7 @@ impl JsonRequest {
 /// A request to send in JSON form, with `param` embedded as a JSON object (its text as signed).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct OutgoingJsonRequest<'a> {
+pub(crate) struct OutgoingJsonRequest<'a> {
     /// `version`.
     pub version: &'a str,
     /// `sn`.

@@ -7,14 +7,20 @@
 //! - [`sign`]: the §3 signature rules, over [`param_prime`]'s image removal (§4).
 //! - [`time`]: `timeStamp` in Beijing time.
 //! - [`params`]: typed params and replies; [`json_form`]: the HTTP JSON form of messages.
+//! - [`signed_command`]: the one builder of a stamped, signed command frame.
+//! - [`phone_api`]: the phone ⇄ relay JSON beyond the protocol leg, written once for both.
 //! - [`DeviceSession`] and [`PlatformHandler`]: the two sans-IO state machines.
 
+#![warn(unreachable_pub)]
+
 mod apicode;
+mod command;
 mod device_session;
 mod error_code;
 pub mod json_form;
 pub mod param_prime;
 pub mod params;
+pub mod phone_api;
 mod platform_handler;
 pub mod sign;
 pub mod time;
@@ -22,6 +28,7 @@ mod tokens;
 pub mod wire;
 
 pub use apicode::{Apicode, Channel};
+pub use command::{signed_command, Signer, Unsignable, Unsigned};
 pub use device_session::{
     DeviceConfig, DeviceSession, NotAuthenticated, RequestFailure, RequestId, SessionEvent,
     UnexpectedReply, MAX_HEARTBEAT_INTERVAL_MS,

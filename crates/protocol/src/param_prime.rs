@@ -68,7 +68,7 @@ impl<'a> Stripped<'a> {
     /// The `index`-th value taken out, read as a JSON string: borrowed when it holds no
     /// escapes (a base64 photo never does), unescaped otherwise; `None` when it is not a
     /// string.
-    pub fn removed_string(&self, index: usize) -> Option<Cow<'a, str>> {
+    pub(crate) fn removed_string(&self, index: usize) -> Option<Cow<'a, str>> {
         let (range, escaped) = self.values.get(index)?;
         let raw = &self.text[range.clone()];
         match raw.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
@@ -81,7 +81,7 @@ impl<'a> Stripped<'a> {
 
 /// Scans `param` as a JSON object and takes nothing out: param′ of the rules that sign the
 /// whole param.
-pub fn unstripped(param: &str) -> Result<Stripped<'_>, ScanError> {
+pub(crate) fn unstripped(param: &str) -> Result<Stripped<'_>, ScanError> {
     unstripped_members(param).map(|(stripped, _)| stripped)
 }
 

@@ -10,7 +10,7 @@ use super::ErrorCode;
 
 /// `C_AUTH` reply: the session token (32 hex digits).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuthReply {
+pub(crate) struct AuthReply {
     /// Token for every later request, until 30 idle minutes pass.
     pub token: String,
 }
@@ -59,11 +59,11 @@ pub struct QrCodeInfo {
 }
 
 /// Attendance types of the seed's dictionary (`type`).
-pub const ATTENDANCE_TYPES: [i64; 7] = [1, 2, 4, 8, 16, 32, 64];
+pub(crate) const ATTENDANCE_TYPES: [i64; 7] = [1, 2, 4, 8, 16, 32, 64];
 /// Compound types of the seed's dictionary (`bitType`).
-pub const BIT_TYPES: [i64; 2] = [3, 13];
+pub(crate) const BIT_TYPES: [i64; 2] = [3, 13];
 /// QR code types of the seed's dictionary (`qrCodeInfo.type`).
-pub const QR_CODE_TYPES: [i64; 2] = [1, 2];
+pub(crate) const QR_CODE_TYPES: [i64; 2] = [1, 2];
 /// The attendance type of a mobile attendance device.
 pub const MOBILE_ATTENDANCE_TYPE: &str = "64";
 
@@ -257,28 +257,6 @@ pub struct DeviceVersion {
     pub size: u64,
     /// Where the package is downloaded from.
     pub download_url: String,
-}
-
-/// One person of a `T_POST_DEVICE_PERSON` page: what the device holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PostedPerson {
-    /// The platform's person id.
-    pub person_id: String,
-    /// Name.
-    pub name: String,
-    /// Registered face photo, base64 (unless excluded).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub img: Option<String>,
-    /// 1 when a face photo was registered, 0 when not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub has_img: Option<u8>,
-    /// Phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
-    /// Identity card number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub idcard_no: Option<String>,
 }
 
 /// `T_POST_DEVICE_PERSON` param: one page of the device's roster.

@@ -121,7 +121,7 @@ pub fn request_sign(
 /// Scans `param` as a JSON object and takes out what `apicode`'s rule leaves out of the
 /// signature (PROTOCOL.md §4): the top-level `img` of a `C_SIGN_IN`, each `data[].img` of a
 /// `T_POST_DEVICE_PERSON`, nothing for the others. `None` when there is no param.
-pub fn param_prime_of(
+pub(crate) fn param_prime_of(
     apicode: Apicode,
     param: Option<&str>,
 ) -> Result<Option<Stripped<'_>>, ScanError> {
@@ -135,7 +135,7 @@ pub fn param_prime_of(
 
 /// The signature of `request` given its param′ (from [`param_prime_of`]), so a receiver scans
 /// the param once for both the signature and its own reading.
-pub fn sign_with_param_prime(
+pub(crate) fn sign_with_param_prime(
     apicode: Apicode,
     request: &RequestView<'_>,
     param_prime: Option<&Stripped<'_>>,

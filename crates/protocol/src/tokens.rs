@@ -27,7 +27,7 @@ pub(crate) struct TokenTable {
 }
 
 impl TokenTable {
-    pub fn new(seed: [u8; 32], idle_ms: i64) -> Self {
+    pub(crate) fn new(seed: [u8; 32], idle_ms: i64) -> Self {
         Self {
             seed,
             issued: 0,
@@ -38,7 +38,7 @@ impl TokenTable {
 
     /// Issues a fresh token to `access_id` for `sn`, dropping expired tokens and the device's
     /// oldest ones beyond [`MAX_TOKENS_PER_SN`].
-    pub fn issue(&mut self, access_id: &str, sn: &str, now_ms: i64) -> String {
+    pub(crate) fn issue(&mut self, access_id: &str, sn: &str, now_ms: i64) -> String {
         let idle_ms = self.idle_ms;
         self.tokens
             .retain(|_, owner| now_ms - owner.last_used_ms < idle_ms);
@@ -71,14 +71,14 @@ impl TokenTable {
     }
 
     /// The owner of a live token, or `None` when it is unknown or has been idle too long.
-    pub fn owner(&self, token: &str, now_ms: i64) -> Option<&TokenOwner> {
+    pub(crate) fn owner(&self, token: &str, now_ms: i64) -> Option<&TokenOwner> {
         self.tokens
             .get(token)
             .filter(|owner| now_ms - owner.last_used_ms < self.idle_ms)
     }
 
     /// Marks a successful use of `token`, restarting its idle period.
-    pub fn touch(&mut self, token: &str, now_ms: i64) {
+    pub(crate) fn touch(&mut self, token: &str, now_ms: i64) {
         if let Some(owner) = self.tokens.get_mut(token) {
             owner.last_used_ms = owner.last_used_ms.max(now_ms);
         }

@@ -48,9 +48,10 @@ mod load {
     use tokio_tungstenite::tungstenite::Message;
     use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
     use zj_host::system_clock::now_ms;
+
     use zj_protocol::sign::{request_sign, RequestView};
     use zj_protocol::wire::{decode_response, frame_bytes, FrameDecoder, Request};
-    use zj_protocol::{time, Apicode, PROTOCOL_VERSION};
+    use zj_protocol::{signed_command, Apicode, Signer};
 
     type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
     type Result<T> = anyhow::Result<T>;
@@ -240,29 +241,13 @@ mod load {
 
     /// A command signed per §3 with `who`'s secret; `C_AUTH` carries `who`'s credentials.
     fn command(who: &Identity, token: &str, apicode: Apicode, param: String, now: i64) -> Request {
-        let auth = apicode == Apicode::CAuth;
-        let mut request = Request {
-            version: PROTOCOL_VERSION.into(),
-            sn: who.sn.clone(),
-            token: token.into(),
-            apicode: apicode.as_str().into(),
-            access_id: if auth {
-                who.access_id.clone()
-            } else {
-                String::new()
-            },
-            access_key: if auth {
-                who.access_key.clone()
-            } else {
-                String::new()
-            },
-            time_stamp: time::format_timestamp(now).expect("a present-day instant formats"),
-            param,
-            sign: String::new(),
+        let signer = Signer {
+            sn: &who.sn,
+            access_id: &who.access_id,
+            access_key: &who.access_key,
+            access_secret: &who.secret,
         };
-        request.sign = request_sign(apicode, &RequestView::from(&request), &who.secret)
-            .expect("the param is a JSON object");
-        request
+        signed_command(&signer, token, apicode, param, now).expect("a present-day, JSON command")
     }
 
     fn auth_request(who: &Identity) -> Request {

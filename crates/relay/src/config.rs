@@ -236,13 +236,13 @@ pub struct RelayConfig {
 }
 
 mod defaults {
-    pub fn listen() -> std::net::SocketAddr {
+    pub(super) fn listen() -> std::net::SocketAddr {
         std::net::SocketAddr::from(([127, 0, 0, 1], 8080))
     }
-    pub fn data_dir() -> std::path::PathBuf {
+    pub(super) fn data_dir() -> std::path::PathBuf {
         "relay-data".into()
     }
-    pub fn heartbeat_secs() -> u32 {
+    pub(super) fn heartbeat_secs() -> u32 {
         30
     }
 }
@@ -340,7 +340,7 @@ impl RelayConfig {
     }
 
     /// The configured phones as the store keeps them.
-    pub fn configured_phones(&self) -> Vec<Phone> {
+    pub(crate) fn configured_phones(&self) -> Vec<Phone> {
         (self.phones.iter())
             .map(|phone| Phone {
                 access_id: phone.access_id.clone(),

@@ -6,7 +6,7 @@ use crate::config::ConfigError;
 
 /// Prefix of the environment variables that override fields; `__` separates the parts of the
 /// field's path (`RELAY__PLATFORM__TCP` is `platform.tcp`).
-pub const ENV_PREFIX: &str = "RELAY__";
+pub(crate) const ENV_PREFIX: &str = "RELAY__";
 
 /// One field set from outside the file: its dotted path and its value in TOML syntax (`600`,
 /// `true`, `"text"`, `["a", "b"]`; a bare word that is not TOML is taken as a string).

@@ -34,7 +34,7 @@ const MR860_DEVICE_ID: &str = "MR860-DEMO-01";
 /// The demo site's name.
 const SITE_NAME: &str = "滨江区江南大道项目工地";
 /// The middle of the demo site, WGS-84 `[lng, lat]` (Binjiang district, Hangzhou).
-pub const SITE_CENTER: [f64; 2] = [120.2110, 30.2090];
+pub(crate) const SITE_CENTER: [f64; 2] = [120.2110, 30.2090];
 /// Half the demo fence's width and height, degrees (about 190 m by 220 m).
 const SITE_HALF_SPAN_DEG: f64 = 0.002;
 

@@ -15,14 +15,16 @@
 //! - [`store`]: SQLite with group commit; the schema of every table in one place.
 //! - [`config`], [`metrics`], [`demo`]: the parts around them.
 
+#![warn(unreachable_pub)]
+
 pub mod config;
-pub mod config_overrides;
+pub(crate) mod config_overrides;
 pub mod demo;
 pub mod http;
-pub mod metrics;
-pub mod mr860;
+pub(crate) mod metrics;
+pub(crate) mod mr860;
 pub mod phone;
 pub mod platform;
 pub mod server;
-pub mod sites;
+pub(crate) mod sites;
 pub mod store;

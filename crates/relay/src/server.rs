@@ -108,7 +108,13 @@ impl RunningRelay {
             terminals: Arc::new(config.mr860_terminals()),
             wake: Arc::new(Notify::new()),
         };
-        let workers = start_workers(&config, &secret, &store, &links, &mr860, &stopped);
+        let metrics = Metrics::default();
+        let out = Outlets {
+            links: &links,
+            mr860: &mr860,
+            metrics: &metrics,
+        };
+        let workers = start_workers(&config, &secret, &store, out, &stopped);
         let handler = PlatformHandler::new(HandlerConfig::default(), rand::random());
         let rate = RateLimit::new(config.limits.frames_per_minute, config.limits.frames_burst);
         let gateway = Arc::new(Gateway::new(
@@ -117,7 +123,7 @@ impl RunningRelay {
             store.clone(),
             links,
             rate,
-            Metrics::default(),
+            metrics,
         ));
         let listener =
             TcpListener::bind(config.listen)
@@ -173,14 +179,24 @@ impl RunningRelay {
     }
 }
 
+/// What the workers send records and logs through.
+struct Outlets<'a> {
+    links: &'a HashMap<String, PlatformLink>,
+    mr860: &'a Mr860,
+    metrics: &'a Metrics,
+}
+
 /// Starts the task runner of each sn and the MR860 forwarder; waiting MR860 logs are resolved
 /// again first (the terminals configured may have changed).
 fn start_workers(
     config: &RelayConfig,
     secret: &Secret,
     store: &Store,
-    links: &HashMap<String, PlatformLink>,
-    mr860: &Mr860,
+    Outlets {
+        links,
+        mr860,
+        metrics,
+    }: Outlets<'_>,
     stopped: &watch::Receiver<bool>,
 ) -> Vec<JoinHandle<()>> {
     let tasks = &config.tasks;
@@ -216,6 +232,7 @@ fn start_workers(
     let forwarder = Forwarder {
         mr860: mr860.clone(),
         links: links.clone(),
+        metrics: metrics.clone(),
     };
     workers.push(forwarder.spawn(stopped.clone()));
     workers

@@ -11,11 +11,13 @@ use crate::store::StoreError;
 use zj_geofence::crs::gcj02_to_wgs84;
 use zj_geofence::{Fence, FenceError, FenceGeoJson, FenceLimits, LngLat, DEFAULT_MAX_ACCURACY_M};
 use zj_host::system_clock::now_ms;
+pub(crate) use zj_protocol::phone_api::SiteFence;
+use zj_protocol::phone_api::UncertainPolicy;
 
 /// A site.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Site {
+pub(crate) struct Site {
     /// `site-N`.
     pub site_id: String,
     /// Its name, e.g. `滨江工地`.
@@ -24,26 +26,10 @@ pub struct Site {
     pub sn: String,
 }
 
-/// A site's fence as stored and as phones get it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StoredFence {
-    /// 1 for the first fence of the site, one more at each change.
-    pub version: i64,
-    /// When it was set, epoch milliseconds.
-    pub updated_at_ms: i64,
-    /// The site's cap on a fix's accuracy radius, metres.
-    pub max_accuracy_m: f64,
-    /// `reject` or `flag`: what an uncertain verdict means.
-    pub uncertain_policy: String,
-    /// A GeoJSON Feature with a WGS-84 MultiPolygon, for `checkFence`.
-    pub geojson: Value,
-}
-
 /// `PUT /v1/manager/sites/{siteId}/fence`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct FenceRequest {
+pub(crate) struct FenceRequest {
     /// `wgs84` or `gcj02`: the CRS `geojson` is drawn in.
     pub crs: String,
     /// Cap on a fix's accuracy radius, metres; else the GeoJSON's `maxAccuracyM`, else the
@@ -57,12 +43,12 @@ pub struct FenceRequest {
 
 /// Largest accepted `maxAccuracyM`, metres: a fix less precise than this says nothing about a
 /// construction site.
-pub const MAX_ACCURACY_CAP_M: f64 = 1000.0;
+pub(crate) const MAX_ACCURACY_CAP_M: f64 = 1000.0;
 
 /// Why a fence request was refused. The message (`Display`) is plain Chinese saying what to
 /// fix; the HTTP edge adds the status and code.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum FenceRefusal {
+pub(crate) enum FenceRefusal {
     /// `crs` is neither `wgs84` nor `gcj02`.
     #[error("crs 是 {0:?}，只能是 \"wgs84\" 或 \"gcj02\"")]
     CrsUnknown(String),
@@ -100,15 +86,14 @@ fn ring_to_wgs84(ring: LineString<f64>) -> LineString<f64> {
 }
 
 /// Checks a fence request and turns it into what is stored (version and time still unset).
-pub fn validate(request: FenceRequest) -> Result<StoredFence, FenceRefusal> {
+pub(crate) fn validate(request: FenceRequest) -> Result<SiteFence, FenceRefusal> {
     let to_wgs84 = match request.crs.as_str() {
         "wgs84" => false,
         "gcj02" => true,
         other => return Err(FenceRefusal::CrsUnknown(other.to_owned())),
     };
-    if !matches!(request.uncertain_policy.as_str(), "reject" | "flag") {
-        return Err(FenceRefusal::PolicyUnknown);
-    }
+    let uncertain_policy: UncertainPolicy =
+        (request.uncertain_policy.parse()).map_err(|_| FenceRefusal::PolicyUnknown)?;
     let geojson: FenceGeoJson = serde_json::from_value(request.geojson)
         .map_err(|e| FenceRefusal::NotGeoJson(e.to_string()))?;
     let outline = (geojson.into_outline()).map_err(|e| FenceRefusal::GeoJson(e.to_string()))?;
@@ -133,11 +118,11 @@ pub fn validate(request: FenceRequest) -> Result<StoredFence, FenceRefusal> {
                 .collect()
         })
         .collect();
-    Ok(StoredFence {
+    Ok(SiteFence {
         version: 0,
         updated_at_ms: 0,
         max_accuracy_m,
-        uncertain_policy: request.uncertain_policy,
+        uncertain_policy,
         geojson: json!({
             "type": "Feature",
             "properties": {"maxAccuracyM": max_accuracy_m},
@@ -147,7 +132,7 @@ pub fn validate(request: FenceRequest) -> Result<StoredFence, FenceRefusal> {
 }
 
 /// Creates a site named `name` for platform sn `sn`.
-pub fn create(tx: &Transaction<'_>, name: &str, sn: &str) -> Result<Site, StoreError> {
+pub(crate) fn create(tx: &Transaction<'_>, name: &str, sn: &str) -> Result<Site, StoreError> {
     let next: i64 = tx.query_row(
         "SELECT COALESCE(MAX(CAST(SUBSTR(site_id, 6) AS INTEGER)), 0) + 1 FROM sites",
         [],
@@ -166,7 +151,7 @@ pub fn create(tx: &Transaction<'_>, name: &str, sn: &str) -> Result<Site, StoreE
 }
 
 /// Every site, oldest first.
-pub fn list(tx: &Transaction<'_>) -> Result<Vec<Site>, StoreError> {
+pub(crate) fn list(tx: &Transaction<'_>) -> Result<Vec<Site>, StoreError> {
     let mut statement = tx.prepare("SELECT site_id, name, sn FROM sites ORDER BY created_ms")?;
     let rows = statement.query_map([], |row| {
         Ok(Site {
@@ -179,7 +164,7 @@ pub fn list(tx: &Transaction<'_>) -> Result<Vec<Site>, StoreError> {
 }
 
 /// One site.
-pub fn get(tx: &Transaction<'_>, site_id: &str) -> Result<Option<Site>, StoreError> {
+pub(crate) fn get(tx: &Transaction<'_>, site_id: &str) -> Result<Option<Site>, StoreError> {
     Ok(tx
         .query_row(
             "SELECT site_id, name, sn FROM sites WHERE site_id = ?1",
@@ -196,10 +181,10 @@ pub fn get(tx: &Transaction<'_>, site_id: &str) -> Result<Option<Site>, StoreErr
 }
 
 /// The site's current fence.
-pub fn current_fence(
+pub(crate) fn current_fence(
     tx: &Transaction<'_>,
     site_id: &str,
-) -> Result<Option<StoredFence>, StoreError> {
+) -> Result<Option<SiteFence>, StoreError> {
     let row = tx
         .query_row(
             "SELECT version, updated_ms, max_accuracy_m, uncertain_policy, geojson FROM fences
@@ -207,33 +192,34 @@ pub fn current_fence(
             [site_id],
             |row| {
                 Ok((
-                    row.get(0)?,
+                    row.get::<_, i64>(0)?,
                     row.get(1)?,
                     row.get(2)?,
-                    row.get(3)?,
+                    row.get::<_, String>(3)?,
                     row.get::<_, String>(4)?,
                 ))
             },
         )
         .optional()?;
     Ok(row.map(
-        |(version, updated_at_ms, max_accuracy_m, uncertain_policy, geojson)| StoredFence {
-            version,
+        |(version, updated_at_ms, max_accuracy_m, uncertain_policy, geojson)| SiteFence {
+            version: u64::try_from(version).unwrap_or(0),
             updated_at_ms,
             max_accuracy_m,
-            uncertain_policy,
+            // Validated when stored; an unreadable one means the stricter policy.
+            uncertain_policy: uncertain_policy.parse().unwrap_or_default(),
             geojson: serde_json::from_str(&geojson).unwrap_or(Value::Null),
         },
     ))
 }
 
 /// Stores `fence` as the site's next version; returns it with its version and time.
-pub fn put_fence(
+pub(crate) fn put_fence(
     tx: &Transaction<'_>,
     site_id: &str,
     crs: &str,
-    mut fence: StoredFence,
-) -> Result<StoredFence, StoreError> {
+    mut fence: SiteFence,
+) -> Result<SiteFence, StoreError> {
     fence.version = current_fence(tx, site_id)?.map_or(1, |f| f.version + 1);
     fence.updated_at_ms = now_ms();
     tx.execute(
@@ -242,10 +228,10 @@ pub fn put_fence(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
             site_id,
-            fence.version,
+            i64::try_from(fence.version).unwrap_or(i64::MAX),
             crs,
             fence.max_accuracy_m,
-            fence.uncertain_policy,
+            fence.uncertain_policy.as_str(),
             fence.geojson.to_string(),
             fence.updated_at_ms
         ],

@@ -7,6 +7,8 @@
 //! - [`SimState`]: the platform itself (roster, task queue, sign-ins) behind the protocol
 //!   core's [`PlatformHandler`](zj_protocol::PlatformHandler).
 
+#![warn(unreachable_pub)]
+
 mod directory;
 pub mod http;
 mod photo;

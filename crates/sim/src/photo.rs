@@ -10,7 +10,7 @@ const HEIGHT: u16 = 320;
 
 /// A JPEG portrait placeholder: an oval "face" on a background whose colours come from
 /// `person_id`.
-pub fn face_jpeg(person_id: &str) -> Vec<u8> {
+pub(crate) fn face_jpeg(person_id: &str) -> Vec<u8> {
     let seed = person_id.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
         (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
     });

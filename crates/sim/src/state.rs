@@ -336,7 +336,7 @@ impl SimState {
     }
 
     /// `GET /sim/tasks/{taskid}`.
-    pub fn task_json(&self, taskid: &str) -> Option<Value> {
+    pub(crate) fn task_json(&self, taskid: &str) -> Option<Value> {
         self.tasks.get(taskid).map(|task| task.to_json())
     }
 

@@ -10,7 +10,7 @@ use zj_protocol::{Apicode, ErrorCode, ProtocolError};
 
 /// One queued task.
 #[derive(Debug, Clone)]
-pub struct Task {
+pub(crate) struct Task {
     /// 19-digit id, like the seed's examples.
     pub taskid: String,
     /// The device it is for.
@@ -29,7 +29,7 @@ pub struct Task {
 
 impl Task {
     /// The task as `T_GET_TASKS` lists it.
-    pub fn item(&self) -> TaskItem {
+    pub(crate) fn item(&self) -> TaskItem {
         TaskItem {
             taskid: self.taskid.clone(),
             apicode: self.apicode.as_str().to_owned(),
@@ -38,7 +38,7 @@ impl Task {
     }
 
     /// The task as `GET /sim/tasks/{taskid}` shows it.
-    pub fn to_json(&self) -> Value {
+    pub(crate) fn to_json(&self) -> Value {
         let mut shown = json!({
             "taskid": self.taskid,
             "sn": self.sn,
@@ -60,7 +60,7 @@ impl Task {
 
 /// All tasks, by id.
 #[derive(Debug, Default)]
-pub struct TaskQueue {
+pub(crate) struct TaskQueue {
     tasks: HashMap<String, Task>,
     order: Vec<String>,
     created: u64,
@@ -69,7 +69,7 @@ pub struct TaskQueue {
 impl TaskQueue {
     /// Queues a task and returns its id, made from the time and a counter as a platform's
     /// snowflake ids are.
-    pub fn create(
+    pub(crate) fn create(
         &mut self,
         sn: &str,
         apicode: Apicode,
@@ -97,12 +97,12 @@ impl TaskQueue {
     }
 
     /// A task by id.
-    pub fn get(&self, taskid: &str) -> Option<&Task> {
+    pub(crate) fn get(&self, taskid: &str) -> Option<&Task> {
         self.tasks.get(taskid)
     }
 
     /// Ids of `sn`'s tasks without a report, oldest first.
-    pub fn unfinished(&self, sn: &str) -> Vec<String> {
+    pub(crate) fn unfinished(&self, sn: &str) -> Vec<String> {
         (self.order.iter())
             .filter(|id| self.tasks[*id].sn == sn && self.tasks[*id].result.is_none())
             .cloned()
@@ -111,7 +111,7 @@ impl TaskQueue {
 
     /// The task `taskid`, checked to be `sn`'s and, when `apicode` is given, of that apicode;
     /// anything else is `400_02` saying which.
-    pub fn for_device(
+    pub(crate) fn for_device(
         &mut self,
         sn: &str,
         taskid: Option<&str>,
@@ -134,7 +134,7 @@ impl TaskQueue {
 
 /// A `T_POST_DEVICE_PERSON` person as the simulator keeps it: every member as received, but
 /// `img` replaced by `imgBytes`, the size of the decoded image.
-pub fn posted_person(mut person: Map<String, Value>, img_bytes: Option<usize>) -> Value {
+pub(crate) fn posted_person(mut person: Map<String, Value>, img_bytes: Option<usize>) -> Value {
     person.remove("img");
     if let Some(size) = img_bytes {
         person.insert("imgBytes".into(), json!(size));

@@ -17,7 +17,7 @@ impl Rgb {
     }
 
     /// Chromaticity: each channel's share of the sum (all zero for black).
-    pub fn chromaticity(self) -> [f32; 3] {
+    pub(crate) fn chromaticity(self) -> [f32; 3] {
         chromaticity(self.0.map(f32::from))
     }
 }

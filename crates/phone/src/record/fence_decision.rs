@@ -3,17 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use zj_geofence::{Check, Verdict};
-
-/// What a site does with an uncertain verdict (the fix's accuracy circle crosses the fence).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-pub enum UncertainPolicy {
-    /// Not a clock-in: the worker is asked to move or wait for a better fix.
-    #[default]
-    Reject,
-    /// Accepted and flagged for the manager's review.
-    Flag,
-}
+use zj_protocol::phone_api::UncertainPolicy;
 
 /// The fence check as the record keeps it (audit evidence).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

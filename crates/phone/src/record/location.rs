@@ -12,6 +12,7 @@ use zj_geofence::crs::gcj02_to_wgs84;
 use zj_geofence::{Fix, FixError, LngLat};
 
 /// Where a reading came from.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum LocationSource {
@@ -22,6 +23,7 @@ pub enum LocationSource {
 }
 
 /// The coordinate system a reading is expressed in.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Crs {
@@ -50,6 +52,7 @@ pub struct LocationReading {
 }
 
 /// A sign that a location may not be genuine or current.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum LocationWarning {
@@ -123,6 +126,7 @@ impl Default for LocationPolicy {
 }
 
 /// A location as a record keeps it: WGS-84, with its provenance and warnings.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Located {

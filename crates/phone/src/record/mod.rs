@@ -25,7 +25,8 @@ mod sign_in;
 pub mod site;
 pub mod upload;
 
-pub use fence_decision::{decide_fence, FenceDecision, FenceEvidence, UncertainPolicy};
-pub use phone_frame::{FrameError, PhoneCredentials};
+pub use fence_decision::{decide_fence, FenceDecision, FenceEvidence};
+pub use phone_frame::{signed_frame, FrameError};
 pub use record_id::record_id_from_random;
 pub use sign_in::{ClockEvidence, SignInDraft};
+pub use zj_protocol::phone_api::{PhoneCredentials, UncertainPolicy};

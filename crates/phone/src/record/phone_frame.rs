@@ -1,26 +1,8 @@
-//! The phone's own credentials and the frames it signs with them (PROTOCOL.md §9).
+//! The frames a phone signs with its own credentials (PROTOCOL.md §9).
 
-use serde::{Deserialize, Serialize};
-
-use zj_protocol::sign::{request_sign, RequestView};
-use zj_protocol::time::format_timestamp;
+use zj_protocol::phone_api::PhoneCredentials;
 use zj_protocol::wire::Request;
-use zj_protocol::{Apicode, PROTOCOL_VERSION};
-
-/// What enrollment gives a phone: its login on the phone leg. The secret is the phone's own,
-/// never the vendor's.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PhoneCredentials {
-    /// The sn the phone uses on the phone leg.
-    pub sn: String,
-    /// The phone's `accessId`.
-    pub access_id: String,
-    /// The phone's `accessKey`.
-    pub access_key: String,
-    /// The phone's `accessSecret`: keys its signatures.
-    pub access_secret: String,
-}
+use zj_protocol::{signed_command, Apicode, Signer, Unsignable};
 
 /// Why a frame could not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -33,37 +15,26 @@ pub enum FrameError {
     Param(String),
 }
 
-impl PhoneCredentials {
-    /// A command frame signed per §3 at `at_ms` (relay-corrected epoch milliseconds). `C_AUTH`
-    /// carries the `accessId` and `accessKey` and no token; the others carry `token`.
-    pub fn signed_request(
-        &self,
-        token: &str,
-        apicode: Apicode,
-        param: String,
-        at_ms: i64,
-    ) -> Result<Request, FrameError> {
-        let is_auth = apicode == Apicode::CAuth;
-        let owned_if = |condition: bool, text: &str| {
-            if condition {
-                text.to_owned()
-            } else {
-                String::new()
-            }
-        };
-        let mut request = Request {
-            version: PROTOCOL_VERSION.to_owned(),
-            sn: self.sn.clone(),
-            token: owned_if(!is_auth, token),
-            apicode: apicode.as_str().to_owned(),
-            access_id: owned_if(is_auth, &self.access_id),
-            access_key: owned_if(is_auth, &self.access_key),
-            time_stamp: format_timestamp(at_ms).ok_or(FrameError::Clock(at_ms))?,
-            param,
-            sign: String::new(),
-        };
-        request.sign = request_sign(apicode, &RequestView::from(&request), &self.access_secret)
-            .map_err(|error| FrameError::Param(error.to_string()))?;
-        Ok(request)
-    }
+/// A command frame of the phone signed per §3 at `at_ms` (relay-corrected epoch
+/// milliseconds). `C_AUTH` carries the `accessId` and `accessKey` and no token; the others
+/// carry `token`.
+pub fn signed_frame(
+    credentials: &PhoneCredentials,
+    token: &str,
+    apicode: Apicode,
+    param: String,
+    at_ms: i64,
+) -> Result<Request, FrameError> {
+    let signer = Signer {
+        sn: &credentials.sn,
+        access_id: &credentials.access_id,
+        access_key: &credentials.access_key,
+        access_secret: &credentials.access_secret,
+    };
+    signed_command(&signer, token, apicode, param, at_ms).map_err(|unsigned| {
+        match unsigned.reason {
+            Unsignable::Clock(at_ms) => FrameError::Clock(at_ms),
+            Unsignable::Param(reason) => FrameError::Param(reason),
+        }
+    })
 }

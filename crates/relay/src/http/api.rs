@@ -33,7 +33,7 @@ pub struct RelayApi {
 }
 
 /// The bearer token of a request, if any.
-pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers
         .get(axum::http::header::AUTHORIZATION)?
         .to_str()
@@ -49,7 +49,7 @@ fn same_secret(given: &str, expected: &str) -> bool {
 
 /// A request of the site manager: extracting it checks the bearer token (`unauthorized`
 /// otherwise), so a handler that takes one cannot forget to.
-pub struct Manager;
+pub(crate) struct Manager;
 
 impl FromRequestParts<Arc<RelayApi>> for Manager {
     type Rejection = ApiError;
@@ -64,7 +64,7 @@ impl FromRequestParts<Arc<RelayApi>> for Manager {
 
 /// A request of an enrolled phone: the phone its relay token belongs to (`unauthorized`
 /// without a live token, `revoked` for a revoked phone).
-pub struct PhoneCaller(pub Phone);
+pub(crate) struct PhoneCaller(pub Phone);
 
 impl FromRequestParts<Arc<RelayApi>> for PhoneCaller {
     type Rejection = ApiError;
@@ -80,7 +80,7 @@ impl FromRequestParts<Arc<RelayApi>> for PhoneCaller {
 }
 
 /// The routes of the phone API, the manager API and the MR860 intake.
-pub fn router(api: Arc<RelayApi>) -> Router {
+pub(crate) fn router(api: Arc<RelayApi>) -> Router {
     Router::new()
         .route("/v1/enroll", post(phone_api::enroll))
         .route("/v1/site", get(phone_api::site))

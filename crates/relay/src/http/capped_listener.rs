@@ -29,14 +29,14 @@ fn busy_reply() -> String {
 }
 
 /// `inner`, accepting at most `max` connections open at once.
-pub struct CappedListener<L> {
+pub(crate) struct CappedListener<L> {
     inner: L,
     open: Arc<Semaphore>,
 }
 
 impl<L> CappedListener<L> {
     /// Caps `inner` at `max` open connections.
-    pub fn new(inner: L, max: usize) -> Self {
+    pub(crate) fn new(inner: L, max: usize) -> Self {
         CappedListener {
             inner,
             open: Arc::new(Semaphore::new(max)),
@@ -86,7 +86,7 @@ impl<L: Listener> Listener for CappedListener<L> {
 }
 
 /// A connection that frees its place under the cap when it is dropped.
-pub struct Counted<Io> {
+pub(crate) struct Counted<Io> {
     io: Io,
     _permit: OwnedSemaphorePermit,
 }

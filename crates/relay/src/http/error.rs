@@ -11,10 +11,11 @@ use tracing::warn;
 use crate::phone::enroll::{CodeRefusal, Refused};
 use crate::sites::FenceRefusal;
 use crate::store::StoreError;
+use zj_protocol::phone_api::{ErrorBody, ErrorReply};
 
 /// A refusal of the phone or manager API.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ApiError {
+pub(crate) struct ApiError {
     /// HTTP status.
     pub status: StatusCode,
     /// Stable machine name, e.g. `code_expired`.
@@ -27,7 +28,7 @@ pub struct ApiError {
 
 impl ApiError {
     /// A refusal with this status, code and message.
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -37,7 +38,7 @@ impl ApiError {
     }
 
     /// 400 `bad_request`: the body is not JSON or a member is missing or of the wrong type.
-    pub fn bad_request(what: impl std::fmt::Display) -> Self {
+    pub(crate) fn bad_request(what: impl std::fmt::Display) -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,
             "bad_request",
@@ -46,7 +47,7 @@ impl ApiError {
     }
 
     /// 401 `unauthorized`: no token, or one the relay does not know.
-    pub fn unauthorized() -> Self {
+    pub(crate) fn unauthorized() -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
@@ -55,7 +56,7 @@ impl ApiError {
     }
 
     /// 401 `revoked`: the phone's credentials were revoked.
-    pub fn revoked() -> Self {
+    pub(crate) fn revoked() -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
             "revoked",
@@ -64,7 +65,7 @@ impl ApiError {
     }
 
     /// 404 `not_found`.
-    pub fn not_found(what: impl std::fmt::Display) -> Self {
+    pub(crate) fn not_found(what: impl std::fmt::Display) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
             "not_found",
@@ -73,7 +74,7 @@ impl ApiError {
     }
 
     /// 500 `internal`: the store failed; logged here.
-    pub fn internal(error: StoreError) -> Self {
+    pub(crate) fn internal(error: StoreError) -> Self {
         warn!(%error, "phone or manager API: store failure");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -83,7 +84,7 @@ impl ApiError {
     }
 
     /// The same refusal with `detail`.
-    pub fn with_detail(mut self, detail: Value) -> Self {
+    pub(crate) fn with_detail(mut self, detail: Value) -> Self {
         self.detail = Some(detail);
         self
     }
@@ -97,11 +98,14 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut error = json!({"code": self.code, "message": self.message});
-        if let Some(detail) = self.detail {
-            error["detail"] = detail;
-        }
-        (self.status, Json(json!({ "error": error }))).into_response()
+        let body = ErrorReply {
+            error: ErrorBody {
+                code: self.code.to_owned(),
+                message: self.message,
+                detail: self.detail,
+            },
+        };
+        (self.status, Json(body)).into_response()
     }
 }
 
@@ -167,6 +171,6 @@ impl From<Refused> for ApiError {
 }
 
 /// Parses a JSON request body, refusing with `bad_request` naming the problem.
-pub fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format_args!("{e}")))
 }

@@ -22,7 +22,10 @@ use crate::store::audit_listing;
 use zj_host::system_clock::now_ms;
 
 /// `GET /v1/manager/sites`.
-pub async fn sites(State(api): State<Arc<RelayApi>>, _: Manager) -> Result<Response, ApiError> {
+pub(crate) async fn sites(
+    State(api): State<Arc<RelayApi>>,
+    _: Manager,
+) -> Result<Response, ApiError> {
     let sites = api.store.run(sites::list).await?;
     Ok(Json(sites).into_response())
 }
@@ -35,7 +38,7 @@ struct NewSite {
 }
 
 /// `POST /v1/manager/sites` `{"name", "sn"}`.
-pub async fn create_site(
+pub(crate) async fn create_site(
     State(api): State<Arc<RelayApi>>,
     _: Manager,
     body: Bytes,
@@ -58,7 +61,7 @@ pub async fn create_site(
 }
 
 /// `PUT /v1/manager/sites/{siteId}/fence`.
-pub async fn put_fence(
+pub(crate) async fn put_fence(
     State(api): State<Arc<RelayApi>>,
     _: Manager,
     Path(site_id): Path<String>,
@@ -79,7 +82,7 @@ pub async fn put_fence(
 
 /// `GET /v1/manager/sites/{siteId}/fence`: the site's current fence (as `PUT` answers it), or
 /// `null` while it has none; the manager page shows it to be edited.
-pub async fn get_fence(
+pub(crate) async fn get_fence(
     State(api): State<Arc<RelayApi>>,
     _: Manager,
     Path(site_id): Path<String>,
@@ -103,7 +106,7 @@ struct NewEnrollment {
 }
 
 /// `POST /v1/manager/sites/{siteId}/enrollments`.
-pub async fn create_enrollment(
+pub(crate) async fn create_enrollment(
     State(api): State<Arc<RelayApi>>,
     _: Manager,
     Path(site_id): Path<String>,
@@ -121,7 +124,7 @@ pub async fn create_enrollment(
 }
 
 /// `GET /v1/manager/sites/{siteId}/phones`.
-pub async fn site_phones(
+pub(crate) async fn site_phones(
     State(api): State<Arc<RelayApi>>,
     _: Manager,
     Path(site_id): Path<String>,
@@ -133,7 +136,7 @@ pub async fn site_phones(
 }
 
 /// `POST /v1/manager/phones/{accessId}/revoke`.
-pub async fn revoke(
+pub(crate) async fn revoke(
     State(api): State<Arc<RelayApi>>,
     _: Manager,
     Path(access_id): Path<String>,
@@ -146,7 +149,7 @@ pub async fn revoke(
 
 /// `GET /v1/manager/signins?siteId=&sinceMs=`: the audit log with each record's platform
 /// result and the evidence the phone sent (fence verdict, location warnings, liveness).
-pub async fn signins(
+pub(crate) async fn signins(
     State(api): State<Arc<RelayApi>>,
     _: Manager,
     Query(query): Query<HashMap<String, String>>,
@@ -165,7 +168,7 @@ pub async fn signins(
 }
 
 /// `GET /v1/manager/roster?sn=`: the relay's roster of an sn.
-pub async fn roster(
+pub(crate) async fn roster(
     State(api): State<Arc<RelayApi>>,
     _: Manager,
     Query(query): Query<HashMap<String, String>>,
@@ -178,7 +181,7 @@ pub async fn roster(
 }
 
 /// `GET /v1/manager/mr860/logs?state=`: MR860 logs, newest first, without photos.
-pub async fn mr860_logs(
+pub(crate) async fn mr860_logs(
     State(api): State<Arc<RelayApi>>,
     _: Manager,
     Query(query): Query<HashMap<String, String>>,
@@ -188,7 +191,7 @@ pub async fn mr860_logs(
 }
 
 /// `POST /v1/manager/mr860/retry`: resolves the waiting MR860 logs again.
-pub async fn mr860_retry(
+pub(crate) async fn mr860_retry(
     State(api): State<Arc<RelayApi>>,
     _: Manager,
 ) -> Result<Response, ApiError> {

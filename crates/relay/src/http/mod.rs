@@ -4,13 +4,13 @@
 //! refusals are [`error::ApiError`]s. Below the edge, the domain returns what happened and
 //! this module alone turns it into status codes.
 
-pub mod api;
-pub mod capped_listener;
-pub mod error;
-pub mod manager;
-pub mod mr860;
+pub(crate) mod api;
+pub(crate) mod capped_listener;
+pub(crate) mod error;
+pub(crate) mod manager;
+pub(crate) mod mr860;
 pub mod pages;
-pub mod phone;
+pub(crate) mod phone;
 
 use std::path::PathBuf;
 use std::sync::Arc;

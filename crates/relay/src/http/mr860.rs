@@ -43,16 +43,16 @@ async fn intake(api: &RelayApi, intake: Intake, body: &[u8]) -> Response {
 }
 
 /// `POST /mr860/face`: a face attendance log (mode `"0"`).
-pub async fn face(State(api): State<Arc<RelayApi>>, body: Bytes) -> Response {
+pub(crate) async fn face(State(api): State<Arc<RelayApi>>, body: Bytes) -> Response {
     intake(&api, Intake::Face, &body).await
 }
 
 /// `POST /mr860/verify`: an ID verification or whitelist log (modes `"1"`, `"2"`).
-pub async fn verify(State(api): State<Arc<RelayApi>>, body: Bytes) -> Response {
+pub(crate) async fn verify(State(api): State<Arc<RelayApi>>, body: Bytes) -> Response {
     intake(&api, Intake::Verify, &body).await
 }
 
 /// `POST /mr860/person`: an added-person record (mode `"3"`).
-pub async fn person(State(api): State<Arc<RelayApi>>, body: Bytes) -> Response {
+pub(crate) async fn person(State(api): State<Arc<RelayApi>>, body: Bytes) -> Response {
     intake(&api, Intake::Person, &body).await
 }

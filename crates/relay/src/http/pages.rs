@@ -58,7 +58,7 @@ static PKG: &[(&str, &[u8])] = embedded!("pkg":
 );
 
 /// The manager's page, served at `/manager`.
-pub const MANAGER_PAGE: &str = "manager.html";
+pub(crate) const MANAGER_PAGE: &str = "manager.html";
 
 /// A file ready to serve.
 struct Page {

@@ -9,8 +9,6 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rusqlite::Transaction;
-use serde::Deserialize;
-use serde_json::{json, Value};
 
 use crate::http::api::{PhoneCaller, RelayApi};
 use crate::http::error::{parse_body, ApiError};
@@ -20,17 +18,20 @@ use crate::platform::roster;
 use crate::sites::{self, Site};
 use crate::store::StoreError;
 use zj_host::system_clock::now_ms;
+use zj_protocol::phone_api::{
+    Binding, EnrollRequest, Enrollment, PhoneCredentials, RosterPerson, SiteInfo,
+};
 
 /// A site as a phone sees it, and its fence version (the `ETag`).
-pub fn site_view(
+pub(crate) fn site_view(
     tx: &Transaction<'_>,
     site: &Site,
     binding: &PhoneSite,
-) -> Result<(Value, Option<i64>), StoreError> {
-    let personal = binding.binding == "personal";
+) -> Result<(SiteInfo, Option<u64>), StoreError> {
+    let personal = binding.binding == Binding::Personal;
     let person = match (&binding.person_id, personal) {
         (Some(person_id), true) => Some(roster::summary(tx, &site.sn, person_id)?.unwrap_or_else(
-            || roster::PersonSummary {
+            || RosterPerson {
                 person_id: person_id.clone(),
                 name: String::new(),
             },
@@ -44,24 +45,22 @@ pub fn site_view(
     };
     let fence = sites::current_fence(tx, &site.site_id)?;
     let version = fence.as_ref().map(|fence| fence.version);
-    let view = json!({
-        "siteId": site.site_id,
-        "name": site.name,
-        "binding": binding.binding,
-        "person": person,
-        "persons": persons,
-        "fence": fence,
-    });
+    let view = SiteInfo {
+        site_id: site.site_id.clone(),
+        name: site.name.clone(),
+        binding: binding.binding,
+        person,
+        persons,
+        fence,
+    };
     Ok((view, version))
 }
 
-#[derive(Deserialize)]
-struct EnrollRequest {
-    code: String,
-}
-
 /// `POST /v1/enroll`.
-pub async fn enroll(State(api): State<Arc<RelayApi>>, body: Bytes) -> Result<Response, ApiError> {
+pub(crate) async fn enroll(
+    State(api): State<Arc<RelayApi>>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let request: EnrollRequest = parse_body(&body)?;
     let code = enroll::normalise_code(&request.code);
     let redeemed = (api.store)
@@ -78,20 +77,20 @@ pub async fn enroll(State(api): State<Arc<RelayApi>>, body: Bytes) -> Result<Res
         .await?;
     let (phone, view) = redeemed.map_err(ApiError::from)?;
     api.gateway.add_phone(phone.clone());
-    let body = json!({
-        "phone": {
-            "sn": phone.sn,
-            "accessId": phone.access_id,
-            "accessKey": phone.access_key,
-            "accessSecret": phone.access_secret,
+    let enrollment = Enrollment {
+        phone: PhoneCredentials {
+            sn: phone.sn,
+            access_id: phone.access_id,
+            access_key: phone.access_key,
+            access_secret: phone.access_secret,
         },
-        "site": view,
-    });
-    Ok(Json(body).into_response())
+        site: view,
+    };
+    Ok(Json(enrollment).into_response())
 }
 
 /// `GET /v1/site`: with `If-None-Match` equal to the fence version's `ETag`, 304.
-pub async fn site(
+pub(crate) async fn site(
     State(api): State<Arc<RelayApi>>,
     PhoneCaller(phone): PhoneCaller,
     headers: HeaderMap,
@@ -120,7 +119,7 @@ pub async fn site(
 }
 
 /// `POST /v1/challenge`.
-pub async fn challenge(
+pub(crate) async fn challenge(
     State(api): State<Arc<RelayApi>>,
     PhoneCaller(phone): PhoneCaller,
 ) -> Result<Response, ApiError> {

@@ -13,12 +13,13 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
+use crate::metrics::Metrics;
 use crate::mr860::{parse_stored, photo, LogState, Mr860};
+use crate::platform::forward::{Delivered, PlatformOut};
 use crate::platform::link::PlatformLink;
-use crate::store::{Begun, Outcome, RecordEntry, StoreError};
+use crate::store::{Begun, RecordEntry, StoreError};
 use zj_host::system_clock::now_ms;
 use zj_protocol::params::to_json_text;
-use zj_protocol::Apicode;
 
 /// How long to wait before trying again logs the platform did not take for now.
 const RETRY_AFTER: Duration = Duration::from_secs(5);
@@ -49,17 +50,19 @@ struct PendingLog {
 }
 
 /// The forwarder: one task for all terminals.
-pub struct Forwarder {
+pub(crate) struct Forwarder {
     /// The intake (store, wake-up).
     pub mr860: Mr860,
     /// Platform links by sn.
     pub links: HashMap<String, PlatformLink>,
+    /// Where forwarding latency is counted.
+    pub metrics: Metrics,
 }
 
 impl Forwarder {
     /// Runs until `stop` turns true: a pass at start, when woken, and every few seconds while
     /// some log waits for the platform.
-    pub fn spawn(self, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
+    pub(crate) fn spawn(self, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
         tokio::spawn(async move {
             loop {
                 let wait = match self.pass().await {
@@ -196,34 +199,24 @@ impl Forwarder {
             }
             Begun::New | Begun::Again => {}
         }
-        let Some(link) = self.links.get(&log.sn) else {
-            self.mr860
-                .store
-                .finish(&access_id, &record_id, Outcome::Retry, now_ms())
-                .await?;
-            return Ok(false);
+        let out = PlatformOut {
+            links: &self.links,
+            metrics: &self.metrics,
         };
-        let result = link.forward(Apicode::CSignIn, to_json_text(&param)).await;
-        let (outcome, state, detail) = match &result {
-            Ok(_) => (Outcome::Done, LogState::Forwarded, None),
-            Err(error) => match error.permanent_refusal() {
-                Some(refusal) => (
-                    Outcome::Refused(refusal.clone()),
-                    LogState::Refused,
-                    Some(refusal.to_string()),
-                ),
-                None => (Outcome::Retry, LogState::Pending, Some(error.to_string())),
-            },
+        let key = (access_id.as_str(), record_id.as_str());
+        let delivered =
+            (out.forward_begun(&self.mr860.store, key, &log.sn, to_json_text(&param))).await?;
+        let (state, detail) = match &delivered {
+            Delivered::Accepted => (LogState::Forwarded, None),
+            Delivered::Refused(refusal) => (LogState::Refused, Some(refusal.to_string())),
+            Delivered::Retry(why) => (LogState::Pending, Some(why.clone())),
         };
-        (self.mr860.store)
-            .finish(&access_id, &record_id, outcome, now_ms())
-            .await?;
         self.set_state(log.id, state, detail).await?;
         match state {
             LogState::Forwarded => {
                 info!(sn = %log.sn, person = %log.person_id, kind, "MR860 log forwarded");
             }
-            LogState::Refused => warn!(sn = %log.sn, id = log.id, ?result, "MR860 log refused"),
+            LogState::Refused => warn!(sn = %log.sn, id = log.id, ?delivered, "MR860 log refused"),
             _ => {}
         }
         Ok(state != LogState::Pending)

@@ -15,7 +15,7 @@
 //! manager asks; a terminal that sends it again gets the same log, not a second one.
 //! A malformed body gets `"400"` and HTTP 400.
 
-pub mod forward;
+pub(crate) mod forward;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -32,7 +32,7 @@ use zj_protocol::time::parse_timestamp;
 
 /// Which intake a body came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Intake {
+pub(crate) enum Intake {
     /// `/mr860/face`: mode `"0"`.
     Face,
     /// `/mr860/verify`: modes `"1"` and `"2"`.
@@ -65,7 +65,7 @@ pub struct Mr860Log {
 /// Why a body was refused as malformed; the message is for the terminal's installer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct Malformed(String);
+pub(crate) struct Malformed(String);
 
 /// A member as text: strings as they are, numbers as written (`categoryId` is a number in
 /// mode 3), absent or null as empty.
@@ -79,7 +79,7 @@ fn text(body: &Map<String, Value>, key: &str) -> Result<String, Malformed> {
 }
 
 /// A photo member's base64 text without any `data:` prefix; empty when absent.
-pub fn photo(body: &Map<String, Value>, key: &str) -> Result<String, Malformed> {
+pub(crate) fn photo(body: &Map<String, Value>, key: &str) -> Result<String, Malformed> {
     let raw = text(body, key)?;
     let base64 = match raw.split_once("base64,") {
         Some((prefix, rest)) if prefix.starts_with("data:") => rest.to_owned(),
@@ -108,7 +108,7 @@ fn parse_time(text: &str) -> Option<i64> {
 }
 
 /// Parses a body sent to `intake`.
-pub fn parse(intake: Intake, body: &[u8]) -> Result<Mr860Log, Malformed> {
+pub(crate) fn parse(intake: Intake, body: &[u8]) -> Result<Mr860Log, Malformed> {
     let value: Value =
         serde_json::from_slice(body).map_err(|e| Malformed(format!("请求体不是 JSON（{e}）")))?;
     let Value::Object(body) = value else {
@@ -160,7 +160,7 @@ pub fn parse(intake: Intake, body: &[u8]) -> Result<Mr860Log, Malformed> {
 }
 
 /// A stored body, parsed again by the intake its mode belongs to.
-pub fn parse_stored(body: &str) -> Result<Mr860Log, Malformed> {
+pub(crate) fn parse_stored(body: &str) -> Result<Mr860Log, Malformed> {
     let mode = serde_json::from_str::<Value>(body)
         .ok()
         .and_then(|v| v.get("mode").and_then(Value::as_str).map(str::to_owned))

@@ -4,28 +4,20 @@
 //! expired at `recordTime`.
 
 use rusqlite::{params, OptionalExtension, Transaction};
-use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::store::StoreError;
+use zj_protocol::phone_api::Challenge;
 
 /// How long a nonce is valid, milliseconds.
-pub const NONCE_VALID_MS: i64 = 120_000;
-
-/// A nonce as the phone gets it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Challenge {
-    /// 32 hex digits.
-    pub nonce: String,
-    /// When issued, epoch milliseconds.
-    pub issued_at_ms: i64,
-    /// When it stops counting, epoch milliseconds.
-    pub expires_at_ms: i64,
-}
+pub(crate) const NONCE_VALID_MS: i64 = 120_000;
 
 /// Issues a nonce to `access_id` (and forgets nonces expired a day ago).
-pub fn issue(tx: &Transaction<'_>, access_id: &str, now_ms: i64) -> Result<Challenge, StoreError> {
+pub(crate) fn issue(
+    tx: &Transaction<'_>,
+    access_id: &str,
+    now_ms: i64,
+) -> Result<Challenge, StoreError> {
     let challenge = Challenge {
         nonce: (0..16)
             .map(|_| format!("{:02x}", rand::random::<u8>()))
@@ -51,7 +43,7 @@ pub fn issue(tx: &Transaction<'_>, access_id: &str, now_ms: i64) -> Result<Chall
 
 /// Whether `nonce` was issued to `access_id` and had not expired at `record_time_ms` (a
 /// record time before the issue is a phone clock behind the relay's, not a reason to doubt).
-pub fn verify(
+pub(crate) fn verify(
     tx: &Transaction<'_>,
     access_id: &str,
     nonce: &str,
@@ -66,7 +58,7 @@ pub fn verify(
 
 /// The relay-issued nonce a record's extras name (`liveness.nonce`, unless
 /// `liveness.nonceSource` is `local`).
-pub fn named_nonce(extras: &Map<String, Value>) -> Option<String> {
+pub(crate) fn named_nonce(extras: &Map<String, Value>) -> Option<String> {
     let liveness = extras.get("liveness")?.as_object()?;
     if liveness.get("nonceSource").and_then(Value::as_str) == Some("local") {
         return None;

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::sites;
 use crate::store::{add_phone, Phone, StoreError};
+use zj_protocol::phone_api::Binding;
 
 /// Characters of a code: no 0/O, 1/I/L, so it can be read aloud and typed.
 const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
@@ -17,11 +18,11 @@ const CODE_LEN: usize = 10;
 /// A phone's binding to a site.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PhoneSite {
+pub(crate) struct PhoneSite {
     /// The site.
     pub site_id: String,
-    /// `personal` or `team`.
-    pub binding: String,
+    /// Personal or team phone.
+    pub binding: Binding,
     /// The person of a personal phone.
     pub person_id: Option<String>,
 }
@@ -45,7 +46,7 @@ fn random_code() -> String {
 }
 
 /// A code as typed: upper case, without spaces or dashes, then dashed again.
-pub fn normalise_code(typed: &str) -> String {
+pub(crate) fn normalise_code(typed: &str) -> String {
     let chars: String = (typed.chars())
         .filter(|c| c.is_ascii_alphanumeric())
         .map(|c| c.to_ascii_uppercase())
@@ -83,7 +84,7 @@ pub enum CodeRefusal {
 
 /// Makes a code for `site_id`: checked against the site and, for a personal phone, the
 /// person on its roster.
-pub fn create_code(
+pub(crate) fn create_code(
     tx: &Transaction<'_>,
     site_id: &str,
     binding: &str,
@@ -94,17 +95,19 @@ pub fn create_code(
     let Some(site) = sites::get(tx, site_id)? else {
         return Ok(Err(CodeRefusal::SiteUnknown(site_id.to_owned())));
     };
+    let Ok(binding) = binding.parse::<Binding>() else {
+        return Ok(Err(CodeRefusal::BindingUnknown(binding.to_owned())));
+    };
     let person_id = match (binding, person_id) {
-        ("team", None) => None,
-        ("team", Some(_)) => return Ok(Err(CodeRefusal::TeamWithPerson)),
-        ("personal", None) => return Ok(Err(CodeRefusal::PersonalWithoutPerson)),
-        ("personal", Some(person_id)) => {
+        (Binding::Team, None) => None,
+        (Binding::Team, Some(_)) => return Ok(Err(CodeRefusal::TeamWithPerson)),
+        (Binding::Personal, None) => return Ok(Err(CodeRefusal::PersonalWithoutPerson)),
+        (Binding::Personal, Some(person_id)) => {
             if crate::platform::roster::summary(tx, &site.sn, person_id)?.is_none() {
                 return Ok(Err(CodeRefusal::PersonUnknown(person_id.to_owned())));
             }
             Some(person_id)
         }
-        (other, _) => return Ok(Err(CodeRefusal::BindingUnknown(other.to_owned()))),
     };
     if ttl_minutes == 0 {
         return Ok(Err(CodeRefusal::NoLifetime));
@@ -119,7 +122,7 @@ pub fn create_code(
         params![
             new.code,
             site_id,
-            binding,
+            binding.as_str(),
             person_id,
             now_ms,
             new.expires_at_ms
@@ -188,7 +191,7 @@ type EnrollmentRow = (String, String, Option<String>, i64, Option<i64>);
 
 /// Redeems `code`: in one transaction, the phone's new credentials, its binding, and the code
 /// marked used. Returns the phone and its site.
-pub fn redeem(
+pub(crate) fn redeem(
     tx: &Transaction<'_>,
     code: &str,
     now_ms: i64,
@@ -242,15 +245,24 @@ pub fn redeem(
     Ok(Ok((phone, site)))
 }
 
+/// A stored binding. The table's CHECK keeps it one of the two; were it ever neither, it reads
+/// as personal, the narrower (with no person of its own, such a phone clocks in nobody).
+fn binding_column(text: String) -> Binding {
+    text.parse().unwrap_or(Binding::Personal)
+}
+
 /// The site binding of an enrolled phone (`None` for phones configured by hand).
-pub fn phone_site(tx: &Transaction<'_>, access_id: &str) -> Result<Option<PhoneSite>, StoreError> {
+pub(crate) fn phone_site(
+    tx: &Transaction<'_>,
+    access_id: &str,
+) -> Result<Option<PhoneSite>, StoreError> {
     // Cached: every sign-in asks.
     Ok(tx
         .prepare_cached("SELECT site_id, binding, person_id FROM phone_sites WHERE access_id = ?1")?
         .query_row([access_id], |row| {
             Ok(PhoneSite {
                 site_id: row.get(0)?,
-                binding: row.get(1)?,
+                binding: binding_column(row.get(1)?),
                 person_id: row.get(2)?,
             })
         })
@@ -258,7 +270,7 @@ pub fn phone_site(tx: &Transaction<'_>, access_id: &str) -> Result<Option<PhoneS
 }
 
 /// The phones enrolled at a site, for the manager.
-pub fn site_phones(
+pub(crate) fn site_phones(
     tx: &Transaction<'_>,
     site_id: &str,
 ) -> Result<Vec<serde_json::Value>, StoreError> {

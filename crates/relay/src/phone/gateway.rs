@@ -20,16 +20,16 @@ use crate::metrics::Metrics;
 use crate::phone::phones::PhoneBook;
 use crate::phone::rate_limit::RateLimit;
 use crate::phone::{challenge, enroll};
+use crate::platform::forward::{Delivered, PlatformOut};
 use crate::platform::link::PlatformLink;
 use crate::platform::roster;
 use crate::sites;
-use crate::store::{self, Begun, Outcome, RecordEntry, Store, StoreError};
+use crate::store::{self, Begun, RecordEntry, Store, StoreError};
 use zj_host::system_clock::now_ms;
 use zj_protocol::params::{to_json_text, SignInParam};
+use zj_protocol::phone_api::Binding;
 use zj_protocol::sign::RequestView;
-use zj_protocol::{
-    Apicode, Channel, ErrorCode, Param, PlatformHandler, ProtocolError, Reply, Verified,
-};
+use zj_protocol::{Channel, ErrorCode, Param, PlatformHandler, ProtocolError, Reply, Verified};
 
 /// A reply's result as the protocol core takes it: the response text, or the refusal.
 type Answer = Result<Option<String>, ProtocolError>;
@@ -173,7 +173,7 @@ impl Gateway {
 
     /// The current fence version of the phone's site, for its heartbeat reply (`None`: no
     /// site, or no fence yet).
-    async fn fence_version(&self, access_id: &str) -> Result<Option<i64>, ProtocolError> {
+    async fn fence_version(&self, access_id: &str) -> Result<Option<u64>, ProtocolError> {
         let access_id = access_id.to_owned();
         (self.store)
             .run_deferred(move |tx| {
@@ -326,28 +326,24 @@ impl Gateway {
             Admission::Ledger(Begun::Refused(error)) => return Err(error),
             Admission::Ledger(Begun::New | Begun::Again) => {}
         }
-        let link = self
-            .links
-            .get(&platform_sn)
-            .ok_or_else(|| retry(format_args!("no platform link for sn {platform_sn}")))?;
-        let forwarded = forwarded_param(record, job.img.as_deref());
-        let started = std::time::Instant::now();
-        let result = link.forward(Apicode::CSignIn, forwarded).await;
-        self.metrics.observe_forward(started.elapsed());
-        let (outcome, answer) = match result {
-            Ok(_) => (Outcome::Done, Ok(None)),
-            Err(error) => match error.permanent_refusal() {
-                Some(refusal) => (Outcome::Refused(refusal.clone()), Err(refusal.clone())),
-                None => (Outcome::Retry, Err(retry(error))),
-            },
+        let out = PlatformOut {
+            links: &self.links,
+            metrics: &self.metrics,
         };
-        let finished = (self.store)
-            .finish(&job.access_id, &job.record_id, outcome, now_ms())
+        let forwarded = forwarded_param(record, job.img.as_deref());
+        let key = (job.access_id.as_str(), job.record_id.as_str());
+        let delivered = out
+            .forward_begun(&self.store, key, &platform_sn, forwarded)
             .await;
-        if let Err(error) = finished {
-            warn!(%error, record_id = %job.record_id, "could not record the outcome; the phone will retry");
-            return Err(retry("the relay could not record the outcome"));
-        }
+        let answer = match delivered {
+            Ok(Delivered::Accepted) => Ok(None),
+            Ok(Delivered::Refused(refusal)) => Err(refusal),
+            Ok(Delivered::Retry(why)) => Err(retry(why)),
+            Err(error) => {
+                warn!(%error, record_id = %job.record_id, "could not record the outcome; the phone will retry");
+                Err(retry("the relay could not record the outcome"))
+            }
+        };
         if answer.is_ok() {
             info!(sn = %platform_sn, person = %record.person_id, "sign-in forwarded");
         }
@@ -361,7 +357,7 @@ impl Gateway {
 fn may_clock_in(tx: &rusqlite::Transaction<'_>, entry: &RecordEntry) -> Result<bool, StoreError> {
     Ok(match enroll::phone_site(tx, &entry.access_id)? {
         None => true,
-        Some(binding) if binding.binding == "personal" => {
+        Some(binding) if binding.binding == Binding::Personal => {
             binding.person_id.as_deref() == Some(entry.person_id.as_str())
         }
         Some(_) => roster::summary(tx, &entry.platform_sn, &entry.person_id)?.is_some(),

@@ -2,8 +2,8 @@
 //! credentials, `C_AUTH` and `C_HEARTBEAT` answered, sign-ins forwarded once; the phones,
 //! their rate limits, liveness nonces and enrollment.
 
-pub mod challenge;
+pub(crate) mod challenge;
 pub mod enroll;
-pub mod gateway;
-pub mod phones;
-pub mod rate_limit;
+pub(crate) mod gateway;
+pub(crate) mod phones;
+pub(crate) mod rate_limit;

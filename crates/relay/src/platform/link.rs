@@ -68,7 +68,7 @@ impl ForwardError {
     /// repeat whatever the timing. `None` for everything else, which is worth retrying: a
     /// refusal of the relay's own credentials or token is the relay's problem, not the
     /// record's.
-    pub fn permanent_refusal(&self) -> Option<&ProtocolError> {
+    pub(crate) fn permanent_refusal(&self) -> Option<&ProtocolError> {
         match self {
             ForwardError::Refused(error)
                 if error.code().is_some_and(ErrorCode::refuses_the_record) =>
@@ -185,7 +185,7 @@ impl PlatformLink {
     }
 
     /// The unfinished task ids the platform listed in its last heartbeat reply.
-    pub fn pending_tasks(&self) -> watch::Receiver<Vec<String>> {
+    pub(crate) fn pending_tasks(&self) -> watch::Receiver<Vec<String>> {
         self.tasks.clone()
     }
 

@@ -1,9 +1,11 @@
-//! The relay as a device of the platform: one long-lived session per sn ([`link`]), the
+//! The relay as a device of the platform: one long-lived session per sn ([`link`]), the one
+//! forward-once path of sign-ins ([`forward`]), the
 //! HTTP task API ([`task_api`]), each task carried out once ([`tasks`], [`task_work`]) and the
 //! [`roster`] they keep.
 
+pub(crate) mod forward;
 pub mod link;
-pub mod roster;
-pub mod task_api;
-pub mod task_work;
-pub mod tasks;
+pub(crate) mod roster;
+pub(crate) mod task_api;
+pub(crate) mod task_work;
+pub(crate) mod tasks;

@@ -7,13 +7,14 @@
 //! [`Store::run`]), so a task page's persons and its progress commit together.
 
 use rusqlite::{params, OptionalExtension, Transaction};
-use serde::Serialize;
 
 use crate::store::{Store, StoreError};
+/// A person as a phone's site shows them (`GET /v1/site`): the phone API's type.
+pub(crate) use zj_protocol::phone_api::RosterPerson as PersonSummary;
 
 /// Where a roster person came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
+pub(crate) enum Source {
     /// A platform task (`T_SEND_PERSON`, `T_UPDATE_DEVICE_PERSON`).
     Platform,
     /// An MR860 added-person record (seed 000 §3).
@@ -31,7 +32,7 @@ impl Source {
 
 /// A person on an sn's roster.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RosterPerson {
+pub(crate) struct RosterPerson {
     /// The platform's person id.
     pub person_id: String,
     /// Name.
@@ -42,18 +43,8 @@ pub struct RosterPerson {
     pub face: Option<Vec<u8>>,
 }
 
-/// A person as a phone's site shows them (`GET /v1/site`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PersonSummary {
-    /// The platform's person id.
-    pub person_id: String,
-    /// Name.
-    pub name: String,
-}
-
 /// Adds or updates a person; a face or ID number not given keeps the one already held.
-pub fn upsert(
+pub(crate) fn upsert(
     tx: &Transaction<'_>,
     sn: &str,
     person: &RosterPerson,
@@ -82,7 +73,11 @@ pub fn upsert(
 }
 
 /// Removes these persons from `sn`'s roster.
-pub fn delete(tx: &Transaction<'_>, sn: &str, person_ids: &[String]) -> Result<(), StoreError> {
+pub(crate) fn delete(
+    tx: &Transaction<'_>,
+    sn: &str,
+    person_ids: &[String],
+) -> Result<(), StoreError> {
     let mut statement = tx.prepare("DELETE FROM persons WHERE sn = ?1 AND person_id = ?2")?;
     for person_id in person_ids {
         statement.execute(params![sn, person_id])?;
@@ -91,13 +86,13 @@ pub fn delete(tx: &Transaction<'_>, sn: &str, person_ids: &[String]) -> Result<(
 }
 
 /// Empties `sn`'s roster.
-pub fn clear(tx: &Transaction<'_>, sn: &str) -> Result<(), StoreError> {
+pub(crate) fn clear(tx: &Transaction<'_>, sn: &str) -> Result<(), StoreError> {
     tx.execute("DELETE FROM persons WHERE sn = ?1", [sn])?;
     Ok(())
 }
 
 /// `(personCount, faceCount)` of `sn`'s roster, as task reports give them.
-pub fn counts(tx: &Transaction<'_>, sn: &str) -> Result<(u64, u64), StoreError> {
+pub(crate) fn counts(tx: &Transaction<'_>, sn: &str) -> Result<(u64, u64), StoreError> {
     Ok(tx.query_row(
         "SELECT COUNT(*), COUNT(face) FROM persons WHERE sn = ?1",
         [sn],
@@ -106,7 +101,7 @@ pub fn counts(tx: &Transaction<'_>, sn: &str) -> Result<(u64, u64), StoreError> 
 }
 
 /// Up to `limit` persons of `sn`'s roster from `offset`, ordered by person id.
-pub fn page(
+pub(crate) fn page(
     tx: &Transaction<'_>,
     sn: &str,
     offset: usize,
@@ -128,7 +123,7 @@ pub fn page(
 }
 
 /// The person of `sn`'s roster holding this identity document number.
-pub fn by_idcard(
+pub(crate) fn by_idcard(
     tx: &Transaction<'_>,
     sn: &str,
     idcard_no: &str,
@@ -144,7 +139,7 @@ pub fn by_idcard(
 }
 
 /// One person of `sn`'s roster.
-pub fn summary(
+pub(crate) fn summary(
     tx: &Transaction<'_>,
     sn: &str,
     person_id: &str,
@@ -162,7 +157,7 @@ pub fn summary(
 }
 
 /// Every person of `sn`'s roster, by name.
-pub fn summaries(tx: &Transaction<'_>, sn: &str) -> Result<Vec<PersonSummary>, StoreError> {
+pub(crate) fn summaries(tx: &Transaction<'_>, sn: &str) -> Result<Vec<PersonSummary>, StoreError> {
     let mut statement =
         tx.prepare("SELECT person_id, name FROM persons WHERE sn = ?1 ORDER BY name, person_id")?;
     let rows = statement.query_map([sn], |row| {
@@ -176,7 +171,10 @@ pub fn summaries(tx: &Transaction<'_>, sn: &str) -> Result<Vec<PersonSummary>, S
 
 /// Every person of `sn`'s roster with its ID number and whether a face is held, for
 /// inspection (`GET /v1/manager/roster`).
-pub async fn listing(store: &Store, sn: String) -> Result<Vec<serde_json::Value>, StoreError> {
+pub(crate) async fn listing(
+    store: &Store,
+    sn: String,
+) -> Result<Vec<serde_json::Value>, StoreError> {
     store
         .run(move |tx| {
             let mut statement = tx.prepare(

@@ -11,7 +11,7 @@ use zj_protocol::{Apicode, ErrorCode};
 
 /// Why a task call has no usable answer, split by what the task should do about it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CallError {
+pub(crate) enum CallError {
     /// Worth trying again later (network, timeout, token expired, platform busy): the task
     /// stays in progress.
     #[error("task API call failed for now: {0}")]
@@ -24,7 +24,7 @@ pub enum CallError {
 
 /// A client of one platform's task URL, for one sn with the vendor's secret.
 #[derive(Clone)]
-pub struct TaskApi {
+pub(crate) struct TaskApi {
     /// The task URL, e.g. `http://127.0.0.1:9701/api/device`.
     pub url: String,
     /// The sn the relay is, to the platform.
@@ -37,7 +37,7 @@ pub struct TaskApi {
 
 impl TaskApi {
     /// An HTTP client whose requests give up after `timeout`.
-    pub fn client(timeout: Duration) -> reqwest::Client {
+    pub(crate) fn client(timeout: Duration) -> reqwest::Client {
         reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
@@ -48,7 +48,7 @@ impl TaskApi {
 
     /// Calls `apicode` with the session `token`, `taskid` and `param` (JSON object text) and
     /// returns the reply's `response` text once its signature verifies.
-    pub async fn call(
+    pub(crate) async fn call(
         &self,
         token: &str,
         apicode: Apicode,
@@ -96,7 +96,7 @@ impl TaskApi {
 
 /// Why a face photo was not registered; its `errCode` in `failedFaces`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum PhotoError {
+pub(crate) enum PhotoError {
     /// No URL, an unreachable server or a status other than 200.
     #[error("the photo could not be fetched")]
     Unreachable,
@@ -113,7 +113,7 @@ pub enum PhotoError {
 
 impl PhotoError {
     /// The device error code reported in `failedFaces` (the seed's `404_1` style).
-    pub fn err_code(self) -> &'static str {
+    pub(crate) fn err_code(self) -> &'static str {
         match self {
             PhotoError::Unreachable => "404_1",
             PhotoError::TooLarge => "413_1",
@@ -124,7 +124,7 @@ impl PhotoError {
 }
 
 /// Fetches a photo from `url`: at most `max_bytes`, within `timeout` overall.
-pub async fn fetch_photo(
+pub(crate) async fn fetch_photo(
     client: &reqwest::Client,
     url: &str,
     max_bytes: usize,

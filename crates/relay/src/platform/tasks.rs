@@ -30,7 +30,7 @@ use zj_protocol::Apicode;
 
 /// Where a task stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TaskState {
+pub(crate) enum TaskState {
     /// Fetched, not finished: carried out (or resumed) at the next round.
     Running,
     /// Finished; the result waits for the platform to accept the report.
@@ -41,7 +41,7 @@ pub enum TaskState {
 
 /// A task as the store keeps it.
 #[derive(Debug, Clone)]
-pub struct TaskRow {
+pub(crate) struct TaskRow {
     /// Task id.
     pub taskid: String,
     /// Its apicode text, as `T_GET_TASKS` gave it.
@@ -71,7 +71,7 @@ fn state_text(state: TaskState) -> &'static str {
 }
 
 /// The stored rows of `sn`'s tasks among `taskids`.
-pub fn rows(
+pub(crate) fn rows(
     tx: &Transaction<'_>,
     sn: &str,
     taskids: &[String],
@@ -129,7 +129,7 @@ fn insert(
 
 /// Records a page carried out: the next page, the pages in all, and the page's failures
 /// added to the task's.
-pub fn page_done(
+pub(crate) fn page_done(
     tx: &Transaction<'_>,
     sn: &str,
     taskid: &str,
@@ -184,7 +184,7 @@ fn set_state(
 }
 
 /// Records the firmware version a `T_UPDATE_DEVICE_VERSION` task offered.
-pub fn record_version(
+pub(crate) fn record_version(
     tx: &Transaction<'_>,
     sn: &str,
     taskid: &str,
@@ -210,11 +210,11 @@ pub fn record_version(
 
 /// Called with the sn whenever a task changed its roster (MR860 logs waiting for a person are
 /// retried then).
-pub type RosterChanged = Arc<dyn Fn(&str) + Send + Sync>;
+pub(crate) type RosterChanged = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// Carries out one sn's tasks.
 #[derive(Clone)]
-pub struct TaskRunner {
+pub(crate) struct TaskRunner {
     /// The task API, as this sn.
     pub api: TaskApi,
     /// The client photos are fetched with.
@@ -229,7 +229,11 @@ pub struct TaskRunner {
 
 impl TaskRunner {
     /// Runs until `stop` turns true: a round at each heartbeat that lists task ids.
-    pub fn spawn(self, link: &PlatformLink, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
+    pub(crate) fn spawn(
+        self,
+        link: &PlatformLink,
+        mut stop: watch::Receiver<bool>,
+    ) -> JoinHandle<()> {
         let mut pending = link.pending_tasks();
         let token = link.token();
         tokio::spawn(async move {

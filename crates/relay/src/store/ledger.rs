@@ -10,7 +10,7 @@ use zj_protocol::ProtocolError;
 
 /// What the ledger says about a record when a phone sends it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Begun {
+pub(crate) enum Begun {
     /// First sight: recorded as sending; forward it.
     New,
     /// Seen before without a final result (a retry after a transient failure, or a record
@@ -24,7 +24,7 @@ pub enum Begun {
 
 /// How a forwarding attempt ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// The platform accepted the record.
     Done,
     /// The platform refused the record for good.
@@ -35,7 +35,7 @@ pub enum Outcome {
 
 /// A record as the ledger and audit log keep it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RecordEntry {
+pub(crate) struct RecordEntry {
     /// The phone's `accessId`.
     pub access_id: String,
     /// The phone's `recordId`.
@@ -59,7 +59,11 @@ pub struct RecordEntry {
 
 /// Records that a phone sent a record and says what the ledger knows of it (inside a batch's
 /// transaction; [`Store::begin`] is the same as an operation of its own).
-pub fn begin(tx: &Transaction<'_>, entry: &RecordEntry, now_ms: i64) -> Result<Begun, StoreError> {
+pub(crate) fn begin(
+    tx: &Transaction<'_>,
+    entry: &RecordEntry,
+    now_ms: i64,
+) -> Result<Begun, StoreError> {
     let key = params![entry.access_id, entry.record_id];
     // The statements of every sign-in are prepared once per connection (cached), not parsed
     // again each time.
@@ -147,7 +151,7 @@ pub(super) fn finish(
 /// phone sent it (its extras: fence verdict, location warnings, liveness) with its site and
 /// the platform's result; only `site_id`'s when given, and only those received since
 /// `since_ms` (epoch milliseconds).
-pub fn audit_listing(
+pub(crate) fn audit_listing(
     tx: &Transaction<'_>,
     site_id: Option<&str>,
     since_ms: i64,

@@ -9,11 +9,11 @@
 //! (they are in the write-ahead log, safe from a killed relay, and the attempt's durable
 //! outcome follows them), so a sign-in costs one fsync, shared with its batch.
 
-mod ledger;
-mod phones;
-mod schema;
+pub(crate) mod ledger;
+pub(crate) mod phones;
+pub(crate) mod schema;
 
-pub use ledger::{audit_listing, begin, Begun, Outcome, RecordEntry};
+pub(crate) use ledger::{audit_listing, begin, Begun, Outcome, RecordEntry};
 pub use phones::{add_phone, Phone};
 
 use std::path::Path;
@@ -151,7 +151,7 @@ impl Store {
     /// it is fsync'd: it survives the relay being killed, not a power cut, and is made durable
     /// by the next durable commit. For reads, and for writes that a durable write follows
     /// before any reply depends on them (the mark that a forwarding attempt began).
-    pub async fn run_deferred<T: Send + 'static>(
+    pub(crate) async fn run_deferred<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
@@ -194,13 +194,13 @@ impl Store {
     /// Records that a phone sent a record and says what the ledger knows of it. A new record
     /// is written to the audit log with its extras. Not fsync'd on its own (as
     /// [`run_deferred`](Self::run_deferred)): the attempt's durable outcome follows it.
-    pub async fn begin(&self, entry: RecordEntry, now_ms: i64) -> Result<Begun, StoreError> {
+    pub(crate) async fn begin(&self, entry: RecordEntry, now_ms: i64) -> Result<Begun, StoreError> {
         self.run_deferred(move |tx| ledger::begin(tx, &entry, now_ms))
             .await
     }
 
     /// Records how an attempt ended; durable when this returns.
-    pub async fn finish(
+    pub(crate) async fn finish(
         &self,
         access_id: &str,
         record_id: &str,

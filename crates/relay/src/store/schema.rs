@@ -3,7 +3,7 @@
 //! module of its family.
 
 /// The whole schema, applied at every open.
-pub const SCHEMA: &str = concat!(
+pub(crate) const SCHEMA: &str = concat!(
     // Write-ahead log; durable commits unless a batch says otherwise (see the writer).
     "
 PRAGMA journal_mode = WAL;

@@ -74,7 +74,7 @@ async fn fences_are_validated_with_one_named_refusal_per_problem_and_versioned()
             "area_out_of_bounds",
             polygon(vec![square(lng, lat, 0.00001)]),
         ),
-        ("too_many_vertices", polygon(vec![circle])),
+        ("too_many_vertices", polygon(vec![circle.clone()])),
     ];
     for (problem, geojson) in cases {
         let (status, body) = relay.manager("PUT", &path, Some(fence(geojson))).await;
@@ -84,6 +84,21 @@ async fn fences_are_validated_with_one_named_refusal_per_problem_and_versioned()
         let message = body["error"]["message"].as_str().unwrap();
         assert!(message.starts_with("围栏无效"), "{message}");
     }
+    // The numbers travel with the code, and the message is the geofence's own Chinese (the
+    // manager page shows the same text from checkFence), with no English in it.
+    let (_, body) = relay
+        .manager("PUT", &path, Some(fence(polygon(vec![circle]))))
+        .await;
+    let detail = &body["error"]["detail"];
+    assert_eq!(
+        (&detail["count"], &detail["max"]),
+        (&json!(6000), &json!(5000)),
+        "{body}"
+    );
+    assert_eq!(
+        body["error"]["message"],
+        "围栏无效：顶点太多：有 6000 个，最多 5000 个。请简化围栏。请修改围栏后重新提交。"
+    );
     let (status, body) = relay.manager("PUT", &path, Some(json!({"crs": "bd09", "uncertainPolicy": "reject", "geojson": polygon(vec![square(lng, lat, 0.002)])}))).await;
     assert_eq!(
         (status, &body["error"]["code"]),

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::record::SignInDraft;
 
 /// Where a record is on its way to the platform.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum EntryState {
@@ -35,7 +36,9 @@ impl EntryState {
 }
 
 /// A saved record and its delivery bookkeeping. The photo is stored apart, under the same id.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", tsify(rename = "OutboxRecord"))]
 #[serde(rename_all = "camelCase")]
 pub struct OutboxEntry {
     /// The record's `recordId`: the key in every store.
@@ -60,6 +63,7 @@ pub struct OutboxEntry {
     /// or platform gave one.
     pub last_error: Option<String>,
     /// The record itself.
+    #[cfg_attr(feature = "typescript", tsify(type = "object"))]
     pub draft: SignInDraft,
 }
 
@@ -89,7 +93,7 @@ impl OutboxEntry {
 
     /// Whether a sender may take it at `now_ms`: pending and out of back-off, or sending with
     /// its lease run out.
-    pub fn is_due(&self, now_ms: i64) -> bool {
+    pub(crate) fn is_due(&self, now_ms: i64) -> bool {
         match self.state {
             EntryState::Pending => self.not_before_ms <= now_ms,
             EntryState::Sending => self.lease_until_ms <= now_ms,
@@ -99,6 +103,7 @@ impl OutboxEntry {
 }
 
 /// How many records are in each state.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StateCounts {

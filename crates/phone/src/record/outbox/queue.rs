@@ -6,7 +6,7 @@ use super::{Backoff, EntryState, OutboxEntry, OutboxStore, StateCounts};
 use crate::record::SignInDraft;
 
 /// Delivered records looked at by one prune.
-pub const PRUNE_BATCH: usize = 500;
+pub(super) const PRUNE_BATCH: usize = 500;
 
 /// Tunables of the policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -33,11 +33,10 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use zj_host::system_clock::now_ms;
 use zj_protocol::json_form::{command_request_body, JsonReply};
-use zj_protocol::sign::{request_sign, RequestView};
 use zj_protocol::wire::{self, FrameDecoder, Request, Response};
 use zj_protocol::{
-    time, Apicode, Credential, DeviceConfig, DeviceSession, ProtocolError, RequestFailure,
-    SessionEvent, PROTOCOL_VERSION,
+    signed_command, Apicode, Credential, DeviceConfig, DeviceSession, ProtocolError,
+    RequestFailure, SessionEvent, Signer, PROTOCOL_VERSION,
 };
 use zj_relay::config::{LimitsConfig, PhoneConfig, PlatformConfig, RelayConfig, Secret};
 use zj_relay::demo::{Demo, DemoPhone};
@@ -366,33 +365,18 @@ pub fn phone_request(
     param: &str,
     at_ms: i64,
 ) -> Request {
-    let is_auth = apicode == Apicode::CAuth;
-    let mut request = Request {
-        version: PROTOCOL_VERSION.to_owned(),
-        sn: phone.sn.clone(),
-        token: if is_auth {
-            String::new()
-        } else {
-            token.to_owned()
-        },
-        apicode: apicode.as_str().to_owned(),
-        access_id: if is_auth {
-            phone.access_id.clone()
-        } else {
-            String::new()
-        },
-        access_key: if is_auth {
-            phone.access_key.clone()
-        } else {
-            String::new()
-        },
-        time_stamp: time::format_timestamp(at_ms).expect("a present-day instant"),
-        param: param.to_owned(),
-        sign: String::new(),
+    let signer = Signer {
+        sn: &phone.sn,
+        access_id: &phone.access_id,
+        access_key: &phone.access_key,
+        access_secret: &phone.access_secret,
     };
-    request.sign = request_sign(apicode, &RequestView::from(&request), &phone.access_secret)
-        .unwrap_or_else(|_| sim_common::BOGUS_SIGN.to_owned());
-    request
+    signed_command(&signer, token, apicode, param.to_owned(), at_ms).unwrap_or_else(|unsigned| {
+        Request {
+            sign: sim_common::BOGUS_SIGN.to_owned(),
+            ..*unsigned.request
+        }
+    })
 }
 
 /// The heartbeat param a test phone sends.

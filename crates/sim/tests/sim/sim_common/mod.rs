@@ -30,8 +30,8 @@ use zj_protocol::json_form::task_request_body;
 use zj_protocol::sign::{reply_sign, request_sign, ReplyView, RequestView};
 use zj_protocol::wire::{self, FrameDecoder, Request, Response};
 use zj_protocol::{
-    time, Apicode, Credential, DeviceConfig, DeviceSession, RequestFailure, RequestId,
-    SessionEvent, PROTOCOL_VERSION,
+    signed_command, time, Apicode, Credential, DeviceConfig, DeviceSession, RequestFailure,
+    RequestId, SessionEvent, Signer,
 };
 
 /// The vendor `accessId` every simulator in these tests is started with.
@@ -316,27 +316,19 @@ pub fn base64(bytes: &[u8]) -> String {
 /// A command with `apicode`, signed per §3 with [`ACCESS_SECRET`] and stamped `at_ms`.
 /// `C_AUTH` carries [`ACCESS_ID`] / [`ACCESS_KEY`] (pass an empty token and param for it).
 pub fn signed(apicode: Apicode, sn: &str, token: &str, param: &str, at_ms: i64) -> Request {
-    let is_auth = apicode == Apicode::CAuth;
-    let credential = |value: &str| {
-        if is_auth {
-            value.to_owned()
-        } else {
-            String::new()
+    let signer = Signer {
+        sn,
+        access_id: ACCESS_ID,
+        access_key: ACCESS_KEY,
+        access_secret: ACCESS_SECRET,
+    };
+    // A param that cannot be scanned as a JSON object cannot be signed; it gets BOGUS_SIGN.
+    signed_command(&signer, token, apicode, param.to_owned(), at_ms).unwrap_or_else(|unsigned| {
+        Request {
+            sign: BOGUS_SIGN.to_owned(),
+            ..*unsigned.request
         }
-    };
-    let mut request = Request {
-        version: PROTOCOL_VERSION.to_owned(),
-        sn: sn.to_owned(),
-        token: token.to_owned(),
-        apicode: apicode.as_str().to_owned(),
-        access_id: credential(ACCESS_ID),
-        access_key: credential(ACCESS_KEY),
-        time_stamp: timestamp(at_ms),
-        param: param.to_owned(),
-        sign: String::new(),
-    };
-    resign(&mut request, apicode);
-    request
+    })
 }
 
 /// Recomputes `request.sign` by `apicode`'s rule over the fields as they now stand. A param

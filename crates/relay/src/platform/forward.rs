@@ -1,0 +1,69 @@
+//! The one forward-once path of phone sign-ins and MR860 logs: a record the ledger has begun
+//! (`Begun::New` or `Begun::Again`) goes to the platform on its sn's link, and its outcome is
+//! in the ledger before anyone hears it, so a retry gets the first final answer.
+
+use std::collections::HashMap;
+
+use zj_host::system_clock::now_ms;
+use zj_protocol::{Apicode, ProtocolError};
+
+use super::link::PlatformLink;
+use crate::metrics::Metrics;
+use crate::store::{Outcome, Store, StoreError};
+
+/// What became of a record, as the ledger now says.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Delivered {
+    /// The platform accepted it.
+    Accepted,
+    /// The platform refused it for good.
+    Refused(ProtocolError),
+    /// Not final (no link, link lost, busy, `500_01`): sent again on the next try; why.
+    Retry(String),
+}
+
+/// The platform side of forwarding: the links by sn, and the latency histogram.
+pub(crate) struct PlatformOut<'a> {
+    /// One link per platform sn.
+    pub(crate) links: &'a HashMap<String, PlatformLink>,
+    /// Where forwarding latency is counted.
+    pub(crate) metrics: &'a Metrics,
+}
+
+impl PlatformOut<'_> {
+    /// Sends `param` (a `C_SIGN_IN` param, §7 members only) as sn `sn`'s record, then writes the
+    /// outcome to the ledger under `(access_id, record_id)` and returns it. A store failure is
+    /// the error: the outcome is then unknown to the ledger and the record must be retried.
+    pub(crate) async fn forward_begun(
+        &self,
+        store: &Store,
+        (access_id, record_id): (&str, &str),
+        sn: &str,
+        param: String,
+    ) -> Result<Delivered, StoreError> {
+        let delivered = match self.links.get(sn) {
+            None => Delivered::Retry(format!("no platform link for sn {sn}")),
+            Some(link) => {
+                let started = std::time::Instant::now();
+                let result = link.forward(Apicode::CSignIn, param).await;
+                self.metrics.observe_forward(started.elapsed());
+                match result {
+                    Ok(_) => Delivered::Accepted,
+                    Err(error) => match error.permanent_refusal() {
+                        Some(refusal) => Delivered::Refused(refusal.clone()),
+                        None => Delivered::Retry(error.to_string()),
+                    },
+                }
+            }
+        };
+        let outcome = match &delivered {
+            Delivered::Accepted => Outcome::Done,
+            Delivered::Refused(refusal) => Outcome::Refused(refusal.clone()),
+            Delivered::Retry(_) => Outcome::Retry,
+        };
+        store
+            .finish(access_id, record_id, outcome, now_ms())
+            .await?;
+        Ok(delivered)
+    }
+}
