@@ -7,7 +7,7 @@
 #   3. relay RSS per idle /v1/link WebSocket at 5,000 links (aim ≤ 16 KiB), unauthenticated
 #      and after one C_AUTH each, each on a freshly started relay.
 # It installs websocat if missing, builds the release binaries and the load generator
-# (benches/relay_load.rs), starts platform-sim, the relays and websocat on free ports, and
+# (crates/relay/benches/relay_load.rs), starts platform-sim, the relays and websocat on free ports, and
 # stops them all on exit.
 #
 # Knobs (environment): CONNS (8), DEPTH (8), PHOTO_BYTES (61440), TPUT_SECS (10),

@@ -223,9 +223,9 @@ export interface StateCounts {
  */
 export interface PhoneEvent {
     /**
-     * `saved`, `delivered`, `retry`, `failed`, `halted`, `idle`.
+     * What happened.
      */
-    type: "saved" | "delivered" | "retry" | "failed" | "halted" | "idle";
+    type: PhoneEventKind;
     /**
      * The record concerned, if any.
      */
@@ -282,15 +282,15 @@ export interface Site {
     /**
      * The worker a personal phone belongs to (`null` on a team phone).
      */
-    person?: RosterPerson | null;
+    person: RosterPerson | null;
     /**
      * The roster a team phone picks from (empty on a personal phone).
      */
-    persons?: RosterPerson[];
+    persons: RosterPerson[];
     /**
      * The current fence; `null` while the site has none.
      */
-    fence?: SiteFence | null;
+    fence: SiteFence | null;
 }
 
 /**
@@ -346,6 +346,11 @@ export interface PhoneCredentials {
      */
     accessSecret: string;
 }
+
+/**
+ * What happened, for [`PhoneEvent`].
+ */
+export type PhoneEventKind = "saved" | "delivered" | "retry" | "failed" | "halted" | "idle";
 
 /**
  * Where a fix stands, given its accuracy.

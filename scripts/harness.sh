@@ -1,5 +1,5 @@
 # Sourced by scripts/test.sh and benches/wasm.sh: builds and starts `relay demo` (relay and
-# platform simulator) and `examples/flaky_relay` in front of it, for the browser tests and
+# platform simulator) and `crates/relay/examples/flaky_relay.rs` in front of it, for the browser tests and
 # benchmarks, and exports their addresses (ZJ_DEMO_JSON: the demo's first stdout line;
 # ZJ_FLAKY_URL). Both stop when the sourcing script exits. HARNESS_PROFILE=release builds
 # them optimised (the benchmarks); the tests use the debug build they already have.

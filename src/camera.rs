@@ -57,7 +57,7 @@ impl CameraError {
 
 /// A running front camera shown in a `<video>` element.
 #[derive(Debug)]
-pub struct Camera {
+pub(crate) struct Camera {
     video: HtmlVideoElement,
     stream: MediaStream,
 }
@@ -69,7 +69,7 @@ impl Camera {
     /// Opens the front camera (`facingMode: "user"`, ideally 640×480, no audio) into `video`,
     /// marks it `playsinline` and muted, and calls `play()` (WeChat on iOS shows nothing
     /// without it). On failure nothing is left running.
-    pub async fn start(video: HtmlVideoElement) -> Result<Self, CameraError> {
+    pub(crate) async fn start(video: HtmlVideoElement) -> Result<Self, CameraError> {
         let devices = web_sys::window()
             .and_then(|w| w.navigator().media_devices().ok())
             .filter(|d| Reflect::get(d, &"getUserMedia".into()).is_ok_and(|f| f.is_function()))
@@ -98,17 +98,17 @@ impl Camera {
     }
 
     /// The element showing the preview.
-    pub fn video(&self) -> &HtmlVideoElement {
+    pub(crate) fn video(&self) -> &HtmlVideoElement {
         &self.video
     }
 
     /// The camera's stream.
-    pub fn stream(&self) -> &MediaStream {
+    pub(crate) fn stream(&self) -> &MediaStream {
         &self.stream
     }
 
     /// The video's size in pixels (0×0 before the first frame).
-    pub fn size(&self) -> (u32, u32) {
+    pub(crate) fn size(&self) -> (u32, u32) {
         (self.video.video_width(), self.video.video_height())
     }
 }

@@ -178,7 +178,7 @@ impl Canvas {
 /// The photo of `source` (a canvas holding the frame): the first JPEG of at most 100 KB, trying
 /// qualities 0.92 down to 0.45 at full size, then at 75 % and 50 %; if none is that small, the
 /// smallest under 400 KB.
-pub fn encode_photo(source: &Canvas) -> Result<Jpeg, CaptureError> {
+pub(crate) fn encode_photo(source: &Canvas) -> Result<Jpeg, CaptureError> {
     let (width, height) = source.size();
     let scratch = Canvas::new(false)?;
     let mut smallest: Option<Jpeg> = None;
@@ -211,7 +211,11 @@ pub fn encode_photo(source: &Canvas) -> Result<Jpeg, CaptureError> {
 }
 
 /// A small evidence frame of `source`: `width` pixels wide, JPEG quality 0.6 (4–8 KB).
-pub fn thumbnail(source: &Canvas, scratch: &Canvas, width: u32) -> Result<Jpeg, CaptureError> {
+pub(crate) fn thumbnail(
+    source: &Canvas,
+    scratch: &Canvas,
+    width: u32,
+) -> Result<Jpeg, CaptureError> {
     let (w, h) = source.size();
     if w == 0 {
         return Err(CaptureError::NotReady);

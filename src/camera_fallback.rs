@@ -17,7 +17,7 @@ const MAX_SIDE: u32 = 640;
 
 /// Takes a photo by the best fallback there is and draws it, scaled to at most 640 px, on a new
 /// canvas.
-pub async fn take_fallback_photo() -> Result<(Canvas, CaptureSource), CaptureError> {
+pub(crate) async fn take_fallback_photo() -> Result<(Canvas, CaptureSource), CaptureError> {
     let window = web_sys::window().ok_or_else(|| CaptureError::Browser("no window".into()))?;
     let wx = Reflect::get(&window, &"wx".into()).unwrap_or(JsValue::UNDEFINED);
     let has_choose = Reflect::get(&wx, &"chooseImage".into()).is_ok_and(|f| f.is_function());

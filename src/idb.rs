@@ -9,7 +9,7 @@ use web_sys::{IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransaction, IdbVers
 use super::js_error::BrowserError;
 
 /// Turns a request's success or error event into a future of its result.
-pub async fn request(request: &IdbRequest) -> Result<JsValue, BrowserError> {
+pub(crate) async fn request(request: &IdbRequest) -> Result<JsValue, BrowserError> {
     let promise = Promise::new(&mut |resolve, reject| {
         request.set_onsuccess(Some(&resolve));
         request.set_onerror(Some(&reject));
@@ -35,7 +35,7 @@ impl From<JsValue> for BrowserError {
 }
 
 /// Opens database `name` at `version`, calling `upgrade` when it must be created or upgraded.
-pub async fn open(
+pub(crate) async fn open(
     name: &str,
     version: u32,
     upgrade: impl Fn(&IdbDatabase, &IdbTransaction, u32) -> Result<(), JsValue> + 'static,
@@ -68,7 +68,7 @@ pub async fn open(
 
 /// A read-write transaction over `stores` whose completion means the data is on disk
 /// (`durability: "strict"`).
-pub fn durable_transaction(
+pub(crate) fn durable_transaction(
     db: &IdbDatabase,
     stores: &[&str],
 ) -> Result<IdbTransaction, BrowserError> {
@@ -88,7 +88,10 @@ pub fn durable_transaction(
 }
 
 /// A read-only transaction over `stores`.
-pub fn read_transaction(db: &IdbDatabase, stores: &[&str]) -> Result<IdbTransaction, BrowserError> {
+pub(crate) fn read_transaction(
+    db: &IdbDatabase,
+    stores: &[&str],
+) -> Result<IdbTransaction, BrowserError> {
     let names: Array = stores.iter().map(|name| JsValue::from_str(name)).collect();
     db.transaction_with_str_sequence(&names)
         .map_err(|error| BrowserError::from_js("本机存储", error))
@@ -96,7 +99,7 @@ pub fn read_transaction(db: &IdbDatabase, stores: &[&str]) -> Result<IdbTransact
 
 /// Waits for a transaction to complete (committed; durable for a strict one), or reports why
 /// it aborted.
-pub async fn committed(transaction: &IdbTransaction) -> Result<(), BrowserError> {
+pub(crate) async fn committed(transaction: &IdbTransaction) -> Result<(), BrowserError> {
     let promise = Promise::new(&mut |resolve, reject| {
         transaction.set_oncomplete(Some(&resolve));
         transaction.set_onerror(Some(&reject));
@@ -113,7 +116,7 @@ pub async fn committed(transaction: &IdbTransaction) -> Result<(), BrowserError>
 }
 
 /// A Blob of `bytes` with MIME type `mime`.
-pub fn blob_of(bytes: &[u8], mime: &str) -> Result<web_sys::Blob, BrowserError> {
+pub(crate) fn blob_of(bytes: &[u8], mime: &str) -> Result<web_sys::Blob, BrowserError> {
     // A copy in JS memory: a Blob made over a view of wasm memory is refused by IndexedDB when
     // it is written ("Failed to write blobs (InvalidBlob)").
     let parts = Array::of1(&Uint8Array::from(bytes));
@@ -124,7 +127,7 @@ pub fn blob_of(bytes: &[u8], mime: &str) -> Result<web_sys::Blob, BrowserError> 
 }
 
 /// The bytes of a Blob.
-pub async fn bytes_of(blob: &web_sys::Blob) -> Result<Vec<u8>, BrowserError> {
+pub(crate) async fn bytes_of(blob: &web_sys::Blob) -> Result<Vec<u8>, BrowserError> {
     let buffer = JsFuture::from(blob.array_buffer())
         .await
         .map_err(|error| BrowserError::from_js("读取照片", error))?;

@@ -71,14 +71,31 @@ pub struct LocationResult {
     pub taken_at_ms: i64,
 }
 
+/// What happened, for [`PhoneEvent`].
+#[derive(tsify::Tsify, Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PhoneEventKind {
+    /// A record is on the phone's disk.
+    Saved,
+    /// A record reached the platform.
+    Delivered,
+    /// A send failed for now; the record waits and goes again.
+    Retry,
+    /// A record was refused for good (kept, exportable).
+    Failed,
+    /// Sending stopped: the phone's credentials were revoked.
+    Halted,
+    /// Nothing is waiting.
+    Idle,
+}
+
 /// One event for the page.
 #[derive(tsify::Tsify, Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PhoneEvent {
-    /// `saved`, `delivered`, `retry`, `failed`, `halted`, `idle`.
+    /// What happened.
     #[serde(rename = "type")]
-    #[tsify(type = "\"saved\" | \"delivered\" | \"retry\" | \"failed\" | \"halted\" | \"idle\"")]
-    pub kind: &'static str,
+    pub kind: PhoneEventKind,
     /// The record concerned, if any.
     pub record_id: Option<String>,
     /// For the worker (Chinese).
@@ -152,13 +169,13 @@ impl Phone {
         self.listeners.borrow_mut().push(listener);
     }
 
-    async fn emit(&self, kind: &'static str, record_id: Option<String>, message: String) {
+    async fn emit(&self, kind: PhoneEventKind, record_id: Option<String>, message: String) {
         self.emit_all(vec![(kind, record_id, message)]).await;
     }
 
     /// Tells the listeners about several events, with the queue counts after them (counted
     /// once: counting is a scan of the store's index).
-    async fn emit_all(&self, events: Vec<(&'static str, Option<String>, String)>) {
+    async fn emit_all(&self, events: Vec<(PhoneEventKind, Option<String>, String)>) {
         if self.listeners.borrow().is_empty() || events.is_empty() {
             return;
         }
@@ -370,8 +387,12 @@ impl Phone {
         self.outbox.enqueue(vec![(draft, photo)], now).await?;
         self.store.set_meta(LAST_PLACE_KEY, &place).await?;
         *self.last_location.borrow_mut() = None;
-        self.emit("saved", Some(id.clone()), "已保存，正在上传。".into())
-            .await;
+        self.emit(
+            PhoneEventKind::Saved,
+            Some(id.clone()),
+            "已保存，正在上传。".into(),
+        )
+        .await;
         let phone = Rc::clone(self);
         wasm_bindgen_futures::spawn_local(async move {
             let _ = phone.flush().await;
@@ -426,7 +447,7 @@ impl Phone {
             .outbox
             .prune_delivered(KEEP_DELIVERED_MS, device_now_ms())
             .await;
-        self.emit("idle", None, String::new()).await;
+        self.emit(PhoneEventKind::Idle, None, String::new()).await;
         Ok(())
     }
 
@@ -486,13 +507,16 @@ impl Phone {
             .collect();
         let now = device_now_ms();
         self.outbox.settle_all(outcomes, now, random_u32).await?;
-        if events.iter().any(|(kind, _, _)| *kind == "delivered") {
+        if events
+            .iter()
+            .any(|(kind, _, _)| *kind == PhoneEventKind::Delivered)
+        {
             self.last_delivery_ms.set(Some(now));
         }
         self.emit_all(events).await;
         if let Some(reason) = halted {
             *self.halted.borrow_mut() = Some(reason.clone());
-            self.emit("halted", None, reason).await;
+            self.emit(PhoneEventKind::Halted, None, reason).await;
             return Ok(false);
         }
         if !go_on {
@@ -544,12 +568,12 @@ impl Phone {
 }
 
 /// The event a settled record gives the page: its kind and message.
-fn event_of(settled: &Settled) -> (&'static str, String) {
+fn event_of(settled: &Settled) -> (PhoneEventKind, String) {
     match settled {
-        Settled::Delivered => ("delivered", "已上传到平台。".to_owned()),
-        Settled::Retry { reason } => ("retry", reason.clone()),
-        Settled::Failed { reason } => ("failed", reason.clone()),
-        Settled::Released => ("retry", String::new()),
+        Settled::Delivered => (PhoneEventKind::Delivered, "已上传到平台。".to_owned()),
+        Settled::Retry { reason } => (PhoneEventKind::Retry, reason.clone()),
+        Settled::Failed { reason } => (PhoneEventKind::Failed, reason.clone()),
+        Settled::Released => (PhoneEventKind::Retry, String::new()),
     }
 }
 

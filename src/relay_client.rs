@@ -6,7 +6,6 @@ use std::cell::{Cell, RefCell};
 
 use gloo_net::http::{Request as HttpRequest, Response as HttpResponse};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use serde_json::Value;
 use wasm_bindgen::JsCast;
 
@@ -15,7 +14,7 @@ use zj_phone::record::upload::{dispose, dispose_link_failure, Disposition};
 use zj_phone::record::{signed_frame, PhoneCredentials};
 use zj_protocol::json_form::{command_request_body, JsonReply};
 use zj_protocol::params::to_json_text;
-use zj_protocol::phone_api::{EnrollRequest, Enrollment, ErrorReply};
+use zj_protocol::phone_api::{EnrollRequest, Enrollment, ErrorReply, RelayHeartbeat};
 use zj_protocol::{Apicode, ProtocolError};
 
 /// How long a request may take before it counts as a link failure, milliseconds: the
@@ -43,18 +42,10 @@ pub enum CallError {
     },
 }
 
-/// What the relay's heartbeat reply carries beyond the platform's.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct HeartbeatReply {
-    relay_time_ms: Option<i64>,
-    fence_version: Option<u64>,
-}
-
 /// A phone's session with the relay. Methods take `&self` so several records can be in
 /// flight at once; the token and clock are shared between them.
 #[derive(Debug)]
-pub struct RelayClient {
+pub(crate) struct RelayClient {
     base_url: String,
     credentials: PhoneCredentials,
     token: RefCell<Option<String>>,
@@ -63,14 +54,18 @@ pub struct RelayClient {
 }
 
 /// The device clock, epoch milliseconds.
-pub fn device_now_ms() -> i64 {
+pub(crate) fn device_now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
 
 impl RelayClient {
     /// A client of the relay at `base_url` (no trailing slash) with these credentials; `clock`
     /// is the last offset learnt, if any.
-    pub fn new(base_url: &str, credentials: PhoneCredentials, clock: Option<ClockOffset>) -> Self {
+    pub(crate) fn new(
+        base_url: &str,
+        credentials: PhoneCredentials,
+        clock: Option<ClockOffset>,
+    ) -> Self {
         RelayClient {
             base_url: base_url.trim_end_matches('/').to_owned(),
             credentials,
@@ -81,17 +76,17 @@ impl RelayClient {
     }
 
     /// The relay's clock offset, once learnt.
-    pub fn clock(&self) -> Option<ClockOffset> {
+    pub(crate) fn clock(&self) -> Option<ClockOffset> {
         self.clock.get()
     }
 
     /// The fence version the last heartbeat announced.
-    pub fn fence_version(&self) -> Option<u64> {
+    pub(crate) fn fence_version(&self) -> Option<u64> {
         self.fence_version.get()
     }
 
     /// The current token, authenticating first when there is none.
-    pub async fn token(&self) -> Result<String, CallError> {
+    pub(crate) async fn token(&self) -> Result<String, CallError> {
         if let Some(token) = self.token.borrow().clone() {
             return Ok(token);
         }
@@ -105,7 +100,7 @@ impl RelayClient {
     }
 
     /// Sends a heartbeat; learns the relay's clock and fence version from the reply.
-    pub async fn heartbeat(&self) -> Result<(), CallError> {
+    pub(crate) async fn heartbeat(&self) -> Result<(), CallError> {
         let param = to_json_text(&serde_json::json!({
             "deviceVersion": concat!("zj-attendance-phone ", env!("CARGO_PKG_VERSION")),
             "deviceIp": "",
@@ -113,7 +108,7 @@ impl RelayClient {
         let sent = device_now_ms();
         let reply = self.authed_command(Apicode::CHeartbeat, param).await?;
         let received = device_now_ms();
-        if let Ok(reply) = serde_json::from_str::<HeartbeatReply>(&reply) {
+        if let Ok(reply) = serde_json::from_str::<RelayHeartbeat>(&reply) {
             if let Some(relay_ms) = reply.relay_time_ms {
                 self.clock
                     .set(Some(ClockOffset::from_exchange(sent, relay_ms, received)));
@@ -125,7 +120,7 @@ impl RelayClient {
 
     /// Sends one record's param and says what it means for the record: re-authenticates on
     /// `401_01` and re-learns the clock on `400_05`, each once, re-signing before sending again.
-    pub async fn send_sign_in(&self, param: &str) -> Disposition {
+    pub(crate) async fn send_sign_in(&self, param: &str) -> Disposition {
         for attempt in 0..3 {
             let answer = self
                 .authed_command(Apicode::CSignIn, param.to_owned())
@@ -196,12 +191,12 @@ impl RelayClient {
     }
 
     /// `GET` an authenticated endpoint of docs/PHONE_API.md.
-    pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, CallError> {
+    pub(crate) async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, CallError> {
         self.authed_json(path, HttpRequest::get).await
     }
 
     /// `POST` (no body) to an authenticated endpoint of docs/PHONE_API.md.
-    pub async fn post_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, CallError> {
+    pub(crate) async fn post_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, CallError> {
         self.authed_json(path, HttpRequest::post).await
     }
 
@@ -239,7 +234,7 @@ impl RelayClient {
 }
 
 /// Posts `POST /v1/enroll` to the relay at `base_url` with an enrollment code.
-pub async fn enroll(base_url: &str, code: &str) -> Result<Enrollment, CallError> {
+pub(crate) async fn enroll(base_url: &str, code: &str) -> Result<Enrollment, CallError> {
     let url = format!("{}/v1/enroll", base_url.trim_end_matches('/'));
     let body = to_json_text(&EnrollRequest {
         code: code.to_owned(),
@@ -295,17 +290,19 @@ async fn json_of<T: DeserializeOwned>(response: HttpResponse) -> Result<T, CallE
         return serde_json::from_str(&text)
             .map_err(|e| CallError::Link(format!("回复无法解析：{e}")));
     }
-    Err(match serde_json::from_str::<ErrorReply>(&text) {
-        Ok(ErrorReply { error }) => CallError::Api {
-            status,
-            code: error.code,
-            message: error.message,
-        },
-        Err(_) => CallError::Api {
-            status,
-            code: format!("http_{status}"),
-            message: format!("服务器返回 {status}，请稍后重试。"),
-        },
+    let error = serde_json::from_str::<ErrorReply>(&text)
+        .ok()
+        .map(|reply| reply.error);
+    let (code, message) = error.map_or((None, None), |error| {
+        (
+            Some(error.code),
+            Some(error.message).filter(|m| !m.is_empty()),
+        )
+    });
+    Err(CallError::Api {
+        status,
+        code: code.unwrap_or_else(|| format!("http_{status}")),
+        message: message.unwrap_or_else(|| format!("服务器返回 {status}，请稍后重试。")),
     })
 }
 

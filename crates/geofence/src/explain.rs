@@ -20,6 +20,9 @@ pub struct FenceErrorDetail {
     /// Index of the ring within it (0 the shell, the rest holes).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ring: Option<usize>,
+    /// Index of the position within the ring (a coordinate out of range).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
     /// The other ring or polygon of a pair that cross or overlap.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub other: Option<RingRefDetail>,
@@ -71,7 +74,7 @@ fn ring_zh(ring: RingRef) -> String {
     }
 }
 
-/// Square metres in words: 平方米 below a hectare's worth of mu, else 平方公里.
+/// An area in words: square metres below one square kilometre, square kilometres from there.
 fn area_zh(m2: f64) -> String {
     if m2 >= 1_000_000.0 {
         format!("{:.1} 平方公里", m2 / 1_000_000.0)
@@ -114,9 +117,11 @@ impl FenceError {
                 polygon: Some(*polygon),
                 ..FenceErrorDetail::default()
             },
-            Self::Coordinate { ring, .. }
-            | Self::OpenRing { ring, .. }
-            | Self::TooFewCorners { ring } => at_ring(ring),
+            Self::Coordinate { ring, index, .. } => FenceErrorDetail {
+                index: Some(*index),
+                ..at_ring(ring)
+            },
+            Self::OpenRing { ring, .. } | Self::TooFewCorners { ring } => at_ring(ring),
             Self::TooFewPositions { ring, count } => FenceErrorDetail {
                 count: Some(*count),
                 ..at_ring(ring)
@@ -212,7 +217,7 @@ impl FenceError {
                 min_m2,
                 max_m2,
             } => format!(
-                "面积 {} 超出允许范围（{} 至 {}）：请调整围栏大小",
+                "面积 {}，超出允许的 {} 至 {}：请调整围栏大小",
                 area_zh(*area_m2),
                 area_zh(*min_m2),
                 area_zh(*max_m2)

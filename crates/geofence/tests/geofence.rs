@@ -937,6 +937,6 @@ fn every_refusal_has_its_own_code_its_numbers_and_chinese() {
     );
     assert_eq!(
         area.message_zh(),
-        "面积 40 平方米 超出允许范围（100 平方米 至 20.0 平方公里）：请调整围栏大小"
+        "面积 40 平方米，超出允许的 100 平方米 至 20.0 平方公里：请调整围栏大小"
     );
 }

@@ -1,4 +1,3 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! Property test of fence validation (host only): which ring lies inside which, decided from
 //! each stretch of boundary between the points where rings touch, agrees with geo's
 //! DE-9IM `relate` on random fences drawn on a coarse grid, where rings touch at corners and

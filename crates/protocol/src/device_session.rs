@@ -4,7 +4,7 @@
 //! (replies come back in request order), and on `401_01` re-authenticates and replays the
 //! request once.
 //!
-//! The relay drives one per platform sn over TCP; the phone module drives one over HTTP.
+//! The relay drives one per platform sn over TCP, and the tests drive one against the simulator.
 
 use std::collections::VecDeque;
 

@@ -50,7 +50,8 @@ pub enum UncertainPolicy {
 }
 
 /// A name of [`Binding`] or [`UncertainPolicy`] that is neither of its two.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not one of the names allowed here")]
 pub struct UnknownName(pub String);
 
 macro_rules! named_enum {
@@ -123,14 +124,28 @@ pub struct SiteInfo {
     /// Personal or team phone.
     pub binding: Binding,
     /// The worker a personal phone belongs to (`null` on a team phone).
-    #[serde(default)]
     pub person: Option<RosterPerson>,
     /// The roster a team phone picks from (empty on a personal phone).
-    #[serde(default)]
     pub persons: Vec<RosterPerson>,
     /// The current fence; `null` while the site has none.
-    #[serde(default)]
     pub fence: Option<SiteFence>,
+}
+
+/// The relay's answer to a phone's `C_HEARTBEAT` (PROTOCOL.md §9): the platform's `taskids`
+/// (always empty: tasks are the relay's business) and what a phone learns from the relay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RelayHeartbeat {
+    /// The platform's member; the relay lists no task to a phone.
+    #[serde(default)]
+    pub taskids: Vec<String>,
+    /// The relay's clock when it answered, epoch milliseconds (the phone corrects its own).
+    #[serde(default)]
+    pub relay_time_ms: Option<i64>,
+    /// The version of the phone's site fence, `null` without one (the phone refetches its
+    /// site when it changes).
+    #[serde(default)]
+    pub fence_version: Option<u64>,
 }
 
 /// `POST /v1/enroll`'s body.
@@ -175,7 +190,8 @@ pub struct ErrorReply {
 pub struct ErrorBody {
     /// Stable machine name, e.g. `code_expired`.
     pub code: String,
-    /// Chinese, plain, saying what to do next.
+    /// Chinese, plain, saying what to do next (empty when a peer sent none).
+    #[serde(default)]
     pub message: String,
     /// Where the problem is, when known (e.g. `{"problem": "open_ring", "polygon": 0, "ring": 1}`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -131,7 +131,7 @@ impl FrameDecoder {
 /// A platform or relay receiving a sign-in with a 60 KB photo only needs to read the photo's
 /// text while checking the signature, so copying it into a `String` as prost does would be
 /// wasted work. The decoder follows the protobuf wire format with prost's own primitives;
-/// `tests/protocol_properties.rs` checks it agrees with prost on arbitrary messages.
+/// `crates/protocol/tests/protocol_properties.rs` checks it agrees with prost on arbitrary messages.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RequestRef<'a> {
     /// Field 1.

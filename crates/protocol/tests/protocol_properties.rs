@@ -1,4 +1,3 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! Property tests of the protocol core (host only): frames round-trip through the codec however
 //! the stream is cut, the decoder stays within its limit on arbitrary bytes, and the param′
 //! scanner never panics, agrees with serde_json on what a JSON object is, and removes exactly

@@ -254,7 +254,9 @@ mod load {
         command(who, "", Apicode::CAuth, String::new(), now_ms())
     }
 
-    /// The JSON form of a command (§9), `param` embedded as an object.
+    /// The JSON form of a command (§9), `param` embedded as an object. Written out here rather
+    /// than with `command_request_body`, which copies the 80 KB param and scans it again: the
+    /// load generator must not be what limits the rate.
     fn json_body(request: &Request) -> String {
         let mut body = String::with_capacity(request.param.len() + 320);
         body.push('{');

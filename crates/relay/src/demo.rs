@@ -18,8 +18,10 @@ use crate::phone::enroll;
 use crate::server::{RunningRelay, StartError};
 use crate::sites::{self, FenceRequest};
 use crate::store::Store;
+use zj_host::system_clock::now_ms;
+use zj_protocol::phone_api::Binding;
 use zj_protocol::{Credential, HandlerConfig};
-use zj_sim::{now_ms, NewPerson, NewTask, RunningSim, SimConfig};
+use zj_sim::{NewPerson, NewTask, RunningSim, SimConfig};
 
 /// The demo device's platform sn.
 const PLATFORM_SN: &str = "1388186";
@@ -136,7 +138,8 @@ async fn demo_site(store: &Store) -> Result<(DemoSite, String), StartError> {
         .run(move |tx| {
             let site = sites::create(tx, SITE_NAME, PLATFORM_SN)?;
             sites::put_fence(tx, &site.site_id, "wgs84", fence)?;
-            let code = enroll::create_code(tx, &site.site_id, "team", None, 24 * 60, now_ms())?;
+            let code =
+                enroll::create_code(tx, &site.site_id, Binding::Team, None, 24 * 60, now_ms())?;
             Ok((site, code))
         })
         .await?;

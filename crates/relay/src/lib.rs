@@ -20,11 +20,16 @@
 pub mod config;
 pub(crate) mod config_overrides;
 pub mod demo;
-pub mod http;
+pub(crate) mod http;
 pub(crate) mod metrics;
 pub(crate) mod mr860;
-pub mod phone;
+pub(crate) mod phone;
 pub mod platform;
 pub mod server;
 pub(crate) mod sites;
-pub mod store;
+pub(crate) mod store;
+
+pub use http::pages::www_files;
+pub use phone::enroll::{issue_code, IssueError, NewCode};
+pub use store::phones::Phone;
+pub use store::{Store, StoreError};

@@ -67,7 +67,7 @@ impl Default for Metrics {
         );
         registry.register(
             "forward_seconds",
-            "Time from forwarding a sign-in to the platform's answer, in seconds",
+            "Time from forwarding a sign-in (a phone's or an MR860 terminal's) to the platform's answer, in seconds",
             forward_seconds.clone(),
         );
         Self {
@@ -95,7 +95,7 @@ impl Metrics {
             .inc();
     }
 
-    /// Records how long the platform took to answer a forwarded sign-in.
+    /// Records how long the platform took to answer a forwarded sign-in (phone or MR860).
     pub fn observe_forward(&self, elapsed: Duration) {
         self.forward_seconds.observe(elapsed.as_secs_f64());
     }

@@ -65,7 +65,7 @@ pub(crate) enum FenceRefusal {
     #[error("围栏无效：围栏的 GeoJSON 有误（{0}）。请修改后重新提交。")]
     GeoJson(String),
     /// The geofence core refused the fence.
-    #[error("围栏无效：{}。请修改围栏后重新提交。", .0.message_zh())]
+    #[error("围栏无效：{}。", .0.message_zh())]
     Invalid(FenceError),
 }
 

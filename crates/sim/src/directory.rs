@@ -4,19 +4,19 @@ use zj_protocol::{Credential, CredentialDirectory};
 
 /// The vendor credential given on the command line and the sns registered to it.
 #[derive(Debug, Clone)]
-pub struct SimDirectory {
+pub(crate) struct SimDirectory {
     credential: Credential,
     sns: Vec<String>,
 }
 
 impl SimDirectory {
     /// A directory holding `credential`, owner of `sns`.
-    pub fn new(credential: Credential, sns: Vec<String>) -> Self {
+    pub(crate) fn new(credential: Credential, sns: Vec<String>) -> Self {
         Self { credential, sns }
     }
 
     /// The registered sns, in command-line order.
-    pub fn sns(&self) -> &[String] {
+    pub(crate) fn sns(&self) -> &[String] {
         &self.sns
     }
 }

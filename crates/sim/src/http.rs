@@ -21,7 +21,7 @@ use super::{now_ms, Shared};
 const MAX_BODY_BYTES: usize = 4 << 20;
 
 /// The HTTP routes over `state`.
-pub fn router(state: Shared) -> Router {
+pub(crate) fn router(state: Shared) -> Router {
     Router::new()
         .route("/api/device", post(task_api))
         .route("/sim/signins", get(signins))
@@ -41,7 +41,7 @@ pub fn router(state: Shared) -> Router {
 }
 
 /// Serves `router` on `listener` until `stop` turns true, finishing requests in progress.
-pub async fn serve(listener: TcpListener, state: Shared, mut stop: watch::Receiver<bool>) {
+pub(crate) async fn serve(listener: TcpListener, state: Shared, mut stop: watch::Receiver<bool>) {
     let shutdown = async move {
         let _ = stop.changed().await;
     };

@@ -10,11 +10,11 @@
 #![warn(unreachable_pub)]
 
 mod directory;
-pub mod http;
+mod http;
 mod photo;
 mod state;
 mod tasks;
-pub mod tcp;
+mod tcp;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -23,9 +23,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use directory::SimDirectory;
-pub use state::{NewPerson, NewTask, SimState};
-pub use zj_host::system_clock::now_ms;
+use state::SimState;
+pub use state::{NewPerson, NewTask};
+use zj_host::system_clock::now_ms;
 
 use zj_protocol::{Credential, HandlerConfig};
 

@@ -19,7 +19,7 @@ use zj_protocol::{ErrorCode, ProtocolError, Reply};
 
 /// Connection limits.
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// Largest accepted message, in bytes.
     pub max_frame_len: usize,
     /// Most connections served at once.
@@ -31,7 +31,7 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// Accepts connections until `stop` turns true, then waits for open connections to finish
 /// the frames they have received.
-pub async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     state: Shared,
     limits: Limits,

@@ -9,11 +9,11 @@ use std::collections::HashSet;
 use serde_json::{json, Value};
 use zj_protocol::json_form::{JsonReply, JsonRequest, ReplyError};
 use zj_protocol::params::{PersonPage, SignInParam};
-use zj_protocol::sign::{reply_sign, request_sign, ReplyView, RequestView};
+use zj_protocol::sign::{reply_sign, ReplyView, RequestView};
 use zj_protocol::wire::Request;
 use zj_protocol::{
-    time, Apicode, Channel, Credential, CredentialDirectory, ErrorCode, HandlerConfig,
-    PlatformHandler, ProtocolError, PROTOCOL_VERSION,
+    signed_command, Apicode, Channel, Credential, CredentialDirectory, ErrorCode, HandlerConfig,
+    PlatformHandler, ProtocolError, Signer,
 };
 
 const SECRET: &str = "s3cr3t-密钥";
@@ -595,24 +595,13 @@ impl CredentialDirectory for OneDevice {
 
 /// A request signed with [`SECRET`], stamped at `now_ms`.
 fn signed_request(apicode: Apicode, token: &str, param: &str, now_ms: i64) -> Request {
-    let is_auth = apicode == Apicode::CAuth;
-    let mut request = Request {
-        version: PROTOCOL_VERSION.into(),
-        sn: "SN-1".into(),
-        token: token.into(),
-        apicode: apicode.as_str().into(),
-        access_id: if is_auth {
-            "vendor".into()
-        } else {
-            String::new()
-        },
-        access_key: if is_auth { "key".into() } else { String::new() },
-        time_stamp: time::format_timestamp(now_ms).unwrap(),
-        param: param.into(),
-        sign: String::new(),
+    let signer = Signer {
+        sn: "SN-1",
+        access_id: "vendor",
+        access_key: "key",
+        access_secret: SECRET,
     };
-    request.sign = request_sign(apicode, &RequestView::from(&request), SECRET).unwrap();
-    request
+    signed_command(&signer, token, apicode, param.into(), now_ms).expect("a JSON param, now")
 }
 
 #[wasm_bindgen_test(unsupported = test)]

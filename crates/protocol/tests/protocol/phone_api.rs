@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use wasm_bindgen_test::wasm_bindgen_test;
 use zj_protocol::phone_api::{
     Binding, Challenge, EnrollRequest, Enrollment, ErrorBody, ErrorReply, PhoneCredentials,
-    RosterPerson, SiteFence, SiteInfo, UncertainPolicy,
+    RelayHeartbeat, RosterPerson, SiteFence, SiteInfo, UncertainPolicy,
 };
 use zj_protocol::sign::{request_sign, RequestView};
 use zj_protocol::{signed_command, Apicode, Signer, Unsignable, PROTOCOL_VERSION};
@@ -253,4 +253,22 @@ fn signed_command_says_why_it_could_not_sign() {
     .unwrap_err();
     assert_eq!(no_stamp.reason, Unsignable::Clock(far_future));
     assert_eq!(no_stamp.request.time_stamp, "");
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_relay_heartbeat_round_trips_and_reads_a_platform_one() {
+    let beat = RelayHeartbeat {
+        taskids: Vec::new(),
+        relay_time_ms: Some(1_733_000_000_000),
+        fence_version: Some(2),
+    };
+    round_trip(
+        &beat,
+        json!({"taskids": [], "relayTimeMs": 1_733_000_000_000_i64, "fenceVersion": 2}),
+    );
+    let platform: RelayHeartbeat = serde_json::from_str(r#"{"taskids":["7"]}"#).unwrap();
+    assert_eq!(
+        (platform.relay_time_ms, platform.fence_version),
+        (None, None)
+    );
 }

@@ -14,6 +14,7 @@ mod cli {
     use std::path::PathBuf;
 
     use clap::{Parser, Subcommand};
+    use zj_protocol::phone_api::Binding;
     use zj_relay::config::{LimitsConfig, Override, RelayConfig};
     use zj_relay::demo::Demo;
     use zj_relay::server::RunningRelay;
@@ -75,7 +76,7 @@ mod cli {
             site: String,
             /// `team` (the holder picks workers from the roster) or `personal`.
             #[arg(long, default_value = "team")]
-            binding: String,
+            binding: Binding,
             /// The person a personal phone is bound to.
             #[arg(long)]
             person: Option<String>,
@@ -120,10 +121,10 @@ mod cli {
                     let mut config = RelayConfig::load(&config)?;
                     config.data_dir = data_dir.unwrap_or(config.data_dir);
                     let ttl = ttl_minutes.unwrap_or(config.manager.enroll_ttl_minutes);
-                    let code = zj_relay::phone::enroll::issue_code(
+                    let code = zj_relay::issue_code(
                         &config.data_dir,
                         &site,
-                        &binding,
+                        binding,
                         person.as_deref(),
                         ttl,
                     )

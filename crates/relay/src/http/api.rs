@@ -17,7 +17,7 @@ use crate::phone::gateway::Gateway;
 use crate::store::{Phone, Store};
 
 /// What the handlers share.
-pub struct RelayApi {
+pub(crate) struct RelayApi {
     /// The phone gateway (phones, tokens).
     pub gateway: Arc<Gateway>,
     /// The store.

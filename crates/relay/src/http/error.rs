@@ -142,7 +142,6 @@ impl From<CodeRefusal> for ApiError {
             ),
             CodeRefusal::TeamWithPerson
             | CodeRefusal::PersonalWithoutPerson
-            | CodeRefusal::BindingUnknown(_)
             | CodeRefusal::NoLifetime => ApiError::bad_request(&refusal),
         }
     }

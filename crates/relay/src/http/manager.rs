@@ -20,6 +20,7 @@ use crate::platform::roster;
 use crate::sites::{self, FenceRequest};
 use crate::store::audit_listing;
 use zj_host::system_clock::now_ms;
+use zj_protocol::phone_api::Binding;
 
 /// `GET /v1/manager/sites`.
 pub(crate) async fn sites(
@@ -100,7 +101,7 @@ pub(crate) async fn get_fence(
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct NewEnrollment {
-    binding: String,
+    binding: Binding,
     person_id: Option<String>,
     ttl_minutes: Option<u32>,
 }
@@ -117,7 +118,7 @@ pub(crate) async fn create_enrollment(
     let created = (api.store)
         .run(move |tx| {
             let person = request.person_id.as_deref();
-            enroll::create_code(tx, &site_id, &request.binding, person, ttl, now_ms())
+            enroll::create_code(tx, &site_id, request.binding, person, ttl, now_ms())
         })
         .await??;
     Ok((StatusCode::CREATED, Json(created)).into_response())

@@ -9,7 +9,7 @@ pub(crate) mod capped_listener;
 pub(crate) mod error;
 pub(crate) mod manager;
 pub(crate) mod mr860;
-pub mod pages;
+pub(crate) mod pages;
 pub(crate) mod phone;
 
 use std::path::PathBuf;
@@ -60,7 +60,7 @@ pub struct HttpLimits {
 }
 
 /// What the HTTP handlers share.
-pub struct RelayHttp {
+pub(crate) struct RelayHttp {
     /// The phone gateway.
     pub gateway: Arc<Gateway>,
     /// The limits.
@@ -78,7 +78,7 @@ pub struct RelayHttp {
 impl RelayHttp {
     /// Handlers over `gateway` with these limits, serving the pages in `www_dir` and the
     /// phone module in `pkg_dir` when given. Phone links close when `stopping` turns true.
-    pub fn new(
+    pub(crate) fn new(
         gateway: Arc<Gateway>,
         api: Arc<crate::http::api::RelayApi>,
         limits: HttpLimits,
@@ -99,7 +99,7 @@ impl RelayHttp {
 }
 
 /// The relay's routes.
-pub fn router(http: Arc<RelayHttp>) -> Router {
+pub(crate) fn router(http: Arc<RelayHttp>) -> Router {
     let router = Router::new()
         .route("/v1/frame", post(frame))
         .route("/v1/link", get(link))
@@ -146,7 +146,11 @@ fn phone_api_cors() -> CorsLayer {
 }
 
 /// Serves until `stop` turns true, then stops accepting and lets requests in progress finish.
-pub async fn serve(listener: TcpListener, http: Arc<RelayHttp>, mut stop: watch::Receiver<bool>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    http: Arc<RelayHttp>,
+    mut stop: watch::Receiver<bool>,
+) {
     let shutdown = async move {
         let _ = stop.changed().await;
     };

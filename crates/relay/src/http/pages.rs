@@ -3,7 +3,7 @@
 //! and a relay without `www_dir` / `pkg_dir` serve them from any working directory.
 //!
 //! The files are listed here by name (`include_bytes!`: no build step, and cargo rebuilds when
-//! one changes); `tests/relay_pages.rs` fails when a file of `www/` is missing from the list.
+//! one changes); the relay's `pages` test fails when a file of `www/` is missing from the list.
 //! Each is answered with its MIME type, a strong `ETag` (the start of its SHA-256) and
 //! `Cache-Control: no-cache`: a phone on a slow link revalidates with one small request and
 //! gets `304 Not Modified` until the relay is upgraded.
@@ -103,7 +103,7 @@ fn mime_type(path: &str) -> &'static str {
 }
 
 /// `GET /…` and `GET /pkg/…`: an embedded file, `index.html` for `/`.
-pub async fn serve(uri: Uri, headers: HeaderMap) -> Response {
+pub(crate) async fn serve(uri: Uri, headers: HeaderMap) -> Response {
     match uri.path() {
         "/" => answer("/index.html", &headers),
         path => answer(path, &headers),
@@ -111,7 +111,7 @@ pub async fn serve(uri: Uri, headers: HeaderMap) -> Response {
 }
 
 /// `GET /manager`: the manager's page.
-pub async fn manager(headers: HeaderMap) -> Response {
+pub(crate) async fn manager(headers: HeaderMap) -> Response {
     answer(&format!("/{MANAGER_PAGE}"), &headers)
 }
 

@@ -25,7 +25,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::{json, Map, Value};
 use tokio::sync::Notify;
 
-use crate::platform::roster::{self, RosterPerson, Source};
+use crate::platform::roster::{self, RosterEntry, Source};
 use crate::store::{Store, StoreError};
 use zj_host::system_clock::now_ms;
 use zj_protocol::time::parse_timestamp;
@@ -43,7 +43,7 @@ pub(crate) enum Intake {
 
 /// A log as parsed: the members the relay reads, and the body as received.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Mr860Log {
+pub(crate) struct Mr860Log {
     /// `deviceId`.
     pub device_id: String,
     /// `mode`.
@@ -175,7 +175,7 @@ pub(crate) fn parse_stored(body: &str) -> Result<Mr860Log, Malformed> {
 
 /// How a log stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogState {
+pub(crate) enum LogState {
     /// Accepted; waiting to be (or being) forwarded.
     Pending,
     /// The platform accepted its sign-in.
@@ -192,7 +192,7 @@ pub enum LogState {
 
 impl LogState {
     /// The state as stored.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             LogState::Pending => "pending",
             LogState::Forwarded => "forwarded",
@@ -215,7 +215,7 @@ impl LogState {
     }
 
     /// The terminal's reply: `(code, message)`.
-    pub fn reply(self) -> (&'static str, &'static str) {
+    pub(crate) fn reply(self) -> (&'static str, &'static str) {
         match self {
             LogState::Pending | LogState::Forwarded | LogState::Refused | LogState::Joined => {
                 ("200", "")
@@ -234,7 +234,7 @@ impl LogState {
 
 /// The MR860 intake: terminals by `deviceId`, the store, and the forwarder's wake-up.
 #[derive(Clone)]
-pub struct Mr860 {
+pub(crate) struct Mr860 {
     /// The store.
     pub store: Store,
     /// Platform sn by `deviceId`.
@@ -260,7 +260,7 @@ fn resolve(
             .decode(face)
             .ok()
             .filter(|bytes| !bytes.is_empty());
-        let person = RosterPerson {
+        let person = RosterEntry {
             person_id: person_id.clone(),
             name: log.name.clone(),
             idcard_no: Some(log.card_number.clone()),
@@ -296,7 +296,7 @@ fn dedup_key(log: &Mr860Log) -> String {
 impl Mr860 {
     /// Stores a log (or finds the one already stored from an earlier try, resolving it again
     /// if it was waiting) and returns its state; durable when this returns.
-    pub async fn accept(&self, log: Mr860Log) -> Result<LogState, StoreError> {
+    pub(crate) async fn accept(&self, log: Mr860Log) -> Result<LogState, StoreError> {
         let terminals = self.terminals.clone();
         let state = (self.store)
             .run(move |tx| {
@@ -344,7 +344,7 @@ impl Mr860 {
 
     /// Resolves every waiting log again (after a roster or configuration change); returns how
     /// many became ready, and wakes the forwarder for them.
-    pub async fn retry_waiting(&self) -> Result<usize, StoreError> {
+    pub(crate) async fn retry_waiting(&self) -> Result<usize, StoreError> {
         let terminals = self.terminals.clone();
         let ready = (self.store)
             .run(move |tx| {
@@ -373,7 +373,7 @@ impl Mr860 {
     }
 
     /// Logs for inspection, newest first, photos left out; `state` filters.
-    pub async fn logs(&self, state: Option<String>) -> Result<Vec<Value>, StoreError> {
+    pub(crate) async fn logs(&self, state: Option<String>) -> Result<Vec<Value>, StoreError> {
         self.store
             .run(move |tx| {
                 let mut statement = tx.prepare(

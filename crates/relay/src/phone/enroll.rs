@@ -74,9 +74,6 @@ pub enum CodeRefusal {
     /// The person is not on the roster of the site's sn.
     #[error("人员 {0} 不在该工地的花名册上，请先在平台下发人员后再试。")]
     PersonUnknown(String),
-    /// `binding` is neither `personal` nor `team`.
-    #[error("binding 是 {0:?}，只能是 \"personal\" 或 \"team\"")]
-    BindingUnknown(String),
     /// A lifetime of 0 minutes.
     #[error("ttlMinutes 必须大于 0")]
     NoLifetime,
@@ -87,16 +84,13 @@ pub enum CodeRefusal {
 pub(crate) fn create_code(
     tx: &Transaction<'_>,
     site_id: &str,
-    binding: &str,
+    binding: Binding,
     person_id: Option<&str>,
     ttl_minutes: u32,
     now_ms: i64,
 ) -> Result<Result<NewCode, CodeRefusal>, StoreError> {
     let Some(site) = sites::get(tx, site_id)? else {
         return Ok(Err(CodeRefusal::SiteUnknown(site_id.to_owned())));
-    };
-    let Ok(binding) = binding.parse::<Binding>() else {
-        return Ok(Err(CodeRefusal::BindingUnknown(binding.to_owned())));
     };
     let person_id = match (binding, person_id) {
         (Binding::Team, None) => None,
@@ -146,12 +140,12 @@ pub enum IssueError {
 pub async fn issue_code(
     data_dir: &std::path::Path,
     site_id: &str,
-    binding: &str,
+    binding: Binding,
     person_id: Option<&str>,
     ttl_minutes: u32,
 ) -> Result<NewCode, IssueError> {
     let store = crate::store::Store::open_beside(data_dir)?;
-    let (site_id, binding) = (site_id.to_owned(), binding.to_owned());
+    let site_id = site_id.to_owned();
     let person_id = person_id.map(str::to_owned);
     let now = zj_host::system_clock::now_ms();
     let made = store
@@ -159,7 +153,7 @@ pub async fn issue_code(
             create_code(
                 tx,
                 &site_id,
-                &binding,
+                binding,
                 person_id.as_deref(),
                 ttl_minutes,
                 now,
@@ -171,7 +165,7 @@ pub async fn issue_code(
 
 /// Why a code was not redeemed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refused {
+pub(crate) enum Refused {
     /// No such code.
     Unknown,
     /// Past its expiry.
@@ -187,7 +181,7 @@ fn random_hex(bytes: usize) -> String {
 }
 
 /// An enrollment as stored: site, binding, person, expiry and use (epoch milliseconds).
-type EnrollmentRow = (String, String, Option<String>, i64, Option<i64>);
+type EnrollmentRow = (String, Binding, Option<String>, i64, Option<i64>);
 
 /// Redeems `code`: in one transaction, the phone's new credentials, its binding, and the code
 /// marked used. Returns the phone and its site.
@@ -204,7 +198,7 @@ pub(crate) fn redeem(
             |row| {
                 Ok((
                     row.get(0)?,
-                    row.get(1)?,
+                    binding_column(row.get(1)?),
                     row.get(2)?,
                     row.get(3)?,
                     row.get(4)?,
@@ -236,7 +230,13 @@ pub(crate) fn redeem(
     tx.execute(
         "INSERT INTO phone_sites (access_id, site_id, binding, person_id, enrolled_ms)
          VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![phone.access_id, site_id, binding, person_id, now_ms],
+        params![
+            phone.access_id,
+            site_id,
+            binding.as_str(),
+            person_id,
+            now_ms
+        ],
     )?;
     tx.execute(
         "UPDATE enrollments SET used_ms = ?2, access_id = ?3 WHERE code = ?1",
@@ -283,7 +283,7 @@ pub(crate) fn site_phones(
         Ok(serde_json::json!({
             "accessId": row.get::<_, String>(0)?,
             "sn": row.get::<_, String>(1)?,
-            "binding": row.get::<_, String>(2)?,
+            "binding": binding_column(row.get(2)?),
             "personId": row.get::<_, Option<String>>(3)?,
             "enrolledAtMs": row.get::<_, i64>(4)?,
             "revoked": row.get::<_, bool>(5)?,

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use tokio::sync::watch;
 use tracing::{info, warn};
 
@@ -27,7 +27,7 @@ use crate::sites;
 use crate::store::{self, Begun, RecordEntry, Store, StoreError};
 use zj_host::system_clock::now_ms;
 use zj_protocol::params::{to_json_text, SignInParam};
-use zj_protocol::phone_api::Binding;
+use zj_protocol::phone_api::{Binding, RelayHeartbeat};
 use zj_protocol::sign::RequestView;
 use zj_protocol::{Channel, ErrorCode, Param, PlatformHandler, ProtocolError, Reply, Verified};
 
@@ -208,11 +208,11 @@ impl Gateway {
                 let answer = match &verified.param {
                     Param::Heartbeat(_) => {
                         (self.fence_version(&verified.access_id).await).map(|fence_version| {
-                            Some(to_json_text(&json!({
-                                "taskids": [],
-                                "relayTimeMs": now,
-                                "fenceVersion": fence_version,
-                            })))
+                            Some(to_json_text(&RelayHeartbeat {
+                                taskids: Vec::new(),
+                                relay_time_ms: Some(now),
+                                fence_version,
+                            }))
                         })
                     }
                     Param::SignIn(record) => self.sign_in(&verified, record).await,

@@ -3,7 +3,7 @@
 //! their rate limits, liveness nonces and enrollment.
 
 pub(crate) mod challenge;
-pub mod enroll;
+pub(crate) mod enroll;
 pub(crate) mod gateway;
 pub(crate) mod phones;
 pub(crate) mod rate_limit;

@@ -9,8 +9,7 @@
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use crate::store::{Store, StoreError};
-/// A person as a phone's site shows them (`GET /v1/site`): the phone API's type.
-pub(crate) use zj_protocol::phone_api::RosterPerson as PersonSummary;
+use zj_protocol::phone_api::RosterPerson;
 
 /// Where a roster person came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,9 +29,9 @@ impl Source {
     }
 }
 
-/// A person on an sn's roster.
+/// A person on an sn's roster, as the relay keeps them (a phone sees a `RosterPerson`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct RosterPerson {
+pub(crate) struct RosterEntry {
     /// The platform's person id.
     pub person_id: String,
     /// Name.
@@ -47,7 +46,7 @@ pub(crate) struct RosterPerson {
 pub(crate) fn upsert(
     tx: &Transaction<'_>,
     sn: &str,
-    person: &RosterPerson,
+    person: &RosterEntry,
     source: Source,
     now_ms: i64,
 ) -> Result<(), StoreError> {
@@ -106,13 +105,13 @@ pub(crate) fn page(
     sn: &str,
     offset: usize,
     limit: usize,
-) -> Result<Vec<RosterPerson>, StoreError> {
+) -> Result<Vec<RosterEntry>, StoreError> {
     let mut statement = tx.prepare(
         "SELECT person_id, name, idcard_no, face FROM persons WHERE sn = ?1
          ORDER BY person_id LIMIT ?2 OFFSET ?3",
     )?;
     let rows = statement.query_map(params![sn, limit as i64, offset as i64], |row| {
-        Ok(RosterPerson {
+        Ok(RosterEntry {
             person_id: row.get(0)?,
             name: row.get(1)?,
             idcard_no: row.get(2)?,
@@ -143,12 +142,12 @@ pub(crate) fn summary(
     tx: &Transaction<'_>,
     sn: &str,
     person_id: &str,
-) -> Result<Option<PersonSummary>, StoreError> {
+) -> Result<Option<RosterPerson>, StoreError> {
     // Cached: every sign-in from a team phone asks.
     Ok(tx
         .prepare_cached("SELECT person_id, name FROM persons WHERE sn = ?1 AND person_id = ?2")?
         .query_row(params![sn, person_id], |row| {
-            Ok(PersonSummary {
+            Ok(RosterPerson {
                 person_id: row.get(0)?,
                 name: row.get(1)?,
             })
@@ -157,11 +156,11 @@ pub(crate) fn summary(
 }
 
 /// Every person of `sn`'s roster, by name.
-pub(crate) fn summaries(tx: &Transaction<'_>, sn: &str) -> Result<Vec<PersonSummary>, StoreError> {
+pub(crate) fn summaries(tx: &Transaction<'_>, sn: &str) -> Result<Vec<RosterPerson>, StoreError> {
     let mut statement =
         tx.prepare("SELECT person_id, name FROM persons WHERE sn = ?1 ORDER BY name, person_id")?;
     let rows = statement.query_map([sn], |row| {
-        Ok(PersonSummary {
+        Ok(RosterPerson {
             person_id: row.get(0)?,
             name: row.get(1)?,
         })

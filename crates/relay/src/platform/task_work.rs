@@ -16,7 +16,7 @@ use std::time::Duration;
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
-use crate::platform::roster::{self, RosterPerson, Source};
+use crate::platform::roster::{self, RosterEntry, Source};
 use crate::platform::task_api::{fetch_photo, CallError, PhotoError};
 use crate::platform::tasks::{page_done, record_version, TaskRow, TaskRunner};
 use zj_host::system_clock::now_ms;
@@ -146,7 +146,7 @@ impl TaskRunner {
     async fn page_persons(
         &self,
         page: PersonPage,
-    ) -> (Vec<RosterPerson>, Vec<Failure>, Vec<Failure>) {
+    ) -> (Vec<RosterEntry>, Vec<Failure>, Vec<Failure>) {
         let (mut persons, mut failed_persons, mut failed_faces) = (vec![], vec![], vec![]);
         for person in page.data {
             if person.person_id.is_empty() || person.name.is_empty() {
@@ -166,7 +166,7 @@ impl TaskRunner {
                     None
                 }
             };
-            persons.push(RosterPerson {
+            persons.push(RosterEntry {
                 person_id: person.person_id,
                 name: person.name,
                 idcard_no: person.idcard_no.filter(|no| !no.is_empty()),
@@ -234,7 +234,7 @@ impl TaskRunner {
 }
 
 /// A roster person as `T_POST_DEVICE_PERSON` reports them, without the excluded fields.
-fn posted_person(person: &RosterPerson, excluded: &[String]) -> Map<String, Value> {
+fn posted_person(person: &RosterEntry, excluded: &[String]) -> Map<String, Value> {
     let mut posted = Map::new();
     posted.insert("personId".into(), json!(person.person_id));
     posted.insert("name".into(), json!(person.name));

@@ -14,7 +14,7 @@ pub(crate) mod phones;
 pub(crate) mod schema;
 
 pub(crate) use ledger::{audit_listing, begin, Begun, Outcome, RecordEntry};
-pub use phones::{add_phone, Phone};
+pub(crate) use phones::{add_phone, Phone};
 
 use std::path::Path;
 use std::sync::mpsc as std_mpsc;

@@ -23,7 +23,7 @@ pub struct Phone {
 }
 
 /// Adds a phone, or updates the one with the same `accessId`; a revocation stays.
-pub fn add_phone(tx: &Transaction<'_>, phone: &Phone) -> Result<(), StoreError> {
+pub(crate) fn add_phone(tx: &Transaction<'_>, phone: &Phone) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO phones (access_id, access_key, access_secret, sn, platform_sn, revoked)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)

@@ -6,7 +6,7 @@
 use crate::relay_common::platform::call;
 use crate::relay_common::{demo, http_client};
 use serde_json::Value;
-use zj_relay::http::pages;
+use zj_relay::www_files;
 
 /// `GET url` with an optional `If-None-Match`: status, content type, ETag and body size.
 async fn get(url: &str, etag: Option<&str>) -> (u16, String, String, usize) {
@@ -43,7 +43,7 @@ fn every_file_of_www_is_built_into_the_relay() {
     let root = crate::relay_common::repo_root().join("www");
     let mut files = Vec::new();
     files_under(&root, "", &mut files);
-    let built: Vec<&str> = pages::www_files().collect();
+    let built: Vec<&str> = www_files().collect();
     // Licences and version notes stay in the repository; everything else is served.
     let served = files
         .iter()
@@ -51,7 +51,7 @@ fn every_file_of_www_is_built_into_the_relay() {
     for file in served {
         assert!(
             built.contains(&file.as_str()),
-            "www/{file} is not listed in src/relay/pages.rs"
+            "www/{file} is not listed in crates/relay/src/http/pages.rs"
         );
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use zj_protocol::Apicode;
 use zj_relay::config::RelayConfig;
 use zj_relay::demo::DemoPhone;
-use zj_relay::store::{Phone, Store};
+use zj_relay::{Phone, Store};
 
 use crate::relay_common::sim_common::{Sim, ACCESS_SECRET, BOGUS_SIGN, SN};
 use crate::relay_common::{

@@ -97,7 +97,7 @@ async fn fences_are_validated_with_one_named_refusal_per_problem_and_versioned()
     );
     assert_eq!(
         body["error"]["message"],
-        "围栏无效：顶点太多：有 6000 个，最多 5000 个。请简化围栏。请修改围栏后重新提交。"
+        "围栏无效：顶点太多：有 6000 个，最多 5000 个。请简化围栏。"
     );
     let (status, body) = relay.manager("PUT", &path, Some(json!({"crs": "bd09", "uncertainPolicy": "reject", "geojson": polygon(vec![square(lng, lat, 0.002)])}))).await;
     assert_eq!(

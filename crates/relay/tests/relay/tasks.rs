@@ -16,7 +16,7 @@ use axum::Router;
 use rusqlite::OptionalExtension;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
-use zj_relay::store::Store;
+use zj_relay::Store;
 
 /// Persons per page the simulator is started with.
 const PAGE_SIZE: usize = 3;

@@ -35,8 +35,8 @@ use zj_host::system_clock::now_ms;
 use zj_protocol::json_form::{command_request_body, JsonReply};
 use zj_protocol::wire::{self, FrameDecoder, Request, Response};
 use zj_protocol::{
-    signed_command, Apicode, Credential, DeviceConfig, DeviceSession, ProtocolError,
-    RequestFailure, SessionEvent, Signer, PROTOCOL_VERSION,
+    Apicode, Credential, DeviceConfig, DeviceSession, ProtocolError, RequestFailure, SessionEvent,
+    Signer, PROTOCOL_VERSION,
 };
 use zj_relay::config::{LimitsConfig, PhoneConfig, PlatformConfig, RelayConfig, Secret};
 use zj_relay::demo::{Demo, DemoPhone};
@@ -371,12 +371,7 @@ pub fn phone_request(
         access_key: &phone.access_key,
         access_secret: &phone.access_secret,
     };
-    signed_command(&signer, token, apicode, param.to_owned(), at_ms).unwrap_or_else(|unsigned| {
-        Request {
-            sign: sim_common::BOGUS_SIGN.to_owned(),
-            ..*unsigned.request
-        }
-    })
+    sim_common::signed_as(&signer, token, apicode, param, at_ms)
 }
 
 /// The heartbeat param a test phone sends.

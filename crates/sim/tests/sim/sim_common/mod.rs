@@ -1,4 +1,3 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! Shared helpers for the `platform-sim` integration tests.
 //!
 //! - [`Sim`] starts the real binary on free ports and kills it on drop.
@@ -322,8 +321,20 @@ pub fn signed(apicode: Apicode, sn: &str, token: &str, param: &str, at_ms: i64) 
         access_key: ACCESS_KEY,
         access_secret: ACCESS_SECRET,
     };
-    // A param that cannot be scanned as a JSON object cannot be signed; it gets BOGUS_SIGN.
-    signed_command(&signer, token, apicode, param.to_owned(), at_ms).unwrap_or_else(|unsigned| {
+    signed_as(&signer, token, apicode, param, at_ms)
+}
+
+/// A command from `signer`, signed per §3 and stamped `at_ms`; a param that cannot be scanned
+/// as a JSON object cannot be signed, and gets [`BOGUS_SIGN`] (tests send such frames on
+/// purpose).
+pub fn signed_as(
+    signer: &Signer<'_>,
+    token: &str,
+    apicode: Apicode,
+    param: &str,
+    at_ms: i64,
+) -> Request {
+    signed_command(signer, token, apicode, param.to_owned(), at_ms).unwrap_or_else(|unsigned| {
         Request {
             sign: BOGUS_SIGN.to_owned(),
             ..*unsigned.request
