@@ -1,18 +1,20 @@
-//! Construction sites and their fences: a site goes to one platform sn; its fence is
-//! versioned, validated with the geofence core and stored in WGS-84 whatever CRS the manager
-//! drew it in.
+//! Construction sites and their fences, and a site as a phone sees it: a site goes to one
+//! platform sn; its fence is versioned, validated with the geofence core and stored in WGS-84
+//! whatever CRS the manager drew it in.
 
 use geo::{Coord, LineString};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::phone::enroll::PhoneSite;
+use crate::platform::roster;
 use crate::store::StoreError;
 use zj_geofence::crs::gcj02_to_wgs84;
 use zj_geofence::{Fence, FenceError, FenceGeoJson, FenceLimits, LngLat, DEFAULT_MAX_ACCURACY_M};
 use zj_host::system_clock::now_ms;
 pub(crate) use zj_protocol::phone_api::SiteFence;
-use zj_protocol::phone_api::UncertainPolicy;
+use zj_protocol::phone_api::{Binding, RosterPerson, SiteInfo, UncertainPolicy};
 
 /// A site.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -237,4 +239,38 @@ pub(crate) fn put_fence(
         ],
     )?;
     Ok(fence)
+}
+
+/// A site as a phone sees it, and its fence version (the `ETag`).
+pub(crate) fn phone_view(
+    tx: &Transaction<'_>,
+    site: &Site,
+    binding: &PhoneSite,
+) -> Result<(SiteInfo, Option<u64>), StoreError> {
+    let personal = binding.binding == Binding::Personal;
+    let person = match (&binding.person_id, personal) {
+        (Some(person_id), true) => Some(roster::summary(tx, &site.sn, person_id)?.unwrap_or_else(
+            || RosterPerson {
+                person_id: person_id.clone(),
+                name: String::new(),
+            },
+        )),
+        _ => None,
+    };
+    let persons = if personal {
+        Vec::new()
+    } else {
+        roster::summaries(tx, &site.sn)?
+    };
+    let fence = current_fence(tx, &site.site_id)?;
+    let version = fence.as_ref().map(|fence| fence.version);
+    let view = SiteInfo {
+        site_id: site.site_id.clone(),
+        name: site.name.clone(),
+        binding: binding.binding,
+        person,
+        persons,
+        fence,
+    };
+    Ok((view, version))
 }

@@ -4,204 +4,189 @@
 //! `relay serve --config relay.toml` runs a relay; `relay demo` runs the whole system on this
 //! machine and prints one JSON line describing it.
 
-fn main() -> anyhow::Result<()> {
-    cli::main()
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use zj_protocol::phone_api::Binding;
+use zj_relay::config::{LimitsConfig, Override, RelayConfig};
+use zj_relay::demo::Demo;
+use zj_relay::server::RunningRelay;
+
+/// The bridge between workers' phones and Zhejiang's real-name IoT platform.
+#[derive(Parser, Debug)]
+#[command(version)]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
 }
 
-mod cli {
-    use std::io::Write;
-    use std::net::SocketAddr;
-    use std::path::PathBuf;
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a relay from a TOML configuration file.
+    Serve {
+        /// The configuration file.
+        #[arg(long, env = "RELAY_CONFIG")]
+        config: PathBuf,
+        /// Overrides `listen`.
+        #[arg(long, env = "RELAY_LISTEN")]
+        listen: Option<SocketAddr>,
+        /// Overrides `data_dir`.
+        #[arg(long, env = "RELAY_DATA_DIR")]
+        data_dir: Option<PathBuf>,
+        /// Overrides any field: `--set limits.frames_per_minute=600` (repeatable; a value in
+        /// TOML syntax). Environment variables `RELAY__SECTION__FIELD` do the same; flags win.
+        #[arg(long = "set", value_name = "FIELD=VALUE", value_parser = Override::parse)]
+        set: Vec<Override>,
+    },
+    /// Run the whole system on this machine: a platform simulator, the relay, a demo phone
+    /// and person, and the pages.
+    Demo {
+        /// The relay's port on 127.0.0.1 (0 picks a free one).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Where the relay keeps its store (default: a fresh folder under the temp dir).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Frames a minute each phone may send on average (the tests raise it to flush
+        /// thousands of records from one phone).
+        #[arg(long, env = "RELAY_FRAMES_PER_MINUTE", default_value_t = LimitsConfig::default().frames_per_minute)]
+        frames_per_minute: u32,
+        /// Frames a phone may send at once.
+        #[arg(long, env = "RELAY_FRAMES_BURST", default_value_t = LimitsConfig::default().frames_burst)]
+        frames_burst: u32,
+    },
+    /// Make a one-time enrollment code for a site (prints `{"code","expiresAtMs"}`); works
+    /// while the relay runs.
+    Enroll {
+        /// The relay's configuration file (for its data dir).
+        #[arg(long, env = "RELAY_CONFIG")]
+        config: PathBuf,
+        /// Overrides `data_dir`.
+        #[arg(long, env = "RELAY_DATA_DIR")]
+        data_dir: Option<PathBuf>,
+        /// The site, e.g. `site-1`.
+        #[arg(long)]
+        site: String,
+        /// `team` (the holder picks workers from the roster) or `personal`.
+        #[arg(long, default_value = "team")]
+        binding: Binding,
+        /// The person a personal phone is bound to.
+        #[arg(long)]
+        person: Option<String>,
+        /// Minutes the code stays valid (default: the configuration's).
+        #[arg(long)]
+        ttl_minutes: Option<u32>,
+    },
+}
 
-    use clap::{Parser, Subcommand};
-    use zj_protocol::phone_api::Binding;
-    use zj_relay::config::{LimitsConfig, Override, RelayConfig};
-    use zj_relay::demo::Demo;
-    use zj_relay::server::RunningRelay;
-
-    /// The bridge between workers' phones and Zhejiang's real-name IoT platform.
-    #[derive(Parser, Debug)]
-    #[command(version)]
-    struct Args {
-        #[command(subcommand)]
-        command: Command,
-    }
-
-    #[derive(Subcommand, Debug)]
-    enum Command {
-        /// Run a relay from a TOML configuration file.
-        Serve {
-            /// The configuration file.
-            #[arg(long, env = "RELAY_CONFIG")]
-            config: PathBuf,
-            /// Overrides `listen`.
-            #[arg(long, env = "RELAY_LISTEN")]
-            listen: Option<SocketAddr>,
-            /// Overrides `data_dir`.
-            #[arg(long, env = "RELAY_DATA_DIR")]
-            data_dir: Option<PathBuf>,
-            /// Overrides any field: `--set limits.frames_per_minute=600` (repeatable; a value in
-            /// TOML syntax). Environment variables `RELAY__SECTION__FIELD` do the same; flags win.
-            #[arg(long = "set", value_name = "FIELD=VALUE", value_parser = Override::parse)]
-            set: Vec<Override>,
-        },
-        /// Run the whole system on this machine: a platform simulator, the relay, a demo phone
-        /// and person, and the pages.
-        Demo {
-            /// The relay's port on 127.0.0.1 (0 picks a free one).
-            #[arg(long, default_value_t = 8080)]
-            port: u16,
-            /// Where the relay keeps its store (default: a fresh folder under the temp dir).
-            #[arg(long)]
-            data_dir: Option<PathBuf>,
-            /// Frames a minute each phone may send on average (the tests raise it to flush
-            /// thousands of records from one phone).
-            #[arg(long, env = "RELAY_FRAMES_PER_MINUTE", default_value_t = LimitsConfig::default().frames_per_minute)]
-            frames_per_minute: u32,
-            /// Frames a phone may send at once.
-            #[arg(long, env = "RELAY_FRAMES_BURST", default_value_t = LimitsConfig::default().frames_burst)]
-            frames_burst: u32,
-        },
-        /// Make a one-time enrollment code for a site (prints `{"code","expiresAtMs"}`); works
-        /// while the relay runs.
-        Enroll {
-            /// The relay's configuration file (for its data dir).
-            #[arg(long, env = "RELAY_CONFIG")]
-            config: PathBuf,
-            /// Overrides `data_dir`.
-            #[arg(long, env = "RELAY_DATA_DIR")]
-            data_dir: Option<PathBuf>,
-            /// The site, e.g. `site-1`.
-            #[arg(long)]
-            site: String,
-            /// `team` (the holder picks workers from the roster) or `personal`.
-            #[arg(long, default_value = "team")]
-            binding: Binding,
-            /// The person a personal phone is bound to.
-            #[arg(long)]
-            person: Option<String>,
-            /// Minutes the code stays valid (default: the configuration's).
-            #[arg(long)]
-            ttl_minutes: Option<u32>,
-        },
-    }
-
-    pub fn main() -> anyhow::Result<()> {
-        zj_host::process::init_logging();
-        let args = Args::parse();
-        tokio::runtime::Runtime::new()?.block_on(async move {
-            match args.command {
-                Command::Serve {
-                    config,
-                    listen,
-                    data_dir,
-                    set,
-                } => serve(config, listen, data_dir, set).await,
-                Command::Demo {
-                    port,
-                    data_dir,
+fn main() -> anyhow::Result<()> {
+    zj_host::process::init_logging();
+    let args = Args::parse();
+    tokio::runtime::Runtime::new()?.block_on(async move {
+        match args.command {
+            Command::Serve {
+                config,
+                listen,
+                data_dir,
+                set,
+            } => serve(config, listen, data_dir, set).await,
+            Command::Demo {
+                port,
+                data_dir,
+                frames_per_minute,
+                frames_burst,
+            } => {
+                let limits = LimitsConfig {
                     frames_per_minute,
                     frames_burst,
-                } => {
-                    let limits = LimitsConfig {
-                        frames_per_minute,
-                        frames_burst,
-                        ..LimitsConfig::default()
-                    };
-                    demo(port, data_dir, limits).await
-                }
-                Command::Enroll {
-                    config,
-                    data_dir,
-                    site,
-                    binding,
-                    person,
-                    ttl_minutes,
-                } => {
-                    let mut config = RelayConfig::load(&config)?;
-                    config.data_dir = data_dir.unwrap_or(config.data_dir);
-                    let ttl = ttl_minutes.unwrap_or(config.manager.enroll_ttl_minutes);
-                    let code = zj_relay::issue_code(
-                        &config.data_dir,
-                        &site,
-                        binding,
-                        person.as_deref(),
-                        ttl,
-                    )
-                    .await?;
-                    println!("{}", serde_json::to_string(&code)?);
-                    Ok(())
-                }
+                    ..LimitsConfig::default()
+                };
+                demo(port, data_dir, limits).await
             }
-        })
-    }
+            Command::Enroll {
+                config,
+                data_dir,
+                site,
+                binding,
+                person,
+                ttl_minutes,
+            } => {
+                let mut config = RelayConfig::load(&config)?;
+                config.data_dir = data_dir.unwrap_or(config.data_dir);
+                let ttl = ttl_minutes.unwrap_or(config.manager.enroll_ttl_minutes);
+                let code =
+                    zj_relay::issue_code(&config.data_dir, &site, binding, person.as_deref(), ttl)
+                        .await?;
+                println!("{}", serde_json::to_string(&code)?);
+                Ok(())
+            }
+        }
+    })
+}
 
-    async fn serve(
-        path: PathBuf,
-        listen: Option<SocketAddr>,
-        data_dir: Option<PathBuf>,
-        set: Vec<Override>,
-    ) -> anyhow::Result<()> {
-        let mut overrides = Override::from_env(std::env::vars());
-        overrides.extend(set);
-        let mut config = RelayConfig::load_with(&path, &overrides)?;
-        config.listen = listen.unwrap_or(config.listen);
-        config.data_dir = data_dir.unwrap_or(config.data_dir);
-        let relay = RunningRelay::start(config).await?;
-        println!(
-            "{}",
-            serde_json::json!({ "url": format!("http://{}", relay.addr) })
-        );
-        std::io::stdout().flush()?;
-        zj_host::process::shutdown_signal().await;
-        relay.shutdown().await;
-        Ok(())
-    }
+async fn serve(
+    path: PathBuf,
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    set: Vec<Override>,
+) -> anyhow::Result<()> {
+    let mut overrides = Override::from_env(std::env::vars());
+    overrides.extend(set);
+    let mut config = RelayConfig::load_with(&path, &overrides)?;
+    config.listen = listen.unwrap_or(config.listen);
+    config.data_dir = data_dir.unwrap_or(config.data_dir);
+    let relay = RunningRelay::start(config).await?;
+    println!(
+        "{}",
+        serde_json::json!({ "url": format!("http://{}", relay.addr) })
+    );
+    std::io::stdout().flush()?;
+    zj_host::process::shutdown_signal().await;
+    relay.shutdown().await;
+    Ok(())
+}
 
-    async fn demo(
-        port: u16,
-        data_dir: Option<PathBuf>,
-        limits: LimitsConfig,
-    ) -> anyhow::Result<()> {
-        let data_dir = data_dir.unwrap_or_else(|| {
-            std::env::temp_dir().join(format!("zj-relay-demo-{}", std::process::id()))
-        });
-        let demo = Demo::start(port, data_dir.clone(), limits).await?;
-        let info = &demo.info;
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "{}", serde_json::to_string(info)?)?;
-        writeln!(out, "Relay and pages:      {}", info.url)?;
-        writeln!(
-            out,
-            "Platform simulator:   {}  (sign-ins: {}/sim/signins)",
-            info.sim_http, info.sim_http
-        )?;
-        writeln!(
-            out,
-            "Demo phone:           sn {}, accessId {}",
-            info.phone.sn, info.phone.access_id
-        )?;
-        writeln!(
-            out,
-            "Demo worker:          personId {} (张三)",
-            info.person_id
-        )?;
-        writeln!(
-            out,
-            "Demo site:            {} {} (enrollment code {})",
-            info.site.site_id, info.site.name, info.enroll_code
-        )?;
-        writeln!(
-            out,
-            "MR860 terminal:       deviceId {} → POST {}/mr860/face (cardNumber {})",
-            info.mr860.device_id, info.url, info.mr860.card_number
-        )?;
-        writeln!(out, "Relay store:          {}", data_dir.display())?;
-        writeln!(out, "Press Ctrl-C to stop.")?;
-        out.flush()?;
-        drop(out);
-        zj_host::process::shutdown_signal().await;
-        demo.shutdown().await;
-        Ok(())
-    }
+async fn demo(port: u16, data_dir: Option<PathBuf>, limits: LimitsConfig) -> anyhow::Result<()> {
+    let data_dir = data_dir.unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("zj-relay-demo-{}", std::process::id()))
+    });
+    let demo = Demo::start(port, data_dir.clone(), limits).await?;
+    let info = &demo.info;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", serde_json::to_string(info)?)?;
+    writeln!(out, "Relay and pages:      {}", info.url)?;
+    writeln!(
+        out,
+        "Platform simulator:   {}  (sign-ins: {}/sim/signins)",
+        info.sim_http, info.sim_http
+    )?;
+    writeln!(
+        out,
+        "Demo phone:           sn {}, accessId {}",
+        info.phone.sn, info.phone.access_id
+    )?;
+    writeln!(
+        out,
+        "Demo worker:          personId {} (张三)",
+        info.person_id
+    )?;
+    writeln!(
+        out,
+        "Demo site:            {} {} (enrollment code {})",
+        info.site.site_id, info.site.name, info.enroll_code
+    )?;
+    writeln!(
+        out,
+        "MR860 terminal:       deviceId {} → POST {}/mr860/face (cardNumber {})",
+        info.mr860.device_id, info.url, info.mr860.card_number
+    )?;
+    writeln!(out, "Relay store:          {}", data_dir.display())?;
+    writeln!(out, "Press Ctrl-C to stop.")?;
+    out.flush()?;
+    drop(out);
+    zj_host::process::shutdown_signal().await;
+    demo.shutdown().await;
+    Ok(())
 }

@@ -8,53 +8,15 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use rusqlite::Transaction;
 
 use crate::http::api::{PhoneCaller, RelayApi};
 use crate::http::error::{parse_body, ApiError};
 use crate::phone::challenge;
-use crate::phone::enroll::{self, PhoneSite};
-use crate::platform::roster;
-use crate::sites::{self, Site};
+use crate::phone::enroll::{self};
+use crate::sites::{self};
 use crate::store::StoreError;
 use zj_host::system_clock::now_ms;
-use zj_protocol::phone_api::{
-    Binding, EnrollRequest, Enrollment, PhoneCredentials, RosterPerson, SiteInfo,
-};
-
-/// A site as a phone sees it, and its fence version (the `ETag`).
-pub(crate) fn site_view(
-    tx: &Transaction<'_>,
-    site: &Site,
-    binding: &PhoneSite,
-) -> Result<(SiteInfo, Option<u64>), StoreError> {
-    let personal = binding.binding == Binding::Personal;
-    let person = match (&binding.person_id, personal) {
-        (Some(person_id), true) => Some(roster::summary(tx, &site.sn, person_id)?.unwrap_or_else(
-            || RosterPerson {
-                person_id: person_id.clone(),
-                name: String::new(),
-            },
-        )),
-        _ => None,
-    };
-    let persons = if personal {
-        Vec::new()
-    } else {
-        roster::summaries(tx, &site.sn)?
-    };
-    let fence = sites::current_fence(tx, &site.site_id)?;
-    let version = fence.as_ref().map(|fence| fence.version);
-    let view = SiteInfo {
-        site_id: site.site_id.clone(),
-        name: site.name.clone(),
-        binding: binding.binding,
-        person,
-        persons,
-        fence,
-    };
-    Ok((view, version))
-}
+use zj_protocol::phone_api::{EnrollRequest, Enrollment, PhoneCredentials};
 
 /// `POST /v1/enroll`.
 pub(crate) async fn enroll(
@@ -71,7 +33,7 @@ pub(crate) async fn enroll(
             };
             let binding = enroll::phone_site(tx, &phone.access_id)?
                 .ok_or_else(|| StoreError::new("the binding just written is missing"))?;
-            let (view, _) = site_view(tx, &site, &binding)?;
+            let (view, _) = sites::phone_view(tx, &site, &binding)?;
             Ok(Ok((phone, view)))
         })
         .await?;
@@ -103,7 +65,7 @@ pub(crate) async fn site(
             let Some(site) = sites::get(tx, &binding.site_id)? else {
                 return Ok(None);
             };
-            site_view(tx, &site, &binding).map(Some)
+            sites::phone_view(tx, &site, &binding).map(Some)
         })
         .await?;
     let (view, version) = viewed.ok_or_else(|| ApiError::not_found("这台手机登记的工地"))?;
