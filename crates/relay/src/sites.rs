@@ -3,30 +3,18 @@
 //! whatever CRS the manager drew it in.
 
 use geo::{Coord, LineString};
-use rusqlite::{params, OptionalExtension, Transaction};
-use serde::{Deserialize, Serialize};
+use rusqlite::Transaction;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::phone::enroll::PhoneSite;
 use crate::platform::roster;
+pub(crate) use crate::store::sites::{create, current_fence, get, list, put_fence, Site};
 use crate::store::StoreError;
 use zj_geofence::crs::gcj02_to_wgs84;
 use zj_geofence::{Fence, FenceError, FenceGeoJson, FenceLimits, LngLat, DEFAULT_MAX_ACCURACY_M};
-use zj_host::system_clock::now_ms;
 pub(crate) use zj_protocol::phone_api::SiteFence;
 use zj_protocol::phone_api::{Binding, RosterPerson, SiteInfo, UncertainPolicy};
-
-/// A site.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Site {
-    /// `site-N`.
-    pub site_id: String,
-    /// Its name, e.g. `滨江工地`.
-    pub name: String,
-    /// The platform sn its phones' records go to.
-    pub sn: String,
-}
 
 /// `PUT /v1/manager/sites/{siteId}/fence`.
 #[derive(Debug, Clone, Deserialize)]
@@ -131,114 +119,6 @@ pub(crate) fn validate(request: FenceRequest) -> Result<SiteFence, FenceRefusal>
             "geometry": {"type": "MultiPolygon", "coordinates": coordinates},
         }),
     })
-}
-
-/// Creates a site named `name` for platform sn `sn`.
-pub(crate) fn create(tx: &Transaction<'_>, name: &str, sn: &str) -> Result<Site, StoreError> {
-    let next: i64 = tx.query_row(
-        "SELECT COALESCE(MAX(CAST(SUBSTR(site_id, 6) AS INTEGER)), 0) + 1 FROM sites",
-        [],
-        |row| row.get(0),
-    )?;
-    let site = Site {
-        site_id: format!("site-{next}"),
-        name: name.to_owned(),
-        sn: sn.to_owned(),
-    };
-    tx.execute(
-        "INSERT INTO sites (site_id, name, sn, created_ms) VALUES (?1, ?2, ?3, ?4)",
-        params![site.site_id, site.name, site.sn, now_ms()],
-    )?;
-    Ok(site)
-}
-
-/// Every site, oldest first.
-pub(crate) fn list(tx: &Transaction<'_>) -> Result<Vec<Site>, StoreError> {
-    let mut statement = tx.prepare("SELECT site_id, name, sn FROM sites ORDER BY created_ms")?;
-    let rows = statement.query_map([], |row| {
-        Ok(Site {
-            site_id: row.get(0)?,
-            name: row.get(1)?,
-            sn: row.get(2)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-/// One site.
-pub(crate) fn get(tx: &Transaction<'_>, site_id: &str) -> Result<Option<Site>, StoreError> {
-    Ok(tx
-        .query_row(
-            "SELECT site_id, name, sn FROM sites WHERE site_id = ?1",
-            [site_id],
-            |row| {
-                Ok(Site {
-                    site_id: row.get(0)?,
-                    name: row.get(1)?,
-                    sn: row.get(2)?,
-                })
-            },
-        )
-        .optional()?)
-}
-
-/// The site's current fence.
-pub(crate) fn current_fence(
-    tx: &Transaction<'_>,
-    site_id: &str,
-) -> Result<Option<SiteFence>, StoreError> {
-    let row = tx
-        .query_row(
-            "SELECT version, updated_ms, max_accuracy_m, uncertain_policy, geojson FROM fences
-             WHERE site_id = ?1 ORDER BY version DESC LIMIT 1",
-            [site_id],
-            |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, String>(4)?,
-                ))
-            },
-        )
-        .optional()?;
-    Ok(row.map(
-        |(version, updated_at_ms, max_accuracy_m, uncertain_policy, geojson)| SiteFence {
-            version: u64::try_from(version).unwrap_or(0),
-            updated_at_ms,
-            max_accuracy_m,
-            // Validated when stored; an unreadable one means the stricter policy.
-            uncertain_policy: uncertain_policy.parse().unwrap_or_default(),
-            geojson: serde_json::from_str(&geojson).unwrap_or(Value::Null),
-        },
-    ))
-}
-
-/// Stores `fence` as the site's next version; returns it with its version and time.
-pub(crate) fn put_fence(
-    tx: &Transaction<'_>,
-    site_id: &str,
-    crs: &str,
-    mut fence: SiteFence,
-) -> Result<SiteFence, StoreError> {
-    fence.version = current_fence(tx, site_id)?.map_or(1, |f| f.version + 1);
-    fence.updated_at_ms = now_ms();
-    tx.execute(
-        "INSERT INTO fences (site_id, version, crs, max_accuracy_m, uncertain_policy, geojson,
-                             updated_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            site_id,
-            i64::try_from(fence.version).unwrap_or(i64::MAX),
-            crs,
-            fence.max_accuracy_m,
-            fence.uncertain_policy.as_str(),
-            fence.geojson.to_string(),
-            fence.updated_at_ms
-        ],
-    )?;
-    Ok(fence)
 }
 
 /// A site as a phone sees it, and its fence version (the `ETag`).

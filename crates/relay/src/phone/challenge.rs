@@ -3,10 +3,10 @@
 //! entry `nonceVerified: true` when it issued that nonce to that phone and the nonce had not
 //! expired at `recordTime`.
 
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::Transaction;
 use serde_json::{Map, Value};
 
-use crate::store::StoreError;
+use crate::store::{nonces, StoreError};
 use zj_protocol::phone_api::Challenge;
 
 /// How long a nonce is valid, milliseconds.
@@ -25,19 +25,8 @@ pub(crate) fn issue(
         issued_at_ms: now_ms,
         expires_at_ms: now_ms + NONCE_VALID_MS,
     };
-    tx.execute(
-        "DELETE FROM nonces WHERE expires_ms < ?1",
-        [now_ms - 86_400_000],
-    )?;
-    tx.execute(
-        "INSERT INTO nonces (nonce, access_id, issued_ms, expires_ms) VALUES (?1, ?2, ?3, ?4)",
-        params![
-            challenge.nonce,
-            access_id,
-            challenge.issued_at_ms,
-            challenge.expires_at_ms
-        ],
-    )?;
+    nonces::forget_expired_before(tx, now_ms - 86_400_000)?;
+    nonces::insert(tx, &challenge, access_id)?;
     Ok(challenge)
 }
 
@@ -49,10 +38,7 @@ pub(crate) fn verify(
     nonce: &str,
     record_time_ms: i64,
 ) -> Result<bool, StoreError> {
-    let expires: Option<i64> = tx
-        .prepare_cached("SELECT expires_ms FROM nonces WHERE nonce = ?1 AND access_id = ?2")?
-        .query_row(params![nonce, access_id], |row| row.get(0))
-        .optional()?;
+    let expires = nonces::expiry(tx, nonce, access_id)?;
     Ok(expires.is_some_and(|expires| record_time_ms < expires))
 }
 

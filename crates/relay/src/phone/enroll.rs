@@ -3,10 +3,12 @@
 //! or to the site's roster (a team phone, whose holder picks the worker).
 
 use rand::Rng;
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::Transaction;
 use serde::Serialize;
 
 use crate::sites;
+use crate::store::enrollments;
+pub(crate) use crate::store::enrollments::{phone_site, site_phones, PhoneSite};
 use crate::store::{add_phone, Phone, StoreError};
 use zj_protocol::phone_api::Binding;
 
@@ -14,18 +16,6 @@ use zj_protocol::phone_api::Binding;
 const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 /// Characters in a code (31^10 ≈ 8·10^14 codes), shown as `XXXXX-XXXXX`.
 const CODE_LEN: usize = 10;
-
-/// A phone's binding to a site.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct PhoneSite {
-    /// The site.
-    pub site_id: String,
-    /// Personal or team phone.
-    pub binding: Binding,
-    /// The person of a personal phone.
-    pub person_id: Option<String>,
-}
 
 /// A new enrollment code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -110,18 +100,15 @@ pub(crate) fn create_code(
         code: random_code(),
         expires_at_ms: now_ms + i64::from(ttl_minutes) * 60_000,
     };
-    tx.execute(
-        "INSERT INTO enrollments (code, site_id, binding, person_id, created_ms, expires_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            new.code,
-            site_id,
-            binding.as_str(),
-            person_id,
-            now_ms,
-            new.expires_at_ms
-        ],
-    )?;
+    let code = enrollments::NewEnrollment {
+        code: &new.code,
+        site_id,
+        binding,
+        person_id,
+        created_ms: now_ms,
+        expires_ms: new.expires_at_ms,
+    };
+    enrollments::insert(tx, &code)?;
     Ok(Ok(new))
 }
 
@@ -180,9 +167,6 @@ fn random_hex(bytes: usize) -> String {
         .collect()
 }
 
-/// An enrollment as stored: site, binding, person, expiry and use (epoch milliseconds).
-type EnrollmentRow = (String, Binding, Option<String>, i64, Option<i64>);
-
 /// Redeems `code`: in one transaction, the phone's new credentials, its binding, and the code
 /// marked used. Returns the phone and its site.
 pub(crate) fn redeem(
@@ -190,32 +174,16 @@ pub(crate) fn redeem(
     code: &str,
     now_ms: i64,
 ) -> Result<Result<(Phone, sites::Site), Refused>, StoreError> {
-    let found: Option<EnrollmentRow> = tx
-        .query_row(
-            "SELECT site_id, binding, person_id, expires_ms, used_ms FROM enrollments
-             WHERE code = ?1",
-            [code],
-            |row| {
-                Ok((
-                    row.get(0)?,
-                    binding_column(row.get(1)?),
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                ))
-            },
-        )
-        .optional()?;
-    let Some((site_id, binding, person_id, expires_ms, used_ms)) = found else {
+    let Some(found) = enrollments::find(tx, code)? else {
         return Ok(Err(Refused::Unknown));
     };
-    if used_ms.is_some() {
+    if found.used_ms.is_some() {
         return Ok(Err(Refused::Used));
     }
-    if now_ms >= expires_ms {
+    if now_ms >= found.expires_ms {
         return Ok(Err(Refused::Expired));
     }
-    let Some(site) = sites::get(tx, &site_id)? else {
+    let Some(site) = sites::get(tx, &found.site_id)? else {
         return Ok(Err(Refused::Unknown));
     };
     let phone = Phone {
@@ -227,67 +195,12 @@ pub(crate) fn redeem(
         revoked: false,
     };
     add_phone(tx, &phone)?;
-    tx.execute(
-        "INSERT INTO phone_sites (access_id, site_id, binding, person_id, enrolled_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            phone.access_id,
-            site_id,
-            binding.as_str(),
-            person_id,
-            now_ms
-        ],
-    )?;
-    tx.execute(
-        "UPDATE enrollments SET used_ms = ?2, access_id = ?3 WHERE code = ?1",
-        params![code, now_ms, phone.access_id],
-    )?;
+    let binding = PhoneSite {
+        site_id: found.site_id,
+        binding: found.binding,
+        person_id: found.person_id,
+    };
+    enrollments::bind_phone(tx, &phone.access_id, &binding, now_ms)?;
+    enrollments::mark_used(tx, code, &phone.access_id, now_ms)?;
     Ok(Ok((phone, site)))
-}
-
-/// A stored binding. The table's CHECK keeps it one of the two; were it ever neither, it reads
-/// as personal, the narrower (with no person of its own, such a phone clocks in nobody).
-fn binding_column(text: String) -> Binding {
-    text.parse().unwrap_or(Binding::Personal)
-}
-
-/// The site binding of an enrolled phone (`None` for phones configured by hand).
-pub(crate) fn phone_site(
-    tx: &Transaction<'_>,
-    access_id: &str,
-) -> Result<Option<PhoneSite>, StoreError> {
-    // Cached: every sign-in asks.
-    Ok(tx
-        .prepare_cached("SELECT site_id, binding, person_id FROM phone_sites WHERE access_id = ?1")?
-        .query_row([access_id], |row| {
-            Ok(PhoneSite {
-                site_id: row.get(0)?,
-                binding: binding_column(row.get(1)?),
-                person_id: row.get(2)?,
-            })
-        })
-        .optional()?)
-}
-
-/// The phones enrolled at a site, for the manager.
-pub(crate) fn site_phones(
-    tx: &Transaction<'_>,
-    site_id: &str,
-) -> Result<Vec<serde_json::Value>, StoreError> {
-    let mut statement = tx.prepare(
-        "SELECT p.access_id, p.sn, s.binding, s.person_id, s.enrolled_ms, p.revoked
-         FROM phone_sites s JOIN phones p ON p.access_id = s.access_id
-         WHERE s.site_id = ?1 ORDER BY s.enrolled_ms",
-    )?;
-    let rows = statement.query_map([site_id], |row| {
-        Ok(serde_json::json!({
-            "accessId": row.get::<_, String>(0)?,
-            "sn": row.get::<_, String>(1)?,
-            "binding": binding_column(row.get(2)?),
-            "personId": row.get::<_, Option<String>>(3)?,
-            "enrolledAtMs": row.get::<_, i64>(4)?,
-            "revoked": row.get::<_, bool>(5)?,
-        }))
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -9,9 +9,12 @@
 //! (they are in the write-ahead log, safe from a killed relay, and the attempt's durable
 //! outcome follows them), so a sign-in costs one fsync, shared with its batch.
 
+pub(crate) mod enrollments;
 pub(crate) mod ledger;
+pub(crate) mod nonces;
 pub(crate) mod phones;
 pub(crate) mod schema;
+pub(crate) mod sites;
 
 pub(crate) use ledger::{audit_listing, begin, Begun, Outcome, RecordEntry};
 pub(crate) use phones::{add_phone, Phone};
