@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::phone::enroll::PhoneSite;
-use crate::platform::roster;
+use crate::store::roster;
 pub(crate) use crate::store::sites::{create, current_fence, get, list, put_fence, Site};
 use crate::store::StoreError;
 use zj_geofence::crs::gcj02_to_wgs84;

@@ -16,9 +16,9 @@ use super::api::Manager;
 use crate::http::api::RelayApi;
 use crate::http::error::{parse_body, ApiError};
 use crate::phone::enroll;
-use crate::platform::roster;
 use crate::sites::{self, FenceRequest};
 use crate::store::audit_listing;
+use crate::store::roster;
 use zj_host::system_clock::now_ms;
 use zj_protocol::phone_api::Binding;
 

@@ -25,7 +25,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::{json, Map, Value};
 use tokio::sync::Notify;
 
-use crate::platform::roster::{self, RosterEntry, Source};
+use crate::store::roster::{self, RosterEntry, Source};
 use crate::store::{Store, StoreError};
 use zj_host::system_clock::now_ms;
 use zj_protocol::time::parse_timestamp;

@@ -87,7 +87,7 @@ pub(crate) fn create_code(
         (Binding::Team, Some(_)) => return Ok(Err(CodeRefusal::TeamWithPerson)),
         (Binding::Personal, None) => return Ok(Err(CodeRefusal::PersonalWithoutPerson)),
         (Binding::Personal, Some(person_id)) => {
-            if crate::platform::roster::summary(tx, &site.sn, person_id)?.is_none() {
+            if crate::store::roster::summary(tx, &site.sn, person_id)?.is_none() {
                 return Ok(Err(CodeRefusal::PersonUnknown(person_id.to_owned())));
             }
             Some(person_id)

@@ -1,11 +1,9 @@
 //! The relay as a device of the platform: one long-lived session per sn ([`link`]), the one
-//! forward-once path of sign-ins ([`forward`]), the
-//! HTTP task API ([`task_api`]), each task carried out once ([`tasks`], [`task_work`]) and the
-//! [`roster`] they keep.
+//! forward-once path of sign-ins ([`forward`]), the HTTP task API ([`task_api`]) and each task
+//! carried out once ([`tasks`], [`task_work`]), keeping the roster (`store::roster`).
 
 pub(crate) mod forward;
 pub mod link;
-pub(crate) mod roster;
 pub(crate) mod task_api;
 pub(crate) mod task_work;
 pub(crate) mod tasks;

@@ -16,9 +16,9 @@ use std::time::Duration;
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
-use crate::platform::roster::{self, RosterEntry, Source};
 use crate::platform::task_api::{fetch_photo, CallError, PhotoError};
 use crate::platform::tasks::{page_done, record_version, TaskRow, TaskRunner};
+use crate::store::roster::{self, RosterEntry, Source};
 use zj_host::system_clock::now_ms;
 use zj_protocol::params::{
     to_json_text, DeviceVersion, Failure, PageParam, PersonIds, PersonPage, PostPersonsParam,

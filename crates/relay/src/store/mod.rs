@@ -13,8 +13,10 @@ pub(crate) mod enrollments;
 pub(crate) mod ledger;
 pub(crate) mod nonces;
 pub(crate) mod phones;
+pub(crate) mod roster;
 pub(crate) mod schema;
 pub(crate) mod sites;
+pub(crate) mod tasks;
 
 pub(crate) use ledger::{audit_listing, begin, Begun, Outcome, RecordEntry};
 pub(crate) use phones::{add_phone, Phone};

@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS audit (
     PRIMARY KEY (access_id, record_id)
 );
 ",
-    // The roster of each platform sn (platform::roster).
+    // The roster of each platform sn (store::roster).
     "
 CREATE TABLE IF NOT EXISTS persons (
     sn         TEXT NOT NULL,
@@ -59,7 +59,7 @@ CREATE TABLE IF NOT EXISTS persons (
 );
 CREATE INDEX IF NOT EXISTS persons_by_idcard ON persons (sn, idcard_no);
 ",
-    // Liveness nonces issued to phones (phone::challenge).
+    // Liveness nonces issued to phones (store::nonces).
     "
 CREATE TABLE IF NOT EXISTS nonces (
     nonce      TEXT PRIMARY KEY,
@@ -93,7 +93,7 @@ CREATE TABLE IF NOT EXISTS device_versions (
     updated_ms   INTEGER NOT NULL
 );
 ",
-    // Sites and their versioned fences (sites).
+    // Sites and their versioned fences (store::sites).
     "
 CREATE TABLE IF NOT EXISTS sites (
     site_id    TEXT PRIMARY KEY,
@@ -112,7 +112,7 @@ CREATE TABLE IF NOT EXISTS fences (
     PRIMARY KEY (site_id, version)
 );
 ",
-    // Enrollment codes and each phone's site and binding (phone::enroll).
+    // Enrollment codes and each phone's site and binding (store::enrollments).
     "
 CREATE TABLE IF NOT EXISTS enrollments (
     code       TEXT PRIMARY KEY,
