@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use base64::Engine;
 use futures_util::stream::{self, StreamExt};
-use rusqlite::params;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -17,6 +16,7 @@ use crate::metrics::Metrics;
 use crate::mr860::{parse_stored, photo, LogState, Mr860};
 use crate::platform::forward::{Delivered, PlatformOut};
 use crate::platform::link::PlatformLink;
+use crate::store::mr860_logs::{self, PendingLog};
 use crate::store::{Begun, RecordEntry, StoreError};
 use zj_host::system_clock::now_ms;
 use zj_protocol::params::to_json_text;
@@ -38,15 +38,6 @@ enum Pass {
     Retry,
     /// Nothing left.
     Done,
-}
-
-/// A pending log as stored.
-struct PendingLog {
-    id: i64,
-    sn: String,
-    person_id: String,
-    body: String,
-    received_ms: i64,
 }
 
 /// The forwarder: one task for all terminals.
@@ -86,22 +77,7 @@ impl Forwarder {
     /// Forwards a batch of pending logs.
     async fn pass(&self) -> Result<Pass, StoreError> {
         let pending = (self.mr860.store)
-            .run(|tx| {
-                let mut statement = tx.prepare(
-                    "SELECT id, sn, person_id, body, received_ms FROM mr860_logs
-                     WHERE state = 'pending' ORDER BY id LIMIT ?1",
-                )?;
-                let rows = statement.query_map([BATCH], |row| {
-                    Ok(PendingLog {
-                        id: row.get(0)?,
-                        sn: row.get(1)?,
-                        person_id: row.get(2)?,
-                        body: row.get(3)?,
-                        received_ms: row.get(4)?,
-                    })
-                })?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
+            .run(|tx| mr860_logs::pending(tx, BATCH))
             .await?;
         let full = pending.len() as i64 == BATCH;
         let forwarded: Vec<Result<bool, StoreError>> = stream::iter(pending)
@@ -127,13 +103,7 @@ impl Forwarder {
         detail: Option<String>,
     ) -> Result<(), StoreError> {
         (self.mr860.store)
-            .run(move |tx| {
-                tx.execute(
-                    "UPDATE mr860_logs SET state = ?2, detail = ?3, updated_ms = ?4 WHERE id = ?1",
-                    params![id, state.as_str(), detail, now_ms()],
-                )?;
-                Ok(())
-            })
+            .run(move |tx| mr860_logs::set_state(tx, id, state, detail.as_deref(), now_ms()))
             .await
     }
 

@@ -21,10 +21,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use base64::Engine;
-use rusqlite::{params, OptionalExtension, Transaction};
-use serde_json::{json, Map, Value};
+use rusqlite::Transaction;
+use serde_json::{Map, Value};
 use tokio::sync::Notify;
 
+use crate::store::mr860_logs;
 use crate::store::roster::{self, RosterEntry, Source};
 use crate::store::{Store, StoreError};
 use zj_host::system_clock::now_ms;
@@ -203,7 +204,8 @@ impl LogState {
         }
     }
 
-    fn parse(text: &str) -> LogState {
+    /// The state stored as `text` (an unknown one reads as pending: it is forwarded again).
+    pub(crate) fn parse(text: &str) -> LogState {
         match text {
             "forwarded" => LogState::Forwarded,
             "refused" => LogState::Refused,
@@ -301,39 +303,15 @@ impl Mr860 {
         let state = (self.store)
             .run(move |tx| {
                 let key = dedup_key(&log);
-                let known: Option<(i64, String)> = tx
-                    .query_row(
-                        "SELECT id, state FROM mr860_logs WHERE dedup_key = ?1",
-                        [&key],
-                        |row| Ok((row.get(0)?, row.get(1)?)),
-                    )
-                    .optional()?;
-                if let Some((id, state)) = known {
-                    let state = LogState::parse(&state);
+                if let Some((id, state)) = mr860_logs::find(tx, &key)? {
                     if matches!(state, LogState::UnknownCard | LogState::UnknownTerminal) {
                         return re_resolve(tx, &terminals, id, &log);
                     }
                     return Ok(state);
                 }
-                let (sn, person_id, state) = resolve(tx, &terminals, &log)?;
-                tx.execute(
-                    "INSERT INTO mr860_logs (dedup_key, device_id, mode, card_type, card_number,
-                         sn, person_id, state, body, received_ms, updated_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
-                    params![
-                        key,
-                        log.device_id,
-                        log.mode,
-                        log.card_type,
-                        log.card_number,
-                        sn,
-                        person_id,
-                        state.as_str(),
-                        Value::Object(log.body.clone()).to_string(),
-                        now_ms()
-                    ],
-                )?;
-                Ok(state)
+                let resolution = resolve(tx, &terminals, &log)?;
+                mr860_logs::insert(tx, &key, &log, &resolution, now_ms())?;
+                Ok(resolution.2)
             })
             .await?;
         if state == LogState::Pending {
@@ -348,16 +326,8 @@ impl Mr860 {
         let terminals = self.terminals.clone();
         let ready = (self.store)
             .run(move |tx| {
-                let waiting: Vec<(i64, String)> = {
-                    let mut statement = tx.prepare(
-                        "SELECT id, body FROM mr860_logs
-                         WHERE state IN ('unknown_terminal', 'unknown_card')",
-                    )?;
-                    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
-                    rows.collect::<Result<_, _>>()?
-                };
                 let mut ready = 0;
-                for (id, body) in waiting {
+                for (id, body) in mr860_logs::waiting(tx)? {
                     if let Ok(log) = parse_stored(&body) {
                         let state = re_resolve(tx, &terminals, id, &log)?;
                         ready += usize::from(matches!(state, LogState::Pending | LogState::Joined));
@@ -375,35 +345,7 @@ impl Mr860 {
     /// Logs for inspection, newest first, photos left out; `state` filters.
     pub(crate) async fn logs(&self, state: Option<String>) -> Result<Vec<Value>, StoreError> {
         self.store
-            .run(move |tx| {
-                let mut statement = tx.prepare(
-                    "SELECT id, device_id, mode, card_type, card_number, sn, person_id, state,
-                            detail, received_ms, updated_ms, body
-                     FROM mr860_logs WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT 1000",
-                )?;
-                let rows = statement.query_map([&state], |row| {
-                    let mut body: Map<String, Value> =
-                        serde_json::from_str(&row.get::<_, String>(11)?).unwrap_or_default();
-                    for key in ["facePicture", "cardPicture", "faceFeature"] {
-                        body.remove(key);
-                    }
-                    Ok(json!({
-                        "id": row.get::<_, i64>(0)?,
-                        "deviceId": row.get::<_, String>(1)?,
-                        "mode": row.get::<_, String>(2)?,
-                        "cardType": row.get::<_, String>(3)?,
-                        "cardNumber": row.get::<_, String>(4)?,
-                        "sn": row.get::<_, Option<String>>(5)?,
-                        "personId": row.get::<_, Option<String>>(6)?,
-                        "state": row.get::<_, String>(7)?,
-                        "detail": row.get::<_, Option<String>>(8)?,
-                        "receivedAtMs": row.get::<_, i64>(9)?,
-                        "updatedAtMs": row.get::<_, i64>(10)?,
-                        "log": body,
-                    }))
-                })?;
-                Ok(rows.collect::<Result<_, _>>()?)
-            })
+            .run(move |tx| mr860_logs::listing(tx, state.as_deref()))
             .await
     }
 }
@@ -415,10 +357,7 @@ fn re_resolve(
     id: i64,
     log: &Mr860Log,
 ) -> Result<LogState, StoreError> {
-    let (sn, person_id, state) = resolve(tx, terminals, log)?;
-    tx.execute(
-        "UPDATE mr860_logs SET sn = ?2, person_id = ?3, state = ?4, updated_ms = ?5 WHERE id = ?1",
-        params![id, sn, person_id, state.as_str(), now_ms()],
-    )?;
-    Ok(state)
+    let resolution = resolve(tx, terminals, log)?;
+    mr860_logs::set_resolution(tx, id, &resolution, now_ms())?;
+    Ok(resolution.2)
 }

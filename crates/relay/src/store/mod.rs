@@ -11,6 +11,7 @@
 
 pub(crate) mod enrollments;
 pub(crate) mod ledger;
+pub(crate) mod mr860_logs;
 pub(crate) mod nonces;
 pub(crate) mod phones;
 pub(crate) mod roster;

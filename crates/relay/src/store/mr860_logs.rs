@@ -1,0 +1,153 @@
+//! The mr860_logs table: every MR860 log a terminal sent (its body, what it resolved to, how it
+//! stands), kept for forwarding and inspection.
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde_json::{json, Map, Value};
+
+use super::StoreError;
+use crate::mr860::{LogState, Mr860Log};
+
+/// What a log resolved to: the platform sn, the person, and its state.
+pub(crate) type Resolution = (Option<String>, Option<String>, LogState);
+
+/// A pending log as stored.
+pub(crate) struct PendingLog {
+    /// Its row id (the ledger's `recordId`).
+    pub(crate) id: i64,
+    /// The platform sn it goes to.
+    pub(crate) sn: String,
+    /// The person it clocks in.
+    pub(crate) person_id: String,
+    /// The terminal's body as received (JSON text).
+    pub(crate) body: String,
+    /// When it was received, epoch milliseconds.
+    pub(crate) received_ms: i64,
+}
+
+/// The log stored under `key` (the same log sent again), with its state.
+pub(crate) fn find(tx: &Transaction<'_>, key: &str) -> Result<Option<(i64, LogState)>, StoreError> {
+    let known: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT id, state FROM mr860_logs WHERE dedup_key = ?1",
+            [key],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    Ok(known.map(|(id, state)| (id, LogState::parse(&state))))
+}
+
+/// Keeps a new log under `key`, resolved as `resolution`, received at `now_ms`.
+pub(crate) fn insert(
+    tx: &Transaction<'_>,
+    key: &str,
+    log: &Mr860Log,
+    (sn, person_id, state): &Resolution,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO mr860_logs (dedup_key, device_id, mode, card_type, card_number,
+             sn, person_id, state, body, received_ms, updated_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+        params![
+            key,
+            log.device_id,
+            log.mode,
+            log.card_type,
+            log.card_number,
+            sn,
+            person_id,
+            state.as_str(),
+            Value::Object(log.body.clone()).to_string(),
+            now_ms
+        ],
+    )?;
+    Ok(())
+}
+
+/// The logs waiting for a terminal or a card to become known: `(id, body)`.
+pub(crate) fn waiting(tx: &Transaction<'_>) -> Result<Vec<(i64, String)>, StoreError> {
+    let mut statement = tx.prepare(
+        "SELECT id, body FROM mr860_logs WHERE state IN ('unknown_terminal', 'unknown_card')",
+    )?;
+    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Records what a stored log resolved to now.
+pub(crate) fn set_resolution(
+    tx: &Transaction<'_>,
+    id: i64,
+    (sn, person_id, state): &Resolution,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE mr860_logs SET sn = ?2, person_id = ?3, state = ?4, updated_ms = ?5 WHERE id = ?1",
+        params![id, sn, person_id, state.as_str(), now_ms],
+    )?;
+    Ok(())
+}
+
+/// Up to `limit` pending logs, oldest first.
+pub(crate) fn pending(tx: &Transaction<'_>, limit: i64) -> Result<Vec<PendingLog>, StoreError> {
+    let mut statement = tx.prepare(
+        "SELECT id, sn, person_id, body, received_ms FROM mr860_logs
+         WHERE state = 'pending' ORDER BY id LIMIT ?1",
+    )?;
+    let rows = statement.query_map([limit], |row| {
+        Ok(PendingLog {
+            id: row.get(0)?,
+            sn: row.get(1)?,
+            person_id: row.get(2)?,
+            body: row.get(3)?,
+            received_ms: row.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Moves a log to `state`, with why (a refusal, a retry's reason).
+pub(crate) fn set_state(
+    tx: &Transaction<'_>,
+    id: i64,
+    state: LogState,
+    detail: Option<&str>,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE mr860_logs SET state = ?2, detail = ?3, updated_ms = ?4 WHERE id = ?1",
+        params![id, state.as_str(), detail, now_ms],
+    )?;
+    Ok(())
+}
+
+/// Logs for inspection, newest first (at most 1,000), photos left out; only `state`'s when
+/// given.
+pub(crate) fn listing(tx: &Transaction<'_>, state: Option<&str>) -> Result<Vec<Value>, StoreError> {
+    let mut statement = tx.prepare(
+        "SELECT id, device_id, mode, card_type, card_number, sn, person_id, state,
+                detail, received_ms, updated_ms, body
+         FROM mr860_logs WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT 1000",
+    )?;
+    let rows = statement.query_map([&state], |row| {
+        let mut body: Map<String, Value> =
+            serde_json::from_str(&row.get::<_, String>(11)?).unwrap_or_default();
+        for key in ["facePicture", "cardPicture", "faceFeature"] {
+            body.remove(key);
+        }
+        Ok(json!({
+            "id": row.get::<_, i64>(0)?,
+            "deviceId": row.get::<_, String>(1)?,
+            "mode": row.get::<_, String>(2)?,
+            "cardType": row.get::<_, String>(3)?,
+            "cardNumber": row.get::<_, String>(4)?,
+            "sn": row.get::<_, Option<String>>(5)?,
+            "personId": row.get::<_, Option<String>>(6)?,
+            "state": row.get::<_, String>(7)?,
+            "detail": row.get::<_, Option<String>>(8)?,
+            "receivedAtMs": row.get::<_, i64>(9)?,
+            "updatedAtMs": row.get::<_, i64>(10)?,
+            "log": body,
+        }))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
