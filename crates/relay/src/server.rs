@@ -109,12 +109,7 @@ impl RunningRelay {
             wake: Arc::new(Notify::new()),
         };
         let metrics = Metrics::default();
-        let out = Outlets {
-            links: &links,
-            mr860: &mr860,
-            metrics: &metrics,
-        };
-        let workers = start_workers(&config, &secret, &store, out, &stopped);
+        let workers = start_workers(&config, &secret, &store, &links, &mr860, &metrics, &stopped);
         let handler = PlatformHandler::new(HandlerConfig::default(), rand::random());
         let rate = RateLimit::new(config.limits.frames_per_minute, config.limits.frames_burst);
         let gateway = Arc::new(Gateway::new(
@@ -179,24 +174,15 @@ impl RunningRelay {
     }
 }
 
-/// What the workers send records and logs through.
-struct Outlets<'a> {
-    links: &'a HashMap<String, PlatformLink>,
-    mr860: &'a Mr860,
-    metrics: &'a Metrics,
-}
-
 /// Starts the task runner of each sn and the MR860 forwarder; waiting MR860 logs are resolved
 /// again first (the terminals configured may have changed).
 fn start_workers(
     config: &RelayConfig,
     secret: &Secret,
     store: &Store,
-    Outlets {
-        links,
-        mr860,
-        metrics,
-    }: Outlets<'_>,
+    links: &HashMap<String, PlatformLink>,
+    mr860: &Mr860,
+    metrics: &Metrics,
     stopped: &watch::Receiver<bool>,
 ) -> Vec<JoinHandle<()>> {
     let tasks = &config.tasks;

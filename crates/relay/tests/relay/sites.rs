@@ -287,6 +287,15 @@ async fn enrollment_codes_phones_nonces_and_revocation() {
         (status, &body["error"]["code"]),
         (400, &json!("bad_request"))
     );
+    // A binding that is neither of the two is refused.
+    let (status, body) = relay
+        .manager("POST", &codes, Some(json!({"binding": "robot"})))
+        .await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (400, &json!("bad_request")),
+        "{body}"
+    );
     let (_, stale) = relay
         .manager("POST", &codes, Some(json!({"binding": "team"})))
         .await;
