@@ -31,5 +31,4 @@ pub(crate) mod store;
 
 pub use http::pages::www_files;
 pub use phone::enroll::{issue_code, IssueError, NewCode};
-pub use store::phones::Phone;
-pub use store::{Store, StoreError};
+pub use store::{Phone, Store, StoreError};

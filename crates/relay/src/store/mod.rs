@@ -20,7 +20,8 @@ pub(crate) mod sites;
 pub(crate) mod tasks;
 
 pub(crate) use ledger::{audit_listing, begin, Begun, Outcome, RecordEntry};
-pub(crate) use phones::{add_phone, Phone};
+pub(crate) use phones::add_phone;
+pub use phones::Phone;
 
 use std::path::Path;
 use std::sync::mpsc as std_mpsc;
