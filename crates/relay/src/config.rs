@@ -190,6 +190,42 @@ impl Default for ManagerConfig {
     }
 }
 
+/// What the relay does with a sign-in whose photo fails its face check (`[photo] check`).
+#[derive(Debug, Clone, Copy, Default, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PhotoCheckMode {
+    /// Refuse it for good (`400_02`, the reason in Chinese), not forwarded (the default).
+    #[default]
+    Refuse,
+    /// Forward it, with the failed check flagged in the audit log.
+    Flag,
+    /// Do not check photos.
+    Off,
+}
+
+impl std::str::FromStr for PhotoCheckMode {
+    type Err = String;
+
+    /// `refuse`, `flag` or `off`, as in the configuration file.
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "refuse" => Ok(PhotoCheckMode::Refuse),
+            "flag" => Ok(PhotoCheckMode::Flag),
+            "off" => Ok(PhotoCheckMode::Off),
+            _ => Err(format!("{text:?} is not refuse, flag or off")),
+        }
+    }
+}
+
+/// The relay's re-check of each sign-in's photo: exactly one face, large enough, facing the
+/// camera (thresholds a little looser than the phone's).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PhotoConfig {
+    /// `"refuse"` (default), `"flag"` or `"off"`.
+    pub check: PhotoCheckMode,
+}
+
 /// One MR860 face terminal allowed to report (seed 000), and the platform sn it reports as.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -233,6 +269,9 @@ pub struct RelayConfig {
     /// MR860 terminals allowed to report.
     #[serde(default)]
     pub mr860: Vec<Mr860Config>,
+    /// The photo check of phone sign-ins.
+    #[serde(default)]
+    pub photo: PhotoConfig,
 }
 
 mod defaults {

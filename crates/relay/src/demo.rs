@@ -11,8 +11,8 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::config::{
-    ConfigError, LimitsConfig, ManagerConfig, Mr860Config, PhoneConfig, PlatformConfig,
-    RelayConfig, Secret,
+    ConfigError, LimitsConfig, ManagerConfig, Mr860Config, PhoneConfig, PhotoConfig,
+    PlatformConfig, RelayConfig, Secret,
 };
 use crate::phone::enroll;
 use crate::server::{RunningRelay, StartError};
@@ -155,11 +155,13 @@ async fn demo_site(store: &Store) -> Result<(DemoSite, String), StartError> {
 
 impl Demo {
     /// Starts the simulator and the relay (`port` 0 picks a free one), with the store in
-    /// `data_dir` and the phone API's `limits`, serving the pages built into the binary.
+    /// `data_dir`, the phone API's `limits` and the photo check `photo`, serving the pages
+    /// built into the binary.
     pub async fn start(
         port: u16,
         data_dir: PathBuf,
         limits: LimitsConfig,
+        photo: PhotoConfig,
     ) -> Result<Demo, StartError> {
         let localhost = |port| SocketAddr::from(([127, 0, 0, 1], port));
         let vendor = Credential {
@@ -239,6 +241,7 @@ impl Demo {
                 device_id: MR860_DEVICE_ID.into(),
                 sn: PLATFORM_SN.into(),
             }],
+            photo,
         };
         let relay = RunningRelay::start(config).await?;
         let (site, enroll_code) = demo_site(relay.gateway.store()).await?;

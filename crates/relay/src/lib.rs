@@ -6,7 +6,7 @@
 //!   turns what the parts below answer into status codes and error bodies.
 //! - [`phone`]: the phone gateway (checks each phone frame with the phone's own credentials,
 //!   forwards sign-ins exactly once as the phone sees it), phones, rate limits, liveness
-//!   nonces, enrollment.
+//!   nonces, enrollment, the face check of each sign-in's photo.
 //! - [`platform`]: one long-lived platform session per sn, driving the protocol core's
 //!   [`DeviceSession`](zj_protocol::DeviceSession) over TCP with reconnection and
 //!   back-pressure; the platform's tasks, carried out once each, and the roster they keep.
@@ -31,4 +31,5 @@ pub(crate) mod store;
 
 pub use http::pages::www_files;
 pub use phone::enroll::{issue_code, IssueError, NewCode};
+pub use phone::photo_check::{check_photo, photo_detector, PhotoReport};
 pub use store::{Phone, Store, StoreError};

@@ -12,6 +12,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
+use crate::phone::photo_check::PhotoCheck;
 use crate::platform::link::{LinkState, PlatformLink};
 use zj_protocol::{Apicode, Reply};
 
@@ -22,6 +23,13 @@ struct FrameLabels {
     apicode: String,
     /// `ok`, or the error code answered.
     result: String,
+}
+
+/// Labels of a photo check count.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PhotoLabels {
+    /// `passed`, `refused` or `flagged`.
+    verdict: String,
 }
 
 /// Labels of a platform link's state.
@@ -38,6 +46,8 @@ pub struct Metrics {
     phones_connected: Gauge<i64, AtomicI64>,
     link_ready: Family<LinkLabels, Gauge<i64, AtomicI64>>,
     forward_seconds: Histogram,
+    photo_checks: Family<PhotoLabels, Counter>,
+    photo_check_seconds: Histogram,
 }
 
 impl Default for Metrics {
@@ -70,12 +80,29 @@ impl Default for Metrics {
             "Time from forwarding a sign-in (a phone's or an MR860 terminal's) to the platform's answer, in seconds",
             forward_seconds.clone(),
         );
+        let photo_checks = Family::<PhotoLabels, Counter>::default();
+        registry.register(
+            "photo_checks",
+            "Sign-in photos checked for a face, by verdict (passed, refused, flagged)",
+            photo_checks.clone(),
+        );
+        // 0.5 ms to about 1 s.
+        let photo_check_seconds = Histogram::new(
+            prometheus_client::metrics::histogram::exponential_buckets(0.0005, 2.0, 12),
+        );
+        registry.register(
+            "photo_check_seconds",
+            "Time to decode a sign-in photo and detect its faces, in seconds",
+            photo_check_seconds.clone(),
+        );
         Self {
             registry: Arc::new(registry),
             frames,
             phones_connected,
             link_ready,
             forward_seconds,
+            photo_checks,
+            photo_check_seconds,
         }
     }
 }
@@ -98,6 +125,15 @@ impl Metrics {
     /// Records how long the platform took to answer a forwarded sign-in (phone or MR860).
     pub fn observe_forward(&self, elapsed: Duration) {
         self.forward_seconds.observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts one photo check and its time.
+    pub(crate) fn observe_photo_check(&self, check: &PhotoCheck) {
+        let verdict = check.verdict().to_owned();
+        self.photo_checks
+            .get_or_create(&PhotoLabels { verdict })
+            .inc();
+        self.photo_check_seconds.observe(check.seconds());
     }
 
     /// A phone's WebSocket link opened (`+1`) or closed (`-1`).

@@ -20,6 +20,7 @@ use crate::mr860::forward::Forwarder;
 use crate::mr860::Mr860;
 use crate::phone::gateway::Gateway;
 use crate::phone::phones::PhoneBook;
+use crate::phone::photo_check::PhotoChecker;
 use crate::phone::rate_limit::RateLimit;
 use crate::platform::link::{LinkConfig, LinkTask, PlatformLink};
 use crate::platform::task_api::TaskApi;
@@ -36,6 +37,9 @@ pub enum StartError {
     /// The store could not be opened.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// The face detector's model built into the relay cannot be used (only with a photo check).
+    #[error("the face detector's model: {0}")]
+    Model(#[from] zj_face::ModelError),
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}: {error}")]
     Listen {
@@ -112,12 +116,14 @@ impl RunningRelay {
         let workers = start_workers(&config, &secret, &store, &links, &mr860, &metrics, &stopped);
         let handler = PlatformHandler::new(HandlerConfig::default(), rand::random());
         let rate = RateLimit::new(config.limits.frames_per_minute, config.limits.frames_burst);
+        let photos = PhotoChecker::new(config.photo.check)?;
         let gateway = Arc::new(Gateway::new(
             handler,
             phones,
             store.clone(),
             links,
             rate,
+            photos,
             metrics,
         ));
         let listener =

@@ -5,7 +5,6 @@
 //! the screen colour's, at the best delay within 0..=600 ms (display and camera latency).
 
 use super::challenge::{chromaticity, Rgb};
-use super::run::Sample;
 
 /// Largest delay tried between the screen and the camera, milliseconds.
 const MAX_LAG_MS: u32 = 600;
@@ -15,9 +14,6 @@ const LAG_STEP_MS: usize = 33;
 const MIN_PAIRS: u32 = 8;
 /// Correlation at or above which the face followed the colours.
 pub(crate) const PASS_CORRELATION: f32 = 0.6;
-/// Smallest response (standard deviation of the face's chromaticity) that counts as a response:
-/// below it the screen did not visibly light the face (too much ambient light, or a replay).
-const MIN_RESPONSE: f32 = 0.002;
 
 /// How well the face followed the flash.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -33,24 +29,29 @@ pub struct FlashScore {
 }
 
 impl FlashScore {
+    /// Smallest response (standard deviation of the chromaticity) that counts as a response:
+    /// below it the screen did not visibly light the face (too much ambient light, or a replay).
+    pub const MIN_RESPONSE: f32 = 0.002;
+
     /// Whether the face followed: correlation ≥ 0.6 with a visible response.
     pub fn passed(&self) -> bool {
-        self.correlation >= PASS_CORRELATION && self.response >= MIN_RESPONSE
+        self.correlation >= PASS_CORRELATION && self.response >= Self::MIN_RESPONSE
     }
 }
 
-/// Scores `samples` (times since the flash began) against `colours` shown `step_ms` each.
-pub fn flash_score(colours: &[Rgb], step_ms: u32, samples: &[Sample]) -> FlashScore {
+/// Scores `observed` colours (`(ms since the flash began, mean RGB 0..=255)`) against
+/// `colours` shown `step_ms` each.
+pub fn flash_score(colours: &[Rgb], step_ms: u32, observed: &[(f64, [f32; 3])]) -> FlashScore {
     let expected: Vec<[f32; 3]> = colours.iter().map(|c| c.chromaticity()).collect();
     let expected = expected.as_slice();
     let mut best = FlashScore::default();
     for lag in (0..=MAX_LAG_MS).step_by(LAG_STEP_MS) {
         let pairs = move || {
-            samples.iter().filter_map(move |s| {
-                let shown = (s.t_ms - f64::from(lag)) / f64::from(step_ms.max(1));
+            observed.iter().filter_map(move |&(t_ms, rgb)| {
+                let shown = (t_ms - f64::from(lag)) / f64::from(step_ms.max(1));
                 let index = shown.floor();
                 (index >= 0.0 && (index as usize) < expected.len())
-                    .then(|| (chromaticity(s.features.mean_rgb), expected[index as usize]))
+                    .then(|| (chromaticity(rgb), expected[index as usize]))
             })
         };
         let (mut n, mut mean_o, mut mean_e) = (0u32, [0f32; 3], [0f32; 3]);

@@ -23,11 +23,13 @@
 
 mod challenge;
 mod evidence;
+mod face_sampler;
+mod faces;
 mod flash;
 mod frame;
-mod landmarks;
 mod motion;
 mod nonce;
+mod photo;
 mod quality;
 mod rng;
 mod run;
@@ -36,15 +38,19 @@ mod verdict;
 
 pub use challenge::{Challenge, Prompt, Rgb, Side, Step};
 pub use evidence::{CaptureSource, Evidence, EvidenceBody, EvidenceError, EvidenceFrame};
+pub use face_sampler::{FaceFeatures, FaceSampler};
+pub use faces::{
+    Detector, Face, FaceModels, FaceSource, Image, Keypoint, KeypointName, LandmarkModel,
+    NoFaceDetector,
+};
 pub use flash::{flash_score, FlashScore};
 pub use frame::{Frame, FrameError, Guide, GuideError};
-pub use landmarks::{
-    eye_aspect_ratio, landmark_blink, landmark_turn, yaw_proxy, FaceLandmarks, LandmarkSource,
-    NoLandmarks, Point,
-};
 pub use motion::{there_and_back, Excursion};
 pub use nonce::{Nonce, NonceError, NonceSource};
+pub use photo::{
+    face_share, photo_crop, PhotoCrop, PhotoIssue, MAX_FRONTAL_YAW, MIN_FACE_SHARE, MIN_FACE_SIDE,
+};
 pub use quality::{judge_quality, QualityIssue, QualityLimits};
-pub use run::{ChallengeRun, Progress, Sample};
+pub use run::{ChallengeRun, Progress, Sample, SeenFace};
 pub use sampler::{FrameFeatures, GuideSampler};
-pub use verdict::{CheckKind, CheckResult, Method, Outcome, Overall, Verdict};
+pub use verdict::{CheckKind, CheckResult, FaceIssue, Method, Outcome, Overall, Verdict};

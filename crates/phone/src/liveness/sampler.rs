@@ -304,7 +304,7 @@ impl GuideSampler {
 }
 
 /// Puts `value` into `top` (kept in descending order) if it is among the largest.
-fn keep_largest<const N: usize>(top: &mut [f32; N], value: f32) {
+pub(crate) fn keep_largest<const N: usize>(top: &mut [f32; N], value: f32) {
     if value <= top[N - 1] {
         return;
     }

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::challenge::{Prompt, Side};
+use super::faces::Face;
 
 /// Which check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,9 +50,15 @@ impl CheckKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Method {
-    /// From the guide region's pixels (colour, local change, mass shift).
+    /// Fallback without a face detector: from the guide oval's pixels (colour, local change,
+    /// mass shift).
     Region,
-    /// From face landmarks given by a model on the page.
+    /// From the detected face's pixels: its skin against the background (flash), its eye
+    /// patches against the rest of the face (blink).
+    FaceRegion,
+    /// From the detected face's keypoints: head yaw (turn) and pitch (nod).
+    Keypoints,
+    /// From the face mesh's eye landmarks (blink: the eye aspect ratio).
     Landmarks,
 }
 
@@ -75,9 +82,9 @@ pub struct CheckResult {
     pub kind: CheckKind,
     /// How it was measured.
     pub method: Method,
-    /// The measured score (units per check: flash correlation −1..=1; region blink ratio of eye
-    /// to rest change; landmark blink relative eye closing 0..=1; region turn and nod centroid
-    /// shift in half guide widths; landmark turn yaw proxy change).
+    /// The measured score (units per check: flash correlation −1..=1; blink ratio of eye to
+    /// rest change, or the landmark blink's relative fall of the eye aspect ratio 0..=1; keypoint turn yaw change in degrees, keypoint nod pitch proxy change;
+    /// region turn and nod centroid shift in half guide widths).
     pub score: f32,
     /// The score needed to pass.
     pub pass_score: f32,
@@ -88,6 +95,51 @@ pub struct CheckResult {
     /// Flash only: the delay between screen and camera at the best correlation, milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lag_ms: Option<u32>,
+    /// Flash on a detected face: how much more the face's colour followed the screen than the
+    /// background's did (ratio of their responses; a flat surface lit evenly is near 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_over_background: Option<f32>,
+    /// Blink on landmarks: the eye patches' change over the rest of the face's (plus one grey
+    /// level), which must also reach 1.5, so that a finger crossing the eyes does not pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eye_over_rest: Option<f32>,
+    /// The face in the step's last frame that had one (frame pixels), when a detector looked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face: Option<Face>,
+    /// What ended the step before its check could pass, when the face rules did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_issue: Option<FaceIssue>,
+}
+
+impl CheckResult {
+    /// What to do after this check failed, in plain Chinese: the face rule that ended the step,
+    /// else the check's own advice.
+    pub fn advice_zh(&self) -> &'static str {
+        match self.face_issue {
+            Some(issue) => issue.advice_zh(),
+            None => self.kind.advice_zh(),
+        }
+    }
+}
+
+/// A face rule that ends a step at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FaceIssue {
+    /// No face for more than a second.
+    NoFace,
+    /// A second face at least half the size of the first.
+    SecondFace,
+}
+
+impl FaceIssue {
+    /// What to do, in plain Chinese.
+    pub fn advice_zh(self) -> &'static str {
+        match self {
+            FaceIssue::NoFace => "请把脸放进框内。",
+            FaceIssue::SecondFace => "请只让本人正对镜头。",
+        }
+    }
 }
 
 /// The conclusion over all checks.

@@ -1,15 +1,15 @@
 //! Liveness building blocks: nonces, challenge planning, frames and guides, quality refusals,
-//! landmark checks on synthetic tracks, and the evidence (pure core; also runs as wasm).
+//! the face rules and keypoint checks on synthetic face tracks, and the evidence (pure core;
+//! also runs as wasm).
 
 use wasm_bindgen_test::wasm_bindgen_test;
 
 use crate::liveness_common::scene::{box_blur, Renderer, Scene};
 use zj_phone::liveness::{
-    eye_aspect_ratio, judge_quality, landmark_blink, landmark_turn, there_and_back, yaw_proxy,
-    CaptureSource, Challenge, ChallengeRun, CheckKind, Evidence, EvidenceError, EvidenceFrame,
-    FaceLandmarks, Frame, FrameError, Guide, GuideError, GuideSampler, LandmarkSource, Method,
-    Nonce, NonceError, NonceSource, Outcome, Overall, Point, Prompt, QualityIssue, QualityLimits,
-    Rgb, Side, Verdict,
+    judge_quality, there_and_back, CaptureSource, Challenge, ChallengeRun, CheckKind, Evidence,
+    EvidenceError, EvidenceFrame, Face, FaceIssue, FaceSource, Frame, FrameError, Guide,
+    GuideError, GuideSampler, Keypoint, KeypointName, Method, Nonce, NonceError, NonceSource,
+    Outcome, Overall, Prompt, QualityIssue, QualityLimits, Rgb, Side, Verdict,
 };
 
 const NONCE: &str = "00112233445566778899aabbccddeeff";
@@ -201,148 +201,171 @@ fn the_sampler_follows_a_change_of_frame_size() {
     }
 }
 
-/// An open eye 30 px wide with aspect ratio `ear`, its outer corner at `(x, y)`.
-fn eye(x: f32, y: f32, ear: f32) -> [Point; 6] {
-    let h = ear * 30.0 / 2.0;
-    let p = |x, y| Point { x, y };
-    [
-        p(x, y),
-        p(x + 10.0, y - h),
-        p(x + 20.0, y - h),
-        p(x + 30.0, y),
-        p(x + 20.0, y + h),
-        p(x + 10.0, y + h),
-    ]
-}
-
-/// A face with both eyes at `ear` and the nose at `yaw` (−0.5..=0.5) between edges 200 px apart.
-fn face(ear: f32, yaw: f32) -> FaceLandmarks {
-    FaceLandmarks {
-        eyes: [eye(250.0, 200.0, ear), eye(360.0, 200.0, ear)],
-        nose_tip: Point {
-            x: 320.0 + 200.0 * yaw,
-            y: 260.0,
-        },
-        face_left: Point { x: 220.0, y: 200.0 },
-        face_right: Point { x: 420.0, y: 200.0 },
-    }
-}
-
-/// A 30 fps track of `faces(t_ms)` over `ms`.
-fn track(ms: u32, faces: impl Fn(f64) -> FaceLandmarks) -> Vec<(f64, FaceLandmarks)> {
-    (0..ms / 33)
-        .map(|i| f64::from(i * 33))
-        .map(|t| (t, faces(t)))
-        .collect()
-}
-
-fn refs(track: &[(f64, FaceLandmarks)]) -> impl Iterator<Item = (f64, &FaceLandmarks)> {
-    track.iter().map(|(t, f)| (*t, f))
-}
-
-#[wasm_bindgen_test(unsupported = test)]
-fn eye_aspect_ratio_and_yaw_proxy_measure_synthetic_faces() {
-    assert!((eye_aspect_ratio(&eye(0.0, 0.0, 0.3)) - 0.3).abs() < 1e-6);
-    assert_eq!(eye_aspect_ratio(&[Point::default(); 6]), 0.0);
-    assert!((yaw_proxy(&face(0.3, 0.2)) - 0.2).abs() < 1e-6);
-    let mut flat = face(0.3, 0.0);
-    flat.face_right = flat.face_left;
-    assert_eq!(yaw_proxy(&flat), 0.0);
-}
-
-#[wasm_bindgen_test(unsupported = test)]
-fn landmark_blink_needs_the_eyes_to_close_and_open() {
-    let blink = track(2_000, |t| {
-        face(
-            if (800.0..950.0).contains(&t) {
-                0.08
-            } else {
-                0.3
-            },
-            0.0,
-        )
-    });
-    let e = landmark_blink(refs(&blink));
-    assert!(
-        e.returned && (e.peak - (1.0 - 0.08 / 0.3)).abs() < 1e-3,
-        "{e:?}"
-    );
-
-    let open = track(2_000, |_| face(0.3, 0.0));
-    assert_eq!(landmark_blink(refs(&open)).peak, 0.0);
-
-    let closing = track(2_000, |t| face(if t > 800.0 { 0.08 } else { 0.3 }, 0.0));
-    assert!(!landmark_blink(refs(&closing)).returned);
-}
-
-#[wasm_bindgen_test(unsupported = test)]
-fn landmark_turn_needs_the_asked_side_and_the_way_back() {
-    let left = track(3_000, |t| {
-        face(
-            0.3,
-            if (700.0..1_500.0).contains(&t) {
-                0.2
-            } else {
-                0.0
-            },
-        )
-    });
-    let e = landmark_turn(refs(&left), 1.0);
-    assert!(e.returned && (e.peak - 0.2).abs() < 1e-6, "{e:?}");
-    assert_eq!(landmark_turn(refs(&left), -1.0).peak, 0.0, "the wrong side");
-    let away = track(3_000, |t| face(0.3, if t > 700.0 { 0.2 } else { 0.0 }));
-    assert!(!landmark_turn(refs(&away), 1.0).returned);
-    assert_eq!(there_and_back([(0.0, 1.0)], 1.0, 300.0), None);
-}
-
-/// Replays a landmark track, one face per frame in order.
-struct Track(std::vec::IntoIter<(f64, FaceLandmarks)>);
-
-impl LandmarkSource for Track {
-    fn landmarks(&mut self, _frame: &Frame<'_>, _t_ms: f64) -> Option<FaceLandmarks> {
-        self.0.next().map(|(_, face)| face)
+/// A 160×180 face whose keypoints say `yaw_degrees` (nose offset along the eye line), with
+/// its box's top-left corner at `(x, y)` and its box scaled by `scale`.
+fn face(x: f32, y: f32, scale: f32, yaw_degrees: f32) -> Face {
+    let half_span = 40.0 * scale;
+    let (cx, eye_y) = (x + 80.0 * scale, y + 60.0 * scale);
+    let nose_x = cx + half_span * 0.8 * yaw_degrees.to_radians().tan();
+    let points = [
+        (cx - half_span, eye_y),
+        (cx + half_span, eye_y),
+        (nose_x, eye_y + 40.0 * scale),
+        (cx, eye_y + 80.0 * scale),
+        (x, eye_y + 10.0 * scale),
+        (x + 160.0 * scale, eye_y + 10.0 * scale),
+    ];
+    Face {
+        x,
+        y,
+        width: 160.0 * scale,
+        height: 180.0 * scale,
+        score: 0.9,
+        keypoints: std::array::from_fn(|k| Keypoint {
+            name: KeypointName::ALL[k],
+            x: points[k].0,
+            y: points[k].1,
+        }),
     }
 }
 
 #[wasm_bindgen_test(unsupported = test)]
-fn a_run_with_landmarks_decides_the_blink_by_them() {
+fn head_pose_comes_from_the_keypoints() {
+    for yaw in [-30.0, -10.0, 0.0, 10.0, 30.0] {
+        let measured = face(240.0, 150.0, 1.0, yaw).yaw_degrees();
+        assert!((measured - yaw).abs() < 0.01, "{yaw}: {measured}");
+    }
+    let frontal = face(240.0, 150.0, 1.0, 0.0);
+    assert!((frontal.pitch_proxy() - 0.5).abs() < 1e-4);
+    // A tilted head is not a turned one: rotate every point by 20° about the box centre.
+    let mut tilted = frontal;
+    let (cx, cy) = frontal.centre();
+    let (sin, cos) = 20f32.to_radians().sin_cos();
+    for k in &mut tilted.keypoints {
+        let (dx, dy) = (k.x - cx, k.y - cy);
+        (k.x, k.y) = (cx + dx * cos - dy * sin, cy + dx * sin + dy * cos);
+    }
+    assert!(tilted.yaw_degrees().abs() < 0.01);
+    assert!((tilted.pitch_proxy() - 0.5).abs() < 1e-4);
+}
+
+/// Gives each frame the faces `script(t_ms)`, on a 30 fps clock of its own.
+struct Scripted<F: FnMut(f64) -> Vec<Face>> {
+    script: F,
+    frame: u32,
+}
+
+impl<F: FnMut(f64) -> Vec<Face>> FaceSource for Scripted<F> {
+    fn faces(&mut self, _frame: &Frame<'_>) -> Option<Vec<Face>> {
+        let t = f64::from(self.frame * 33);
+        self.frame += 1;
+        Some((self.script)(t))
+    }
+}
+
+/// Runs the first step of a challenge whose first prompt `first` accepts, with faces from
+/// `script`, over a plain scene: the check that ended it.
+fn first_step(
+    first: impl Fn(&Prompt) -> bool,
+    script: impl FnMut(f64) -> Vec<Face> + 'static,
+) -> zj_phone::liveness::CheckResult {
     let nonce = (0..)
         .map(|i| format!("{i:032x}"))
-        .find(|n| matches!(challenge(n).steps[0].prompt, Prompt::Blink))
+        .find(|n| first(&challenge(n).steps[0].prompt))
         .unwrap();
     let mut run = ChallengeRun::new(
         challenge(&nonce),
         Guide::default(),
         QualityLimits::default(),
     );
-    let blink = track(2_000, |t| {
-        face(
-            if (800.0..950.0).contains(&t) {
-                0.08
-            } else {
-                0.3
-            },
-            0.0,
-        )
-    });
-    run.set_landmark_source(Box::new(Track(blink.into_iter())));
+    run.set_face_source(Box::new(Scripted { script, frame: 0 }));
     let renderer = Renderer::new(320, 240);
     let mut rgba = renderer.buffer();
     renderer.render(&Scene::default(), &mut rgba);
     let frame = Frame::new(320, 240, &rgba).unwrap();
-    let mut finished = None;
-    for i in 0..60 {
-        finished = finished.or(run.push_frame(&frame, f64::from(i * 33)).finished);
-    }
-    let result = finished.expect("the blink step ended");
+    (0..400)
+        .find_map(|i| run.push_frame(&frame, f64::from(i * 33)).finished)
+        .expect("the first step ended")
+}
+
+fn is_turn(side: Side) -> impl Fn(&Prompt) -> bool {
+    move |p| *p == Prompt::Turn { side }
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_turn_is_measured_on_the_keypoints_the_asked_way() {
+    let turn = |t: f64| {
+        if (700.0..1_500.0).contains(&t) {
+            25.0
+        } else {
+            0.0
+        }
+    };
+    let left = first_step(is_turn(Side::Left), move |t| {
+        vec![face(240.0, 150.0, 1.0, turn(t))]
+    });
     assert_eq!(
-        (result.kind, result.method, result.outcome),
-        (CheckKind::Blink, Method::Landmarks, Outcome::Passed)
+        (left.method, left.outcome),
+        (Method::Keypoints, Outcome::Passed),
+        "{left:?}"
     );
+    assert!(left.score >= 15.0 && left.face.is_some());
+    let wrong_way = first_step(is_turn(Side::Right), move |t| {
+        vec![face(240.0, 150.0, 1.0, turn(t))]
+    });
+    assert_eq!(wrong_way.outcome, Outcome::Failed, "{wrong_way:?}");
+    let away = first_step(is_turn(Side::Left), |t| {
+        vec![face(240.0, 150.0, 1.0, if t > 700.0 { 25.0 } else { 0.0 })]
+    });
+    assert_eq!(away.outcome, Outcome::Failed, "never came back: {away:?}");
+    assert_eq!(there_and_back([(0.0, 1.0)], 1.0, 300.0), None);
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_second_face_or_no_face_ends_the_step() {
+    let second = first_step(is_turn(Side::Left), |t| {
+        let mut faces = vec![face(240.0, 150.0, 1.0, 0.0)];
+        if t > 500.0 {
+            faces.push(face(20.0, 20.0, 0.75, 0.0));
+        }
+        faces
+    });
     assert_eq!(
-        run.verdict().overall,
-        Overall::Inconclusive,
-        "two steps not run"
+        (second.outcome, second.face_issue),
+        (Outcome::Failed, Some(FaceIssue::SecondFace))
+    );
+    assert_eq!(second.advice_zh(), "请只让本人正对镜头。");
+
+    let gone = first_step(is_turn(Side::Left), |t| {
+        if t < 400.0 {
+            vec![face(240.0, 150.0, 1.0, 0.0)]
+        } else {
+            Vec::new()
+        }
+    });
+    assert_eq!(
+        (gone.outcome, gone.face_issue),
+        (Outcome::Failed, Some(FaceIssue::NoFace))
+    );
+    assert_eq!(gone.advice_zh(), "请把脸放进框内。");
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_small_face_far_behind_does_not_end_the_step() {
+    let turn = |t: f64| {
+        if (700.0..1_500.0).contains(&t) {
+            25.0
+        } else {
+            0.0
+        }
+    };
+    let queue = first_step(is_turn(Side::Left), move |t| {
+        vec![face(240.0, 150.0, 1.0, turn(t)), face(10.0, 10.0, 0.3, 0.0)]
+    });
+    assert_eq!(
+        (queue.outcome, queue.face_issue),
+        (Outcome::Passed, None),
+        "{queue:?}"
     );
 }
 

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use zj_protocol::phone_api::Binding;
-use zj_relay::config::{LimitsConfig, Override, RelayConfig};
+use zj_relay::config::{LimitsConfig, Override, PhotoCheckMode, PhotoConfig, RelayConfig};
 use zj_relay::demo::Demo;
 use zj_relay::server::RunningRelay;
 
@@ -56,6 +56,10 @@ enum Command {
         /// Frames a phone may send at once.
         #[arg(long, env = "RELAY_FRAMES_BURST", default_value_t = LimitsConfig::default().frames_burst)]
         frames_burst: u32,
+        /// What the relay does with a sign-in whose photo fails the face check: `refuse`,
+        /// `flag` (forward it, flagged in the audit log) or `off` (as `[photo] check`).
+        #[arg(long, env = "RELAY_PHOTO_CHECK", default_value = "refuse")]
+        photo_check: PhotoCheckMode,
     },
     /// Make a one-time enrollment code for a site (prints `{"code","expiresAtMs"}`); works
     /// while the relay runs.
@@ -97,13 +101,15 @@ fn main() -> anyhow::Result<()> {
                 data_dir,
                 frames_per_minute,
                 frames_burst,
+                photo_check,
             } => {
                 let limits = LimitsConfig {
                     frames_per_minute,
                     frames_burst,
                     ..LimitsConfig::default()
                 };
-                demo(port, data_dir, limits).await
+                let photo = PhotoConfig { check: photo_check };
+                demo(port, data_dir, limits, photo).await
             }
             Command::Enroll {
                 config,
@@ -148,11 +154,16 @@ async fn serve(
     Ok(())
 }
 
-async fn demo(port: u16, data_dir: Option<PathBuf>, limits: LimitsConfig) -> anyhow::Result<()> {
+async fn demo(
+    port: u16,
+    data_dir: Option<PathBuf>,
+    limits: LimitsConfig,
+    photo: PhotoConfig,
+) -> anyhow::Result<()> {
     let data_dir = data_dir.unwrap_or_else(|| {
         std::env::temp_dir().join(format!("zj-relay-demo-{}", std::process::id()))
     });
-    let demo = Demo::start(port, data_dir.clone(), limits).await?;
+    let demo = Demo::start(port, data_dir.clone(), limits, photo).await?;
     let info = &demo.info;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", serde_json::to_string(info)?)?;

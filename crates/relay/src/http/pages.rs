@@ -50,11 +50,15 @@ static WWW: &[(&str, &[u8])] = embedded!("www":
     "vendor/qrcode/qrcode.js",
 );
 
-/// The files of `pkg/` served at `/pkg/`.
+/// The files of `pkg/` served at `/pkg/`: the phone module, and the face detector it loads on
+/// first use (one of its two builds, and the model).
 static PKG: &[(&str, &[u8])] = embedded!("pkg":
     "zj_attendance.js",
     "zj_attendance_bg.wasm",
     "zj_attendance.d.ts",
+    "face-simd.wasm",
+    "face-scalar.wasm",
+    "blazeface-short.zjnn",
 );
 
 /// The manager's page, served at `/manager`.

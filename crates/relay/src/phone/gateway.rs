@@ -7,6 +7,13 @@
 //! gets the recorded final outcome, and a retry that arrives while an attempt is in flight
 //! waits for that attempt. A transient failure is not final: the phone is told to retry
 //! (`500_01`) and the next attempt forwards again.
+//!
+//! Admission: before a sign-in is forwarded, [`Gateway::admit`] runs the relay's own checks of
+//! it, in order (the phone may clock this person in; the liveness nonce; the photo's face, see
+//! [`photo_check`](super::photo_check)), records what they found and begins the record in the
+//! ledger, all in one store trip. A check that refuses the record refuses it for good
+//! (`400_02` with a Chinese reason, PROTOCOL.md §9), durably in the ledger, so a retry gets
+//! the same answer.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -18,13 +25,14 @@ use tracing::{info, warn};
 
 use crate::metrics::Metrics;
 use crate::phone::phones::PhoneBook;
+use crate::phone::photo_check::{PhotoCheck, PhotoChecker};
 use crate::phone::rate_limit::RateLimit;
 use crate::phone::{challenge, enroll};
 use crate::platform::forward::{Delivered, PlatformOut};
 use crate::platform::link::PlatformLink;
 use crate::sites;
 use crate::store::roster;
-use crate::store::{self, Begun, RecordEntry, Store, StoreError};
+use crate::store::{self, Begun, Outcome, RecordEntry, Store, StoreError};
 use zj_host::system_clock::now_ms;
 use zj_protocol::params::{to_json_text, SignInParam};
 use zj_protocol::phone_api::{Binding, RelayHeartbeat};
@@ -45,6 +53,7 @@ pub struct Gateway {
     links: HashMap<String, PlatformLink>,
     in_flight: Mutex<HashMap<RecordKey, watch::Receiver<Option<Answer>>>>,
     rate: RateLimit,
+    photos: PhotoChecker,
     metrics: Metrics,
 }
 
@@ -64,8 +73,8 @@ struct SignInJob {
     record_id: String,
     /// The record as received, without `img`, `recordId` still among the extras.
     record: SignInParam,
-    /// The photo, base64.
-    img: Option<String>,
+    /// The photo, base64 (shared with the photo check on the blocking pool).
+    img: Option<Arc<str>>,
 }
 
 /// The decoded size of a base64 photo, in bytes, or `None` when the text is not base64
@@ -112,13 +121,15 @@ fn forwarded_param(record: &SignInParam, img: Option<&str>) -> String {
 
 impl Gateway {
     /// A gateway over these parts; `links` are by platform sn; `rate` limits each phone once
-    /// its frame has been verified (so nobody can spend another phone's budget).
-    pub fn new(
+    /// its frame has been verified (so nobody can spend another phone's budget); `photos`
+    /// checks each sign-in's photo.
+    pub(crate) fn new(
         handler: PlatformHandler,
         phones: PhoneBook,
         store: Store,
         links: HashMap<String, PlatformLink>,
         rate: RateLimit,
+        photos: PhotoChecker,
         metrics: Metrics,
     ) -> Self {
         Self {
@@ -128,6 +139,7 @@ impl Gateway {
             links,
             in_flight: Mutex::new(HashMap::new()),
             rate,
+            photos,
             metrics,
         }
     }
@@ -248,7 +260,7 @@ impl Gateway {
                         phone_sn: verified.sn.to_owned(),
                         record_id: record_id.to_owned(),
                         record: record.clone(),
-                        img: verified.img().map(|img| img.into_owned()),
+                        img: verified.img().map(|img| Arc::from(img.as_ref())),
                     };
                     let gateway = Arc::clone(self);
                     tokio::spawn(async move {
@@ -268,7 +280,8 @@ impl Gateway {
         answer.unwrap_or_else(|| Err(retry("the attempt in flight stopped")))
     }
 
-    /// One attempt: ledger first, then the platform, then the ledger again, then the answer.
+    /// One attempt: admission (the relay's checks, then the ledger), then the platform, then
+    /// the ledger again, then the answer.
     async fn attempt(&self, job: &SignInJob) -> Answer {
         let record = &job.record;
         let platform_sn = {
@@ -277,42 +290,7 @@ impl Gateway {
             phone.map(|phone| phone.platform_sn.clone())
         }
         .ok_or_else(|| retry("the phone is no longer known"))?;
-        let img_bytes = match job.img.as_deref() {
-            Some(text) => base64_decoded_len(text).ok_or_else(|| {
-                ProtocolError::with_detail(ErrorCode::ParamUnparsable, "img is not base64")
-            })?,
-            None => 0,
-        };
-        let mut entry = RecordEntry {
-            access_id: job.access_id.clone(),
-            record_id: job.record_id.clone(),
-            phone_sn: job.phone_sn.clone(),
-            platform_sn: platform_sn.clone(),
-            person_id: record.person_id.clone(),
-            record_time: record.record_time,
-            img_bytes,
-            extras: String::new(), // below, once the nonce is checked
-            received_ms: now_ms(),
-        };
-        let mut extras = record.extra.clone();
-        extras.remove("recordId");
-        let nonce = challenge::named_nonce(&record.extra);
-        let admitted = (self.store)
-            .run_deferred(move |tx| {
-                if !may_clock_in(tx, &entry)? {
-                    return Ok(Admission::NotThisPhonesPerson);
-                }
-                if let Some(nonce) = nonce {
-                    let verified =
-                        challenge::verify(tx, &entry.access_id, &nonce, entry.record_time)?;
-                    extras.insert("nonceVerified".into(), Value::Bool(verified));
-                }
-                entry.extras = Value::Object(extras).to_string();
-                store::begin(tx, &entry, entry.received_ms).map(Admission::Ledger)
-            })
-            .await
-            .map_err(|e| retry(format_args!("the relay could not record it: {e}")))?;
-        match admitted {
+        match self.admit(job, &platform_sn).await? {
             Admission::NotThisPhonesPerson => {
                 return Err(ProtocolError::with_detail(
                     ErrorCode::ParamUnparsable,
@@ -348,6 +326,75 @@ impl Gateway {
             info!(sn = %platform_sn, person = %record.person_id, "sign-in forwarded");
         }
         answer
+    }
+
+    /// Admission of a sign-in, the one place where the relay decides whether a record may go
+    /// to the platform. Its checks, in order: the phone may clock this person in; the liveness
+    /// nonce, if the record names one (recorded, not refused); the photo (checked on the
+    /// blocking pool before the store trip, recorded, and under `[photo] check = "refuse"` a
+    /// final refusal). Then the ledger: a record it already knows keeps its first final answer,
+    /// a new or retried one is marked as sending, or as refused when a check refused it.
+    async fn admit(&self, job: &SignInJob, platform_sn: &str) -> Result<Admission, ProtocolError> {
+        let record = &job.record;
+        let img_bytes = match job.img.as_deref() {
+            Some(text) => base64_decoded_len(text).ok_or_else(|| {
+                ProtocolError::with_detail(ErrorCode::ParamUnparsable, "img is not base64")
+            })?,
+            None => 0,
+        };
+        let photo = self.photos.check(job.img.clone()).await;
+        if let Some(photo) = &photo {
+            self.metrics.observe_photo_check(photo);
+        }
+        let photo_refusal = photo.as_ref().and_then(PhotoCheck::refusal);
+        let photo_audit = photo.as_ref().map(PhotoCheck::audit_json);
+        let mut entry = RecordEntry {
+            access_id: job.access_id.clone(),
+            record_id: job.record_id.clone(),
+            phone_sn: job.phone_sn.clone(),
+            platform_sn: platform_sn.to_owned(),
+            person_id: record.person_id.clone(),
+            record_time: record.record_time,
+            img_bytes,
+            extras: String::new(), // below, once the nonce is checked
+            received_ms: now_ms(),
+        };
+        let mut extras = record.extra.clone();
+        extras.remove("recordId");
+        let nonce = challenge::named_nonce(&record.extra);
+        let refused = photo_refusal.is_some();
+        let admit = move |tx: &rusqlite::Transaction<'_>| {
+            if !may_clock_in(tx, &entry)? {
+                return Ok(Admission::NotThisPhonesPerson);
+            }
+            if let Some(nonce) = nonce {
+                let verified = challenge::verify(tx, &entry.access_id, &nonce, entry.record_time)?;
+                extras.insert("nonceVerified".into(), Value::Bool(verified));
+            }
+            entry.extras = Value::Object(extras).to_string();
+            let begun = store::begin(tx, &entry, entry.received_ms)?;
+            if !matches!(begun, Begun::New | Begun::Again) {
+                return Ok(Admission::Ledger(begun));
+            }
+            let key = (entry.access_id.as_str(), entry.record_id.as_str());
+            if let Some(result) = &photo_audit {
+                store::record_photo_check(tx, key.0, key.1, result, entry.received_ms)?;
+            }
+            if let Some(refusal) = photo_refusal {
+                let outcome = Outcome::Refused(refusal.clone());
+                store::finish(tx, key.0, key.1, &outcome, entry.received_ms)?;
+                return Ok(Admission::Ledger(Begun::Refused(refusal)));
+            }
+            Ok(Admission::Ledger(begun))
+        };
+        // A refusal is final, so it is durable before the phone hears it; a record to forward
+        // needs no fsync yet (its outcome's durable commit comes before the phone hears it).
+        let admitted = if refused {
+            self.store.run(admit).await
+        } else {
+            self.store.run_deferred(admit).await
+        };
+        admitted.map_err(|e| retry(format_args!("the relay could not record it: {e}")))
     }
 }
 

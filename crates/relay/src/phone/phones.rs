@@ -7,14 +7,14 @@ use zj_protocol::{Credential, CredentialDirectory};
 
 /// Phones by `accessId` and by sn: the credential directory of the phone leg.
 #[derive(Debug, Clone, Default)]
-pub struct PhoneBook {
+pub(crate) struct PhoneBook {
     by_access_id: HashMap<String, Phone>,
     by_sn: HashMap<String, String>,
 }
 
 impl PhoneBook {
     /// A phone book holding `phones`.
-    pub fn new(phones: impl IntoIterator<Item = Phone>) -> Self {
+    pub(crate) fn new(phones: impl IntoIterator<Item = Phone>) -> Self {
         let mut book = PhoneBook::default();
         for phone in phones {
             book.insert(phone);
@@ -23,13 +23,13 @@ impl PhoneBook {
     }
 
     /// Adds or replaces a phone.
-    pub fn insert(&mut self, phone: Phone) {
+    pub(crate) fn insert(&mut self, phone: Phone) {
         self.by_sn.insert(phone.sn.clone(), phone.access_id.clone());
         self.by_access_id.insert(phone.access_id.clone(), phone);
     }
 
     /// Marks a phone revoked; false when unknown.
-    pub fn revoke(&mut self, access_id: &str) -> bool {
+    pub(crate) fn revoke(&mut self, access_id: &str) -> bool {
         match self.by_access_id.get_mut(access_id) {
             Some(phone) => {
                 phone.revoked = true;
@@ -40,7 +40,7 @@ impl PhoneBook {
     }
 
     /// A phone by `accessId`, revoked or not.
-    pub fn get(&self, access_id: &str) -> Option<&Phone> {
+    pub(crate) fn get(&self, access_id: &str) -> Option<&Phone> {
         self.by_access_id.get(access_id)
     }
 }

@@ -14,7 +14,7 @@ struct Bucket {
 }
 
 /// Token buckets by key.
-pub struct RateLimit {
+pub(crate) struct RateLimit {
     per_second: f64,
     burst: f64,
     buckets: Mutex<HashMap<String, Bucket>>,
@@ -22,7 +22,7 @@ pub struct RateLimit {
 
 impl RateLimit {
     /// `per_minute` frames a minute on average, up to `burst` at once.
-    pub fn new(per_minute: u32, burst: u32) -> Self {
+    pub(crate) fn new(per_minute: u32, burst: u32) -> Self {
         Self {
             per_second: f64::from(per_minute) / 60.0,
             burst: f64::from(burst.max(1)),
@@ -31,7 +31,7 @@ impl RateLimit {
     }
 
     /// Takes one token from `key`'s bucket, or says how long until one is there.
-    pub fn take(&self, key: &str, now: Instant) -> Result<(), Duration> {
+    pub(crate) fn take(&self, key: &str, now: Instant) -> Result<(), Duration> {
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         if buckets.len() > PRUNE_ABOVE {
             let (per_second, burst) = (self.per_second, self.burst);

@@ -119,8 +119,28 @@ pub(crate) fn begin(
     Ok(begun)
 }
 
-/// Records how an attempt ended.
-pub(super) fn finish(
+/// Records the relay's check of a record's photo (a JSON object text), replacing the check of
+/// an earlier attempt.
+pub(crate) fn record_photo_check(
+    tx: &Transaction<'_>,
+    access_id: &str,
+    record_id: &str,
+    result: &str,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO photo_checks (access_id, record_id, result, checked_ms)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![access_id, record_id, result, now_ms])?;
+    Ok(())
+}
+
+/// Records how an attempt ended (inside a batch's transaction; [`Store::finish`] is the same as
+/// an operation of its own).
+///
+/// [`Store::finish`]: super::Store::finish
+pub(crate) fn finish(
     tx: &Transaction<'_>,
     access_id: &str,
     record_id: &str,
@@ -148,8 +168,9 @@ pub(super) fn finish(
 }
 
 /// The audit log for the manager's list, oldest first (at most 10,000): each record as the
-/// phone sent it (its extras: fence verdict, location warnings, liveness) with its site and
-/// the platform's result; only `site_id`'s when given, and only those received since
+/// phone sent it (its extras: fence verdict, location warnings, liveness) with its site, the
+/// relay's photo check (`photoCheck`, `null` when the photo was not checked) and the
+/// platform's result; only `site_id`'s when given, and only those received since
 /// `since_ms` (epoch milliseconds).
 pub(crate) fn audit_listing(
     tx: &Transaction<'_>,
@@ -159,10 +180,11 @@ pub(crate) fn audit_listing(
     let mut statement = tx.prepare(
         "SELECT a.access_id, a.record_id, a.phone_sn, a.platform_sn, a.person_id,
                 a.record_time, a.img_bytes, a.extras, a.received_ms,
-                l.state, l.errorcode, l.errormsg, s.site_id
+                l.state, l.errorcode, l.errormsg, s.site_id, p.result
          FROM audit a
          LEFT JOIN ledger l ON l.access_id = a.access_id AND l.record_id = a.record_id
          LEFT JOIN phone_sites s ON s.access_id = a.access_id
+         LEFT JOIN photo_checks p ON p.access_id = a.access_id AND p.record_id = a.record_id
          WHERE (?1 IS NULL OR s.site_id = ?1) AND a.received_ms >= ?2
          ORDER BY a.received_ms LIMIT 10000",
     )?;
@@ -170,6 +192,8 @@ pub(crate) fn audit_listing(
         let mut record: Map<String, Value> =
             serde_json::from_str(&row.get::<_, String>(7)?).unwrap_or_default();
         let state: Option<String> = row.get(9)?;
+        let photo_check: Option<Value> =
+            (row.get::<_, Option<String>>(13)?).and_then(|text| serde_json::from_str(&text).ok());
         let fields = [
             ("accessId", json!(row.get::<_, String>(0)?)),
             ("recordId", json!(row.get::<_, String>(1)?)),
@@ -180,6 +204,7 @@ pub(crate) fn audit_listing(
             ("imgBytes", json!(row.get::<_, i64>(6)?)),
             ("receivedAtMs", json!(row.get::<_, i64>(8)?)),
             ("siteId", json!(row.get::<_, Option<String>>(12)?)),
+            ("photoCheck", json!(photo_check)),
             (
                 "platformResult",
                 json!({

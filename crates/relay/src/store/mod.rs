@@ -19,7 +19,9 @@ pub(crate) mod schema;
 pub(crate) mod sites;
 pub(crate) mod tasks;
 
-pub(crate) use ledger::{audit_listing, begin, Begun, Outcome, RecordEntry};
+pub(crate) use ledger::{
+    audit_listing, begin, finish, record_photo_check, Begun, Outcome, RecordEntry,
+};
 pub(crate) use phones::add_phone;
 pub use phones::Phone;
 

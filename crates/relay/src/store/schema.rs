@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS phones (
     revoked       INTEGER NOT NULL DEFAULT 0
 );
 ",
-    // The recordId ledger and the audit log of what phones sent (store::ledger).
+    // The recordId ledger, the audit log of what phones sent and the relay's check of each
+    // record's photo (store::ledger).
     "
 CREATE TABLE IF NOT EXISTS ledger (
     access_id   TEXT NOT NULL,
@@ -42,6 +43,13 @@ CREATE TABLE IF NOT EXISTS audit (
     img_bytes   INTEGER NOT NULL,
     extras      TEXT NOT NULL,
     received_ms INTEGER NOT NULL,
+    PRIMARY KEY (access_id, record_id)
+);
+CREATE TABLE IF NOT EXISTS photo_checks (
+    access_id  TEXT NOT NULL,
+    record_id  TEXT NOT NULL,
+    result     TEXT NOT NULL,
+    checked_ms INTEGER NOT NULL,
     PRIMARY KEY (access_id, record_id)
 );
 ",

@@ -1,7 +1,7 @@
 //! The relay end to end in process: a phone speaking to it over `/v1/frame`, the embedded
 //! platform simulator behind it.
 
-use crate::relay_common::{demo, http_client, phone_record, signins, Phone};
+use crate::relay_common::{demo, http_client, phone_record, photos, signins, Phone};
 use zj_protocol::SessionEvent;
 
 #[tokio::test]
@@ -19,7 +19,7 @@ async fn a_phone_sign_in_reaches_the_platform_once_without_its_record_id() {
     let signin = &received[0];
     assert_eq!(signin["personId"], info.person_id.as_str());
     assert_eq!(signin["type"], "64");
-    assert_eq!(signin["imgBytes"], 2048);
+    assert_eq!(signin["imgBytes"], photos::face_jpeg().len());
     assert!(
         signin.get("recordId").is_none(),
         "recordId is stripped: {signin}"
@@ -41,6 +41,7 @@ fn the_example_configuration_is_valid() {
     assert_eq!(config.phones.len(), 1);
     assert_eq!(config.limits, Default::default());
     assert_eq!(config.tasks, Default::default());
+    assert_eq!(config.photo, Default::default());
     assert_eq!(
         config.manager.token_env.as_deref(),
         Some("RELAY_MANAGER_TOKEN")
@@ -74,17 +75,24 @@ async fn a_photo_that_is_not_base64_is_refused_and_padding_is_counted() {
             "{bad:?}: {refusal:?}"
         );
     }
-    // "QUJDRA==" is 4 bytes, "QUJDREU=" 5, "QUJDREVG" 6: forwarded intact.
-    for (n, good) in ["QUJDRA==", "QUJDREU=", "QUJDREVG"].iter().enumerate() {
+    // The face photo with 0, 1 and 2 bytes after its end: its base64 ends in each of "==",
+    // "=" and no padding once; forwarded intact.
+    let jpeg = photos::face_jpeg();
+    let lens: Vec<u64> = (0..3).map(|more| (jpeg.len() + more) as u64).collect();
+    for (n, &len) in lens.iter().enumerate() {
+        let mut bytes = jpeg.to_vec();
+        bytes.resize(len as usize, 0);
         assert_eq!(
-            phone.sign_in(with_img(good, &format!("good-{n}"))).await,
+            phone
+                .sign_in(with_img(&photos::base64(&bytes), &format!("good-{n}")))
+                .await,
             Ok(String::new())
         );
     }
     let sizes: Vec<_> = (signins(&info.sim_http).await.iter())
         .map(|signin| signin["imgBytes"].as_u64().unwrap())
         .collect();
-    assert_eq!(sizes, [4, 5, 6]);
+    assert_eq!(sizes, lens);
     demo.shutdown().await;
 }
 

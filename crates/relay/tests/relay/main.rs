@@ -1,6 +1,7 @@
 //! The relay over real sockets, in process and as the `relay` and `platform-sim` binaries: the
 //! phone API, the platform link and its failures, tasks, sites and enrollment, MR860 intake,
-//! the pages, secrets kept, and `pkg/` built from the current sources.
+//! the pages, secrets kept, `pkg/` built from the current sources, and the face check of
+//! sign-in photos (real photos from `testdata/`).
 
 #[path = "../../../protocol/tests/protocol/check_order.rs"]
 mod check_order;
@@ -8,6 +9,7 @@ mod gateway;
 mod mr860;
 mod pages;
 mod phone_api;
+mod photo_check;
 mod pkg_fresh;
 mod platform_link;
 mod relay_common;

@@ -9,11 +9,14 @@
 //! - [`PhoneClient`]: a phone with hand-signed frames over `/v1/frame` or `/v1/link`, every
 //!   reply kept as received; [`WsLink`] is the raw WebSocket underneath.
 //! - [`FakePlatform`]: a TCP platform whose sign-in answers the test chooses.
+//! - [`photos`]: real photos from `testdata/` for sign-ins: a face cropped as the phone crops
+//!   it, two faces, a small face, a texture, as base64 JPEG.
 #![allow(dead_code)]
 
 #[path = "../../../../sim/tests/sim/sim_common/mod.rs"]
 pub mod sim_common;
 
+pub mod photos;
 pub mod platform;
 
 use std::collections::HashMap;
@@ -61,9 +64,14 @@ pub fn data_dir(name: &str) -> PathBuf {
 
 /// Starts a demo (simulator + relay) on free ports with its store in a fresh folder.
 pub async fn demo(name: &str) -> Demo {
-    Demo::start(0, data_dir(name), LimitsConfig::default())
-        .await
-        .expect("the demo starts")
+    Demo::start(
+        0,
+        data_dir(name),
+        LimitsConfig::default(),
+        Default::default(),
+    )
+    .await
+    .expect("the demo starts")
 }
 
 /// A phone speaking the protocol to the relay over `POST /v1/frame`.
@@ -145,14 +153,15 @@ impl Phone {
     }
 }
 
-/// A phone's sign-in param for `person_id`: a small photo, a coordinate, its `recordId` and
-/// audit extras.
+/// A phone's sign-in param for `person_id`: a real face photo, a coordinate, its `recordId`
+/// and audit extras.
 pub fn phone_record(person_id: &str, record_id: &str) -> String {
-    phone_record_with(person_id, record_id, json!("64"), 2048, json!({}))
+    phone_record_with(person_id, record_id, json!("64"), 0, json!({}))
 }
 
-/// A phone's sign-in param: `type` as given, a photo of `photo_len` bytes, a coordinate, its
-/// `recordId`, a fence verdict, plus the members of `extra` (which may replace any of those).
+/// A phone's sign-in param: `type` as given, a real face photo of at least `photo_len` bytes
+/// (see [`photos::face_photo_base64`]), a coordinate, its `recordId`, a fence verdict, plus
+/// the members of `extra` (which may replace any of those).
 pub fn phone_record_with(
     person_id: &str,
     record_id: &str,
@@ -163,7 +172,7 @@ pub fn phone_record_with(
     let mut record = json!({
         "personId": person_id,
         "type": kind,
-        "img": base64_photo(photo_len),
+        "img": photos::face_photo_base64(photo_len),
         "recordTime": now_ms(),
         "coordinate": {"longitude": 120.153576, "latitude": 30.287459},
         "recordId": record_id,
@@ -175,8 +184,8 @@ pub fn phone_record_with(
     record.to_string()
 }
 
-/// `len` bytes of a stand-in photo, base64.
-pub fn base64_photo(len: usize) -> String {
+/// `len` bytes that are not a photo, base64.
+pub fn base64_not_a_photo(len: usize) -> String {
     use base64::Engine;
     let bytes: Vec<u8> = (0..len).map(|i| (i * 7 % 256) as u8).collect();
     base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -283,6 +292,7 @@ pub fn relay_config(
         tasks: Default::default(),
         manager: Default::default(),
         mr860: Vec::new(),
+        photo: Default::default(),
     }
 }
 

@@ -1,0 +1,132 @@
+//! A detected face: box, score, six keypoints, and the head pose they imply.
+
+use serde::{Deserialize, Serialize};
+
+/// The six keypoints of BlazeFace, in MediaPipe's order; sides are the subject's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub enum KeypointName {
+    /// The subject's right eye (the image's left in an unmirrored photo).
+    RightEye,
+    /// The subject's left eye.
+    LeftEye,
+    /// The tip of the nose.
+    NoseTip,
+    /// The middle of the mouth.
+    MouthCenter,
+    /// The subject's right ear tragion.
+    RightEarTragion,
+    /// The subject's left ear tragion.
+    LeftEarTragion,
+}
+
+impl KeypointName {
+    /// Every keypoint in MediaPipe's order.
+    pub const ALL: [KeypointName; 6] = [
+        KeypointName::RightEye,
+        KeypointName::LeftEye,
+        KeypointName::NoseTip,
+        KeypointName::MouthCenter,
+        KeypointName::RightEarTragion,
+        KeypointName::LeftEarTragion,
+    ];
+}
+
+/// A keypoint in image pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct Keypoint {
+    /// Which keypoint.
+    pub name: KeypointName,
+    /// Pixels from the image's left edge.
+    pub x: f32,
+    /// Pixels from the image's top edge.
+    pub y: f32,
+}
+
+/// A face found in an image, in the image's pixels (`x`, `y` the box's top-left corner).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct Face {
+    /// Pixels from the image's left edge to the box.
+    pub x: f32,
+    /// Pixels from the image's top edge to the box.
+    pub y: f32,
+    /// The box's width, pixels.
+    pub width: f32,
+    /// The box's height, pixels.
+    pub height: f32,
+    /// The model's confidence, 0..=1.
+    pub score: f32,
+    /// The six keypoints in [`KeypointName::ALL`]'s order.
+    pub keypoints: [Keypoint; 6],
+}
+
+/// How far the nose tip stands in front of the eyes, over half the distance between the eyes
+/// (adult anthropometry: about 2.5 cm over 3.15 cm). Turns the nose's sideways offset into an
+/// angle.
+const NOSE_DEPTH_OVER_HALF_EYE_SPAN: f32 = 0.8;
+
+impl Face {
+    /// The box's area, pixels².
+    pub fn area(&self) -> f32 {
+        self.width.max(0.0) * self.height.max(0.0)
+    }
+
+    /// The box's centre, pixels.
+    pub fn centre(&self) -> (f32, f32) {
+        (self.x + self.width / 2.0, self.y + self.height / 2.0)
+    }
+
+    /// A keypoint's position, pixels.
+    pub fn point(&self, name: KeypointName) -> (f32, f32) {
+        let keypoint = self.keypoints[name as usize];
+        (keypoint.x, keypoint.y)
+    }
+
+    /// The nose tip relative to the eyes' midpoint, in the frame of the eye line (so a tilted
+    /// head does not look turned): `(along the eye line, across it)`, in half eye spans.
+    fn nose_offset(&self) -> (f32, f32) {
+        let (rx, ry) = self.point(KeypointName::RightEye);
+        let (lx, ly) = self.point(KeypointName::LeftEye);
+        let (nx, ny) = self.point(KeypointName::NoseTip);
+        let (ex, ey) = (lx - rx, ly - ry);
+        let half_span = ex.hypot(ey) / 2.0;
+        if half_span <= f32::EPSILON {
+            return (0.0, 0.0);
+        }
+        let (ux, uy) = (ex / (2.0 * half_span), ey / (2.0 * half_span));
+        let (dx, dy) = (nx - (rx + lx) / 2.0, ny - (ry + ly) / 2.0);
+        (
+            (dx * ux + dy * uy) / half_span,
+            (-dx * uy + dy * ux) / half_span,
+        )
+    }
+
+    /// Yaw, degrees: 0 facing the camera, positive when the nose points towards the image's
+    /// +x (the subject turned to their left in an unmirrored image), from the nose tip's offset
+    /// along the eye line.
+    pub fn yaw_degrees(&self) -> f32 {
+        let (along, _) = self.nose_offset();
+        (along / NOSE_DEPTH_OVER_HALF_EYE_SPAN).atan().to_degrees()
+    }
+
+    /// Pitch proxy: how far down the nose tip sits from the eye line towards the mouth, as a
+    /// share of the eye-to-mouth distance (about 0.5 facing the camera; larger when the head
+    /// bows, smaller when it lifts). 0 for a degenerate face.
+    pub fn pitch_proxy(&self) -> f32 {
+        let (_, nose_down) = self.nose_offset();
+        let (rx, ry) = self.point(KeypointName::RightEye);
+        let (lx, ly) = self.point(KeypointName::LeftEye);
+        let (mx, my) = self.point(KeypointName::MouthCenter);
+        let half_span = (lx - rx).hypot(ly - ry) / 2.0;
+        let (ex, ey) = ((lx - rx) / (2.0 * half_span), (ly - ry) / (2.0 * half_span));
+        let (dx, dy) = (mx - (rx + lx) / 2.0, my - (ry + ly) / 2.0);
+        let mouth_down = (-dx * ey + dy * ex) / half_span;
+        if !mouth_down.is_finite() || mouth_down <= f32::EPSILON {
+            return 0.0;
+        }
+        nose_down / mouth_down
+    }
+}
