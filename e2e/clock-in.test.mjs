@@ -1,6 +1,7 @@
 // The worker's clock-in page in headless Chromium against a real `relay demo`: enrollment,
-// fence verdicts inside / outside / on the edge, a live face and a still photo, offline
-// clock-ins kept and delivered once, and a reload while a record waits.
+// fence verdicts inside / outside / on the edge, a live face and a still photo (the fake camera
+// shows a real face photo, fake-camera.js), offline clock-ins kept and delivered once, and a
+// reload while a record waits.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -64,6 +65,13 @@ test("enroll with the demo code, clock in inside the fence with a live face: the
   assert.equal(last.nonceVerified, true, "and the relay recognised its nonce");
   assert.equal(last.fence.verdict, "inside");
   assert.ok(last.liveness.frames.length > 0, "evidence frames");
+  // Every check was judged on the real face the detector found, not on the guide oval…
+  for (const check of last.liveness.checks) {
+    assert.notEqual(check.method, "region", JSON.stringify(check));
+    assert.ok(check.face, `a face in ${check.kind}`);
+  }
+  // …and the relay found that one face, large enough and frontal, in the saved photo.
+  assert.equal(last.photoCheck?.verdict, "passed", JSON.stringify(last.photoCheck));
 
   await page.setViewportSize(h.DESKTOP_SCREEN);
   await h.screenshot(page, "phone-1280-done");
@@ -153,11 +161,13 @@ test("camera refused: a photo instead, saved as lower-trust with evidence saying
   });
   assert.equal(audit.liveness.overall, "inconclusive");
   assert.equal(audit.liveness.lowerTrust, true);
+  assert.equal(audit.photoCheck?.verdict, "passed", "the photo of a real face, cropped around it");
   await context.close();
 });
 
 test("offline: the record is kept and the page says so; back online it is delivered once", async () => {
   const { context, page } = await enrolledPhone({ position: h.position(demo) });
+  await h.offlineReady(page);
   assert.equal(await h.locate(page), "inside");
   const before = (await h.simSignins(demo)).length;
   await context.setOffline(true);
@@ -169,7 +179,10 @@ test("offline: the record is kept and the page says so; back online it is delive
   assert.equal((await h.simSignins(demo)).length, before, "nothing reached the platform");
 
   await context.setOffline(false);
-  await page.locator("#result.ok-text").waitFor({ timeout: 30_000 });
+  await page.locator("#result.ok-text").waitFor({ timeout: 30_000 }).catch(async (error) => {
+    console.error(JSON.stringify(await h.counts(page)), await page.locator("#result").textContent());
+    throw error;
+  });
   await h.eventually(async () => (await h.counts(page)).done === 1, 10_000, "the record delivered");
   await new Promise((done) => setTimeout(done, 2_000));
   assert.equal((await h.simSignins(demo)).length, before + 1, "delivered exactly once");
@@ -178,9 +191,8 @@ test("offline: the record is kept and the page says so; back online it is delive
 
 test("a reload while a record waits (offline, the page from its cache): still delivered once", async () => {
   const { context, page } = await enrolledPhone({ position: h.position(demo) });
-  // The service worker has cached the page and the module for offline use.
-  await page.waitForFunction(async () => (await navigator.serviceWorker.ready).active !== null);
-  await page.waitForFunction(async () => (await (await caches.open("zj-clock-in-v1")).keys()).length >= 8);
+  // The service worker has cached the page, the module and the face detector for offline use.
+  await h.offlineReady(page);
   assert.equal(await h.locate(page), "inside");
   const before = (await h.simSignins(demo)).length;
   await context.setOffline(true);

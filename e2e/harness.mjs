@@ -3,7 +3,7 @@
 // context with a fake position and a fake camera), and the simulator's and manager's views.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -17,6 +17,23 @@ export const RELAY_BIN = process.env.RELAY_BIN ?? join(targetDir, "debug/relay")
 /** Where screenshots go (gitignored). */
 export const ARTIFACTS = join(here, "artifacts");
 const FAKE_CAMERA = readFileSync(join(here, "fake-camera.js"), "utf8");
+/**
+ * The real face the fake camera shows (fake-camera.js): the frames and head geometry that
+ * `cargo run -p zj-phone --example fake_camera_y4m` writes (scripts/e2e.sh runs it), as the
+ * init script's `ZJ_FAKE_FACE`: PNG data URLs, so the camera works offline too.
+ */
+const FAKE_FACE_DIR = process.env.ZJ_FAKE_FACE_DIR ?? "/tmp/zj-fake-face";
+function fakeFace() {
+  const file = (name) => join(FAKE_FACE_DIR, name);
+  if (!existsSync(file("face.json"))) {
+    throw new Error(
+      `${file("face.json")} is missing: run ./scripts/e2e.sh, or cargo run -p zj-phone --example fake_camera_y4m -- /tmp/zj-fake-camera.y4m ${FAKE_FACE_DIR}`,
+    );
+  }
+  const png = (name) => `data:image/png;base64,${readFileSync(file(name)).toString("base64")}`;
+  return { open: png("open.png"), closed: png("closed.png"), geometry: JSON.parse(readFileSync(file("face.json"), "utf8")) };
+}
+const FAKE_FACE = JSON.stringify(fakeFace());
 
 /** Phone and desktop screens. */
 export const PHONE_SCREEN = { width: 360, height: 640 };
@@ -74,7 +91,7 @@ export async function newPhone(browser, demo, { position, camera = "live", scree
     permissions: ["geolocation", "camera"],
   });
   await localOnly(context);
-  await context.addInitScript({ content: `const ZJ_CAMERA_MODE = ${JSON.stringify(camera)};\n${FAKE_CAMERA}` });
+  await context.addInitScript({ content: `const ZJ_CAMERA_MODE = ${JSON.stringify(camera)};\nconst ZJ_FAKE_FACE = ${FAKE_FACE};\n${FAKE_CAMERA}` });
   const page = await context.newPage();
   page.on("pageerror", (error) => console.error("page error:", error.message));
   page.on("console", (message) => {
@@ -171,6 +188,28 @@ export async function clockIn(page) {
   const saved = page.locator("#stage").waitFor({ state: "hidden", timeout: 40_000 }).then(() => "saved");
   const blocked = page.locator("#retry-liveness").waitFor({ state: "visible", timeout: 40_000 }).then(() => "blocked");
   return Promise.race([saved, blocked]);
+}
+
+/**
+ * Waits until the service worker keeps what a clock-in needs offline: the page and the phone
+ * module (cached at install), and the face detector, its model and the face mesh (fetched once
+ * the page is usable; without them an offline challenge falls back to the oval).
+ */
+export async function offlineReady(page) {
+  await page.waitForFunction(async () => (await navigator.serviceWorker.ready).active !== null);
+  await page.waitForFunction(
+    async () => {
+      const kept = (await (await caches.open("zj-clock-in-v1")).keys()).map((request) => new URL(request.url).pathname);
+      return (
+        kept.includes("/pkg/zj_attendance_bg.wasm") &&
+        kept.includes("/pkg/blazeface-short.zjnn") &&
+        kept.includes("/pkg/face-landmark.zjnn") &&
+        kept.some((path) => /^\/pkg\/face-(simd|scalar)\.wasm$/.test(path))
+      );
+    },
+    null,
+    { timeout: 30_000, polling: 200 },
+  );
 }
 
 /** The outbox counts the page shows. */

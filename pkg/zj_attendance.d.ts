@@ -11,6 +11,36 @@ export interface ClockInOptions {
 
 
 /**
+ * A face found in an image, in the image's pixels (`x`, `y` the box's top-left corner).
+ */
+export interface Face {
+    /**
+     * Pixels from the image's left edge to the box.
+     */
+    x: number;
+    /**
+     * Pixels from the image's top edge to the box.
+     */
+    y: number;
+    /**
+     * The box's width, pixels.
+     */
+    width: number;
+    /**
+     * The box's height, pixels.
+     */
+    height: number;
+    /**
+     * The model's confidence, 0..=1.
+     */
+    score: number;
+    /**
+     * The six keypoints in [`KeypointName::ALL`]'s order.
+     */
+    keypoints: [Keypoint, Keypoint, Keypoint, Keypoint, Keypoint, Keypoint];
+}
+
+/**
  * A fence's answer for one fix; serialises as `{"verdict": "inside", "distanceM": 12.5}`.
  */
 export interface Check {
@@ -23,6 +53,24 @@ export interface Check {
      * hole), whether inside or outside.
      */
     distanceM: number;
+}
+
+/**
+ * A keypoint in image pixels.
+ */
+export interface Keypoint {
+    /**
+     * Which keypoint.
+     */
+    name: KeypointName;
+    /**
+     * Pixels from the image's left edge.
+     */
+    x: number;
+    /**
+     * Pixels from the image's top edge.
+     */
+    y: number;
 }
 
 /**
@@ -146,7 +194,7 @@ export interface OutboxRecord {
      */
     lastError: string | null;
     /**
-     * The record itself.
+     * The record itself, as the JSON text of its [`SignInDraft`].
      */
     draft: object;
 }
@@ -294,6 +342,11 @@ export interface Site {
 }
 
 /**
+ * The six keypoints of BlazeFace, in MediaPipe's order; sides are the subject's own.
+ */
+export type KeypointName = "rightEye" | "leftEye" | "noseTip" | "mouthCenter" | "rightEarTragion" | "leftEarTragion";
+
+/**
  * The storage situation, for the page.
  */
 export interface StorageReport {
@@ -399,6 +452,11 @@ export class CapturedPhoto {
      */
     readonly byteLength: number;
     /**
+     * The face the photo was cropped around, in the photo's pixels (`detectFaces`' shape), or
+     * `undefined` when the detector was not loaded and the whole frame was kept.
+     */
+    readonly face: Face | undefined;
+    /**
      * Pixels.
      */
     readonly height: number;
@@ -478,6 +536,8 @@ export class LivenessSession {
     /**
      * A session for `nonce` (the relay's, from `POST /v1/challenge`), or for a local nonce from
      * `crypto.getRandomValues` when `nonce` is undefined or null. Throws on a malformed nonce.
+     * Uses the face detector when it is loaded (await `loadFaceDetector()` first); without it
+     * the checks fall back to the guide oval (`faceDetector` false) and the verdict says so.
      */
     constructor(nonce?: string | null);
     /**
@@ -492,15 +552,14 @@ export class LivenessSession {
      */
     screenColour(now_ms: number): string | undefined;
     /**
-     * Uses `callback(tMs)` for face landmarks from now on: it returns
-     * `{eyes: [[{x, y} × 6] × 2], noseTip, faceLeft, faceRight}` in video pixels (eye points in
-     * the 68-point order) or `null`. Blink and turn are then decided by the landmarks.
-     */
-    setLandmarkSource(callback: Function): void;
-    /**
      * The verdict so far: `{overall: "live" | "notLive" | "inconclusive", checks: [...]}`.
      */
     verdict(): any;
+    /**
+     * Whether the face detector finds the face in each frame (false: it was not loaded, and
+     * the checks analyse the guide oval, `method: "region"`).
+     */
+    readonly faceDetector: boolean;
     /**
      * `relay` or `local`.
      */
@@ -610,17 +669,23 @@ export class PhoneModule {
 }
 
 /**
- * Takes the photo from the live camera: refused (throws, with a Chinese message and `code`
- * `tooDark`, `tooBright` or `blurred`) when the guide region is not good enough; else a JPEG
- * under 400 KB, aiming at 100 KB.
+ * Takes the photo from the live camera. With the face detector loaded (`loadFaceDetector()`),
+ * on a fresh detection of this frame: refused (throws, with a Chinese message and `code`)
+ * when there is no face (`noFace`), a second face at least half the size (`secondFace`), the
+ * face is under 128 px (`faceTooSmall`), turned over 20° (`notFrontal`) or would be under a
+ * third of the photo (`faceTooSmallInPhoto`), or the face is too dark, too bright or blurred
+ * (`tooDark`, `tooBright`, `blurred`); else the photo is cropped around the face (a face box
+ * at least 128×128 px and a third of the photo). Without the detector, the whole frame, with
+ * the same quality checks on the guide oval. A JPEG under 400 KB, aiming at 100 KB.
  */
 export function capturePhoto(camera: LivenessCamera): CapturedPhoto;
 
 /**
  * Takes a photo without the live camera (call from a tap handler): WeChat's `chooseImage` with
  * the camera when `wx` is there (the page has run `wx.config`), else a file input opening the
- * front camera. Lower-trust. The same quality refusals as `capturePhoto`; `code: "cancelled"`
- * when the worker took no photo.
+ * front camera. Lower-trust. The same refusals and crop as `capturePhoto` (loading the face
+ * detector if it can; without it, the whole picture); `code: "cancelled"` when the worker took
+ * no photo.
  */
 export function capturePhotoFallback(): Promise<CapturedPhoto>;
 
@@ -637,6 +702,24 @@ export function capturePhotoFallback(): Promise<CapturedPhoto>;
 export function checkFence(fence: object, lng: number, lat: number, accuracyM: number): Check;
 
 /**
+ * The faces in `image` (an `ImageData`), after non-maximum suppression, best first, only
+ * those scoring at least 0.5: `[{x, y, width, height, score, keypoints: [{name, x, y}]}]` in
+ * the image's pixels (`x, y` the box's top-left corner; keypoints in MediaPipe's order
+ * `rightEye`, `leftEye`, `noseTip`, `mouthCenter`, `rightEarTragion`, `leftEarTragion`, the
+ * subject's sides). Loads the detector on the first call (`face-simd.wasm` or
+ * `face-scalar.wasm` and the model, beside this module). Rejects with an `Error` with a
+ * Chinese `message` and `code` `detectorUnavailable`, `badImage` or `detectorFailed`.
+ */
+export function detectFaces(image: ImageData): Promise<Face[]>;
+
+/**
+ * The URLs of the files the detector loads in this browser (its SIMD or scalar module, the
+ * model, and the face mesh a blink loads), for the page to keep for offline use once it is
+ * usable.
+ */
+export function faceDetectorFiles(): string[];
+
+/**
  * GCJ-02 → WGS-84 to better than 1 cm: `[lng, lat]` in degrees, unchanged outside China.
  * Throws on a position that is not finite degrees in range.
  */
@@ -648,6 +731,14 @@ export function gcj02ToWgs84(lng: number, lat: number): [number, number];
  * shorter side (in the video's own, unmirrored pixels).
  */
 export function livenessGuide(): { centreX: number; centreY: number; radiusX: number; radiusY: number };
+
+/**
+ * Loads the face detector now (resolves at once when it is loaded). The camera step awaits
+ * it before a challenge, so that the challenge and `capturePhoto` use it; when it rejects
+ * (`code: "detectorUnavailable"`: offline before it was ever kept) the challenge falls back to
+ * the guide oval and its verdict says `method: "region"`.
+ */
+export function loadFaceDetector(): Promise<void>;
 
 /**
  * WGS-84 → GCJ-02: `[lng, lat]` in degrees, unchanged outside China. Throws on a position that
@@ -666,12 +757,15 @@ export interface InitOutput {
     readonly capturePhoto: (a: number) => [number, number, number];
     readonly capturePhotoFallback: () => any;
     readonly capturedphoto_byteLength: (a: number) => number;
+    readonly capturedphoto_face: (a: number) => any;
     readonly capturedphoto_height: (a: number) => number;
     readonly capturedphoto_jpegBase64: (a: number) => [number, number];
     readonly capturedphoto_lowerTrust: (a: number) => number;
     readonly capturedphoto_source: (a: number) => [number, number];
     readonly capturedphoto_width: (a: number) => number;
     readonly checkFence: (a: any, b: number, c: number, d: number) => [number, number, number];
+    readonly detectFaces: (a: any) => any;
+    readonly faceDetectorFiles: () => any;
     readonly gcj02ToWgs84: (a: number, b: number) => [number, number, number];
     readonly livenessGuide: () => any;
     readonly livenesscamera_height: (a: number) => number;
@@ -682,13 +776,14 @@ export interface InitOutput {
     readonly livenesssession_analyseFrame: (a: number, b: number, c: number) => [number, number, number];
     readonly livenesssession_analyseRgba: (a: number, b: number, c: number, d: number, e: number, f: number) => [number, number, number];
     readonly livenesssession_evidenceJson: (a: number, b: number) => [number, number, number, number];
+    readonly livenesssession_faceDetector: (a: number) => number;
     readonly livenesssession_new: (a: number, b: number) => [number, number, number];
     readonly livenesssession_nonce: (a: number) => [number, number];
     readonly livenesssession_nonceSource: (a: number) => [number, number];
     readonly livenesssession_prompts: (a: number) => any;
     readonly livenesssession_screenColour: (a: number, b: number) => [number, number];
-    readonly livenesssession_setLandmarkSource: (a: number, b: any) => void;
     readonly livenesssession_verdict: (a: number) => any;
+    readonly loadFaceDetector: () => any;
     readonly phonemodule_challenge: (a: number) => any;
     readonly phonemodule_clockIn: (a: number, b: any) => any;
     readonly phonemodule_close: (a: number) => void;
@@ -711,11 +806,11 @@ export interface InitOutput {
     readonly wgs84ToGcj02: (a: number, b: number) => [number, number, number];
     readonly wasm_bindgen__convert__closures_____invoke__h12a58abeb6e99768: (a: number, b: number, c: any, d: any) => void;
     readonly wasm_bindgen__convert__closures_____invoke__h4de2df6260f6ee29: (a: number, b: number, c: any) => [number, number];
-    readonly wasm_bindgen__convert__closures_____invoke__h71b018c494787276: (a: number, b: number, c: any) => [number, number];
-    readonly wasm_bindgen__convert__closures_____invoke__h22a53cba4337daee: (a: number, b: number, c: any) => any;
-    readonly wasm_bindgen__convert__closures_____invoke__h45350bb76bab522a: (a: number, b: number) => [number, number, number];
-    readonly wasm_bindgen__convert__closures_____invoke__h3293064e7afa9bc4: (a: number, b: number) => void;
-    readonly wasm_bindgen__convert__closures_____invoke__h5e435779f6a1a6b2: (a: number, b: number) => void;
+    readonly wasm_bindgen__convert__closures_____invoke__haf8524ee7af08063: (a: number, b: number, c: any) => [number, number];
+    readonly wasm_bindgen__convert__closures_____invoke__h54b02b67602b880b: (a: number, b: number, c: any) => any;
+    readonly wasm_bindgen__convert__closures_____invoke__h5dd949bfce9864d6: (a: number, b: number) => [number, number, number];
+    readonly wasm_bindgen__convert__closures_____invoke__h29e6069fe7d065dc: (a: number, b: number) => void;
+    readonly wasm_bindgen__convert__closures_____invoke__he7f628548eeee91f: (a: number, b: number) => void;
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;
     readonly __wbindgen_exn_store: (a: number) => void;

@@ -2,7 +2,8 @@
 # Builds pkg/: the phone module as an ES module for the browser (JS glue minified by terser,
 # TypeScript types, optimised wasm), with the pinned wasm-bindgen CLI and binaryen's wasm-opt and terser
 # (npm, tools/); the face detector (crates/face-wasm) as two raw wasm modules loaded on first use,
-# face-simd.wasm (wasm SIMD) and face-scalar.wasm, and its model (models/blazeface-short.zjnn);
+# face-simd.wasm (wasm SIMD) and face-scalar.wasm, its model (models/blazeface-short.zjnn) and
+# the face mesh for the blink (models/face-landmark.zjnn);
 # and records the hash of the sources it was built from in pkg/SOURCE_HASH
 # (crates/relay/tests/relay/pkg_fresh.rs fails when the sources have moved on). Prints the sizes, gzip -9.
 #
@@ -50,14 +51,16 @@ source_hash() {
       find "$dir/src" -type f
     done
     find proto -type f
-    printf '%s\n' Cargo.lock tools/package-lock.json "$model"
+    printf '%s\n' Cargo.lock tools/package-lock.json "$model" "$mesh"
   } | sed 's|^\./||' | LC_ALL=C sort -u \
     | while IFS= read -r file; do printf '%s\0' "$file"; cat "$file"; printf '\0'; done \
     | md5sum | cut -d ' ' -f 1
 }
 
-# The face detector's model, served beside the detector (scripts/vendor-models.sh makes it).
+# The face detector's model and the face mesh for the blink, served beside the detector
+# (scripts/vendor-models.sh makes them).
 model=models/blazeface-short.zjnn
+mesh=models/face-landmark.zjnn
 
 if [ "${1:-}" = "--hash" ]; then
   source_hash
@@ -74,7 +77,9 @@ fi
 wasm_opt=tools/node_modules/.bin/wasm-opt
 
 rustup target add wasm32-unknown-unknown >/dev/null
-[ -f "$model" ] || { echo "$model is missing: run ./scripts/vendor-models.sh" >&2; exit 1; }
+for file in "$model" "$mesh"; do
+  [ -f "$file" ] || { echo "$file is missing: run ./scripts/vendor-models.sh" >&2; exit 1; }
+done
 cargo build --locked -p zj-attendance --lib --target wasm32-unknown-unknown --profile wasm-release
 target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 
@@ -111,7 +116,7 @@ for flavour in simd scalar; do
     "$target_dir/face-$flavour/wasm32-unknown-unknown/face-release/zj_face_wasm.wasm" \
     -o "pkg/face-$flavour.wasm"
 done
-cp "$model" pkg/
+cp "$model" "$mesh" pkg/
 source_hash >pkg/SOURCE_HASH
 
 gzip_size() { gzip -9 -c "$1" | wc -c; }
@@ -122,6 +127,6 @@ for file in pkg/zj_attendance.js pkg/zj_attendance_bg.wasm; do
   printf '%-32s %8d bytes, %7d gzip -9\n' "$file" "$(wc -c <"$file")" "$size"
 done
 printf '%-32s %25d gzip -9 (aim: <= 266240, 260 KiB)\n' "first load (JS + wasm)" "$total"
-for file in pkg/face-simd.wasm pkg/face-scalar.wasm "pkg/${model##*/}"; do
+for file in pkg/face-simd.wasm pkg/face-scalar.wasm "pkg/${model##*/}" "pkg/${mesh##*/}"; do
   printf '%-32s %8d bytes, %7d gzip -9\n' "$file" "$(wc -c <"$file")" "$(gzip_size "$file")"
 done

@@ -3,7 +3,9 @@
 # download) drives Debian's /usr/bin/chromium headless against `relay demo` instances the tests
 # start themselves. Installs what it needs on a fresh machine first: Node.js and npm, Chromium,
 # a CJK font (for readable screenshots), the npm packages of web/ and e2e/ (npm ci, from their
-# lockfiles), the vendored libraries of www/vendor/, and the relay binary.
+# lockfiles), the vendored libraries of www/vendor/, the relay binary, and the fake camera's real
+# face (testdata/ from scripts/fetch-testdata.sh when missing, then the frames that
+# crates/phone/examples/fake_camera_y4m.rs renders from testdata/faces/astronaut.png).
 #
 #   ./scripts/e2e.sh                       run the tests; screenshots land in e2e/artifacts/
 #   ./scripts/e2e.sh --update-screenshots  also copy the README's screenshots to docs/screenshots/
@@ -44,6 +46,13 @@ step "Building the relay (the pages are built into it)"
 cargo build --locked --bin relay
 target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 export RELAY_BIN="$target_dir/debug/relay"
+
+# The fake camera's face (e2e/fake-camera.js): a real photo's frames with the eyes open and
+# closed and the head's geometry, in $ZJ_FAKE_FACE_DIR (e2e/harness.mjs reads them).
+step "Fake camera: a real face from testdata/faces/astronaut.png"
+[ -f testdata/faces/astronaut.png ] || scripts/fetch-testdata.sh
+export ZJ_FAKE_FACE_DIR=${ZJ_FAKE_FACE_DIR:-/tmp/zj-fake-face}
+cargo run --locked --quiet -p zj-phone --example fake_camera_y4m -- /tmp/zj-fake-camera.y4m "$ZJ_FAKE_FACE_DIR"
 
 # One test file at a time (each starts its own relay demo and browser): the machine has two
 # cores, and the liveness check needs the camera's frames on time.

@@ -61,8 +61,8 @@ done < <(grep -l 'wasm_bindgen_test_configure!(run_in_browser)' ./tests/*.rs ./c
 step "Clippy (host, the whole workspace)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "Clippy (wasm32: the phone module, the pure crates and their wasm tests)"
-cargo clippy --locked --target wasm32-unknown-unknown --lib "${wasm_targets[@]}" -- -D warnings
+step "Clippy (wasm32: the phone module, the face detector module, the pure crates and their wasm tests)"
+cargo clippy --locked --target wasm32-unknown-unknown --lib -p zj-face-wasm "${wasm_targets[@]}" -- -D warnings
 
 step "Native tests"
 cargo test --locked

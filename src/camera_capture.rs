@@ -136,6 +136,35 @@ impl Canvas {
         drawn.map_err(CaptureError::browser)
     }
 
+    /// Draws the `width × height` region of `source` at (`x`, `y`) onto the whole canvas,
+    /// resized to the region's size.
+    pub fn draw_region(
+        &self,
+        source: &Canvas,
+        (x, y, width, height): (u32, u32, u32, u32),
+    ) -> Result<(), CaptureError> {
+        self.resize(width, height);
+        let (x, y, w, h) = (
+            f64::from(x),
+            f64::from(y),
+            f64::from(width),
+            f64::from(height),
+        );
+        self.context
+            .draw_image_with_html_canvas_element_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
+                &source.element,
+                x,
+                y,
+                w,
+                h,
+                0.0,
+                0.0,
+                w,
+                h,
+            )
+            .map_err(CaptureError::browser)
+    }
+
     /// Copies the canvas's RGBA pixels into `rgba` (resized as needed, so reused buffers do not
     /// allocate).
     pub fn read_rgba(&self, rgba: &mut Vec<u8>) -> Result<(), CaptureError> {
@@ -176,13 +205,17 @@ impl Canvas {
 }
 
 /// The photo of `source` (a canvas holding the frame): the first JPEG of at most 100 KB, trying
-/// qualities 0.92 down to 0.45 at full size, then at 75 % and 50 %; if none is that small, the
+/// qualities 0.92 down to 0.45 at full size, then at 75 % and 50 % (scales below `min_scale`
+/// are not tried: they would shrink the face under 128 px); if none is that small, the
 /// smallest under 400 KB.
-pub(crate) fn encode_photo(source: &Canvas) -> Result<Jpeg, CaptureError> {
+pub(crate) fn encode_photo(source: &Canvas, min_scale: f64) -> Result<Jpeg, CaptureError> {
     let (width, height) = source.size();
     let scratch = Canvas::new(false)?;
     let mut smallest: Option<Jpeg> = None;
     for scale in SCALES {
+        if scale < min_scale && scale != 1.0 {
+            break;
+        }
         let canvas = if scale == 1.0 {
             source
         } else {

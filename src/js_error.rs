@@ -24,7 +24,10 @@ impl BrowserError {
                     .map(|error| format!("{}: {}", error.name(), error.message()))
             })
             .or_else(|| value.as_string())
-            .unwrap_or_else(|| format!("{value:?}"));
+            // Its JSON (not its debug string: wasm-bindgen's `debugString` costs the glue
+            // half a kilobyte).
+            .or_else(|| js_sys::JSON::stringify(&value).ok()?.as_string())
+            .unwrap_or_else(|| "unknown".into());
         BrowserError { context, message }
     }
 

@@ -10,6 +10,8 @@ mod camera;
 mod camera_capture;
 mod camera_fallback;
 mod camera_js;
+pub mod face_module;
+mod faces_js;
 mod geofence_js;
 mod idb;
 pub mod idb_outbox;
@@ -23,7 +25,10 @@ mod relay_client;
 
 pub use camera::CameraError;
 pub use camera_capture::{Canvas, MAX_JPEG_BYTES};
-pub use camera_js::{capture_photo, capture_photo_fallback, CapturedPhoto, LivenessCamera};
+pub use camera_js::{
+    capture_canvas, capture_photo, capture_photo_fallback, CapturedPhoto, LivenessCamera,
+};
+pub use faces_js::{detect_faces, face_detector_files, load_face_detector};
 pub use geofence_js::{check_fence, gcj02_to_wgs84, wgs84_to_gcj02};
 pub use liveness_js::{liveness_guide, LivenessSession};
 pub use phone_js::PhoneModule;

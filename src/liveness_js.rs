@@ -16,16 +16,16 @@
 //!    and its extra member `liveness` is `JSON.parse(session.evidenceJson(photo))` (the relay
 //!    keeps it in its audit log and forwards only the §7 members).
 
-use js_sys::{Function, JSON};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::camera_capture::{thumbnail, Canvas};
 use super::camera_js::{CapturedPhoto, LivenessCamera};
+use super::face_module::{self, SharedFaces};
 use super::js_values::{thrown, to_js};
 use zj_phone::liveness::{
-    CaptureSource, Challenge, ChallengeRun, CheckResult, Evidence, EvidenceFrame, FaceLandmarks,
-    Frame, Guide, LandmarkSource, Nonce, NonceSource, Outcome, Progress, Prompt, QualityLimits,
+    CaptureSource, Challenge, ChallengeRun, CheckResult, Evidence, EvidenceFrame, Frame, Guide,
+    Nonce, NonceSource, Outcome, Progress, Prompt, QualityLimits,
 };
 
 /// Evidence frames kept per session.
@@ -42,20 +42,6 @@ const EVIDENCE_WIDTH: u32 = 160;
 )]
 pub fn liveness_guide() -> JsValue {
     to_js(&Guide::default())
-}
-
-/// Landmarks from a page callback `(tMs) => landmarks | null`.
-struct JsLandmarks(Function);
-
-impl LandmarkSource for JsLandmarks {
-    fn landmarks(&mut self, _frame: &Frame<'_>, t_ms: f64) -> Option<FaceLandmarks> {
-        let value = self.0.call1(&JsValue::NULL, &t_ms.into()).ok()?;
-        if value.is_null() || value.is_undefined() {
-            return None;
-        }
-        let text = JSON::stringify(&value).ok()?.as_string()?;
-        serde_json::from_str(&text).ok()
-    }
 }
 
 /// A prompt as the page shows it.
@@ -120,6 +106,8 @@ fn prompt_view(step: &zj_phone::liveness::Step) -> PromptView<'_> {
 #[wasm_bindgen]
 pub struct LivenessSession {
     run: ChallengeRun,
+    /// Whether the face detector finds the face (else the guide oval is analysed).
+    detector: bool,
     frames: Vec<EvidenceFrame>,
     thumbnails: Option<Canvas>,
 }
@@ -128,6 +116,8 @@ pub struct LivenessSession {
 impl LivenessSession {
     /// A session for `nonce` (the relay's, from `POST /v1/challenge`), or for a local nonce from
     /// `crypto.getRandomValues` when `nonce` is undefined or null. Throws on a malformed nonce.
+    /// Uses the face detector when it is loaded (await `loadFaceDetector()` first); without it
+    /// the checks fall back to the guide oval (`faceDetector` false) and the verdict says so.
     #[wasm_bindgen(constructor)]
     pub fn new(nonce: Option<String>) -> Result<LivenessSession, JsValue> {
         let (nonce, source) = match nonce {
@@ -138,8 +128,16 @@ impl LivenessSession {
             None => (Nonce::local(random_bytes()?), NonceSource::Local),
         };
         let challenge = Challenge::plan(nonce, source);
+        let mut run = ChallengeRun::new(challenge, Guide::default(), QualityLimits::default());
+        let detector = face_module::loaded();
+        let uses_detector = detector.is_some();
+        if let Some(module) = detector {
+            module.borrow_mut().retry_landmarks();
+            run.set_face_source(Box::new(SharedFaces(module)));
+        }
         Ok(Self {
-            run: ChallengeRun::new(challenge, Guide::default(), QualityLimits::default()),
+            run,
+            detector: uses_detector,
             frames: Vec::with_capacity(EVIDENCE_FRAMES),
             thumbnails: None,
         })
@@ -175,13 +173,11 @@ impl LivenessSession {
         self.run.screen_colour(now_ms).map(|c| c.css())
     }
 
-    /// Uses `callback(tMs)` for face landmarks from now on: it returns
-    /// `{eyes: [[{x, y} × 6] × 2], noseTip, faceLeft, faceRight}` in video pixels (eye points in
-    /// the 68-point order) or `null`. Blink and turn are then decided by the landmarks.
-    #[wasm_bindgen(js_name = setLandmarkSource)]
-    pub fn set_landmark_source(&mut self, callback: Function) {
-        self.run
-            .set_landmark_source(Box::new(JsLandmarks(callback)));
+    /// Whether the face detector finds the face in each frame (false: it was not loaded, and
+    /// the checks analyse the guide oval, `method: "region"`).
+    #[wasm_bindgen(getter, js_name = faceDetector)]
+    pub fn face_detector(&self) -> bool {
+        self.detector
     }
 
     /// Analyses the camera's current frame at `nowMs` (`performance.now()`), keeping up to three
@@ -260,7 +256,7 @@ impl LivenessSession {
     fn progress_view(&self, progress: &Progress) -> JsValue {
         let finished = progress.finished.as_ref().map(|check| FinishedView {
             check,
-            advice_zh: (check.outcome != Outcome::Passed).then(|| check.kind.advice_zh()),
+            advice_zh: (check.outcome != Outcome::Passed).then(|| check.advice_zh()),
         });
         to_js(&ProgressView {
             step: progress.step,

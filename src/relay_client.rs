@@ -4,10 +4,10 @@
 
 use std::cell::{Cell, RefCell};
 
-use gloo_net::http::{Request as HttpRequest, Response as HttpResponse};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
 use zj_phone::record::clock::{corrected_time, ClockOffset};
 use zj_phone::record::upload::{dispose, dispose_link_failure, Disposition};
@@ -170,10 +170,7 @@ impl RelayClient {
                 Some(body),
             )
             .await?;
-        let text = response
-            .text()
-            .await
-            .map_err(|e| CallError::Link(e.to_string()))?;
+        let text = response.text().await.map_err(CallError::Link)?;
         let reply =
             JsonReply::parse(text.as_bytes()).map_err(|e| CallError::Link(e.to_string()))?;
         match (reply.success, reply.error) {
@@ -205,7 +202,7 @@ impl RelayClient {
     async fn authed_json<T: DeserializeOwned>(
         &self,
         path: &str,
-        method: fn(&str) -> gloo_net::http::RequestBuilder,
+        method: fn(&str) -> HttpRequest,
     ) -> Result<T, CallError> {
         let url = format!("{}{path}", self.base_url);
         let bearer =
@@ -226,7 +223,7 @@ impl RelayClient {
     /// Sends a request with a timeout; any HTTP status is an answer, no answer is a link error.
     async fn fetch(
         &self,
-        builder: gloo_net::http::RequestBuilder,
+        builder: HttpRequest,
         body: Option<String>,
     ) -> Result<HttpResponse, CallError> {
         fetch_with_timeout(builder, body).await
@@ -247,33 +244,99 @@ pub(crate) async fn enroll(base_url: &str, code: &str) -> Result<Enrollment, Cal
     json_of(response).await
 }
 
+/// A request to the relay: method, URL and headers (a small `fetch` of our own: an HTTP
+/// crate's builder and error types cost the first load more than this does).
+pub(crate) struct HttpRequest {
+    method: &'static str,
+    url: String,
+    headers: Vec<(&'static str, String)>,
+}
+
+impl HttpRequest {
+    fn new(method: &'static str, url: &str) -> Self {
+        HttpRequest {
+            method,
+            url: url.to_owned(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// A `GET` of `url`.
+    pub(crate) fn get(url: &str) -> Self {
+        Self::new("GET", url)
+    }
+
+    /// A `POST` to `url`.
+    pub(crate) fn post(url: &str) -> Self {
+        Self::new("POST", url)
+    }
+
+    /// With the header `name: value`.
+    pub(crate) fn header(mut self, name: &'static str, value: &str) -> Self {
+        self.headers.push((name, value.to_owned()));
+        self
+    }
+}
+
+/// The relay's answer: its status, and its body on demand.
+pub(crate) struct HttpResponse(web_sys::Response);
+
+impl HttpResponse {
+    /// The HTTP status.
+    pub(crate) fn status(&self) -> u16 {
+        self.0.status()
+    }
+
+    /// The body as text.
+    pub(crate) async fn text(&self) -> Result<String, String> {
+        let promise = self.0.text().map_err(|e| js_message(&e))?;
+        let text = JsFuture::from(promise).await.map_err(|e| js_message(&e))?;
+        Ok(text.as_string().unwrap_or_default())
+    }
+}
+
+/// A thrown value's `name: message` (or its text).
+fn js_message(value: &JsValue) -> String {
+    match value.dyn_ref::<js_sys::Error>() {
+        Some(error) => format!(
+            "{}: {}",
+            String::from(error.name()),
+            String::from(error.message())
+        ),
+        None => crate::js_error::BrowserError::from_js("", value.clone()).message,
+    }
+}
+
 async fn fetch_with_timeout(
-    builder: gloo_net::http::RequestBuilder,
+    request: HttpRequest,
     body: Option<String>,
 ) -> Result<HttpResponse, CallError> {
-    let controller =
-        web_sys::AbortController::new().map_err(|e| CallError::Link(format!("{e:?}")))?;
-    let signal = controller.signal();
-    let abort = wasm_bindgen::closure::Closure::once_into_js(move || controller.abort());
-    let timer = web_sys::window().and_then(|window| {
-        window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(
-                abort.unchecked_ref(),
-                REQUEST_TIMEOUT_MS,
-            )
-            .ok()
-    });
-    let builder = builder.abort_signal(Some(&signal));
-    let request = match body {
-        Some(body) => builder.body(body),
-        None => builder.build(),
+    let link = |e: JsValue| CallError::Link(js_message(&e));
+    let controller = web_sys::AbortController::new().map_err(link)?;
+    let init = web_sys::RequestInit::new();
+    init.set_method(request.method);
+    let headers = web_sys::Headers::new().map_err(link)?;
+    for (name, value) in &request.headers {
+        headers.set(name, value).map_err(link)?;
     }
-    .map_err(|e| CallError::Link(e.to_string()))?;
-    let response = request
-        .send()
+    init.set_headers(&headers);
+    if let Some(body) = body {
+        init.set_body(&body.into());
+    }
+    init.set_signal(Some(&controller.signal()));
+    let window = web_sys::window().ok_or_else(|| CallError::Link("no window".into()))?;
+    let abort = wasm_bindgen::closure::Closure::once_into_js(move || controller.abort());
+    let timer = window
+        .set_timeout_with_callback_and_timeout_and_arguments_0(
+            abort.unchecked_ref(),
+            REQUEST_TIMEOUT_MS,
+        )
+        .ok();
+    let response = JsFuture::from(window.fetch_with_str_and_init(&request.url, &init))
         .await
-        .map_err(|e| CallError::Link(e.to_string()));
-    if let (Some(window), Some(timer)) = (web_sys::window(), timer) {
+        .map_err(link)
+        .map(|response| HttpResponse(response.unchecked_into()));
+    if let Some(timer) = timer {
         window.clear_timeout_with_handle(timer);
     }
     response
@@ -282,10 +345,7 @@ async fn fetch_with_timeout(
 /// A JSON answer of docs/PHONE_API.md: the value on 2xx, its error otherwise.
 async fn json_of<T: DeserializeOwned>(response: HttpResponse) -> Result<T, CallError> {
     let status = response.status();
-    let text = response
-        .text()
-        .await
-        .map_err(|e| CallError::Link(e.to_string()))?;
+    let text = response.text().await.map_err(CallError::Link)?;
     if (200..300).contains(&status) {
         return serde_json::from_str(&text)
             .map_err(|e| CallError::Link(format!("回复无法解析：{e}")));

@@ -1,8 +1,9 @@
 //! Benchmarks of the phone module in headless Chromium, run by `benches/wasm.sh` (not by the
 //! test suite): a fence check for 10 / 100 / 1,000-vertex fences (the same shapes as the native
-//! criterion benchmark), and the outbox: enqueue records with 30 KB photos in batches, then
-//! drain them to the relay `relay demo` runs (addresses from `scripts/harness.sh`). Each prints
-//! its figures; none asserts a time.
+//! criterion benchmark), and the outbox: enqueue records in batches, then drain them to the
+//! relay `relay demo` runs (addresses from `scripts/harness.sh`). Every record's photo is a real
+//! face as the phone saves it (`browser_common::faces`: the relay checks each photo's face and
+//! refuses one without). Each prints its figures; none asserts a time.
 
 mod browser_common;
 #[path = "../crates/geofence/benches/common/fence_shapes.rs"]
@@ -10,6 +11,7 @@ mod fence_shapes;
 
 use std::rc::Rc;
 
+use browser_common::faces::face_jpeg;
 use browser_common::{demo, demo_phone, draft, unique};
 use fence_shapes::{fixes, site, FIXES};
 use wasm_bindgen_test::{console_log, wasm_bindgen_test as test, wasm_bindgen_test_configure};
@@ -61,9 +63,11 @@ async fn bench_phone(name: &str) -> (Rc<Phone>, String) {
     (phone, demo["personId"].as_str().unwrap().to_owned())
 }
 
-/// A 30 KB photo.
-fn photo() -> Vec<u8> {
-    (0..30 * 1024).map(|i| (i * 7 % 251) as u8).collect()
+/// A sign-in photo of a real face (a JPEG of about 20 KB, the face 150 px) and its size in KB.
+async fn photo() -> (Vec<u8>, usize) {
+    let bytes = face_jpeg(0).await;
+    let kb = bytes.len().div_ceil(1024);
+    (bytes, kb)
 }
 
 #[test]
@@ -71,7 +75,7 @@ async fn outbox_enqueue_then_drain() {
     let (phone, person_id) = bench_phone("bench").await;
     let records = record_count();
     let start_time = js_sys::Date::now() as i64;
-    let photo = photo();
+    let (photo, kb) = photo().await;
     let batch_size = 500;
     let started = now_ms();
     let mut n = 0;
@@ -88,7 +92,7 @@ async fn outbox_enqueue_then_drain() {
     }
     let enqueue_s = (now_ms() - started) / 1_000.0;
     console_log!(
-        "BENCH wasm outbox_enqueue: {records} records with 30 KB photos in batches of {batch_size}: {enqueue_s:.1} s ({:.0} records/s)",
+        "BENCH wasm outbox_enqueue: {records} records with {kb} KB photos in batches of {batch_size}: {enqueue_s:.1} s ({:.0} records/s)",
         records as f64 / enqueue_s
     );
 
@@ -113,7 +117,7 @@ async fn outbox_enqueue_then_drain() {
 #[test]
 async fn one_record_from_saved_to_the_platform() {
     let (phone, person_id) = bench_phone("bench-one").await;
-    let photo = photo();
+    let (photo, kb) = photo().await;
     let start_time = js_sys::Date::now() as i64;
     let mut millis = Vec::new();
     for n in 0..20 {
@@ -130,7 +134,7 @@ async fn one_record_from_saved_to_the_platform() {
     }
     millis.sort_by(f64::total_cmp);
     console_log!(
-        "BENCH wasm one_record_saved_to_platform: p50 {:.0} ms, max {:.0} ms (20 records, 30 KB photos, first includes C_AUTH)",
+        "BENCH wasm one_record_saved_to_platform: p50 {:.0} ms, max {:.0} ms (20 records, {kb} KB photos, first includes C_AUTH)",
         millis[millis.len() / 2],
         millis[millis.len() - 1]
     );

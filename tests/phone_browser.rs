@@ -3,6 +3,9 @@
 //! addresses reach this file at compile time: `ZJ_DEMO_JSON` (the demo's first stdout line)
 //! and `ZJ_FLAKY_URL`.
 //!
+//! Every record's photo is a real face (`browser_common::faces`: scikit-image's astronaut from
+//! `testdata/`, cropped as the phone crops it), since the relay refuses sign-ins without one.
+//!
 //! - the IndexedDB outbox keeps records, states and photos across a reopen of the database;
 //! - 1,000 records flush to the platform, each exactly once;
 //! - through a proxy that fails half the requests, nothing is lost or duplicated.
@@ -21,19 +24,16 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 mod browser_common;
 
+use browser_common::faces::face_jpeg;
 use browser_common::{demo, demo_phone, draft, flaky_url, unique};
 
 fn now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
 
-/// A small JPEG-looking photo.
-fn photo(seed: i64) -> Vec<u8> {
-    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
-    bytes.extend(seed.to_le_bytes());
-    bytes.resize(2_048, 0x42);
-    bytes.extend([0xFF, 0xD9]);
-    bytes
+/// A photo of a real face that the relay accepts; one of 16, chosen by `seed`.
+async fn photo(seed: i64) -> Vec<u8> {
+    face_jpeg(seed.rem_euclid(16) as u32).await
 }
 
 async fn sleep_ms(ms: i32) {
@@ -80,10 +80,10 @@ async fn enqueue(phone: &Phone, person_id: &str, count: usize) -> Vec<i64> {
     let base = now_ms() * 1_000 % 1_000_000_000_000 + 1_600_000_000_000;
     let times: Vec<i64> = (0..count as i64).map(|i| base + i).collect();
     for chunk in times.chunks(100) {
-        let batch = chunk
-            .iter()
-            .map(|&time| (draft(person_id, time), photo(time)))
-            .collect();
+        let mut batch = Vec::with_capacity(chunk.len());
+        for &time in chunk {
+            batch.push((draft(person_id, time), photo(time).await));
+        }
         phone
             .outbox()
             .enqueue(batch, now_ms())
@@ -110,15 +110,11 @@ async fn the_outbox_keeps_records_states_and_photos_across_a_reopen() {
     let name = unique("reopen");
     let store = IdbOutboxStore::open(&name).await.unwrap();
     let outbox = Outbox::new(store, OutboxConfig::default());
-    let saved = outbox
-        .enqueue(
-            (0..3)
-                .map(|i| (draft("p-1", 1_000 + i), photo(i)))
-                .collect(),
-            1_000,
-        )
-        .await
-        .unwrap();
+    let mut batch = Vec::new();
+    for i in 0..3 {
+        batch.push((draft("p-1", 1_000 + i), photo(i).await));
+    }
+    let saved = outbox.enqueue(batch, 1_000).await.unwrap();
     let Claimed::Records(mut leased) = outbox.claim(2_000, 1).await.unwrap() else {
         panic!("a record is due");
     };
@@ -141,7 +137,7 @@ async fn the_outbox_keeps_records_states_and_photos_across_a_reopen() {
     for (i, entry) in saved.iter().enumerate() {
         assert_eq!(
             reopened.photo(&entry.id).await.unwrap(),
-            Some(photo(i as i64))
+            Some(photo(i as i64).await)
         );
     }
     assert_eq!(reopened.get("no-such-record").await.unwrap(), None);

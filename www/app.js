@@ -7,7 +7,7 @@ import { PhoneModule, LivenessSession, capturePhotoFallback } from "/pkg/zj_atte
 import { apply, t, toggle } from "./i18n.js";
 import { LivenessStage } from "./liveness-stage.js";
 import { OutboxView } from "./outbox-view.js";
-import { loadPhoneModule } from "./phone-module.js";
+import { loadPhoneModule, prefetchFaceDetector } from "./phone-module.js";
 
 const $ = (id) => document.getElementById(id);
 /** A location older than this is taken again before a clock-in, milliseconds. */
@@ -72,6 +72,7 @@ function registerServiceWorker() {
 
 function showEnroll() {
   $("enroll").hidden = false;
+  prefetchFaceDetector();
   const code = new URLSearchParams(location.search).get("code");
   if (code) $("enroll-code").value = code;
 }
@@ -105,6 +106,7 @@ function wireControls() {
 
 async function enterApp() {
   $("app").hidden = false;
+  prefetchFaceDetector();
   phone.start();
   renderSite();
   outbox.refresh();
@@ -232,17 +234,23 @@ async function clockIn() {
       if (!run) return;
       // For whoever debugs a phone over remote inspection: each check with its score.
       console.info("liveness verdict", JSON.stringify(run.verdict));
+      let message;
       if (run.verdict.overall === "live") {
-        const { photo, evidence } = stage.capture(run.session);
+        const captured = await stage.capture(run.session);
         run.session.free();
-        await save({ photo, liveness: evidence });
-        return;
+        if (captured.photo) {
+          await save({ photo: captured.photo, liveness: captured.evidence });
+          return;
+        }
+        // The face did not meet the photo's rules (size, frontal, one face): say why, retry.
+        message = captured.refusal;
+      } else {
+        run.session.free();
+        message =
+          run.verdict.overall === "notLive"
+            ? t("livenessFailed", { advice: run.advice ?? "" })
+            : t("livenessInconclusive");
       }
-      run.session.free();
-      const message =
-        run.verdict.overall === "notLive"
-          ? t("livenessFailed", { advice: run.advice ?? "" })
-          : t("livenessInconclusive");
       if (!(await stage.offerRetry(message))) return;
     }
   } catch (error) {

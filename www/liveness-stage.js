@@ -2,10 +2,29 @@
 // liveness prompts (shown, and spoken when the phone can speak), and the flash colours painted
 // over the whole screen. Built on LivenessCamera and LivenessSession of the phone module.
 
-import { LivenessCamera, LivenessSession, capturePhoto, livenessGuide } from "/pkg/zj_attendance.js";
+import {
+  LivenessCamera,
+  LivenessSession,
+  capturePhoto,
+  livenessGuide,
+  loadFaceDetector,
+} from "/pkg/zj_attendance.js";
 import { lang, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
+/** How long the photo is tried on new frames while the face does not meet its rules, ms. */
+const CAPTURE_TRY_MS = 2_000;
+/** The capturePhoto refusals that the next frames may cure (the worker moves). */
+const PHOTO_RULES = new Set([
+  "noFace",
+  "secondFace",
+  "faceTooSmall",
+  "notFrontal",
+  "faceTooSmallInPhoto",
+  "tooDark",
+  "tooBright",
+  "blurred",
+]);
 
 /** Says `text` aloud in the page's language when the browser can (WeChat's web-view may not). */
 function speak(text) {
@@ -31,11 +50,19 @@ export class LivenessStage {
     $("cancel").addEventListener("click", () => this.cancelled?.());
   }
 
-  /** Shows the stage and starts the front camera; throws the camera's error (with `fallback`). */
+  /**
+   * Shows the stage, starts the front camera and loads the face detector (kept after the
+   * first visit; without it the challenge falls back to the oval and says so); throws the
+   * camera's error (with `fallback`).
+   */
   async open() {
     this.stage.hidden = false;
     this.retryButton.hidden = true;
     this.say(t("cameraStarting"), null);
+    const detector = loadFaceDetector().then(
+      () => true,
+      () => false,
+    );
     try {
       this.camera = await LivenessCamera.start(this.video);
     } catch (error) {
@@ -43,6 +70,11 @@ export class LivenessStage {
       throw error;
     }
     this.placeOval();
+    this.say(t("detectorLoading"), null);
+    if (!(await detector)) {
+      this.say(t("detectorFallback"), null);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
   }
 
   /** Draws the module's face guide over the preview, which keeps the video's aspect ratio. */
@@ -127,12 +159,26 @@ export class LivenessStage {
     });
   }
 
-  /** The photo and the record's liveness evidence of a passed `session`. */
-  capture(session) {
+  /**
+   * The photo and the record's liveness evidence of a passed `session`: `{photo, evidence}`,
+   * or `{refusal}` (what to do, Chinese) when for two seconds of frames the face did not meet
+   * the photo's rules (one face, large enough, frontal, lit and sharp). Other errors throw.
+   */
+  async capture(session) {
     this.say(t("capturing"), null);
-    const photo = capturePhoto(this.camera);
-    const evidence = JSON.parse(session.evidenceJson(photo));
-    return { photo, evidence };
+    const deadline = performance.now() + CAPTURE_TRY_MS;
+    for (;;) {
+      try {
+        const photo = capturePhoto(this.camera);
+        this.quality.textContent = "";
+        return { photo, evidence: JSON.parse(session.evidenceJson(photo)) };
+      } catch (error) {
+        if (!PHOTO_RULES.has(error.code)) throw error;
+        if (performance.now() > deadline) return { refusal: error.message };
+        this.quality.textContent = error.message;
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+    }
   }
 
   /** Stops the camera and hides the stage. */

@@ -1,7 +1,10 @@
 // The clock-in page's service worker: the page and the phone module (with its wasm) are kept
 // after the first visit, so the page opens with no network at 6:50 on a site with poor signal.
 // Cached files are served at once and refreshed in the background (the relay answers a
-// revalidation with 304 while nothing changed). API calls are never cached.
+// revalidation with 304 while nothing changed). API calls are never cached. The face
+// detector's files are not fetched at install (the first visit stays small): the page puts
+// the ones its browser uses into this cache once it is usable (phone-module.js), and they are
+// served and refreshed like the rest.
 
 const CACHE = "zj-clock-in-v1";
 const SHELL = [
@@ -14,6 +17,14 @@ const SHELL = [
   "/phone-module.js",
   "/pkg/zj_attendance.js",
   "/pkg/zj_attendance_bg.wasm",
+];
+/** Kept when fetched, not at install: the face detector (one build per browser), its model and
+ * the face mesh for the blink. */
+const ON_USE = [
+  "/pkg/face-simd.wasm",
+  "/pkg/face-scalar.wasm",
+  "/pkg/blazeface-short.zjnn",
+  "/pkg/face-landmark.zjnn",
 ];
 
 self.addEventListener("install", (event) => {
@@ -30,7 +41,8 @@ self.addEventListener("activate", (event) => {
 
 self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
-  if (event.request.method !== "GET" || url.origin !== location.origin || !SHELL.includes(url.pathname)) return;
+  const kept = SHELL.includes(url.pathname) || ON_USE.includes(url.pathname);
+  if (event.request.method !== "GET" || url.origin !== location.origin || !kept) return;
   event.respondWith(
     caches.open(CACHE).then(async (cache) => {
       const cached = await cache.match(url.pathname);

@@ -1,8 +1,11 @@
 //! What the browser tests and benchmarks of the phone module share: the `relay demo` the
 //! harness started (`scripts/harness.sh` passes its first stdout line at compile time), a
-//! phone configured with the demo's credentials, and records for the demo person.
+//! phone configured with the demo's credentials, records for the demo person, and real faces
+//! for their photos ([`faces`]: the relay refuses a sign-in whose photo holds no real face).
 
 #![allow(dead_code)] // each test file uses a part
+
+pub mod faces;
 
 use std::rc::Rc;
 

@@ -14,8 +14,9 @@ use zj_geofence::{Fence, FenceError, FenceLimits, RingRef};
 const STEP: f64 = 0.0005;
 
 /// A closed ring through `corners` (grid steps from (120.2°E, 30.2°N)) taken in order of their
-/// angle around their mean: star-shaped, so it seldom crosses itself.
-fn star_ring(mut corners: Vec<(u8, u8)>) -> LineString<f64> {
+/// angle around their mean: star-shaped, so it seldom crosses itself; wound counter-clockwise,
+/// or `clockwise`.
+fn star_ring(mut corners: Vec<(u8, u8)>, clockwise: bool) -> LineString<f64> {
     corners.sort_unstable();
     corners.dedup();
     let corners: Vec<Coord<f64>> = (corners.iter())
@@ -37,19 +38,24 @@ fn star_ring(mut corners: Vec<(u8, u8)>) -> LineString<f64> {
             y: 30.2 + c.y * STEP,
         })
         .collect();
+    if clockwise {
+        positions.reverse();
+    }
     positions.push(positions[0]);
     LineString(positions)
 }
 
 /// A ring of 3 to 6 corners within the box of `size` steps a side whose south-west corner is
-/// `(west, south)`.
+/// `(west, south)`, wound either way.
 fn ring_in(west: u8, south: u8, size: u8) -> impl Strategy<Value = LineString<f64>> {
-    vec((0..=size, 0..=size), 3..=6).prop_map(move |corners| {
+    let corners = vec((0..=size, 0..=size), 3..=6);
+    (corners, any::<bool>()).prop_map(move |(corners, clockwise)| {
         star_ring(
             corners
                 .iter()
                 .map(|&(x, y)| (west + x, south + y))
                 .collect(),
+            clockwise,
         )
     })
 }
@@ -60,14 +66,16 @@ fn ring_within(west: u8, south: u8) -> impl Strategy<Value = LineString<f64>> {
 }
 
 /// A polygon: a shell through the corners of the 8 × 8 box and up to three corners inside it
-/// (notches), and up to two holes in smaller boxes within it.
+/// (notches), and up to two holes in smaller boxes within it; every ring wound either way.
 fn polygon_with_holes() -> impl Strategy<Value = Vec<LineString<f64>>> {
-    let shell = vec((1..8u8, 1..8u8), 0..=3).prop_map(|notches| {
+    let notches = vec((1..8u8, 1..8u8), 0..=3);
+    let shell = (notches, any::<bool>()).prop_map(|(notches, clockwise)| {
         star_ring(
             [(0, 0), (8, 0), (8, 8), (0, 8)]
                 .into_iter()
                 .chain(notches)
                 .collect(),
+            clockwise,
         )
     });
     let hole = (0..7u8, 0..7u8, 1..=4u8)
@@ -130,8 +138,15 @@ fn nesting_by_relate(polygons: &[Vec<LineString<f64>>]) -> Option<FenceError> {
     None
 }
 
+/// 10,000 fences a run, or `PROPTEST_CASES` when set (which `with_cases` alone would ignore).
+fn cases() -> u32 {
+    (std::env::var("PROPTEST_CASES").ok())
+        .and_then(|cases| cases.parse().ok())
+        .unwrap_or(10_000)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(10_000))]
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     #[test]
     fn nesting_agrees_with_relate(polygons in fence()) {

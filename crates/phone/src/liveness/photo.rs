@@ -82,8 +82,8 @@ pub fn photo_crop(
     let width = (face.width * CROP_OVER_FACE).min(fw);
     let height = (face.height * CROP_OVER_FACE).min(fh);
     let (cx, cy) = face.centre();
-    let x = (cx - width / 2.0).clamp(0.0, fw - width);
-    let y = (cy - height / 2.0).clamp(0.0, fh - height);
+    let x = (cx - width / 2.0).min(fw - width).max(0.0);
+    let y = (cy - height / 2.0).min(fh - height).max(0.0);
     let crop = PhotoCrop {
         x: x.round() as u32,
         y: y.round() as u32,

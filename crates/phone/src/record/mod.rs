@@ -28,5 +28,5 @@ pub mod upload;
 pub use fence_decision::{decide_fence, FenceDecision, FenceEvidence};
 pub use phone_frame::{signed_frame, FrameError};
 pub use record_id::record_id_from_random;
-pub use sign_in::{ClockEvidence, SignInDraft};
+pub use sign_in::{ClockEvidence, DraftText, SignInDraft};
 pub use zj_protocol::phone_api::{PhoneCredentials, UncertainPolicy};

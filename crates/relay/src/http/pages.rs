@@ -51,14 +51,20 @@ static WWW: &[(&str, &[u8])] = embedded!("www":
 );
 
 /// The files of `pkg/` served at `/pkg/`: the phone module, and the face detector it loads on
-/// first use (one of its two builds, and the model).
+/// first use (one of its two builds).
 static PKG: &[(&str, &[u8])] = embedded!("pkg":
     "zj_attendance.js",
     "zj_attendance_bg.wasm",
     "zj_attendance.d.ts",
     "face-simd.wasm",
     "face-scalar.wasm",
+);
+
+/// The models the detector loads, from `models/` (committed once, not copied into `pkg/`),
+/// served at `/pkg/` beside it: the detector's and the face mesh for the blink.
+static MODELS: &[(&str, &[u8])] = embedded!("models":
     "blazeface-short.zjnn",
+    "face-landmark.zjnn",
 );
 
 /// The manager's page, served at `/manager`.
@@ -76,6 +82,7 @@ static PAGES: LazyLock<HashMap<String, Page>> = LazyLock::new(|| {
     let www = WWW.iter().map(|&(path, body)| (format!("/{path}"), body));
     let pkg = PKG
         .iter()
+        .chain(MODELS)
         .map(|&(path, body)| (format!("/pkg/{path}"), body));
     www.chain(pkg)
         .map(|(path, body)| {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::record::SignInDraft;
+use crate::record::{DraftText, SignInDraft};
 
 /// Where a record is on its way to the platform.
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
@@ -62,9 +62,9 @@ pub struct OutboxEntry {
     /// The last failure, as the worker should read it (Chinese), with its code when the relay
     /// or platform gave one.
     pub last_error: Option<String>,
-    /// The record itself.
+    /// The record itself, as the JSON text of its [`SignInDraft`].
     #[cfg_attr(feature = "typescript", tsify(type = "object"))]
-    pub draft: SignInDraft,
+    pub draft: DraftText,
 }
 
 impl OutboxEntry {
@@ -81,7 +81,7 @@ impl OutboxEntry {
             lease_until_ms: 0,
             settled_at_ms: None,
             last_error: None,
-            draft,
+            draft: DraftText::new(&draft),
         }
     }
 
