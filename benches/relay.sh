@@ -15,7 +15,7 @@
 # PATHS (websocat,relay-ws,relay-http), PHASES (idle,throughput,latency),
 # ROUNDS (2: throughput runs per path, interleaved; the best counts), RELAY_LOG (RUST_LOG of
 # the relay, default warn), NO_BUILD (set: use the binaries as built), RELAY_BIN (another relay
-# binary to measure).
+# binary to measure), PHOTO_CHECK (off: the relay's photo re-check; refuse to measure with it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -140,6 +140,10 @@ write_config() {
         echo "link_idle_secs = 600"
         echo "frames_per_minute = 100000000"
         echo "frames_burst = 1000000"
+        # The photo re-check (about 5 ms of CPU a sign-in) is off by default: the comparison
+        # with websocat is of the transport. PHOTO_CHECK=refuse measures the relay with it.
+        echo "[photo]"
+        echo "check = \"${PHOTO_CHECK:-off}\""
     } >"$dir/relay.toml"
 }
 

@@ -52,7 +52,7 @@ const { values: options } = parseArgs({
     frames: { type: "string", default: "50" },
     warmup: { type: "string", default: "10" },
     mediapipe: { type: "string", default: "simd/cpu,nosimd/cpu,simd/gpu,nosimd/gpu" },
-    ours: { type: "string", multiple: true, default: [] },
+    ours: { type: "string", multiple: true, default: ["simd=/pkg/zj_attendance.js", "nosimd=/pkg/zj_attendance.js"] },
   },
 });
 const FRAMES = Number(options.frames);
@@ -253,6 +253,34 @@ for (const r of results) {
   console.log(row.map((v, i) => cell(v, widths[i] ?? 0)).join(" "));
 }
 const env = results.find((r) => r.env)?.env;
+// Ours against MediaPipe's own runtime (SIMD, CPU) on the same frames: face count, and the
+// largest difference of a box edge or keypoint (frame pixels) and of a score.
+const facesByImage = (run) => Object.fromEntries((run.images ?? []).map((image) => [image.name, image]));
+const reference = results.find((r) => r.detector === "mediapipe" && r.build === "simd" && r.inference === "cpu" && r.images);
+for (const run of results.filter((r) => r.detector === "ours" && r.images && reference)) {
+  let worstPx = 0, worstScore = 0;
+  const countsDiffer = [];
+  const ours = facesByImage(run);
+  for (const [name, theirs] of Object.entries(facesByImage(reference))) {
+    const mine = ours[name];
+    if (!mine || mine.faces.length !== theirs.faces.length) {
+      countsDiffer.push(`${name} (${mine?.faces.length ?? "?"} vs ${theirs.faces.length})`);
+      continue;
+    }
+    theirs.faces.forEach((t, i) => {
+      const m = mine.faces[i];
+      const points = (f) => [f.x, f.y, f.x + f.width, f.y + f.height, ...f.keypoints.flatMap((k) => [k.x, k.y])];
+      const [pm, pt] = [points(m), points(t)];
+      pm.forEach((v, j) => (worstPx = Math.max(worstPx, Math.abs(v - pt[j]))));
+      worstScore = Math.max(worstScore, Math.abs(m.score - t.score));
+    });
+  }
+  run.agreementWithMediaPipe = { reference: "mediapipe simd/cpu", worstPx, worstScore, countsDiffer };
+  console.log(
+    `ours ${run.build} against MediaPipe (simd/cpu): ${countsDiffer.length ? `face counts differ on ${countsDiffer.join(", ")}; ` : "same face count on every image; "}` +
+      `largest difference ${worstPx.toFixed(2)} px (box edges and keypoints), ${worstScore.toFixed(4)} in score`,
+  );
+}
 if (env) console.log(`WebGL: ${env.webgl} (${env.webglRenderer}); wasm SIMD: ${env.wasmSimd}; ${env.hardwareConcurrency} cores`);
 
 // Each run with the faces it found per image (frame pixels), without the frames' PNGs.

@@ -193,22 +193,31 @@ export async function clockIn(page) {
 /**
  * Waits until the service worker keeps what a clock-in needs offline: the page and the phone
  * module (cached at install), and the face detector, its model and the face mesh (fetched once
- * the page is usable; without them an offline challenge falls back to the oval).
+ * the page is usable; without them an offline challenge falls back to the oval). They must be
+ * there at three looks 0.5 s apart: an entry written twice at once (the page's prefetch and
+ * the service worker both keep it) leaves the cache for a moment while the second write lands.
  */
 export async function offlineReady(page) {
   await page.waitForFunction(async () => (await navigator.serviceWorker.ready).active !== null);
-  await page.waitForFunction(
-    async () => {
-      const kept = (await (await caches.open("zj-clock-in-v1")).keys()).map((request) => new URL(request.url).pathname);
+  const kept = () =>
+    page.evaluate(async () => {
+      const paths = (await (await caches.open("zj-clock-in-v1")).keys()).map((request) => new URL(request.url).pathname);
       return (
-        kept.includes("/pkg/zj_attendance_bg.wasm") &&
-        kept.includes("/pkg/blazeface-short.zjnn") &&
-        kept.includes("/pkg/face-landmark.zjnn") &&
-        kept.some((path) => /^\/pkg\/face-(simd|scalar)\.wasm$/.test(path))
+        paths.includes("/pkg/zj_attendance_bg.wasm") &&
+        paths.includes("/pkg/blazeface-short.zjnn") &&
+        paths.includes("/pkg/face-landmark.zjnn") &&
+        paths.some((path) => /^\/pkg\/face-(simd|scalar)\.wasm$/.test(path))
       );
+    });
+  let looks = 0;
+  await eventually(
+    async () => {
+      looks = (await kept()) ? looks + 1 : 0;
+      if (looks < 3) await new Promise((done) => setTimeout(done, 300));
+      return looks >= 3;
     },
-    null,
-    { timeout: 30_000, polling: 200 },
+    30_000,
+    "the face detector's files in the service worker's cache",
   );
 }
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Face-detection benchmark: MediaPipe's own wasm face detector (npm @mediapipe/face_detection,
 # model "short", its SIMD and non-SIMD wasm, CPU and WebGL inference) timed per 640×480 frame
-# in headless Debian Chromium (playwright-core), and our detector on the same frames once it is
-# wired in e2e/bench-face/bench.js. Everything is served locally (e2e/node_modules, testdata/).
+# in headless Debian Chromium (playwright-core), beside ours (pkg/: detectFaces, its SIMD and
+# scalar detector module) on the same frames in the same run. Everything is served locally
+# (e2e/node_modules, pkg/, testdata/).
 #
 #   ./scripts/bench-face.sh                         images from testdata/faces/ (scripts/fetch-testdata.sh)
 #   ./scripts/bench-face.sh --images some.png --frames 100 --ours simd=/pkg/zj_attendance.js

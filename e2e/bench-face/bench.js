@@ -14,7 +14,7 @@ const KEYPOINT_NAMES = ["rightEye", "leftEye", "noseTip", "mouthCenter", "rightE
 /** Loaders by detector name: (config) → Promise of a loaded detector. */
 const LOADERS = {
   mediapipe: loadMediaPipe,
-  ours: (config) => loadOurs(config.moduleUrl),
+  ours: (config) => loadOurs(config.moduleUrl, config.build),
 };
 
 // ─── MediaPipe's own detector: npm @mediapipe/face_detection, served under /mediapipe/ ──────
@@ -112,21 +112,18 @@ function hideWasmSimd() {
   };
 }
 
-// ─── OUR DETECTOR (zj-face through wasm) — TO BE FILLED IN BY THE LEAD ───────────────────────
+// ─── Our detector: zj-face in the phone module's detector module (pkg/face-*.wasm) ─────────
 //
-// `moduleUrl` is the wasm-bindgen ES module, e.g. "/pkg/zj_attendance.js" (the script serves the
-// repository's pkg/ under /pkg/; pass a different pkg directory for a non-SIMD build). Once
-// `detectFaces(imageData)` exists it should be, roughly:
-//
-//   const module = await import(moduleUrl);
-//   await module.default();                      // wasm-bindgen's init (fetches the .wasm)
-//   // + whatever loads the model, if detectFaces does not do it itself on first use
-//   return { detect: (frame) => module.detectFaces(frame.imageData), close() {} };
-//
-// (frame.imageData is made once per image, outside the timed section; call
-// frame.canvas.getContext("2d").getImageData(...) inside `detect` to time that copy too.)
-async function loadOurs(moduleUrl) {
-  throw new Error(`our detector is not wired yet: fill in loadOurs() in e2e/bench-face/bench.js (module ${moduleUrl})`);
+// `moduleUrl` is the phone module ("/pkg/zj_attendance.js"); its `detectFaces` loads the
+// detector on first use, choosing face-simd.wasm when `WebAssembly.validate` accepts a SIMD
+// instruction. For the "nosimd" build that test is made to fail (the phone module calls
+// `validate` only for it), so the scalar build loads, as in a web-view without wasm SIMD.
+async function loadOurs(moduleUrl, build) {
+  if (build === "nosimd") WebAssembly.validate = () => false;
+  const module = await import(moduleUrl);
+  await module.default();
+  await module.loadFaceDetector();
+  return { detect: (frame) => module.detectFaces(frame.imageData), close() {} };
 }
 
 // ─── The benchmark ──────────────────────────────────────────────────────────────────────────
