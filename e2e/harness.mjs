@@ -33,7 +33,8 @@ function fakeFace() {
   const png = (name) => `data:image/png;base64,${readFileSync(file(name)).toString("base64")}`;
   return { open: png("open.png"), closed: png("closed.png"), geometry: JSON.parse(readFileSync(file("face.json"), "utf8")) };
 }
-const FAKE_FACE = JSON.stringify(fakeFace());
+/** `fakeFace()` as JSON, read on the first phone (scripts that open no camera need none). */
+let fakeFaceJson;
 
 /** Phone and desktop screens. */
 export const PHONE_SCREEN = { width: 360, height: 640 };
@@ -91,7 +92,7 @@ export async function newPhone(browser, demo, { position, camera = "live", scree
     permissions: ["geolocation", "camera"],
   });
   await localOnly(context);
-  await context.addInitScript({ content: `const ZJ_CAMERA_MODE = ${JSON.stringify(camera)};\nconst ZJ_FAKE_FACE = ${FAKE_FACE};\n${FAKE_CAMERA}` });
+  await context.addInitScript({ content: `const ZJ_CAMERA_MODE = ${JSON.stringify(camera)};\nconst ZJ_FAKE_FACE = ${(fakeFaceJson ??= JSON.stringify(fakeFace()))};\n${FAKE_CAMERA}` });
   const page = await context.newPage();
   page.on("pageerror", (error) => console.error("page error:", error.message));
   page.on("console", (message) => {

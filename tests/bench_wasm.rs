@@ -63,7 +63,7 @@ async fn bench_phone(name: &str) -> (Rc<Phone>, String) {
     (phone, demo["personId"].as_str().unwrap().to_owned())
 }
 
-/// A sign-in photo of a real face (a JPEG of about 20 KB, the face 150 px) and its size in KB.
+/// A sign-in photo of a real face (a JPEG of about 13 KB, the face 150 px) and its size in KB.
 async fn photo() -> (Vec<u8>, usize) {
     let bytes = face_jpeg(0).await;
     let kb = bytes.len().div_ceil(1024);

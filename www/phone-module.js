@@ -25,8 +25,12 @@ export function prefetchFaceDetector() {
     await loadPhoneModule();
     if (!("caches" in self)) return;
     const cache = await caches.open(CACHE);
+    // A page the service worker controls fetches through it, and it keeps the file: writing it
+    // here as well would race its write for the same entry.
+    const controlled = Boolean(navigator.serviceWorker?.controller);
     for (const url of faceDetectorFiles()) {
-      if (!(await cache.match(url))) await cache.add(url);
+      if (await cache.match(url)) continue;
+      await (controlled ? fetch(url).then((response) => response.arrayBuffer()) : cache.add(url));
     }
   })().catch(() => {});
   return prefetched;
