@@ -18,12 +18,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use zj_phone::liveness::{Face, FaceSource, Frame, Keypoint, KeypointName};
+use zj_phone::liveness::{Face, FaceSource, Frame, FACE_FLOATS};
 
 /// The detector's exports' layout this file reads (`zj_face_wasm::ABI_VERSION`).
 const ABI_VERSION: f64 = 1.0;
-/// `f32` values per face in the detector's output (`zj_face_wasm::FACE_FLOATS`).
-const FACE_FLOATS: usize = 17;
 /// The model file, beside the detector.
 const MODEL_FILE: &str = "blazeface-short.zjnn";
 /// The face mesh model file, beside the detector.
@@ -299,7 +297,7 @@ impl FaceModule {
                 ptr
             }
         };
-        let values = face_values(face);
+        let values = face.to_floats();
         let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
         let image = self.image_buffer(rgba.len() as u32)?;
         self.bytes(face_ptr, bytes.len() as u32).copy_from(&bytes);
@@ -387,7 +385,10 @@ impl FaceModule {
         let values =
             Float32Array::new_with_byte_offset_and_length(&buffer, at, count * FACE_FLOATS as u32)
                 .to_vec();
-        Ok(values.chunks_exact(FACE_FLOATS).map(face_of).collect())
+        Ok(values
+            .chunks_exact(FACE_FLOATS)
+            .filter_map(|face| face.try_into().ok().map(Face::from_floats))
+            .collect())
     }
 
     /// The faces in `rgba` (`width × height × 4` bytes, row by row): best first, in pixels.
@@ -419,34 +420,6 @@ impl FaceModule {
             return Err(FaceModuleError::BadImage(format!("{width}×{height}")));
         }
         self.detect_with(width, height, |view| view.set(&data, 0))
-    }
-}
-
-/// A face as its [`FACE_FLOATS`] values.
-fn face_values(face: &Face) -> [f32; FACE_FLOATS] {
-    let mut values = [0.0; FACE_FLOATS];
-    values[..5].copy_from_slice(&[face.x, face.y, face.width, face.height, face.score]);
-    for (i, keypoint) in face.keypoints.iter().enumerate() {
-        values[5 + 2 * i] = keypoint.x;
-        values[6 + 2 * i] = keypoint.y;
-    }
-    values
-}
-
-/// A face from its [`FACE_FLOATS`] values.
-fn face_of(values: &[f32]) -> Face {
-    let point = |i: usize| Keypoint {
-        name: KeypointName::ALL[i],
-        x: values[5 + 2 * i],
-        y: values[6 + 2 * i],
-    };
-    Face {
-        x: values[0],
-        y: values[1],
-        width: values[2],
-        height: values[3],
-        score: values[4],
-        keypoints: [0, 1, 2, 3, 4, 5].map(point),
     }
 }
 

@@ -25,14 +25,13 @@
 
 use std::cell::RefCell;
 
-use zj_face::{Detector, Face, Image, Keypoint, KeypointName, LandmarkModel};
+pub use zj_face::FACE_FLOATS;
+use zj_face::{Detector, Face, Image, LandmarkModel};
 
 /// The version of the exports' layout described in the crate doc.
 pub const ABI_VERSION: u32 = 1;
 /// The largest buffer `alloc` gives: an 8192 × 8192 RGBA image, the largest `detect` takes.
 pub const MAX_ALLOC: usize = 8192 * 8192 * 4;
-/// `f32` values per face in `faces()`.
-pub const FACE_FLOATS: usize = 5 + 2 * 6;
 
 /// The pointer (and length) given is not (inside) a live buffer from `alloc`.
 pub const ERR_BUFFER: i32 = -1;
@@ -175,7 +174,7 @@ pub extern "C" fn detect(ptr: usize, width: u32, height: u32) -> i32 {
         faces.clear();
         let found = detector.detect(&image);
         for face in &found {
-            write_face(face, faces);
+            faces.extend(face.to_floats());
         }
         i32::try_from(found.len()).unwrap_or(i32::MAX)
     })
@@ -247,32 +246,12 @@ pub extern "C" fn eye_openness(ptr: usize, width: u32, height: u32, face_ptr: us
 
 /// A face from the first [`FACE_FLOATS`] little-endian `f32` of `bytes`.
 fn read_face(bytes: &[u8]) -> Option<Face> {
-    let values: Vec<f32> = bytes
-        .get(..FACE_FLOATS * 4)?
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect();
-    let point = |i: usize| Keypoint {
-        name: KeypointName::ALL[i],
-        x: values[5 + 2 * i],
-        y: values[6 + 2 * i],
-    };
-    Some(Face {
-        x: values[0],
-        y: values[1],
-        width: values[2],
-        height: values[3],
-        score: values[4],
-        keypoints: [0, 1, 2, 3, 4, 5].map(point),
-    })
-}
-
-/// Appends `face` as [`FACE_FLOATS`] values.
-fn write_face(face: &Face, out: &mut Vec<f32>) {
-    out.extend([face.x, face.y, face.width, face.height, face.score]);
-    for keypoint in &face.keypoints {
-        out.extend([keypoint.x, keypoint.y]);
-    }
+    let bytes = bytes.get(..FACE_FLOATS * 4)?;
+    let values = std::array::from_fn(|i| {
+        let b = &bytes[4 * i..4 * i + 4];
+        f32::from_le_bytes([b[0], b[1], b[2], b[3]])
+    });
+    Some(Face::from_floats(&values))
 }
 
 /// The address of the last `detect`'s faces (valid until the next call into the module).

@@ -76,12 +76,9 @@ impl Detector {
     /// Runs the network on a prepared input (128 × 128 × 3 values in −1..=1, row by row);
     /// `None` when `input` has another length.
     pub fn run_network(&mut self, input: &[f32]) -> Option<NetworkOutput> {
-        let slot = self.network.input_mut();
-        if slot.len() != input.len() {
+        if !self.network.run_on(input) {
             return None;
         }
-        slot.copy_from_slice(input);
-        self.network.run();
         let (regressors, logits) = self.outputs();
         Some(NetworkOutput {
             regressors: regressors.to_vec(),

@@ -68,7 +68,38 @@ pub struct Face {
 /// angle.
 const NOSE_DEPTH_OVER_HALF_EYE_SPAN: f32 = 0.8;
 
+/// `f32` values of a face laid flat (to cross a wasm module's boundary): x, y, width, height,
+/// score, then x and y of each keypoint in [`KeypointName::ALL`]'s order.
+pub const FACE_FLOATS: usize = 5 + 2 * 6;
+
 impl Face {
+    /// The face laid flat; see [`FACE_FLOATS`].
+    pub fn to_floats(&self) -> [f32; FACE_FLOATS] {
+        let mut values = [0.0; FACE_FLOATS];
+        values[..5].copy_from_slice(&[self.x, self.y, self.width, self.height, self.score]);
+        for (i, keypoint) in self.keypoints.iter().enumerate() {
+            values[5 + 2 * i] = keypoint.x;
+            values[6 + 2 * i] = keypoint.y;
+        }
+        values
+    }
+
+    /// A face from its values laid flat; see [`FACE_FLOATS`].
+    pub fn from_floats(values: &[f32; FACE_FLOATS]) -> Self {
+        Face {
+            x: values[0],
+            y: values[1],
+            width: values[2],
+            height: values[3],
+            score: values[4],
+            keypoints: std::array::from_fn(|i| Keypoint {
+                name: KeypointName::ALL[i],
+                x: values[5 + 2 * i],
+                y: values[6 + 2 * i],
+            }),
+        }
+    }
+
     /// The box's area, pixels².
     pub fn area(&self) -> f32 {
         self.width.max(0.0) * self.height.max(0.0)

@@ -37,6 +37,39 @@ fn valid_taps(
     (first, end.max(first), (origin + first as isize) as usize)
 }
 
+/// The taps of one output pixel's window that fall inside the input: kernel rows `ky` (the
+/// first at input row `iy0`) and columns `kx` (the first at input column `ix0`).
+struct Taps {
+    ky: std::ops::Range<usize>,
+    iy0: usize,
+    kx: std::ops::Range<usize>,
+    ix0: usize,
+}
+
+/// Calls `visit` with each output pixel's `c` values and the taps of its window.
+fn each_window(
+    from: Dims,
+    w: &Window,
+    to: Dims,
+    output: &mut [f32],
+    mut visit: impl FnMut(&mut [f32], &Taps),
+) {
+    let c = to.c;
+    for oy in 0..to.h {
+        let (ky0, ky1, iy0) = valid_taps(oy, w.stride_h, w.pad_top, w.kh, from.h);
+        for ox in 0..to.w {
+            let (kx0, kx1, ix0) = valid_taps(ox, w.stride_w, w.pad_left, w.kw, from.w);
+            let taps = Taps {
+                ky: ky0..ky1,
+                iy0,
+                kx: kx0..kx1,
+                ix0,
+            };
+            visit(&mut output[(oy * to.w + ox) * c..][..c], &taps);
+        }
+    }
+}
+
 /// max(x, 0) over `values`.
 fn apply_relu(values: &mut [f32]) {
     for v in values {
@@ -58,30 +91,25 @@ pub(crate) fn conv(
     if (w.kh, w.kw, w.stride_h, w.stride_w, w.pad_top, w.pad_left) == (1, 1, 1, 1, 0, 0) {
         return pointwise(input, ic, filter, oc, relu, output);
     }
-    for oy in 0..to.h {
-        let (ky0, ky1, iy0) = valid_taps(oy, w.stride_h, w.pad_top, w.kh, from.h);
-        for ox in 0..to.w {
-            let (kx0, kx1, ix0) = valid_taps(ox, w.stride_w, w.pad_left, w.kw, from.w);
-            let acc = &mut output[(oy * to.w + ox) * oc..][..oc];
-            acc.copy_from_slice(filter.bias);
-            for ky in ky0..ky1 {
-                let iy = iy0 + ky - ky0;
-                for kx in kx0..kx1 {
-                    let ix = ix0 + kx - kx0;
-                    let pixel = &input[(iy * from.w + ix) * ic..][..ic];
-                    let taps = &filter.weights[(ky * w.kw + kx) * ic * oc..][..ic * oc];
-                    for (&v, row) in pixel.iter().zip(taps.chunks_exact(oc)) {
-                        for (a, &weight) in acc.iter_mut().zip(row) {
-                            *a += v * weight;
-                        }
+    each_window(from, w, to, output, |acc, taps| {
+        acc.copy_from_slice(filter.bias);
+        for ky in taps.ky.clone() {
+            let iy = taps.iy0 + ky - taps.ky.start;
+            for kx in taps.kx.clone() {
+                let ix = taps.ix0 + kx - taps.kx.start;
+                let pixel = &input[(iy * from.w + ix) * ic..][..ic];
+                let weights = &filter.weights[(ky * w.kw + kx) * ic * oc..][..ic * oc];
+                for (&v, row) in pixel.iter().zip(weights.chunks_exact(oc)) {
+                    for (a, &weight) in acc.iter_mut().zip(row) {
+                        *a += v * weight;
                     }
                 }
             }
-            if relu {
-                apply_relu(acc);
-            }
         }
-    }
+        if relu {
+            apply_relu(acc);
+        }
+    });
 }
 
 /// Output pixels computed together by [`pointwise`], so each weight row is loaded once per
@@ -153,27 +181,23 @@ pub(crate) fn depthwise(
 ) {
     let w = filter.window;
     let c = from.c;
-    for oy in 0..to.h {
-        let (ky0, ky1, iy0) = valid_taps(oy, w.stride_h, w.pad_top, w.kh, from.h);
-        for ox in 0..to.w {
-            let (kx0, kx1, ix0) = valid_taps(ox, w.stride_w, w.pad_left, w.kw, from.w);
-            let acc = &mut output[(oy * to.w + ox) * c..][..c];
-            acc.copy_from_slice(filter.bias);
-            for ky in ky0..ky1 {
-                let iy = iy0 + ky - ky0;
-                let row = &input[(iy * from.w + ix0) * c..][..(kx1 - kx0) * c];
-                let taps = &filter.weights[(ky * w.kw + kx0) * c..][..(kx1 - kx0) * c];
-                for (pixel, tap) in row.chunks_exact(c).zip(taps.chunks_exact(c)) {
-                    for ((a, &v), &weight) in acc.iter_mut().zip(pixel).zip(tap) {
-                        *a += v * weight;
-                    }
+    each_window(from, w, to, output, |acc, taps| {
+        acc.copy_from_slice(filter.bias);
+        let width = taps.kx.len();
+        for ky in taps.ky.clone() {
+            let iy = taps.iy0 + ky - taps.ky.start;
+            let row = &input[(iy * from.w + taps.ix0) * c..][..width * c];
+            let weights = &filter.weights[(ky * w.kw + taps.kx.start) * c..][..width * c];
+            for (pixel, tap) in row.chunks_exact(c).zip(weights.chunks_exact(c)) {
+                for ((a, &v), &weight) in acc.iter_mut().zip(pixel).zip(tap) {
+                    *a += v * weight;
                 }
             }
-            if relu {
-                apply_relu(acc);
-            }
         }
-    }
+        if relu {
+            apply_relu(acc);
+        }
+    });
 }
 
 /// `a + b`, with ReLU when asked.
@@ -206,22 +230,17 @@ pub(crate) fn prelu(input: &[f32], alpha: &[f32], output: &mut [f32]) {
 /// Maximum over each window (cells outside the input are ignored, as TFLite does).
 pub(crate) fn max_pool(input: &[f32], from: Dims, w: &Window, to: Dims, output: &mut [f32]) {
     let c = from.c;
-    for oy in 0..to.h {
-        let (ky0, ky1, iy0) = valid_taps(oy, w.stride_h, w.pad_top, w.kh, from.h);
-        for ox in 0..to.w {
-            let (kx0, kx1, ix0) = valid_taps(ox, w.stride_w, w.pad_left, w.kw, from.w);
-            let out = &mut output[(oy * to.w + ox) * c..][..c];
-            out.fill(f32::NEG_INFINITY);
-            for iy in iy0..iy0 + (ky1 - ky0) {
-                for ix in ix0..ix0 + (kx1 - kx0) {
-                    let pixel = &input[(iy * from.w + ix) * c..][..c];
-                    for (o, &v) in out.iter_mut().zip(pixel) {
-                        *o = o.max(v);
-                    }
+    each_window(from, w, to, output, |out, taps| {
+        out.fill(f32::NEG_INFINITY);
+        for iy in taps.iy0..taps.iy0 + taps.ky.len() {
+            for ix in taps.ix0..taps.ix0 + taps.kx.len() {
+                let pixel = &input[(iy * from.w + ix) * c..][..c];
+                for (o, &v) in out.iter_mut().zip(pixel) {
+                    *o = o.max(v);
                 }
             }
         }
-    }
+    });
 }
 
 /// Zeros around the input: `(before, after)` per height, width and channels.

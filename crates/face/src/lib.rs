@@ -27,7 +27,7 @@ pub mod model;
 mod network;
 
 pub use detector::{Detector, NetworkOutput, MIN_SCORE};
-pub use face::{Face, Keypoint, KeypointName};
+pub use face::{Face, Keypoint, KeypointName, FACE_FLOATS};
 pub use image::{Image, ImageError};
 pub use mesh::{FaceMesh, LandmarkModel, MeshOutput, MESH_POINTS};
 pub use model::ModelError;

@@ -152,13 +152,7 @@ impl LandmarkModel {
     /// Runs the network on a prepared input (192 × 192 × 3 values in 0..=1, row by row);
     /// `None` when `input` has another length.
     pub fn run_network(&mut self, input: &[f32]) -> Option<MeshOutput> {
-        let slot = self.network.input_mut();
-        if slot.len() != input.len() {
-            return None;
-        }
-        slot.copy_from_slice(input);
-        self.network.run();
-        Some(self.outputs())
+        self.network.run_on(input).then(|| self.outputs())
     }
 
     fn outputs(&self) -> MeshOutput {

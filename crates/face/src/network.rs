@@ -72,6 +72,18 @@ impl Network {
         &mut self.slots[self.slot_of[&self.input]][..len]
     }
 
+    /// Copies `input` into the input buffer and runs; `false` (nothing run) when it has another
+    /// length than the model's input.
+    pub(crate) fn run_on(&mut self, input: &[f32]) -> bool {
+        let slot = self.input_mut();
+        if slot.len() != input.len() {
+            return false;
+        }
+        slot.copy_from_slice(input);
+        self.run();
+        true
+    }
+
     /// Runs every op on the input buffer.
     pub(crate) fn run(&mut self) {
         for op in &self.ops {

@@ -1,7 +1,7 @@
 //! Faces in the frames: where the liveness checks look, and the rules every analysed frame
 //! must meet (one face, present).
 
-pub use zj_face::{Detector, Face, Image, Keypoint, KeypointName, LandmarkModel};
+pub use zj_face::{Detector, Face, Image, Keypoint, KeypointName, LandmarkModel, FACE_FLOATS};
 
 use super::frame::Frame;
 
@@ -42,13 +42,11 @@ pub struct FaceModels {
 
 impl FaceSource for FaceModels {
     fn faces(&mut self, frame: &Frame<'_>) -> Option<Vec<Face>> {
-        let image = Image::new(frame.width(), frame.height(), frame.rgba()).ok()?;
-        Some(self.detector.detect(&image))
+        Some(self.detector.detect(frame.image()))
     }
 
     fn eye_openness(&mut self, frame: &Frame<'_>, face: &Face) -> Option<f32> {
-        let image = Image::new(frame.width(), frame.height(), frame.rgba()).ok()?;
-        let mesh = self.landmarks.as_mut()?.landmarks(&image, face);
+        let mesh = self.landmarks.as_mut()?.landmarks(frame.image(), face);
         Some(mesh.eye_openness())
     }
 }

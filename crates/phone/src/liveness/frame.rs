@@ -1,14 +1,12 @@
 //! A camera frame (RGBA bytes) and the face guide oval drawn over the preview.
 
 use serde::{Deserialize, Serialize};
+use zj_face::{Image, ImageError};
 
-/// One RGBA frame, as `ImageData.data` holds it: `width × height × 4` bytes, row by row.
+/// One RGBA camera frame, as `ImageData.data` holds it: an [`Image`] of 32..=4096 pixels each
+/// way.
 #[derive(Debug, Clone, Copy)]
-pub struct Frame<'a> {
-    width: u32,
-    height: u32,
-    rgba: &'a [u8],
-}
+pub struct Frame<'a>(Image<'a>);
 
 /// Bytes that are not a usable frame.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -43,35 +41,38 @@ impl<'a> Frame<'a> {
         if !range.contains(&width) || !range.contains(&height) {
             return Err(FrameError::Size { width, height });
         }
-        let expected = width as usize * height as usize * 4;
-        if rgba.len() != expected {
-            return Err(FrameError::Length {
+        match Image::new(width, height, rgba) {
+            Ok(image) => Ok(Self(image)),
+            Err(ImageError::Length {
+                expected, actual, ..
+            }) => Err(FrameError::Length {
                 width,
                 height,
                 expected,
-                actual: rgba.len(),
-            });
+                actual,
+            }),
+            Err(ImageError::Size { .. }) => Err(FrameError::Size { width, height }),
         }
-        Ok(Self {
-            width,
-            height,
-            rgba,
-        })
+    }
+
+    /// The frame as an image, for the face detector.
+    pub fn image(&self) -> &Image<'a> {
+        &self.0
     }
 
     /// Pixels.
     pub fn width(&self) -> u32 {
-        self.width
+        self.0.width()
     }
 
     /// Pixels.
     pub fn height(&self) -> u32 {
-        self.height
+        self.0.height()
     }
 
     /// The RGBA bytes, row by row.
     pub fn rgba(&self) -> &'a [u8] {
-        self.rgba
+        self.0.rgba()
     }
 }
 

@@ -41,7 +41,7 @@ pub use evidence::{CaptureSource, Evidence, EvidenceBody, EvidenceError, Evidenc
 pub use face_sampler::{FaceFeatures, FaceSampler};
 pub use faces::{
     Detector, Face, FaceModels, FaceSource, Image, Keypoint, KeypointName, LandmarkModel,
-    NoFaceDetector,
+    NoFaceDetector, FACE_FLOATS,
 };
 pub use flash::{flash_score, FlashScore};
 pub use frame::{Frame, FrameError, Guide, GuideError};
