@@ -79,6 +79,11 @@ step "Starting relay demo and the flaky proxy for the browser tests"
 # shellcheck source=scripts/harness.sh
 source scripts/harness.sh
 
+# The wasm tests' runner serves the repository's top folder: the detector loads its models
+# from pkg/, where scripts/build-pkg.sh puts copies of models/ (not committed; the relay serves
+# them from models/ itself).
+cp models/*.zjnn pkg/
+
 # The pure crates' tests run again as wasm in headless Chromium, with the phone module's
 # browser tests. Every crate's tests use the one webdriver.json at the top.
 step "wasm tests in headless Chromium: ${wasm_targets[*]}"
