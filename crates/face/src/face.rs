@@ -116,30 +116,31 @@ impl Face {
         (keypoint.x, keypoint.y)
     }
 
-    /// The nose tip relative to the eyes' midpoint, in the frame of the eye line (so a tilted
-    /// head does not look turned): `(along the eye line, across it)`, in half eye spans.
-    fn nose_offset(&self) -> (f32, f32) {
+    /// `point` relative to the eyes' midpoint, in the frame of the eye line (so a tilted head
+    /// does not look turned): `(along the eye line, across it)`, in half eye spans; `None` for
+    /// a degenerate face.
+    fn in_eye_frame(&self, (px, py): (f32, f32)) -> Option<(f32, f32)> {
         let (rx, ry) = self.point(KeypointName::RightEye);
         let (lx, ly) = self.point(KeypointName::LeftEye);
-        let (nx, ny) = self.point(KeypointName::NoseTip);
-        let (ex, ey) = (lx - rx, ly - ry);
-        let half_span = ex.hypot(ey) / 2.0;
+        let half_span = (lx - rx).hypot(ly - ry) / 2.0;
         if half_span <= f32::EPSILON {
-            return (0.0, 0.0);
+            return None;
         }
-        let (ux, uy) = (ex / (2.0 * half_span), ey / (2.0 * half_span));
-        let (dx, dy) = (nx - (rx + lx) / 2.0, ny - (ry + ly) / 2.0);
-        (
+        let (ux, uy) = ((lx - rx) / (2.0 * half_span), (ly - ry) / (2.0 * half_span));
+        let (dx, dy) = (px - (rx + lx) / 2.0, py - (ry + ly) / 2.0);
+        Some((
             (dx * ux + dy * uy) / half_span,
             (-dx * uy + dy * ux) / half_span,
-        )
+        ))
     }
 
     /// Yaw, degrees: 0 facing the camera, positive when the nose points towards the image's
     /// +x (the subject turned to their left in an unmirrored image), from the nose tip's offset
     /// along the eye line.
     pub fn yaw_degrees(&self) -> f32 {
-        let (along, _) = self.nose_offset();
+        let (along, _) = self
+            .in_eye_frame(self.point(KeypointName::NoseTip))
+            .unwrap_or_default();
         (along / NOSE_DEPTH_OVER_HALF_EYE_SPAN).atan().to_degrees()
     }
 
@@ -147,17 +148,27 @@ impl Face {
     /// share of the eye-to-mouth distance (about 0.5 facing the camera; larger when the head
     /// bows, smaller when it lifts). 0 for a degenerate face.
     pub fn pitch_proxy(&self) -> f32 {
-        let (_, nose_down) = self.nose_offset();
-        let (rx, ry) = self.point(KeypointName::RightEye);
-        let (lx, ly) = self.point(KeypointName::LeftEye);
-        let (mx, my) = self.point(KeypointName::MouthCenter);
-        let half_span = (lx - rx).hypot(ly - ry) / 2.0;
-        let (ex, ey) = ((lx - rx) / (2.0 * half_span), (ly - ry) / (2.0 * half_span));
-        let (dx, dy) = (mx - (rx + lx) / 2.0, my - (ry + ly) / 2.0);
-        let mouth_down = (-dx * ey + dy * ex) / half_span;
-        if !mouth_down.is_finite() || mouth_down <= f32::EPSILON {
+        let across = |name| {
+            self.in_eye_frame(self.point(name))
+                .map(|(_, across)| across)
+        };
+        match (
+            across(KeypointName::NoseTip),
+            across(KeypointName::MouthCenter),
+        ) {
+            (Some(nose), Some(mouth)) if mouth > f32::EPSILON => nose / mouth,
+            _ => 0.0,
+        }
+    }
+
+    /// The share of the rectangle `x, y, width × height` (pixels) that the face box covers
+    /// inside it: the face's share of a photo or of a crop of it.
+    pub fn share_of(&self, x: f32, y: f32, width: f32, height: f32) -> f32 {
+        let w = (self.x + self.width).min(x + width) - self.x.max(x);
+        let h = (self.y + self.height).min(y + height) - self.y.max(y);
+        if width <= 0.0 || height <= 0.0 {
             return 0.0;
         }
-        nose_down / mouth_down
+        w.max(0.0) * h.max(0.0) / (width * height)
     }
 }

@@ -99,9 +99,6 @@ pub fn photo_crop(
 
 /// The part of the face box inside `crop`, over the crop's area.
 pub fn face_share(face: &Face, crop: &PhotoCrop) -> f32 {
-    let (x0, y0) = (crop.x as f32, crop.y as f32);
-    let (x1, y1) = (x0 + crop.width as f32, y0 + crop.height as f32);
-    let w = (face.x + face.width).min(x1) - face.x.max(x0);
-    let h = (face.y + face.height).min(y1) - face.y.max(y0);
-    w.max(0.0) * h.max(0.0) / (crop.width as f32 * crop.height as f32)
+    let [x, y, width, height] = [crop.x, crop.y, crop.width, crop.height].map(|v| v as f32);
+    face.share_of(x, y, width, height)
 }

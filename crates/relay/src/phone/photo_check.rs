@@ -262,10 +262,7 @@ fn judge(faces: &[Face], width: u32, height: u32) -> (Option<MainFace>, Option<P
     let Some(main) = faces.iter().max_by(|a, b| a.area().total_cmp(&b.area())) else {
         return (None, Some(Problem::NoFace));
     };
-    let (w, h) = (width as f32, height as f32);
-    let clipped_w = (main.x + main.width).min(w) - main.x.max(0.0);
-    let clipped_h = (main.y + main.height).min(h) - main.y.max(0.0);
-    let share = clipped_w.max(0.0) * clipped_h.max(0.0) / (w * h);
+    let share = main.share_of(0.0, 0.0, width as f32, height as f32);
     let yaw = main.yaw_degrees();
     let summary = MainFace {
         x: main.x,

@@ -1,5 +1,6 @@
 //! The relay's re-check of each sign-in's photo, with real photos from `testdata/`: a face
-//! forwarded; no face, two faces, a small face and a photo that is not a JPEG refused for good
+//! forwarded; no face, two faces, a small face, a photo that is not a JPEG and one whose header
+//! claims a huge size refused for good
 //! (`400_02`, the reason in Chinese, nothing at the platform, the same answer on a retry);
 //! `check = "flag"` forwarding and flagging; every check in the manager's sign-in list.
 
@@ -164,6 +165,25 @@ async fn a_photo_that_is_not_a_jpeg_is_refused_for_good() {
     let cut = photos::base64(&jpeg[..jpeg.len().min(600)]);
     let reply = phone.sign_in(&record_with_photo("cut", &cut)).await;
     assert_eq!(refusal(&reply).map(|e| e.errorcode), Some("400_02".into()));
+    // A real JPEG whose frame header claims 60,000 × 60,000 pixels (14 GB of RGBA): refused
+    // from the header, before anything is allocated for its pixels.
+    let mut bomb = photos::face_jpeg().to_vec();
+    let frame_header = (bomb.windows(2))
+        .position(|m| m[0] == 0xFF && matches!(m[1], 0xC0..=0xC2))
+        .expect("a frame header");
+    bomb[frame_header + 5..frame_header + 9].copy_from_slice(&[0xEA, 0x60, 0xEA, 0x60]);
+    let entry = assert_refused_for_good(
+        &relay,
+        &mut phone,
+        "bomb",
+        &photos::base64(&bomb),
+        "尺寸过大",
+    )
+    .await;
+    assert_eq!(
+        entry["photoCheck"]["problem"]["code"], "tooLarge",
+        "{entry}"
+    );
     assert!(relay.http.signins().await.is_empty());
 }
 
