@@ -236,6 +236,16 @@ pub struct Mr860Config {
     pub sn: String,
 }
 
+/// The HTTP edge.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Reverse proxies or load balancers in front of the relay (addresses or networks, e.g.
+    /// `"127.0.0.1"`, `"10.0.0.0/8"`): only their `X-Forwarded-For` and `X-Forwarded-Proto`
+    /// are believed; from anyone else those headers are ignored. Default: none.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
 /// The whole configuration file.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -272,6 +282,9 @@ pub struct RelayConfig {
     /// The photo check of phone sign-ins.
     #[serde(default)]
     pub photo: PhotoConfig,
+    /// The HTTP edge.
+    #[serde(default)]
+    pub http: HttpConfig,
 }
 
 mod defaults {

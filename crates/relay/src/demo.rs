@@ -242,6 +242,7 @@ impl Demo {
                 sn: PLATFORM_SN.into(),
             }],
             photo,
+            http: Default::default(),
         };
         let relay = RunningRelay::start(config).await?;
         let (site, enroll_code) = demo_site(relay.gateway.store()).await?;

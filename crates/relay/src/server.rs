@@ -14,6 +14,7 @@ use tokio::sync::Notify;
 
 use crate::config::{ConfigError, RelayConfig, Secret};
 use crate::http::api::RelayApi;
+use crate::http::client::ClientRules;
 use crate::http::{self, RelayHttp};
 use crate::metrics::Metrics;
 use crate::mr860::forward::Forwarder;
@@ -151,6 +152,10 @@ impl RunningRelay {
             config.limits.http(),
             config.www_dir.clone(),
             config.pkg_dir.clone(),
+            ClientRules {
+                trusted_proxies: config.http.trusted_proxies.clone(),
+                tls: false,
+            },
             stopped.clone(),
         ));
         let server = tokio::spawn(http::serve(listener, http, stopped));

@@ -47,16 +47,67 @@ fn same_secret(given: &str, expected: &str) -> bool {
         && (given.bytes().zip(expected.bytes())).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
-/// A request of the site manager: extracting it checks the bearer token (`unauthorized`
-/// otherwise), so a handler that takes one cannot forget to.
-pub(crate) struct Manager;
+/// Which sites a manager may see and change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SiteScope {
+    /// Every site, and the accounts: an administrator.
+    All,
+    /// Only these sites (by `siteId`): a site manager.
+    Sites(Vec<String>),
+}
+
+/// A request of a site manager or administrator: extracting it authenticates the request
+/// (`unauthorized` otherwise), so a handler that takes one cannot forget to; its scope says
+/// which sites it may see. Another site's things are answered "not found", never "forbidden",
+/// so a manager cannot learn what exists elsewhere.
+#[derive(Debug, Clone)]
+pub(crate) struct Manager {
+    /// The account's name (for the audit log of manager actions).
+    pub account: String,
+    /// The sites it may see.
+    pub scope: SiteScope,
+}
+
+impl Manager {
+    /// Whether this manager may see and change site `site_id`.
+    pub(crate) fn sees(&self, site_id: &str) -> bool {
+        match &self.scope {
+            SiteScope::All => true,
+            SiteScope::Sites(sites) => sites.iter().any(|site| site == site_id),
+        }
+    }
+
+    /// `Ok` for an administrator; `forbidden` for a site manager.
+    pub(crate) fn require_admin(&self) -> Result<(), ApiError> {
+        match self.scope {
+            SiteScope::All => Ok(()),
+            SiteScope::Sites(_) => Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "forbidden",
+                "只有管理员可以这样做，请联系管理员。",
+            )),
+        }
+    }
+
+    /// `Ok` when this manager sees `site_id`, else `not_found` (the site is not named).
+    pub(crate) fn site(&self, site_id: &str) -> Result<(), ApiError> {
+        if self.sees(site_id) {
+            Ok(())
+        } else {
+            Err(ApiError::not_found("这个工地"))
+        }
+    }
+}
 
 impl FromRequestParts<Arc<RelayApi>> for Manager {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, api: &Arc<RelayApi>) -> Result<Self, ApiError> {
         match (bearer(&parts.headers), &api.manager_token) {
-            (Some(given), Some(expected)) if same_secret(given, expected.expose()) => Ok(Manager),
+            (Some(given), Some(expected)) if same_secret(given, expected.expose()) => Ok(Manager {
+                account: "admin".into(),
+                scope: SiteScope::All,
+            }),
             _ => Err(ApiError::unauthorized()),
         }
     }

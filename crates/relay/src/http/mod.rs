@@ -6,6 +6,7 @@
 
 pub(crate) mod api;
 pub(crate) mod capped_listener;
+pub(crate) mod client;
 pub(crate) mod error;
 pub(crate) mod manager;
 pub(crate) mod mr860;
@@ -20,6 +21,7 @@ use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, Method, StatusCode};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::serve::ListenerExt;
@@ -35,6 +37,7 @@ use tracing::{debug, info, warn};
 
 use crate::phone::gateway::Gateway;
 use capped_listener::CappedListener;
+use client::{ClientRules, PeerAddr};
 use zj_protocol::json_form::JsonRequest;
 use zj_protocol::sign::RequestView;
 use zj_protocol::wire::{frame_bytes, FrameDecoder, FrameError, RequestRef};
@@ -71,6 +74,8 @@ pub(crate) struct RelayHttp {
     pub pkg_dir: Option<PathBuf>,
     /// The phone and manager API and the MR860 intake.
     pub api: Arc<crate::http::api::RelayApi>,
+    /// How each request's client is worked out (trusted proxies, TLS).
+    pub clients: Arc<ClientRules>,
     decoder: FrameDecoder,
     stopping: watch::Receiver<bool>,
 }
@@ -84,9 +89,11 @@ impl RelayHttp {
         limits: HttpLimits,
         www_dir: Option<PathBuf>,
         pkg_dir: Option<PathBuf>,
+        clients: ClientRules,
         stopping: watch::Receiver<bool>,
     ) -> Self {
         Self {
+            clients: Arc::new(clients),
             stopping,
             decoder: FrameDecoder::new(limits.max_frame_len),
             gateway,
@@ -108,7 +115,13 @@ pub(crate) fn router(http: Arc<RelayHttp>) -> Router {
         .with_state(http.clone())
         .merge(crate::http::api::router(http.api.clone()))
         .layer(DefaultBodyLimit::max(http.limits.max_body_bytes));
-    router.merge(pages_router(&http)).layer(phone_api_cors())
+    router
+        .merge(pages_router(&http))
+        .layer(phone_api_cors())
+        .layer(middleware::from_fn_with_state(
+            http.clients.clone(),
+            client::find_client,
+        ))
 }
 
 /// The pages: from the configured directories when given, else those built into the binary;
@@ -160,7 +173,8 @@ pub(crate) async fn serve(
         let _ = tcp.set_nodelay(true);
     });
     let listener = CappedListener::new(listener, http.limits.max_connections);
-    if let Err(error) = axum::serve(listener, router(http))
+    let service = router(http).into_make_service_with_connect_info::<PeerAddr>();
+    if let Err(error) = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
     {

@@ -293,6 +293,7 @@ pub fn relay_config(
         manager: Default::default(),
         mr860: Vec::new(),
         photo: Default::default(),
+        http: Default::default(),
     }
 }
 
