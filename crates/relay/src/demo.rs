@@ -109,11 +109,9 @@ pub struct Demo {
     relay: RunningRelay,
 }
 
+/// 128 random bits as hex.
 fn random_hex() -> String {
-    rand::random::<[u8; 16]>()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    crate::keys::random_hex(16)
 }
 
 /// Creates the demo site with its fence and a team enrollment code for it.

@@ -9,6 +9,7 @@ pub(crate) mod capped_listener;
 pub(crate) mod client;
 pub(crate) mod error;
 pub(crate) mod manager;
+pub(crate) mod manager_accounts;
 pub(crate) mod mr860;
 pub(crate) mod pages;
 pub(crate) mod phone;
