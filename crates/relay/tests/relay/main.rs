@@ -15,5 +15,6 @@ mod platform_link;
 mod relay_common;
 mod resilience;
 mod secrets;
+mod site_scope;
 mod sites;
 mod tasks;
