@@ -8,9 +8,9 @@ use serde::Serialize;
 
 use crate::keys::random_hex;
 use crate::sites;
-use crate::store::enrollments;
 pub(crate) use crate::store::enrollments::{phone_site, site_phones, PhoneSite};
 use crate::store::{add_phone, Phone, StoreError};
+use crate::store::{enrollments, site_persons};
 use zj_protocol::phone_api::Binding;
 
 /// Characters of a code: no 0/O, 1/I/L, so it can be read aloud and typed.
@@ -71,7 +71,7 @@ pub enum CodeRefusal {
 }
 
 /// Makes a code for `site_id`: checked against the site and, for a personal phone, the
-/// person on its roster.
+/// person on the site's roster.
 pub(crate) fn create_code(
     tx: &Transaction<'_>,
     site_id: &str,
@@ -88,7 +88,7 @@ pub(crate) fn create_code(
         (Binding::Team, Some(_)) => return Ok(Err(CodeRefusal::TeamWithPerson)),
         (Binding::Personal, None) => return Ok(Err(CodeRefusal::PersonalWithoutPerson)),
         (Binding::Personal, Some(person_id)) => {
-            if crate::store::roster::summary(tx, &site.sn, person_id)?.is_none() {
+            if !site_persons::on_roster(tx, site_id, &site.sn, person_id)? {
                 return Ok(Err(CodeRefusal::PersonUnknown(person_id.to_owned())));
             }
             Some(person_id)

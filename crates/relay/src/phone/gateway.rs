@@ -31,7 +31,7 @@ use crate::phone::{challenge, enroll};
 use crate::platform::forward::{Delivered, PlatformOut};
 use crate::platform::link::PlatformLink;
 use crate::sites;
-use crate::store::roster;
+use crate::store::site_persons;
 use crate::store::{self, Begun, Outcome, RecordEntry, Store, StoreError};
 use zj_host::system_clock::now_ms;
 use zj_protocol::params::{to_json_text, SignInParam};
@@ -399,15 +399,17 @@ impl Gateway {
 }
 
 /// Whether the phone that sent `entry` may clock its person in: a personal phone only its own
-/// person, a team phone persons on its site's roster (a phone enrolled by configuration, with
-/// no site, anyone).
+/// person, a team phone persons on its own site's roster (not every person of the platform sn;
+/// see [`site_persons`]); a phone enrolled by configuration, with no site, anyone.
 fn may_clock_in(tx: &rusqlite::Transaction<'_>, entry: &RecordEntry) -> Result<bool, StoreError> {
     Ok(match enroll::phone_site(tx, &entry.access_id)? {
         None => true,
         Some(binding) if binding.binding == Binding::Personal => {
             binding.person_id.as_deref() == Some(entry.person_id.as_str())
         }
-        Some(_) => roster::summary(tx, &entry.platform_sn, &entry.person_id)?.is_some(),
+        Some(binding) => {
+            site_persons::on_roster(tx, &binding.site_id, &entry.platform_sn, &entry.person_id)?
+        }
     })
 }
 

@@ -387,6 +387,17 @@ async fn a_team_phone_clocks_in_only_its_own_sites_roster() {
         })
         .collect();
     assert_eq!(on_site, [("W1", true), ("W2", false)], "{listed}");
+    // The sn's roster as a site manager sees it: the persons of its own sites only.
+    let token = sites.site_manager("wang", &[&sites.site1]).await;
+    let by_sn = format!("/v1/manager/roster?sn={SN}");
+    let (status, listed) = sites.call(&token, "GET", &by_sn, None).await;
+    assert_eq!(status, 200, "{listed}");
+    let ids: Vec<&str> = (listed.as_array().unwrap().iter())
+        .map(|p| p["personId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["W1"], "{listed}");
+    let (status, _) = (sites.call(&token, "GET", "/v1/manager/roster?sn=OTHER", None)).await;
+    assert_eq!(status, 404);
     // A personal code for a person not on the site's roster is refused.
     let codes = format!("/v1/manager/sites/{}/enrollments", sites.site1);
     let personal = json!({"binding": "personal", "personId": "W2"});
