@@ -136,12 +136,8 @@ struct NewEnrollment {
     ttl_minutes: Option<u32>,
 }
 
-/// Characters of an enrollment code the log of manager actions keeps (`codeEnd`): enough to
-/// tell codes apart, too few to redeem one (the code is a one-time secret).
-const LOGGED_CODE_CHARS: usize = 4;
-
-/// `POST /v1/manager/sites/{siteId}/enrollments`, recorded as `enrollment.create` with the
-/// binding, person, expiry and the code's last [`LOGGED_CODE_CHARS`] characters.
+/// `POST /v1/manager/sites/{siteId}/enrollments`, recorded as `enrollment.create` (see
+/// [`enroll::create_recorded_code`]).
 pub(crate) async fn create_enrollment(
     State(api): State<Arc<RelayApi>>,
     manager: Manager,
@@ -153,17 +149,9 @@ pub(crate) async fn create_enrollment(
     let ttl = request.ttl_minutes.unwrap_or(api.enroll_ttl_minutes);
     let created = (api.store)
         .run(move |tx| {
-            let person = request.person_id.as_deref();
-            let now = now_ms();
-            let made = enroll::create_code(tx, &site_id, request.binding, person, ttl, now)?;
-            if let Ok(code) = &made {
-                let code_end = &code.code[code.code.len().saturating_sub(LOGGED_CODE_CHARS)..];
-                let detail = json!({"binding": request.binding, "personId": person,
-                    "expiresAtMs": code.expires_at_ms, "codeEnd": code_end});
-                let by = manager.account.as_str();
-                manager_actions::record(tx, by, Some(&site_id), "enrollment.create", detail, now)?;
-            }
-            Ok(made)
+            let (by, person) = (manager.account.as_str(), request.person_id.as_deref());
+            let binding = request.binding;
+            enroll::create_recorded_code(tx, by, &site_id, binding, person, ttl, now_ms())
         })
         .await??;
     Ok((StatusCode::CREATED, Json(created)).into_response())
