@@ -19,6 +19,7 @@ use crate::http::{self, RelayHttp};
 use crate::metrics::Metrics;
 use crate::mr860::forward::Forwarder;
 use crate::mr860::Mr860;
+use crate::phone::claims::Claims;
 use crate::phone::gateway::Gateway;
 use crate::phone::phones::PhoneBook;
 use crate::phone::photo_check::PhotoChecker;
@@ -118,6 +119,7 @@ impl RunningRelay {
         let handler = PlatformHandler::new(HandlerConfig::default(), rand::random());
         let rate = RateLimit::new(config.limits.frames_per_minute, config.limits.frames_burst);
         let photos = PhotoChecker::new(config.photo.check)?;
+        let claims = Claims::new(&config.signin)?;
         let gateway = Arc::new(Gateway::new(
             handler,
             phones,
@@ -125,6 +127,7 @@ impl RunningRelay {
             links,
             rate,
             photos,
+            claims,
             metrics,
         ));
         let listener =

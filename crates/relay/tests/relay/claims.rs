@@ -108,7 +108,9 @@ impl Site {
     async fn signin(&self, record_id: &str) -> Value {
         let signins = self.signins().await;
         let found = signins.iter().find(|s| s["recordId"] == record_id);
-        found.unwrap_or_else(|| panic!("{record_id} in {signins:?}")).clone()
+        found
+            .unwrap_or_else(|| panic!("{record_id} in {signins:?}"))
+            .clone()
     }
 
     /// How many sign-ins the platform accepted.
@@ -178,13 +180,21 @@ async fn the_fence_version_current_at_record_time_decides() {
     site.put_fence(fence(moved, "reject")).await;
     let at_old_site = record("v-1", CENTRE, 10.0, "inside", made_at);
     let reply = site.phone.sign_in(&at_old_site.to_string()).await;
-    assert!(reply.success, "inside version 1, current when made: {reply:?}");
+    assert!(
+        reply.success,
+        "inside version 1, current when made: {reply:?}"
+    );
     let at_new_site = record("v-2", moved, 10.0, "inside", made_at);
     let message = refused_for_good(&site.phone.sign_in(&at_new_site.to_string()).await);
     assert!(message.contains("围栏外"), "{message}");
     // Made now, the new version decides.
     let now_at_new_site = record("v-3", moved, 10.0, "inside", now_ms());
-    assert!(site.phone.sign_in(&now_at_new_site.to_string()).await.success);
+    assert!(
+        site.phone
+            .sign_in(&now_at_new_site.to_string())
+            .await
+            .success
+    );
     let versions: Vec<(Value, Value)> = (site.signins().await.iter())
         .map(|s| (s["recordId"].clone(), s["relayFence"]["version"].clone()))
         .collect();
@@ -207,7 +217,10 @@ async fn uncertain_is_refused_under_reject_and_flagged_under_flag() {
     let rejected = record("u-1", edge, 30.0, "inside", now_ms());
     let message = refused_for_good(&site.phone.sign_in(&rejected.to_string()).await);
     assert!(message.contains("无法确认"), "{message}");
-    assert_eq!(site.signin("u-1").await["relayFence"]["verdict"], "uncertain");
+    assert_eq!(
+        site.signin("u-1").await["relayFence"]["verdict"],
+        "uncertain"
+    );
 
     site.put_fence(fence(CENTRE, "flag")).await;
     let flagged = record("u-2", edge, 30.0, "uncertain", now_ms());
@@ -324,7 +337,13 @@ fn evidence() -> Value {
         face_issue: None,
     };
     let verdict = Verdict::new(vec![check], 1);
-    let made = Evidence::new(challenge, verdict, CaptureSource::Camera, b"jpeg", Vec::new());
+    let made = Evidence::new(
+        challenge,
+        verdict,
+        CaptureSource::Camera,
+        b"jpeg",
+        Vec::new(),
+    );
     serde_json::from_str(&made.unwrap().to_json()).unwrap()
 }
 
@@ -351,7 +370,11 @@ async fn malformed_liveness_evidence_is_forwarded_and_flagged() {
     let audit = site.signin("l-2").await;
     let why = audit["livenessMalformed"].as_str().unwrap_or_default();
     assert!(why.contains("score") || why.contains("f32"), "{audit}");
-    assert_eq!(audit["liveness"], Value::Null, "not where pages read evidence");
+    assert_eq!(
+        audit["liveness"],
+        Value::Null,
+        "not where pages read evidence"
+    );
     assert_eq!(audit["livenessRaw"], bad, "kept as received");
     let audit = site.signin("l-3").await;
     assert!(audit["livenessMalformed"].is_string(), "{audit}");
