@@ -58,7 +58,7 @@ impl Site {
         let (status, site) = relay.manager("POST", "/v1/manager/sites", Some(body)).await;
         assert_eq!(status, 201, "{site}");
         let site_id = site["siteId"].as_str().unwrap().to_owned();
-        let mut site = Self::enrolled(relay, site_id).await;
+        let site = Self::enrolled(relay, site_id).await;
         if let Some(fence) = fence {
             site.put_fence(fence).await;
         }
