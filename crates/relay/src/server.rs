@@ -70,6 +70,7 @@ impl RunningRelay {
     pub async fn start(config: RelayConfig) -> Result<RunningRelay, StartError> {
         check(&config)?;
         let secret = config.vendor_secret()?;
+        let claims = Claims::new(&config.signin)?;
         let (store, interrupted) = Store::open(&config.data_dir)?;
         if interrupted > 0 {
             warn!(
@@ -119,7 +120,6 @@ impl RunningRelay {
         let handler = PlatformHandler::new(HandlerConfig::default(), rand::random());
         let rate = RateLimit::new(config.limits.frames_per_minute, config.limits.frames_burst);
         let photos = PhotoChecker::new(config.photo.check)?;
-        let claims = Claims::new(&config.signin)?;
         let gateway = Arc::new(Gateway::new(
             handler,
             phones,

@@ -15,7 +15,9 @@ use zj_phone::liveness::{
     Outcome, Verdict,
 };
 use zj_protocol::wire::Response;
+use zj_relay::config::RelayConfig;
 use zj_relay::demo::DemoPhone;
+use zj_relay::server::RunningRelay;
 
 /// The middle of the test site (Binjiang, Hangzhou), WGS-84 `[lng, lat]`.
 const CENTRE: [f64; 2] = [120.2110, 30.2090];
@@ -50,7 +52,16 @@ struct Site {
 impl Site {
     /// The site with `fence` (none when `None`).
     async fn start(name: &str, fence: Option<Value>) -> Self {
-        let relay = TaskRelay::start(name, 20, |_| {}).await;
+        Self::start_with(name, fence, |_| {}).await
+    }
+
+    /// The site with `fence`, the relay's configuration changed by `tweak`.
+    async fn start_with(
+        name: &str,
+        fence: Option<Value>,
+        tweak: impl FnOnce(&mut RelayConfig),
+    ) -> Self {
+        let relay = TaskRelay::start(name, 20, tweak).await;
         relay.add_persons(&[("W1", "张三", None, None)]).await;
         let send = relay.add_task("T_SEND_PERSON", json!({})).await;
         relay.reported(&send).await;
@@ -317,6 +328,30 @@ async fn a_record_time_far_in_the_future_or_too_old_is_refused() {
     let queued = record("t-4", CENTRE, 10.0, "inside", now - 6 * DAY_MS);
     assert!(site.phone.sign_in(&queued.to_string()).await.success);
     assert_eq!(site.at_platform().await, 2);
+}
+
+#[tokio::test]
+async fn the_record_time_window_is_configured() {
+    let mut site = Site::start_with("claims-window", None, |config| {
+        config.signin.max_age_days = 1;
+        config.signin.max_ahead_secs = 30;
+    })
+    .await;
+    let now = now_ms();
+    let old = record("w-1", CENTRE, 10.0, "inside", now - 2 * DAY_MS);
+    let message = refused_for_good(&site.phone.sign_in(&old.to_string()).await);
+    assert!(message.contains("已超过 1 天"), "{message}");
+    let ahead = record("w-2", CENTRE, 10.0, "inside", now + 120_000);
+    let message = refused_for_good(&site.phone.sign_in(&ahead.to_string()).await);
+    assert!(message.contains("30 秒"), "{message}");
+    assert_eq!(site.at_platform().await, 0);
+
+    // A window of no days would refuse every record: the relay does not start with it.
+    let mut config = site.relay.config.clone();
+    config.signin.max_age_days = 0;
+    config.data_dir = crate::relay_common::data_dir("claims-window-zero");
+    let refused = RunningRelay::start(config).await.err().expect("refused");
+    assert!(refused.to_string().contains("signin.max_age_days"), "{refused}");
 }
 
 /// Liveness evidence as the phone makes it: a challenge, a passed flash check, no frames.
