@@ -351,7 +351,10 @@ async fn the_record_time_window_is_configured() {
     config.signin.max_age_days = 0;
     config.data_dir = crate::relay_common::data_dir("claims-window-zero");
     let refused = RunningRelay::start(config).await.err().expect("refused");
-    assert!(refused.to_string().contains("signin.max_age_days"), "{refused}");
+    assert!(
+        refused.to_string().contains("signin.max_age_days"),
+        "{refused}"
+    );
 }
 
 /// Liveness evidence as the phone makes it: a challenge, a passed flash check, no frames.
