@@ -19,6 +19,7 @@ use crate::http::{self, RelayHttp};
 use crate::metrics::Metrics;
 use crate::mr860::forward::Forwarder;
 use crate::mr860::Mr860;
+use crate::phone::claims::Claims;
 use crate::phone::gateway::Gateway;
 use crate::phone::phones::PhoneBook;
 use crate::phone::photo_check::PhotoChecker;
@@ -69,6 +70,7 @@ impl RunningRelay {
     pub async fn start(config: RelayConfig) -> Result<RunningRelay, StartError> {
         check(&config)?;
         let secret = config.vendor_secret()?;
+        let claims = Claims::new(&config.signin)?;
         let (store, interrupted) = Store::open(&config.data_dir)?;
         if interrupted > 0 {
             warn!(
@@ -125,6 +127,7 @@ impl RunningRelay {
             links,
             rate,
             photos,
+            claims,
             metrics,
         ));
         let listener =

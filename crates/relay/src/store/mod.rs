@@ -23,7 +23,7 @@ pub(crate) mod sites;
 pub(crate) mod tasks;
 
 pub(crate) use ledger::{
-    audit_listing, begin, finish, record_photo_check, Begun, Outcome, RecordEntry,
+    audit_listing, begin, first_received_ms, record_photo_check, Begun, Outcome, RecordEntry,
 };
 pub(crate) use phones::add_phone;
 pub use phones::Phone;

@@ -5,6 +5,7 @@
 
 #[path = "../../../protocol/tests/protocol/check_order.rs"]
 mod check_order;
+mod claims;
 mod gateway;
 mod mr860;
 mod pages;
