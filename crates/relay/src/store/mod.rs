@@ -18,6 +18,7 @@ pub(crate) mod roster;
 pub(crate) mod schema;
 pub(crate) mod sites;
 pub(crate) mod tasks;
+pub(crate) mod terminals;
 
 pub(crate) use ledger::{
     audit_listing, begin, finish, record_photo_check, Begun, Outcome, RecordEntry,
