@@ -21,6 +21,7 @@ pub mod config;
 pub(crate) mod config_overrides;
 pub mod demo;
 pub(crate) mod http;
+pub(crate) mod keys;
 pub(crate) mod metrics;
 pub(crate) mod mr860;
 pub(crate) mod phone;

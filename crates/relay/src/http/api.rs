@@ -6,14 +6,16 @@ use std::sync::Arc;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 
-use super::{manager as manager_api, mr860 as mr860_http, phone as phone_api};
+use super::{manager as manager_api, manager_accounts, mr860 as mr860_http, phone as phone_api};
 use crate::config::Secret;
 use crate::http::error::ApiError;
+use crate::keys::{same_secret, token_hash};
 use crate::mr860::Mr860;
 use crate::phone::gateway::Gateway;
+use crate::store::accounts;
 use crate::store::{Phone, Store};
 
 /// What the handlers share.
@@ -39,12 +41,6 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
         .to_str()
         .ok()?;
     value.strip_prefix("Bearer ").map(str::trim)
-}
-
-/// Compares two secrets in time independent of where they differ.
-fn same_secret(given: &str, expected: &str) -> bool {
-    given.len() == expected.len()
-        && (given.bytes().zip(expected.bytes())).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
 /// Which sites a manager may see and change.
@@ -102,16 +98,32 @@ impl Manager {
 impl FromRequestParts<Arc<RelayApi>> for Manager {
     type Rejection = ApiError;
 
+    /// The configured `[manager] token` is the first administrator's (`admin`); any other
+    /// token is looked up among the accounts by its hash.
     async fn from_request_parts(parts: &mut Parts, api: &Arc<RelayApi>) -> Result<Self, ApiError> {
-        match (bearer(&parts.headers), &api.manager_token) {
-            (Some(given), Some(expected)) if same_secret(given, expected.expose()) => Ok(Manager {
-                account: "admin".into(),
-                scope: SiteScope::All,
-            }),
-            _ => Err(ApiError::unauthorized()),
+        let given = bearer(&parts.headers).ok_or_else(ApiError::unauthorized)?;
+        if let Some(expected) = &api.manager_token {
+            if same_secret(given, expected.expose()) {
+                return Ok(Manager {
+                    account: CONFIGURED_ADMIN.into(),
+                    scope: SiteScope::All,
+                });
+            }
         }
+        let hash = token_hash(given);
+        let account = (api.store)
+            .run_deferred(move |tx| accounts::by_token_hash(tx, &hash))
+            .await?;
+        let account = account.ok_or_else(ApiError::unauthorized)?;
+        Ok(Manager {
+            scope: account.scope(),
+            account: account.name,
+        })
     }
 }
+
+/// The account name of the configured `[manager] token`.
+pub(crate) const CONFIGURED_ADMIN: &str = "admin";
 
 /// A request of an enrolled phone: the phone its relay token belongs to (`unauthorized`
 /// without a live token, `revoked` for a revoked phone).
@@ -160,8 +172,25 @@ pub(crate) fn router(api: Arc<RelayApi>) -> Router {
         .route("/v1/manager/roster", get(manager_api::roster))
         .route("/v1/manager/mr860/logs", get(manager_api::mr860_logs))
         .route("/v1/manager/mr860/retry", post(manager_api::mr860_retry))
-        .route("/mr860/face", post(mr860_http::face))
-        .route("/mr860/verify", post(mr860_http::verify))
-        .route("/mr860/person", post(mr860_http::person))
+        .route(
+            "/v1/manager/accounts",
+            get(manager_accounts::list).post(manager_accounts::create),
+        )
+        .route("/v1/manager/actions", get(manager_accounts::actions))
+        .route(
+            "/v1/manager/sites/{site_id}/terminals",
+            get(super::terminals::list).post(super::terminals::add),
+        )
+        .route(
+            "/v1/manager/terminals/{device_id}/rotate",
+            post(super::terminals::rotate),
+        )
+        .route(
+            "/v1/manager/terminals/{device_id}/allow-from",
+            put(super::terminals::set_allow_from),
+        )
+        .route("/mr860/{key}/face", post(mr860_http::face))
+        .route("/mr860/{key}/verify", post(mr860_http::verify))
+        .route("/mr860/{key}/person", post(mr860_http::person))
         .with_state(api)
 }

@@ -9,9 +9,11 @@ pub(crate) mod capped_listener;
 pub(crate) mod client;
 pub(crate) mod error;
 pub(crate) mod manager;
+pub(crate) mod manager_accounts;
 pub(crate) mod mr860;
 pub(crate) mod pages;
 pub(crate) mod phone;
+pub(crate) mod terminals;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -10,10 +10,9 @@ use ipnet::IpNet;
 use rand::Rng;
 use rusqlite::Transaction;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use crate::config::{ConfigError, RelayConfig};
-use crate::http::api::same_secret;
+use crate::keys::{same_secret, token_hash as key_hash};
 use crate::store::terminals::{self, Origin, TerminalRow};
 use crate::store::{sites, Store, StoreError};
 
@@ -28,14 +27,6 @@ pub(crate) fn new_key() -> String {
     let mut rng = rand::rng();
     (0..KEY_LEN)
         .map(|_| char::from(KEY_ALPHABET[rng.random_range(0..KEY_ALPHABET.len())]))
-        .collect()
-}
-
-/// The stored form of a key: its SHA-256, lowercase hex.
-pub(crate) fn key_hash(key: &str) -> String {
-    Sha256::digest(key.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
         .collect()
 }
 

@@ -6,6 +6,7 @@ use rand::Rng;
 use rusqlite::Transaction;
 use serde::Serialize;
 
+use crate::keys::random_hex;
 use crate::sites;
 use crate::store::enrollments;
 pub(crate) use crate::store::enrollments::{phone_site, site_phones, PhoneSite};
@@ -159,12 +160,6 @@ pub(crate) enum Refused {
     Expired,
     /// Already redeemed.
     Used,
-}
-
-fn random_hex(bytes: usize) -> String {
-    (0..bytes)
-        .map(|_| format!("{:02x}", rand::random::<u8>()))
-        .collect()
 }
 
 /// Redeems `code`: in one transaction, the phone's new credentials, its binding, and the code

@@ -9,8 +9,10 @@
 //! (they are in the write-ahead log, safe from a killed relay, and the attempt's durable
 //! outcome follows them), so a sign-in costs one fsync, shared with its batch.
 
+pub(crate) mod accounts;
 pub(crate) mod enrollments;
 pub(crate) mod ledger;
+pub(crate) mod manager_actions;
 pub(crate) mod mr860_logs;
 pub(crate) mod nonces;
 pub(crate) mod phones;

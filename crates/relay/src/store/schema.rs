@@ -160,6 +160,32 @@ CREATE TABLE IF NOT EXISTS mr860_logs (
 );
 CREATE INDEX IF NOT EXISTS mr860_logs_by_state ON mr860_logs (state);
 ",
+    // Manager accounts, the sites of each, and the log of what managers did
+    // (store::accounts, store::manager_actions).
+    "
+CREATE TABLE IF NOT EXISTS manager_accounts (
+    name          TEXT PRIMARY KEY,
+    role          TEXT NOT NULL CHECK (role IN ('admin', 'site')),
+    password_hash TEXT,
+    token_hash    TEXT UNIQUE,
+    created_ms    INTEGER NOT NULL,
+    updated_ms    INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS manager_account_sites (
+    name    TEXT NOT NULL,
+    site_id TEXT NOT NULL,
+    PRIMARY KEY (name, site_id)
+);
+CREATE TABLE IF NOT EXISTS manager_actions (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    at_ms   INTEGER NOT NULL,
+    account TEXT NOT NULL,
+    site_id TEXT,
+    action  TEXT NOT NULL,
+    detail  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS manager_actions_by_site ON manager_actions (site_id, id);
+",
     // MR860 terminals, their sites and key hashes (store::terminals); their logs' bounds
     // count by device_id.
     "

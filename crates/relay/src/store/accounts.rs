@@ -1,0 +1,145 @@
+//! Manager accounts: an administrator (every site, the accounts) or a site manager (the sites
+//! listed for it). A script authenticates with the account's token, of which only a hash is
+//! kept.
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+
+use super::StoreError;
+use crate::http::api::SiteScope;
+
+/// A manager account as the API shows it (never its secrets).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Account {
+    /// Its unique name, e.g. `wang`.
+    pub name: String,
+    /// `admin` or `site`.
+    pub role: Role,
+    /// The sites a site manager may see (empty for an administrator, who sees all).
+    pub sites: Vec<String>,
+}
+
+/// What an account may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Role {
+    /// Every site, and the accounts.
+    Admin,
+    /// Only its own sites.
+    Site,
+}
+
+impl Role {
+    fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Site => "site",
+        }
+    }
+
+    fn parse(text: &str) -> Role {
+        if text == "admin" {
+            Role::Admin
+        } else {
+            Role::Site
+        }
+    }
+}
+
+impl Account {
+    /// The sites this account may see.
+    pub(crate) fn scope(&self) -> SiteScope {
+        match self.role {
+            Role::Admin => SiteScope::All,
+            Role::Site => SiteScope::Sites(self.sites.clone()),
+        }
+    }
+}
+
+/// Adds an account (false when the name is taken) with its token's hash and sites.
+pub(crate) fn create(
+    tx: &Transaction<'_>,
+    account: &Account,
+    token_hash: &str,
+    now_ms: i64,
+) -> Result<bool, StoreError> {
+    let added = tx.execute(
+        "INSERT OR IGNORE INTO manager_accounts (name, role, token_hash, created_ms, updated_ms)
+         VALUES (?1, ?2, ?3, ?4, ?4)",
+        params![account.name, account.role.as_str(), token_hash, now_ms],
+    )?;
+    if added == 0 {
+        return Ok(false);
+    }
+    set_sites(tx, &account.name, &account.sites)?;
+    Ok(true)
+}
+
+/// Replaces the sites of account `name`.
+pub(crate) fn set_sites(
+    tx: &Transaction<'_>,
+    name: &str,
+    sites: &[String],
+) -> Result<(), StoreError> {
+    tx.execute("DELETE FROM manager_account_sites WHERE name = ?1", [name])?;
+    for site_id in sites {
+        tx.execute(
+            "INSERT OR IGNORE INTO manager_account_sites (name, site_id) VALUES (?1, ?2)",
+            params![name, site_id],
+        )?;
+    }
+    Ok(())
+}
+
+/// The account whose token hashes to `token_hash`.
+pub(crate) fn by_token_hash(
+    tx: &Transaction<'_>,
+    token_hash: &str,
+) -> Result<Option<Account>, StoreError> {
+    let name: Option<String> = tx
+        .query_row(
+            "SELECT name FROM manager_accounts WHERE token_hash = ?1",
+            [token_hash],
+            |row| row.get(0),
+        )
+        .optional()?;
+    match name {
+        Some(name) => get(tx, &name),
+        None => Ok(None),
+    }
+}
+
+/// Account `name`.
+pub(crate) fn get(tx: &Transaction<'_>, name: &str) -> Result<Option<Account>, StoreError> {
+    let role: Option<String> = tx
+        .query_row(
+            "SELECT role FROM manager_accounts WHERE name = ?1",
+            [name],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let Some(role) = role else {
+        return Ok(None);
+    };
+    let mut statement =
+        tx.prepare("SELECT site_id FROM manager_account_sites WHERE name = ?1 ORDER BY site_id")?;
+    let sites = (statement.query_map([name], |row| row.get(0))?).collect::<Result<_, _>>()?;
+    Ok(Some(Account {
+        name: name.to_owned(),
+        role: Role::parse(&role),
+        sites,
+    }))
+}
+
+/// Every account, by name.
+pub(crate) fn list(tx: &Transaction<'_>) -> Result<Vec<Account>, StoreError> {
+    let mut statement = tx.prepare("SELECT name FROM manager_accounts ORDER BY name")?;
+    let names: Vec<String> =
+        (statement.query_map([], |row| row.get(0))?).collect::<Result<_, _>>()?;
+    let mut accounts = Vec::with_capacity(names.len());
+    for name in names {
+        accounts.extend(get(tx, &name)?);
+    }
+    Ok(accounts)
+}
