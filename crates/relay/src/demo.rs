@@ -16,9 +16,9 @@ use crate::config::{
 };
 use crate::mr860::terminals::{self, upload_urls};
 use crate::phone::enroll;
-use crate::store::terminals::{self as store_terminals, Origin, TerminalRow};
 use crate::server::{RunningRelay, StartError};
 use crate::sites::{self, FenceRequest};
+use crate::store::terminals::{self as store_terminals, Origin, TerminalRow};
 use crate::store::Store;
 use zj_host::system_clock::now_ms;
 use zj_protocol::phone_api::Binding;

@@ -236,7 +236,11 @@ fn start_workers(
     };
     workers.push(forwarder.spawn(stopped.clone()));
     let keep_days = config.limits.mr860.keep_days;
-    workers.push(retention::spawn_sweeper(store.clone(), keep_days, stopped.clone()));
+    workers.push(retention::spawn_sweeper(
+        store.clone(),
+        keep_days,
+        stopped.clone(),
+    ));
     workers
 }
 

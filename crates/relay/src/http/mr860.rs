@@ -59,7 +59,13 @@ async fn admit(api: &RelayApi, key: String, client: Client) -> Result<Terminal, 
     Ok(terminal)
 }
 
-async fn intake(api: &RelayApi, intake: Intake, key: String, client: Client, body: &[u8]) -> Response {
+async fn intake(
+    api: &RelayApi,
+    intake: Intake,
+    key: String,
+    client: Client,
+    body: &[u8],
+) -> Response {
     let terminal = match admit(api, key, client).await {
         Ok(terminal) => terminal,
         Err(refusal) => return refusal,

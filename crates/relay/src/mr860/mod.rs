@@ -108,7 +108,11 @@ pub(crate) fn photo(body: &Map<String, Value>, key: &str) -> Result<String, Malf
 /// The log's time: `verifyTime` (required but for person records) or, in a person record,
 /// `registerTime` (optional); refused when written but not readable as a time.
 fn log_time(body: &Map<String, Value>, mode: &str) -> Result<Option<i64>, Malformed> {
-    let key = if mode == "3" { "registerTime" } else { "verifyTime" };
+    let key = if mode == "3" {
+        "registerTime"
+    } else {
+        "verifyTime"
+    };
     let written = text(body, key)?;
     if written.is_empty() {
         return match mode {
@@ -314,7 +318,9 @@ fn resolve(
 /// What identifies a log across a terminal's retries: terminal, mode, card and the instant
 /// its time names (not the text, which a terminal may spell differently on a retry).
 fn dedup_key(log: &Mr860Log) -> String {
-    let time = log.time_ms.map_or_else(|| "-".to_owned(), |ms| ms.to_string());
+    let time = log
+        .time_ms
+        .map_or_else(|| "-".to_owned(), |ms| ms.to_string());
     format!(
         "{}|{}|{}|{}|{}",
         log.device_id, log.mode, log.card_type, log.card_number, time

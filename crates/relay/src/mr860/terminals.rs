@@ -62,7 +62,10 @@ impl Terminal {
 
 /// The terminal whose key is `key`, if any: the key's hash is compared with every terminal's
 /// in time independent of where they differ, so timing tells nothing of a key.
-pub(crate) fn authenticate(tx: &Transaction<'_>, key: &str) -> Result<Option<Terminal>, StoreError> {
+pub(crate) fn authenticate(
+    tx: &Transaction<'_>,
+    key: &str,
+) -> Result<Option<Terminal>, StoreError> {
     let given = key_hash(key);
     let mut found = None;
     for row in terminals::all(tx)? {

@@ -87,8 +87,7 @@ fn split_fraction(clock: &str) -> Option<(&str, i64)> {
     let Some((clock, fraction)) = clock.split_once('.') else {
         return Some((clock, 0));
     };
-    if fraction.is_empty() || fraction.len() > 9 || !fraction.bytes().all(|b| b.is_ascii_digit())
-    {
+    if fraction.is_empty() || fraction.len() > 9 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let millis: String = format!("{fraction:0<3}").chars().take(3).collect();

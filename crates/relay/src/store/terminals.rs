@@ -77,14 +77,18 @@ pub(crate) fn all(tx: &Transaction<'_>) -> Result<Vec<TerminalRow>, StoreError> 
 
 /// The terminals of one site, by `deviceId`.
 pub(crate) fn of_site(tx: &Transaction<'_>, site_id: &str) -> Result<Vec<TerminalRow>, StoreError> {
-    let mut statement =
-        tx.prepare(&format!("SELECT {COLUMNS} WHERE site_id = ?1 ORDER BY device_id"))?;
+    let mut statement = tx.prepare(&format!(
+        "SELECT {COLUMNS} WHERE site_id = ?1 ORDER BY device_id"
+    ))?;
     let rows = statement.query_map([site_id], row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// One terminal.
-pub(crate) fn get(tx: &Transaction<'_>, device_id: &str) -> Result<Option<TerminalRow>, StoreError> {
+pub(crate) fn get(
+    tx: &Transaction<'_>,
+    device_id: &str,
+) -> Result<Option<TerminalRow>, StoreError> {
     Ok(tx
         .query_row(
             &format!("SELECT {COLUMNS} WHERE device_id = ?1"),

@@ -7,6 +7,7 @@
 mod check_order;
 mod gateway;
 mod mr860;
+mod mr860_keys;
 mod pages;
 mod phone_api;
 mod photo_check;
