@@ -325,20 +325,39 @@ async fn logs_past_a_terminals_bound_or_the_total_are_refused_so_the_terminal_ke
 }
 
 #[tokio::test]
-async fn finished_logs_expire_and_lose_their_photos_waiting_ones_stay() {
-    let mut relay = with_roster("mr860-expiry").await;
+async fn finished_logs_lose_their_photos_at_once_and_expire_waiting_ones_stay() {
+    // A face log with its 3,000-byte photo is about 4.3 kB; without the photo, a few hundred.
+    let mut relay = with_roster_and("mr860-expiry", |config| {
+        config.limits.mr860.bytes_per_terminal = 6_000;
+    })
+    .await;
     assert_eq!(
         post(&relay, "face", face_log(M1_CARD, "2026-11-22 08:00:00")).await,
         ok()
     );
-    let stranger = face_log("330106198001019999", "2026-11-22 08:30:00");
-    assert_eq!(post(&relay, "face", stranger).await.1["code"], "404");
     signins(&relay, 1).await;
     let forwarded = async || {
         let logs = kept_logs(&relay).await;
         Some(logs).filter(|logs| logs.iter().any(|log| log["state"] == "forwarded"))
     };
     until(forwarded, "the log to be marked forwarded").await;
+    let stranger = |minute: u32| {
+        face_log(
+            "330106198001019999",
+            &format!("2026-11-22 08:{minute:02}:00"),
+        )
+    };
+    let (_, reply) = post(&relay, "face", stranger(30)).await;
+    assert_eq!(
+        reply["code"], "404",
+        "the forwarded log's photo no longer counts: {reply}"
+    );
+    let (status, reply) = post(&relay, "face", stranger(31)).await;
+    assert_eq!(
+        (status, &reply["code"]),
+        (503, &json!("503")),
+        "the bytes bound: {reply}"
+    );
 
     relay.config.limits.mr860.keep_days = 0;
     relay.restart().await;
@@ -352,24 +371,31 @@ async fn finished_logs_expire_and_lose_their_photos_waiting_ones_stay() {
     );
 }
 
+/// The persons the relay reports to the platform (`T_POST_DEVICE_PERSON`): `(personId,
+/// name, imgBytes)` by person id.
+async fn device_persons(relay: &TaskRelay) -> Vec<(String, String, u64)> {
+    let post_task = relay.add_task("T_POST_DEVICE_PERSON", json!({})).await;
+    let task = relay.reported(&post_task).await;
+    let mut persons: Vec<(String, String, u64)> = (task["posted"].as_array().unwrap().iter())
+        .map(|p| {
+            let text = |key: &str| p[key].as_str().unwrap_or_default().to_owned();
+            (
+                text("personId"),
+                text("name"),
+                p["imgBytes"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    persons.sort();
+    persons
+}
+
 #[tokio::test]
 async fn a_person_record_cannot_rename_a_platform_worker_or_replace_his_face() {
     let relay = with_roster("mr860-roster-overwrite").await;
-    let roster = async || {
-        let (status, roster) = relay
-            .manager("GET", &format!("/v1/manager/roster?sn={SN}"), None)
-            .await;
-        assert_eq!(status, 200, "{roster}");
-        roster.as_array().unwrap().clone()
-    };
-    let person = |roster: &[Value], id: &str| {
-        (roster.iter())
-            .find(|p| p["personId"] == id)
-            .cloned()
-            .unwrap_or_else(|| panic!("{roster:?}"))
-    };
-    let before = roster().await;
-    // By his ID number, and by his platform person id written as a card number.
+    let before = device_persons(&relay).await;
+    // By his ID number, and by his platform person id written as a card number; the
+    // terminal's photo (3,000 bytes) is not the platform's.
     assert_eq!(
         post(&relay, "person", person_record(M1_CARD, "李四")).await,
         ok()
@@ -378,29 +404,25 @@ async fn a_person_record_cannot_rename_a_platform_worker_or_replace_his_face() {
         post(&relay, "person", person_record("M2", "王五")).await,
         ok()
     );
-    let after = roster().await;
-    for id in ["M1", "M2"] {
-        let (was, is) = (person(&before, id), person(&after, id));
-        assert_eq!(
-            (&is["name"], &is["hasFace"], &is["source"]),
-            (&was["name"], &was["hasFace"], &json!("platform")),
-            "{id} as the platform registered him"
-        );
-    }
-    assert_eq!(after.len(), before.len(), "no one joined: {after:?}");
-    // A person the platform does not know still joins the device roster.
     assert_eq!(
-        post(
-            &relay,
-            "person",
-            person_record("330102198805055678", "赵六")
-        )
-        .await,
-        ok()
+        device_persons(&relay).await,
+        before,
+        "as the platform registered them"
     );
-    assert_eq!(
-        person(&roster().await, "330102198805055678")["source"],
-        "mr860"
+    let (_, roster) = relay
+        .manager("GET", &format!("/v1/manager/roster?sn={SN}"), None)
+        .await;
+    let sources: Vec<&Value> = (roster.as_array().unwrap().iter())
+        .map(|p| &p["source"])
+        .collect();
+    assert!(sources.iter().all(|s| **s == "platform"), "{roster}");
+    // A person the platform does not know still joins the device roster.
+    let newcomer = person_record("330102198805055678", "赵六");
+    assert_eq!(post(&relay, "person", newcomer).await, ok());
+    let after = device_persons(&relay).await;
+    assert!(
+        after.contains(&("330102198805055678".into(), "赵六".into(), 3000)),
+        "{after:?}"
     );
 }
 
