@@ -4,6 +4,7 @@
 import { FenceEditor, TILES } from "./manager-map.js";
 import { api, setToken, token } from "./manager-api.js";
 import { createCode, showPhones, showRoster, showSignins } from "./manager-lists.js";
+import { showTerminals } from "./manager-terminals.js";
 import { loadPhoneModule } from "./phone-module.js";
 
 const $ = (id) => document.getElementById(id);
@@ -112,7 +113,7 @@ async function selectSite(siteId) {
   } else {
     editor.clear();
   }
-  await Promise.all([showPhones(site), refreshSignins()]);
+  await Promise.all([showPhones(site), refreshSignins(), showTerminals(site)]);
 }
 
 async function refreshSignins() {
