@@ -86,6 +86,7 @@ function showIssued(terminal, what) {
     ...urlLines(terminal.urls),
   );
   box.hidden = false;
+  box.scrollIntoView({ block: "nearest" });
 }
 
 /** One terminal of the list: its URLs (key left out) and its "new key" button. */

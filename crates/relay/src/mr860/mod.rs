@@ -41,11 +41,11 @@ use zj_host::system_clock::now_ms;
 /// Which intake a body came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Intake {
-    /// `/mr860/face`: mode `"0"`.
+    /// `/mr860/{key}/face`: mode `"0"`.
     Face,
-    /// `/mr860/verify`: modes `"1"` and `"2"`.
+    /// `/mr860/{key}/verify`: modes `"1"` and `"2"`.
     Verify,
-    /// `/mr860/person`: mode `"3"`.
+    /// `/mr860/{key}/person`: mode `"3"`.
     Person,
 }
 
