@@ -451,12 +451,11 @@ impl RelayConfig {
                          `openssl rand -hex 16`)"
                     ))
                 })?;
-                let text = key.expose();
-                let url_safe = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
-                if text.len() < 22 || !text.chars().all(url_safe) {
+                if key_bits(key.expose()) < MIN_KEY_BITS {
                     return Err(ConfigError::Invalid(format!(
-                        "{field} must be at least 22 characters of A-Z a-z 0-9 - _ (a random \
-                         key of 128 bits or more, e.g. `openssl rand -hex 16`)"
+                        "{field} is too short or has characters other than A-Z a-z 0-9 - _: \
+                         use a random key of 128 bits or more, e.g. `openssl rand -hex 16` \
+                         (32 hex digits)"
                     )));
                 }
                 Ok(key)
@@ -502,4 +501,32 @@ fn read_secret(
             });
     }
     Ok(inline.cloned())
+}
+
+/// Bits a configured MR860 key must be able to hold (it is compared by an unsalted hash).
+const MIN_KEY_BITS: f64 = 128.0;
+
+/// The most bits a random key written like `key` can hold: 4 a character when it is all hex
+/// digits, else log2 of the size of the character classes it uses (digits, lowercase,
+/// uppercase, `-` `_`); 0 when it has any other character (it goes into a URL's path).
+fn key_bits(key: &str) -> f64 {
+    let url_safe = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if key.is_empty() || !key.chars().all(url_safe) {
+        return 0.0;
+    }
+    let length = key.chars().count() as f64;
+    if key.chars().all(|c| c.is_ascii_hexdigit()) {
+        return 4.0 * length;
+    }
+    let classes: [(fn(&char) -> bool, u32); 4] = [
+        (char::is_ascii_digit, 10),
+        (char::is_ascii_lowercase, 26),
+        (char::is_ascii_uppercase, 26),
+        (|c| matches!(c, '-' | '_'), 2),
+    ];
+    let alphabet: u32 = (classes.iter())
+        .filter(|(is, _)| key.chars().any(|c| is(&c)))
+        .map(|(_, size)| size)
+        .sum();
+    length * f64::from(alphabet).log2()
 }

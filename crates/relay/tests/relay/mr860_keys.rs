@@ -438,3 +438,34 @@ async fn a_terminal_of_a_site_not_created_yet_is_told_to_wait() {
     create_site(&relay).await;
     assert_eq!(kept_logs(&relay).await, Vec::<Value>::new());
 }
+
+#[test]
+fn a_configured_key_too_short_to_be_random_is_refused() {
+    let mut config = crate::relay_common::relay_config(
+        "127.0.0.1:9".into(),
+        "http://127.0.0.1:9/api/device".into(),
+        "mr860-weak-keys".into(),
+        &[],
+        Default::default(),
+    );
+    let keys = [
+        ("short", false),
+        ("0123456789abcdef0123456789", false), // 26 hex digits: 104 bits
+        ("a key with spaces that is long enough", false),
+        ("0123456789abcdef0123456789abcdef", true), // openssl rand -hex 16
+        (MR860_KEY, true),                          // as the manager page issues them
+    ];
+    for (key, accepted) in keys {
+        config.mr860 = vec![Mr860Config {
+            device_id: MR860_DEVICE.into(),
+            site_id: "site-1".into(),
+            key: Some(Secret::new(key)),
+            ..Default::default()
+        }];
+        let checked = config.mr860_keys();
+        assert_eq!(checked.is_ok(), accepted, "{key:?}: {checked:?}");
+    }
+    config.mr860[0].key = None;
+    let missing = config.mr860_keys().unwrap_err().to_string();
+    assert!(missing.contains("missing"), "{missing}");
+}
