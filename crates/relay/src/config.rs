@@ -518,15 +518,21 @@ fn key_bits(key: &str) -> f64 {
     if key.chars().all(|c| c.is_ascii_hexdigit()) {
         return 4.0 * length;
     }
-    let classes: [(fn(&char) -> bool, u32); 4] = [
-        (char::is_ascii_digit, 10),
-        (char::is_ascii_lowercase, 26),
-        (char::is_ascii_uppercase, 26),
-        (|c| matches!(c, '-' | '_'), 2),
-    ];
-    let alphabet: u32 = (classes.iter())
-        .filter(|(is, _)| key.chars().any(|c| is(&c)))
-        .map(|(_, size)| size)
-        .sum();
+    let class_size = |c: char| match c {
+        '0'..='9' => 10,
+        'a'..='z' | 'A'..='Z' => 26,
+        _ => 2,
+    };
+    let class = |c: char| {
+        (
+            c.is_ascii_digit(),
+            c.is_ascii_lowercase(),
+            c.is_ascii_uppercase(),
+        )
+    };
+    let mut classes: Vec<_> = key.chars().map(|c| (class(c), class_size(c))).collect();
+    classes.sort_unstable();
+    classes.dedup();
+    let alphabet: u32 = classes.iter().map(|(_, size)| size).sum();
     length * f64::from(alphabet).log2()
 }
