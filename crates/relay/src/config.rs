@@ -295,6 +295,29 @@ pub struct HttpConfig {
     pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
+/// What the relay accepts of a sign-in's `recordTime` (`[signin]`).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SigninConfig {
+    /// Days a record may be older than the relay's clock when it first arrives (default 7):
+    /// a phone keeps records made offline and sends them once it is back online; an older one
+    /// is refused (`400_02`). At least 1.
+    pub max_age_days: u32,
+    /// Seconds a record's time may be ahead of the relay's clock (default 300, the protocol's
+    /// `timeStamp` window): the phone corrects its clock to the relay's, so more is a wrong
+    /// or forged time, refused (`400_02`).
+    pub max_ahead_secs: u32,
+}
+
+impl Default for SigninConfig {
+    fn default() -> Self {
+        Self {
+            max_age_days: 7,
+            max_ahead_secs: 300,
+        }
+    }
+}
+
 /// The whole configuration file.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -334,6 +357,9 @@ pub struct RelayConfig {
     /// The HTTP edge.
     #[serde(default)]
     pub http: HttpConfig,
+    /// What the relay accepts of a sign-in's `recordTime`.
+    #[serde(default)]
+    pub signin: SigninConfig,
 }
 
 mod defaults {

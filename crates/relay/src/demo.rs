@@ -265,6 +265,7 @@ impl Demo {
             }],
             photo,
             http: Default::default(),
+            signin: Default::default(),
         };
         let relay = RunningRelay::start(config).await?;
         let (site, enroll_code) = demo_site(relay.gateway.store()).await?;

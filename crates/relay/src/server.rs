@@ -19,6 +19,7 @@ use crate::http::{self, RelayHttp};
 use crate::metrics::Metrics;
 use crate::mr860::forward::Forwarder;
 use crate::mr860::{retention, terminals, Mr860};
+use crate::phone::claims::Claims;
 use crate::phone::gateway::Gateway;
 use crate::phone::phones::PhoneBook;
 use crate::phone::photo_check::PhotoChecker;
@@ -70,6 +71,7 @@ impl RunningRelay {
     pub async fn start(config: RelayConfig) -> Result<RunningRelay, StartError> {
         check(&config)?;
         let secret = config.vendor_secret()?;
+        let claims = Claims::new(&config.signin)?;
         let (store, interrupted) = Store::open(&config.data_dir)?;
         if interrupted > 0 {
             warn!(
@@ -128,6 +130,7 @@ impl RunningRelay {
             links,
             rate,
             photos,
+            claims,
             metrics,
         ));
         let listener =

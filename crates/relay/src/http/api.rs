@@ -9,6 +9,7 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post, put};
 use axum::Router;
 
+use super::manager_roster;
 use super::{manager as manager_api, manager_accounts, mr860 as mr860_http, phone as phone_api};
 use crate::config::Secret;
 use crate::http::error::ApiError;
@@ -177,6 +178,12 @@ pub(crate) fn router(api: Arc<RelayApi>) -> Router {
             get(manager_accounts::list).post(manager_accounts::create),
         )
         .route("/v1/manager/actions", get(manager_accounts::actions))
+        .route(
+            "/v1/manager/sites/{site_id}/roster",
+            get(manager_roster::get)
+                .post(manager_roster::post)
+                .put(manager_roster::put),
+        )
         .route(
             "/v1/manager/sites/{site_id}/terminals",
             get(super::terminals::list).post(super::terminals::add),

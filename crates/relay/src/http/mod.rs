@@ -10,6 +10,7 @@ pub(crate) mod client;
 pub(crate) mod error;
 pub(crate) mod manager;
 pub(crate) mod manager_accounts;
+pub(crate) mod manager_roster;
 pub(crate) mod mr860;
 pub(crate) mod pages;
 pub(crate) mod phone;

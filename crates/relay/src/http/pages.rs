@@ -38,6 +38,8 @@ static WWW: &[(&str, &[u8])] = embedded!("www":
     "manager-api.js",
     "manager-map.js",
     "manager-lists.js",
+    "manager-roster.js",
+    "manager-actions.js",
     "manager-terminals.js",
     "vendor/leaflet/leaflet.js",
     "vendor/leaflet/leaflet.css",

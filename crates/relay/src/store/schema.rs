@@ -186,6 +186,15 @@ CREATE TABLE IF NOT EXISTS manager_actions (
 );
 CREATE INDEX IF NOT EXISTS manager_actions_by_site ON manager_actions (site_id, id);
 ",
+    // The persons a manager assigned to each site of an sn shared by several sites
+    // (store::site_persons).
+    "
+CREATE TABLE IF NOT EXISTS site_persons (
+    site_id   TEXT NOT NULL,
+    person_id TEXT NOT NULL,
+    PRIMARY KEY (site_id, person_id)
+);
+",
     // MR860 terminals, their sites and key hashes (store::terminals); their logs' bounds
     // count by device_id.
     "

@@ -5,6 +5,7 @@
 
 #[path = "../../../protocol/tests/protocol/check_order.rs"]
 mod check_order;
+mod claims;
 mod gateway;
 mod mr860;
 mod mr860_keys;
@@ -16,5 +17,6 @@ mod platform_link;
 mod relay_common;
 mod resilience;
 mod secrets;
+mod site_scope;
 mod sites;
 mod tasks;
