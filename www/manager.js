@@ -5,6 +5,7 @@
 import { FenceEditor, TILES } from "./manager-map.js";
 import { api, setToken, token } from "./manager-api.js";
 import { createCode, showPhones, showRoster, showSignins } from "./manager-lists.js";
+import { showTerminals } from "./manager-terminals.js";
 import { loadPhoneModule } from "./phone-module.js";
 import { showSiteRoster } from "./manager-roster.js";
 import { showActions } from "./manager-actions.js";
@@ -115,7 +116,7 @@ async function selectSite(siteId) {
   } else {
     editor.clear();
   }
-  await Promise.all([showPhones(site), refreshSignins(), showActions(sites, names)]);
+  await Promise.all([showPhones(site), refreshSignins(), showActions(sites, names), showTerminals(site)]);
 }
 
 /** The site's roster: every person of its sn names the sign-ins; those on the site are offered

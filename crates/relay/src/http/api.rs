@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 
 use super::manager_roster;
@@ -184,8 +184,20 @@ pub(crate) fn router(api: Arc<RelayApi>) -> Router {
                 .post(manager_roster::post)
                 .put(manager_roster::put),
         )
-        .route("/mr860/face", post(mr860_http::face))
-        .route("/mr860/verify", post(mr860_http::verify))
-        .route("/mr860/person", post(mr860_http::person))
+        .route(
+            "/v1/manager/sites/{site_id}/terminals",
+            get(super::terminals::list).post(super::terminals::add),
+        )
+        .route(
+            "/v1/manager/terminals/{device_id}/rotate",
+            post(super::terminals::rotate),
+        )
+        .route(
+            "/v1/manager/terminals/{device_id}/allow-from",
+            put(super::terminals::set_allow_from),
+        )
+        .route("/mr860/{key}/face", post(mr860_http::face))
+        .route("/mr860/{key}/verify", post(mr860_http::verify))
+        .route("/mr860/{key}/person", post(mr860_http::person))
         .with_state(api)
 }

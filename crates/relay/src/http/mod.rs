@@ -14,6 +14,7 @@ pub(crate) mod manager_roster;
 pub(crate) mod mr860;
 pub(crate) mod pages;
 pub(crate) mod phone;
+pub(crate) mod terminals;
 
 use std::path::PathBuf;
 use std::sync::Arc;

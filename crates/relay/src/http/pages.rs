@@ -40,6 +40,7 @@ static WWW: &[(&str, &[u8])] = embedded!("www":
     "manager-lists.js",
     "manager-roster.js",
     "manager-actions.js",
+    "manager-terminals.js",
     "vendor/leaflet/leaflet.js",
     "vendor/leaflet/leaflet.css",
     "vendor/leaflet/images/layers.png",

@@ -21,6 +21,7 @@ pub(crate) mod schema;
 pub(crate) mod site_persons;
 pub(crate) mod sites;
 pub(crate) mod tasks;
+pub(crate) mod terminals;
 
 pub(crate) use ledger::{
     audit_listing, begin, first_received_ms, record_photo_check, Begun, Outcome, RecordEntry,

@@ -8,6 +8,7 @@ mod check_order;
 mod claims;
 mod gateway;
 mod mr860;
+mod mr860_keys;
 mod pages;
 mod phone_api;
 mod photo_check;
