@@ -296,15 +296,17 @@ fn persons_of_sites(
     Ok(persons)
 }
 
-/// `GET /v1/manager/mr860/logs?state=`: MR860 logs, newest first, without photos
-/// (administrators only: a log is not tied to a site).
+/// `GET /v1/manager/mr860/logs?state=`: MR860 logs of the manager's sites' terminals, newest
+/// first, without photos.
 pub(crate) async fn mr860_logs(
     State(api): State<Arc<RelayApi>>,
     manager: Manager,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    manager.require_admin()?;
-    let logs = api.mr860.logs(query.get("state").cloned()).await?;
+    let logs = api
+        .mr860
+        .logs(query.get("state").cloned(), manager.scope)
+        .await?;
     Ok(Json(logs).into_response())
 }
 

@@ -31,6 +31,7 @@ use serde_json::{Map, Value};
 use tokio::sync::Notify;
 
 use crate::config::Mr860LogLimits;
+use crate::http::api::SiteScope;
 use crate::store::mr860_logs;
 use crate::store::roster::{self, RosterEntry};
 use crate::store::{Store, StoreError};
@@ -378,10 +379,15 @@ impl Mr860 {
         Ok(ready)
     }
 
-    /// Logs for inspection, newest first, photos left out; `state` filters.
-    pub(crate) async fn logs(&self, state: Option<String>) -> Result<Vec<Value>, StoreError> {
+    /// Logs for inspection, newest first, photos left out; `state` filters, `scope` says
+    /// whose terminals' logs.
+    pub(crate) async fn logs(
+        &self,
+        state: Option<String>,
+        scope: SiteScope,
+    ) -> Result<Vec<Value>, StoreError> {
         self.store
-            .run(move |tx| mr860_logs::listing(tx, state.as_deref()))
+            .run_deferred(move |tx| mr860_logs::listing(tx, state.as_deref(), &scope))
             .await
     }
 }

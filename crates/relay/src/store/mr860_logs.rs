@@ -6,6 +6,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::{json, Map, Value};
 
 use super::StoreError;
+use crate::http::api::SiteScope;
 use crate::mr860::{LogState, Mr860Log};
 
 /// What a log resolved to: the platform sn, the person, and its state.
@@ -160,22 +161,35 @@ pub(crate) fn set_state(
     drop_photos_if_finished(tx, id)
 }
 
-/// Logs for inspection, newest first (at most 1,000), photos left out; only `state`'s when
-/// given.
-pub(crate) fn listing(tx: &Transaction<'_>, state: Option<&str>) -> Result<Vec<Value>, StoreError> {
+/// Logs for inspection, newest first (at most 1,000), photos left out, each with its
+/// terminal's site; only `state`'s when given, and only those of terminals of `scope`'s sites
+/// (a log of a terminal since removed: administrators only).
+pub(crate) fn listing(
+    tx: &Transaction<'_>,
+    state: Option<&str>,
+    scope: &SiteScope,
+) -> Result<Vec<Value>, StoreError> {
+    let sites = match scope {
+        SiteScope::All => None,
+        SiteScope::Sites(sites) => Some(Value::from(sites.clone()).to_string()),
+    };
     let mut statement = tx.prepare(
-        "SELECT id, device_id, mode, card_type, card_number, sn, person_id, state,
-                detail, received_ms, updated_ms, body
-         FROM mr860_logs WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT 1000",
+        "SELECT l.id, l.device_id, l.mode, l.card_type, l.card_number, l.sn, l.person_id,
+                l.state, l.detail, l.received_ms, l.updated_ms, l.body, t.site_id
+         FROM mr860_logs l LEFT JOIN terminals t ON t.device_id = l.device_id
+         WHERE (?1 IS NULL OR l.state = ?1)
+           AND (?2 IS NULL OR t.site_id IN (SELECT value FROM json_each(?2)))
+         ORDER BY l.id DESC LIMIT 1000",
     )?;
-    let rows = statement.query_map([&state], |row| {
+    let rows = statement.query_map(params![state, sites], |row| {
         let mut body: Map<String, Value> =
             serde_json::from_str(&row.get::<_, String>(11)?).unwrap_or_default();
         for key in ["facePicture", "cardPicture", "faceFeature"] {
             body.remove(key);
         }
         Ok(json!({
-            "id": row.get::<_, i64>(0)?,
+            "siteId": row.get::<_, Option<String>>(12)?,
+        "id": row.get::<_, i64>(0)?,
             "deviceId": row.get::<_, String>(1)?,
             "mode": row.get::<_, String>(2)?,
             "cardType": row.get::<_, String>(3)?,

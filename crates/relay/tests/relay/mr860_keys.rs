@@ -237,6 +237,13 @@ async fn another_sites_manager_finds_no_terminal_of_this_site() {
     assert_eq!(status, 404);
     let (status, own) = as_west("GET", "/v1/manager/sites/site-2/terminals", None).await;
     assert_eq!((status, own), (200, json!([])));
+    // site-1's terminal's log: its site's (and the administrator's), not west's.
+    let log = face_log(M1_CARD, "2026-11-22 09:00:00");
+    assert_eq!(post(&relay, "face", log).await, ok());
+    let logs = kept_logs(&relay).await;
+    assert_eq!(logs[0]["siteId"], "site-1", "{logs:?}");
+    let (status, theirs) = as_west("GET", "/v1/manager/mr860/logs", None).await;
+    assert_eq!((status, theirs), (200, json!([])));
 }
 
 #[tokio::test]
