@@ -294,6 +294,8 @@ pub fn relay_config(
         mr860: Vec::new(),
         photo: Default::default(),
         http: Default::default(),
+        tls: None,
+        wechat: None,
     }
 }
 
