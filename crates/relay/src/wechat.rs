@@ -116,13 +116,11 @@ impl Wechat {
     /// A signer for the account `app_id` with `app_secret`, calling WeChat's API at
     /// `api_base` (e.g. `https://api.weixin.qq.com`).
     pub(crate) fn new(app_id: String, app_secret: Secret, api_base: &str) -> Self {
-        // reqwest's rustls takes the process's crypto provider: ring, as the relay's own TLS.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .timeout(CALL_TIMEOUT)
             .no_proxy()
             .build()
-            .expect("an HTTP client with rustls and the ring provider");
+            .expect("an HTTP client with rustls");
         Self {
             app_id,
             app_secret,

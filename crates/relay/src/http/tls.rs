@@ -78,7 +78,7 @@ impl TlsCerts {
     }
 }
 
-/// A rustls server configuration (ring, TLS 1.2 and 1.3, HTTP/1.1) for the pair of files.
+/// A rustls server configuration (aws-lc-rs, TLS 1.2 and 1.3, HTTP/1.1) for the pair of files.
 fn server_config(cert_file: &Path, key_file: &Path) -> Result<ServerConfig, TlsError> {
     let file_error = |path: &Path, problem: String| TlsError::File {
         path: path.to_owned(),
@@ -95,7 +95,7 @@ fn server_config(cert_file: &Path, key_file: &Path) -> Result<ServerConfig, TlsE
     }
     let key = PrivateKeyDer::from_pem_file(key_file)
         .map_err(|e| file_error(key_file, format!("no usable PEM private key: {e}")))?;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .with_no_client_auth()

@@ -5,6 +5,7 @@
 
 #[path = "../../../protocol/tests/protocol/check_order.rs"]
 mod check_order;
+mod edge_headers;
 mod gateway;
 mod mr860;
 mod pages;
@@ -17,3 +18,5 @@ mod resilience;
 mod secrets;
 mod sites;
 mod tasks;
+mod tls;
+mod wechat;

@@ -727,6 +727,7 @@ impl RelayProcess {
         let (child, url, output) = Self::spawn(config, &envs, rust_log, None);
         let addr = url
             .trim_start_matches("http://")
+            .trim_start_matches("https://")
             .parse()
             .expect("the url holds a socket address");
         Self {
