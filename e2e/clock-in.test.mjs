@@ -230,3 +230,20 @@ test("English switch", async () => {
   await h.screenshot(page, "phone-360-english");
   await context.close();
 });
+
+test("inside WeChat with no WeChat configuration on the relay: the browser's location, as elsewhere", async () => {
+  const { context, page } = await enrolledPhone({ position: h.position(demo), userAgent: h.WECHAT_USER_AGENT });
+  const asked = page.waitForResponse((response) => response.url().includes("/v1/wechat/jsapi-config"));
+  await page.reload();
+  await page.locator("#app").waitFor({ state: "visible" });
+  const answer = await asked;
+  assert.equal(answer.status(), 404);
+  assert.equal((await answer.json()).error.code, "wechat_not_configured");
+  assert.equal(await h.locate(page), "inside");
+  assert.equal(await page.evaluate(() => typeof window.wx), "undefined", "no half-configured SDK left");
+  await context.close();
+});
+
+test("no page broke the relay's Content-Security-Policy", () => {
+  h.assertNoCspViolation();
+});
