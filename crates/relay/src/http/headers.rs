@@ -1,7 +1,8 @@
 //! The headers of every response the relay sends, and who may read it from another origin.
 //!
 //! - A Content-Security-Policy that lets the pages load only what they do load: their own
-//!   scripts, styles, workers and wasm (`'wasm-unsafe-eval'` for the phone module), images
+//!   scripts, styles, workers and wasm (`'wasm-unsafe-eval'` for the phone module, which both
+//!   pages use), images
 //!   from the relay, `data:` and `blob:` URLs (sign-in photos, the camera fallback's picture),
 //!   the map tiles' configured hosts on the manager's page, and WeChat's JS-SDK report image
 //!   on the clock-in page. Nothing may frame a page (`frame-ancestors 'none'`), and every other
@@ -65,7 +66,8 @@ impl SecurityHeaders {
                 "'self' 'wasm-unsafe-eval'",
                 &format!("blob: {WECHAT_REPORT}"),
             ),
-            manager_csp: policy("'self'", &map_tile_hosts.join(" ")),
+            // The manager's page checks fences with the phone module too.
+            manager_csp: policy("'self' 'wasm-unsafe-eval'", &map_tile_hosts.join(" ")),
             other_csp: HeaderValue::from_static(
                 "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
             ),
