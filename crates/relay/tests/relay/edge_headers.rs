@@ -172,7 +172,10 @@ async fn the_pages_policies_allow_only_what_each_page_loads() {
     );
 
     let manager = headers_of(&format!("{url}/manager")).await;
-    assert_eq!(directive(&manager, "script-src"), "script-src 'self' 'wasm-unsafe-eval'");
+    assert_eq!(
+        directive(&manager, "script-src"),
+        "script-src 'self' 'wasm-unsafe-eval'"
+    );
     assert_eq!(directive(&manager, "style-src"), "style-src 'self'");
     let images = directive(&manager, "img-src");
     assert!(
