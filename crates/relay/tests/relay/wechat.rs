@@ -384,3 +384,52 @@ async fn without_a_wechat_section_the_page_is_told_to_fall_back() {
     assert_eq!((status, code.as_str()), (404, "wechat_not_configured"));
     demo.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_app_secret_and_token_are_in_no_reply_and_no_log_line() {
+    // WeChat refuses the ticket (so the token was used) and then cannot be reached at all:
+    // both failures are logged; at RUST_LOG=debug neither the secret nor the token shows.
+    let (_standin, api) = start_standin(
+        Box::new(|n, q| token_answer(n, q, 200)),
+        Box::new(|_, _| json!({"errcode": 40164, "errmsg": "invalid ip, not in whitelist"})),
+    )
+    .await;
+    let dir = data_dir("wechat-secret-logs");
+    std::fs::create_dir_all(&dir).expect("the test folder");
+    let toml = |api_base: &str| {
+        format!(
+            "listen = \"127.0.0.1:0\"\ndata_dir = {data:?}\n\n\
+             [platform]\ntcp = \"127.0.0.1:9\"\nhttp = \"http://127.0.0.1:9/api/device\"\n\
+             access_id = \"a\"\naccess_key = \"k\"\naccess_secret = \"s\"\nsns = [\"SN-WX\"]\n\n\
+             [wechat]\napp_id = \"{APP_ID}\"\napp_secret_env = \"ZJ_RELAY_TEST_WECHAT_SECRET\"\n\
+             api_base = \"{api_base}\"\n",
+            data = dir.join("data"),
+        )
+    };
+    for (run, api_base) in [
+        ("refused", api.as_str()),
+        ("unreachable", "http://127.0.0.1:9"),
+    ] {
+        let config = dir.join(format!("relay-{run}.toml"));
+        std::fs::write(&config, toml(api_base)).expect("relay.toml written");
+        let relay = RelayProcess::start(
+            &config,
+            &[("ZJ_RELAY_TEST_WECHAT_SECRET", APP_SECRET)],
+            "debug",
+        );
+        let (status, body) = jsapi_config(&relay.url, &format!("{}/", relay.url)).await;
+        assert!(status >= 500, "{run}: {status} {body}");
+        relay.wait_stderr("WeChat's API").await;
+        let output = relay.all_output();
+        for secret in [APP_SECRET, "TOKEN-"] {
+            assert!(
+                !body.contains(secret),
+                "{run}: {secret} in the reply {body}"
+            );
+            assert!(
+                !output.contains(secret),
+                "{run}: {secret} in the log:\n{output}"
+            );
+        }
+    }
+}
