@@ -16,7 +16,7 @@ use zj_relay::config::{LimitsConfig, Secret, WechatConfig};
 use zj_relay::server::RunningRelay;
 use zj_relay::wechat_signature;
 
-use crate::relay_common::{data_dir, demo, http_client, relay_config};
+use crate::relay_common::{data_dir, demo, http_client, relay_config, RelayProcess};
 
 /// The official account of the tests.
 const APP_ID: &str = "wx-test-app";
