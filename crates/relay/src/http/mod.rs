@@ -17,6 +17,7 @@ pub(crate) mod phone;
 pub(crate) mod tls;
 pub(crate) mod wechat;
 
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,7 +44,6 @@ use crate::phone::gateway::Gateway;
 use capped_listener::CappedListener;
 use client::{ClientRules, PeerAddr};
 use edge::Edge;
-use std::future::Future;
 use tls::TlsListener;
 use zj_protocol::json_form::JsonRequest;
 use zj_protocol::sign::RequestView;
