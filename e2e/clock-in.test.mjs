@@ -230,3 +230,73 @@ test("English switch", async () => {
   await h.screenshot(page, "phone-360-english");
   await context.close();
 });
+
+test("inside WeChat with no WeChat configuration on the relay: the browser's location, as elsewhere", async () => {
+  const { context, page } = await enrolledPhone({ position: h.position(demo), userAgent: h.WECHAT_USER_AGENT });
+  const asked = page.waitForResponse((response) => response.url().includes("/v1/wechat/jsapi-config"));
+  await page.reload();
+  await page.locator("#app").waitFor({ state: "visible" });
+  const answer = await asked;
+  assert.equal(answer.status(), 404);
+  assert.equal((await answer.json()).error.code, "wechat_not_configured");
+  assert.equal(await h.locate(page), "inside");
+  assert.equal(await page.evaluate(() => typeof window.wx), "undefined", "no half-configured SDK left");
+  await context.close();
+});
+
+test("inside WeChat with the relay's signature: wx.config, then WeChat's GCJ-02 fix is used and converted", async () => {
+  // WeChat's web-view stands in: its JS bridge (what the real JS-SDK, vendored, talks to)
+  // verifies the config and answers geoLocation with the fence's middle in GCJ-02 (about
+  // 500 m from the WGS-84 middle here: taken unconverted it would be outside), 7 m accurate;
+  // the browser's own fix is inside too but 30 m accurate. The relay's answer is replaced by
+  // a signature of the test's (the relay side is tested in crates/relay/tests/relay/wechat.rs).
+  const context = await browser.newContext({
+    userAgent: h.WECHAT_USER_AGENT,
+    viewport: h.PHONE_SCREEN,
+    locale: "zh-CN",
+    geolocation: h.position(demo, { accuracy: 30 }),
+    permissions: ["geolocation"],
+    serviceWorkers: "block",
+  });
+  await h.localOnly(context);
+  await context.addInitScript(() => {
+    window.wxBridgeCalls = [];
+    window.WeixinJSBridge = {
+      invoke(name, args, callback) {
+        window.wxBridgeCalls.push({ name, args });
+        const fix = window.wxFix;
+        const answers = {
+          preVerifyJSAPI: { err_msg: "preVerifyJSAPI:ok" },
+          geoLocation: fix && { err_msg: "geoLocation:ok", longitude: fix[0], latitude: fix[1], accuracy: 7 },
+          getNetworkType: { err_msg: "network_type:wifi" },
+        };
+        setTimeout(() => callback(answers[name] ?? { err_msg: `${name}:fail` }), 0);
+      },
+      on() {},
+    };
+  });
+  const signed = { appId: "wx-e2e-app", timestamp: 1790000000, nonceStr: "e2eNonce", signature: "e2e-signature" };
+  await context.route("**/v1/wechat/jsapi-config?*", (route) => route.fulfill({ json: signed }));
+  const page = await context.newPage();
+  page.on("pageerror", (error) => console.error("page error:", error.message));
+  await page.goto(demo.url);
+  await h.enroll(page, await h.newEnrollCode(demo));
+  await page.evaluate(async (center) => {
+    const { wgs84ToGcj02 } = await import("/pkg/zj_attendance.js");
+    window.wxFix = wgs84ToGcj02(center[0], center[1]);
+  }, demo.site.center);
+  assert.equal(await h.locate(page), "inside");
+  assert.match(await page.locator("#accuracy").textContent(), /±7 米/, "WeChat's fix (7 m) was chosen over the browser's (30 m)");
+  const calls = await page.evaluate(() => window.wxBridgeCalls);
+  const config = calls.find((call) => call.name === "preVerifyJSAPI");
+  assert.equal(config.args.verifySignature, signed.signature);
+  assert.equal(config.args.verifyAppId, signed.appId);
+  // The SDK names getLocation "geoLocation" to the bridge.
+  assert.deepEqual(config.args.verifyJsApiList, ["geoLocation", "chooseImage"]);
+  assert.equal(calls.find((call) => call.name === "geoLocation").args.type, "gcj02");
+  await context.close();
+});
+
+test("no page broke the relay's Content-Security-Policy", () => {
+  h.assertNoCspViolation();
+});

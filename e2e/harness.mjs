@@ -36,6 +36,12 @@ function fakeFace() {
 /** `fakeFace()` as JSON, read on the first phone (scripts that open no camera need none). */
 let fakeFaceJson;
 
+/** WeChat's web-view on Android, as its user agent says (`MicroMessenger`). */
+export const WECHAT_USER_AGENT =
+  "Mozilla/5.0 (Linux; Android 13; V2148A Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) " +
+  "Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160117 MMWEBSDK/20240301 MicroMessenger/8.0.48.2580(0x28003036) " +
+  "WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64";
+
 /** Phone and desktop screens. */
 export const PHONE_SCREEN = { width: 360, height: 640 };
 export const DESKTOP_SCREEN = { width: 1280, height: 800 };
@@ -79,10 +85,12 @@ export function launchBrowser() {
 
 /**
  * A phone: a browser context at 360×640 with geolocation granted at `position`
- * (`{longitude, latitude, accuracy}`) and the fake camera in `camera` mode ("live" or "spoof").
+ * (`{longitude, latitude, accuracy}`) and the fake camera in `camera` mode ("live" or "spoof");
+ * `userAgent` when given (e.g. `WECHAT_USER_AGENT`).
  */
-export async function newPhone(browser, demo, { position, camera = "live", screen = PHONE_SCREEN }) {
+export async function newPhone(browser, demo, { position, camera = "live", screen = PHONE_SCREEN, userAgent }) {
   const context = await browser.newContext({
+    userAgent,
     viewport: screen,
     deviceScaleFactor: 1,
     isMobile: screen === PHONE_SCREEN,
@@ -231,4 +239,37 @@ export async function counts(page) {
 /** Keeps a context off the internet (map tiles): only the local relay and simulator answer. */
 export async function localOnly(context) {
   await context.route((url) => url.hostname !== "127.0.0.1" && url.hostname !== "localhost", (route) => route.abort());
+  await watchCsp(context);
+}
+
+/**
+ * Every Content-Security-Policy violation seen on any page of a context given to
+ * `localOnly`: the pages must work under the relay's policy, so each test file ends by
+ * checking this is empty (`assertNoCspViolation`).
+ */
+export const cspViolations = [];
+
+/**
+ * Keeps `context`'s CSP violations in `cspViolations`: the `securitypolicyviolation` event
+ * (reported on the console by an init script) and Chromium's own console errors about the
+ * policy.
+ */
+async function watchCsp(context) {
+  await context.addInitScript({
+    content: `document.addEventListener("securitypolicyviolation", (e) =>
+      console.error("CSP violation: " + e.effectiveDirective + " blocked " + (e.blockedURI || "inline") +
+        " at " + e.sourceFile + ":" + e.lineNumber));`,
+  });
+  const watch = (page) =>
+    page.on("console", (message) => {
+      const text = message.text();
+      if (/CSP violation|Content Security Policy/.test(text)) cspViolations.push(`${page.url()}: ${text}`);
+    });
+  context.pages().forEach(watch);
+  context.on("page", watch);
+}
+
+/** Fails when any page broke the relay's Content-Security-Policy (see `cspViolations`). */
+export function assertNoCspViolation() {
+  if (cspViolations.length > 0) throw new Error(`CSP violations:\n${cspViolations.join("\n")}`);
 }

@@ -203,3 +203,7 @@ test("a wrong token is refused and asked for again", async () => {
   assert.ok(await page.locator("#console").isHidden());
   await context.close();
 });
+
+test("no page broke the relay's Content-Security-Policy", () => {
+  h.assertNoCspViolation();
+});

@@ -18,9 +18,13 @@ const LOCATE_TIMEOUT_MS = 15_000;
 const HEARTBEAT_WAIT_MS = 3_000;
 /** Where the chosen worker of a team phone is remembered. */
 const PERSON_KEY = "zj-person";
+/** How long a first location waits for WeChat's JS-SDK to be set up, milliseconds. */
+const WECHAT_WAIT_MS = 5_000;
 
 let phone;
 let outbox;
+/** Inside WeChat: resolves once its JS-SDK is set up or given up on (wechat.js); else null. */
+let wechat = null;
 let located = null;
 /** The record of the last clock-in, to say when it reaches the platform. */
 let lastRecordId = null;
@@ -43,6 +47,7 @@ function showResult(key, { scroll = true } = {}) {
 
 async function boot() {
   apply();
+  wechat = startWechat();
   $("lang").addEventListener("click", () => {
     toggle();
     renderSite();
@@ -64,6 +69,15 @@ async function boot() {
   wireControls();
   if (phone.isEnrolled()) await enterApp();
   else showEnroll();
+}
+
+/**
+ * Inside WeChat's web-view, sets up its JS-SDK (wechat.js, fetched only there so other
+ * browsers load nothing more), for `wx.getLocation`; elsewhere null.
+ */
+function startWechat() {
+  if (!/MicroMessenger/i.test(navigator.userAgent)) return null;
+  return import("./wechat.js").then((module) => module.setUpWechat()).catch(() => false);
 }
 
 function registerServiceWorker() {
@@ -175,6 +189,7 @@ async function locate() {
   try {
     // A heartbeat tells the phone about a new fence; the module refetches the site then.
     if (navigator.onLine) await within(phone.heartbeat(), HEARTBEAT_WAIT_MS);
+    if (wechat) await within(wechat, WECHAT_WAIT_MS);
     renderSite();
     located = await phone.locate(LOCATE_TIMEOUT_MS);
     renderLocation();

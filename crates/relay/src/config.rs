@@ -286,13 +286,68 @@ impl Default for Mr860LogLimits {
 }
 
 /// The HTTP edge.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct HttpConfig {
     /// Reverse proxies or load balancers in front of the relay (addresses or networks, e.g.
     /// `"127.0.0.1"`, `"10.0.0.0/8"`): only their `X-Forwarded-For` and `X-Forwarded-Proto`
     /// are believed; from anyone else those headers are ignored. Default: none.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Where the manager page's map tiles may come from, as Content-Security-Policy sources
+    /// (`https://host`, `https://*.domain`). Default: the page's two built-in sources,
+    /// OpenStreetMap and AMap; add the host of a custom tile URL here.
+    pub map_tile_hosts: Vec<String>,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            trusted_proxies: Vec::new(),
+            map_tile_hosts: vec![
+                "https://tile.openstreetmap.org".into(),
+                "https://*.is.autonavi.com".into(),
+            ],
+        }
+    }
+}
+
+/// The relay's own HTTPS (`[tls]`): with both files it serves TLS on `listen`, reloading the
+/// files on SIGHUP. PEM files: the certificate chain (leaf first) and its private key.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// The certificate chain, PEM.
+    pub cert_file: PathBuf,
+    /// The private key (PKCS#8, PKCS#1 or SEC1), PEM.
+    pub key_file: PathBuf,
+    /// Seconds a client may take to finish the TLS handshake (default 10).
+    #[serde(default = "defaults::tls_handshake_secs")]
+    pub handshake_secs: u64,
+}
+
+/// A WeChat official account (`[wechat]`), for the JS-SDK's `wx.config` signature
+/// (`GET /v1/wechat/jsapi-config`). Its secret never leaves the relay.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct WechatConfig {
+    /// The official account's `AppID`.
+    pub app_id: String,
+    /// Its `AppSecret` inline (prefer `app_secret_env` or `app_secret_file`).
+    #[serde(default)]
+    pub app_secret: Option<Secret>,
+    /// Name of the environment variable holding the `AppSecret`.
+    #[serde(default)]
+    pub app_secret_env: Option<String>,
+    /// File holding the `AppSecret` (trailing white space ignored).
+    #[serde(default)]
+    pub app_secret_file: Option<PathBuf>,
+    /// WeChat's API (default `https://api.weixin.qq.com`).
+    #[serde(default = "defaults::wechat_api_base")]
+    pub api_base: String,
+    /// Hosts (`host` or `host:port`) of pages the relay signs besides its own (the request's
+    /// `Host`): e.g. a page served by a proxy under another name. Default: none.
+    #[serde(default)]
+    pub page_hosts: Vec<String>,
 }
 
 /// What the relay accepts of a sign-in's `recordTime` (`[signin]`).
@@ -360,6 +415,13 @@ pub struct RelayConfig {
     /// What the relay accepts of a sign-in's `recordTime`.
     #[serde(default)]
     pub signin: SigninConfig,
+    /// The relay's own HTTPS; without it the relay serves plain HTTP.
+    #[serde(default)]
+    pub tls: Option<TlsConfig>,
+    /// The WeChat official account of the JS-SDK; without it `/v1/wechat/jsapi-config`
+    /// answers 404 `wechat_not_configured`.
+    #[serde(default)]
+    pub wechat: Option<WechatConfig>,
 }
 
 mod defaults {
@@ -371,6 +433,12 @@ mod defaults {
     }
     pub(super) fn heartbeat_secs() -> u32 {
         30
+    }
+    pub(super) fn tls_handshake_secs() -> u64 {
+        10
+    }
+    pub(super) fn wechat_api_base() -> String {
+        "https://api.weixin.qq.com".into()
     }
 }
 
@@ -457,6 +525,27 @@ impl RelayConfig {
             )),
             token => Ok(token),
         }
+    }
+
+    /// The WeChat official account's `AppSecret`, from the file, the environment or the
+    /// configuration; `None` without a `[wechat]` section.
+    pub fn wechat_secret(&self) -> Result<Option<Secret>, ConfigError> {
+        let Some(wechat) = &self.wechat else {
+            return Ok(None);
+        };
+        let secret = read_secret(
+            wechat.app_secret_file.as_deref(),
+            wechat.app_secret_env.as_deref(),
+            wechat.app_secret.as_ref(),
+            "wechat.app_secret",
+        )?;
+        secret.map(Some).ok_or_else(|| {
+            ConfigError::Invalid(
+                "the WeChat AppSecret is missing: set wechat.app_secret_file, \
+                 wechat.app_secret_env or wechat.app_secret"
+                    .into(),
+            )
+        })
     }
 
     /// The key of each configured MR860 terminal, in `[[mr860]]`'s order; refused when one is

@@ -266,6 +266,8 @@ impl Demo {
             photo,
             http: Default::default(),
             signin: Default::default(),
+            tls: None,
+            wechat: None,
         };
         let relay = RunningRelay::start(config).await?;
         let (site, enroll_code) = demo_site(relay.gateway.store()).await?;

@@ -13,6 +13,7 @@
 //! - [`mr860`]: legacy MR860 face terminals' logs, kept and forwarded as sign-ins.
 //! - [`sites`]: construction sites and their fences.
 //! - [`store`]: SQLite with group commit; the schema of every table in one place.
+//! - [`wechat`]: the WeChat JS-SDK's `wx.config` signature (token and ticket cached).
 //! - [`config`], [`metrics`], [`demo`]: the parts around them.
 
 #![warn(unreachable_pub)]
@@ -29,8 +30,11 @@ pub mod platform;
 pub mod server;
 pub(crate) mod sites;
 pub(crate) mod store;
+pub(crate) mod wechat;
 
 pub use http::pages::www_files;
+pub use http::tls::TlsError;
 pub use phone::enroll::{issue_code, IssueError, NewCode};
 pub use phone::photo_check::{check_photo, photo_detector, PhotoReport};
 pub use store::{Phone, Store, StoreError};
+pub use wechat::signature as wechat_signature;

@@ -59,6 +59,8 @@ pub struct RunningRelay {
     pub addr: SocketAddr,
     /// The gateway, for in-process inspection.
     pub gateway: Arc<Gateway>,
+    /// The relay's own TLS certificates, when it serves HTTPS.
+    tls: Option<Arc<crate::http::tls::TlsCerts>>,
     stop: watch::Sender<bool>,
     server: JoinHandle<()>,
     links: Vec<LinkTask>,
@@ -152,27 +154,51 @@ impl RunningRelay {
             enroll_ttl_minutes: config.manager.enroll_ttl_minutes,
             sns: config.platform.sns.clone(),
         });
-        let http = Arc::new(RelayHttp::new(
-            gateway.clone(),
-            api,
-            config.limits.http(),
-            config.www_dir.clone(),
-            config.pkg_dir.clone(),
-            ClientRules {
-                trusted_proxies: config.http.trusted_proxies.clone(),
-                tls: false,
-            },
-            stopped.clone(),
-        ));
+        let edge = crate::http::edge::Edge::from_config(&config)?;
+        let tls = edge.tls.as_ref().map(|tls| tls.certs.clone());
+        let http = Arc::new(
+            RelayHttp::new(
+                gateway.clone(),
+                api,
+                config.limits.http(),
+                config.www_dir.clone(),
+                config.pkg_dir.clone(),
+                ClientRules {
+                    trusted_proxies: config.http.trusted_proxies.clone(),
+                    tls: tls.is_some(),
+                },
+                stopped.clone(),
+            )
+            .with_edge(edge),
+        );
         let server = tokio::spawn(http::serve(listener, http, stopped));
         info!(%addr, sns = ?config.platform.sns, "relay ready");
         Ok(RunningRelay {
             addr,
             gateway,
+            tls,
             stop,
             server,
             links: link_tasks,
             workers,
+        })
+    }
+
+    /// The relay's base URL: `https://ADDR` when it serves TLS, else `http://ADDR`.
+    pub fn url(&self) -> String {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// Reads the TLS certificate and key files again (the binary does on SIGHUP): new
+    /// connections get the new certificate. On failure the certificate in service stays and
+    /// the error (logged too) says why. Without `[tls]`, nothing to do.
+    pub fn reload_tls(&self) -> Result<(), crate::http::tls::TlsError> {
+        let Some(certs) = &self.tls else {
+            return Ok(());
+        };
+        certs.reload().inspect_err(|error| {
+            warn!(%error, "TLS certificate not reloaded; the one in service stays");
         })
     }
 

@@ -144,14 +144,27 @@ async fn serve(
     config.listen = listen.unwrap_or(config.listen);
     config.data_dir = data_dir.unwrap_or(config.data_dir);
     let relay = RunningRelay::start(config).await?;
-    println!(
-        "{}",
-        serde_json::json!({ "url": format!("http://{}", relay.addr) })
-    );
+    println!("{}", serde_json::json!({ "url": relay.url() }));
     std::io::stdout().flush()?;
-    zj_host::process::shutdown_signal().await;
+    tokio::select! {
+        () = zj_host::process::shutdown_signal() => {}
+        () = reload_tls_on_sighup(&relay) => {}
+    }
     relay.shutdown().await;
     Ok(())
+}
+
+/// Reloads the relay's TLS certificate files on each SIGHUP (never returns); a file that
+/// cannot be used keeps the certificate in service, and the relay logs why.
+async fn reload_tls_on_sighup(relay: &RunningRelay) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+        return std::future::pending().await;
+    };
+    while hangups.recv().await.is_some() {
+        let _ = relay.reload_tls();
+    }
+    std::future::pending().await
 }
 
 async fn demo(

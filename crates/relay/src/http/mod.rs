@@ -7,7 +7,9 @@
 pub(crate) mod api;
 pub(crate) mod capped_listener;
 pub(crate) mod client;
+pub(crate) mod edge;
 pub(crate) mod error;
+pub(crate) mod headers;
 pub(crate) mod manager;
 pub(crate) mod manager_accounts;
 pub(crate) mod manager_roster;
@@ -15,32 +17,37 @@ pub(crate) mod mr860;
 pub(crate) mod pages;
 pub(crate) mod phone;
 pub(crate) mod terminals;
+pub(crate) mod tls;
+pub(crate) mod wechat;
 
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
+use axum::extract::connect_info::Connected;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::serve::ListenerExt;
+use axum::serve::{IncomingStream, Listener, ListenerExt};
 use axum::{Json, Router};
 use futures_util::stream::{FuturesOrdered, StreamExt};
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::compression::CompressionLayer;
-use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tracing::{debug, info, warn};
 
 use crate::phone::gateway::Gateway;
 use capped_listener::CappedListener;
 use client::{ClientRules, PeerAddr};
+use edge::Edge;
+use tls::TlsListener;
 use zj_protocol::json_form::JsonRequest;
 use zj_protocol::sign::RequestView;
 use zj_protocol::wire::{frame_bytes, FrameDecoder, FrameError, RequestRef};
@@ -79,6 +86,8 @@ pub(crate) struct RelayHttp {
     pub api: Arc<crate::http::api::RelayApi>,
     /// How each request's client is worked out (trusted proxies, TLS).
     pub clients: Arc<ClientRules>,
+    /// Security headers, TLS and the WeChat signer.
+    pub edge: Edge,
     decoder: FrameDecoder,
     stopping: watch::Receiver<bool>,
 }
@@ -97,6 +106,7 @@ impl RelayHttp {
     ) -> Self {
         Self {
             clients: Arc::new(clients),
+            edge: Edge::plain(),
             stopping,
             decoder: FrameDecoder::new(limits.max_frame_len),
             gateway,
@@ -105,6 +115,12 @@ impl RelayHttp {
             www_dir,
             pkg_dir,
         }
+    }
+
+    /// The same handlers with this edge (security headers, TLS, WeChat).
+    pub(crate) fn with_edge(mut self, edge: Edge) -> Self {
+        self.edge = edge;
+        self
     }
 }
 
@@ -117,10 +133,15 @@ pub(crate) fn router(http: Arc<RelayHttp>) -> Router {
         .route("/metrics", get(metrics))
         .with_state(http.clone())
         .merge(crate::http::api::router(http.api.clone()))
+        .merge(wechat::router(http.edge.wechat.clone()))
         .layer(DefaultBodyLimit::max(http.limits.max_body_bytes));
     router
         .merge(pages_router(&http))
-        .layer(phone_api_cors())
+        .layer(headers::phone_api_cors())
+        .layer(middleware::from_fn_with_state(
+            http.edge.security.clone(),
+            headers::add_security_headers,
+        ))
         .layer(middleware::from_fn_with_state(
             http.clients.clone(),
             client::find_client,
@@ -146,21 +167,6 @@ fn pages_router(http: &RelayHttp) -> Router {
     router.layer(CompressionLayer::new())
 }
 
-/// Pages served from another origin (a team's own page, the wasm test runner) may call the
-/// phone API: it is authenticated by signatures and tokens, never by cookies, so any origin is
-/// safe to allow.
-fn phone_api_cors() -> CorsLayer {
-    CorsLayer::new()
-        .allow_origin(Any)
-        .allow_methods([Method::GET, Method::POST, Method::PUT])
-        .allow_headers([
-            header::CONTENT_TYPE,
-            header::AUTHORIZATION,
-            header::IF_NONE_MATCH,
-        ])
-        .expose_headers([header::ETAG])
-}
-
 /// Serves until `stop` turns true, then stops accepting and lets requests in progress finish.
 pub(crate) async fn serve(
     listener: TcpListener,
@@ -176,14 +182,35 @@ pub(crate) async fn serve(
         let _ = tcp.set_nodelay(true);
     });
     let listener = CappedListener::new(listener, http.limits.max_connections);
-    let service = router(http).into_make_service_with_connect_info::<PeerAddr>();
+    let tls = http.edge.tls.clone();
+    let routes = router(http);
+    match tls {
+        Some(tls) => {
+            let listener = TlsListener::new(listener, tls.certs, tls.handshake_timeout);
+            serve_on(listener, routes, shutdown).await;
+        }
+        None => serve_on(listener, routes, shutdown).await,
+    }
+    info!("relay HTTP server stopped");
+}
+
+/// Serves `routes` on `listener` (plain or TLS) until `shutdown` completes.
+async fn serve_on<L>(
+    listener: L,
+    routes: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) where
+    L: Listener,
+    L::Addr: std::fmt::Debug,
+    for<'a> PeerAddr: Connected<IncomingStream<'a, L>>,
+{
+    let service = routes.into_make_service_with_connect_info::<PeerAddr>();
     if let Err(error) = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
     {
         warn!(%error, "relay HTTP server failed");
     }
-    info!("relay HTTP server stopped");
 }
 
 /// A refusal made here, before the gateway (the frame could not be read), counted like the

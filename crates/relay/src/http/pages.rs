@@ -32,6 +32,7 @@ static WWW: &[(&str, &[u8])] = embedded!("www":
     "outbox-view.js",
     "phone-module.js",
     "sw.js",
+    "wechat.js",
     "manager.html",
     "manager.css",
     "manager.js",
@@ -51,6 +52,7 @@ static WWW: &[(&str, &[u8])] = embedded!("www":
     "vendor/geoman/leaflet-geoman.min.js",
     "vendor/geoman/leaflet-geoman.css",
     "vendor/qrcode/qrcode.js",
+    "vendor/weixin/jweixin.js",
 );
 
 /// The files of `pkg/` served at `/pkg/`: the phone module, and the face detector it loads on

@@ -6,6 +6,7 @@
 #[path = "../../../protocol/tests/protocol/check_order.rs"]
 mod check_order;
 mod claims;
+mod edge_headers;
 mod gateway;
 mod mr860;
 mod mr860_keys;
@@ -20,3 +21,5 @@ mod secrets;
 mod site_scope;
 mod sites;
 mod tasks;
+mod tls;
+mod wechat;

@@ -297,6 +297,8 @@ pub fn relay_config(
         photo: Default::default(),
         http: Default::default(),
         signin: Default::default(),
+        tls: None,
+        wechat: None,
     }
 }
 
@@ -728,6 +730,7 @@ impl RelayProcess {
         let (child, url, output) = Self::spawn(config, &envs, rust_log, None);
         let addr = url
             .trim_start_matches("http://")
+            .trim_start_matches("https://")
             .parse()
             .expect("the url holds a socket address");
         Self {
