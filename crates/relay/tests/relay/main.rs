@@ -6,6 +6,7 @@
 #[path = "../../../protocol/tests/protocol/check_order.rs"]
 mod check_order;
 mod gateway;
+mod managers;
 mod mr860;
 mod pages;
 mod phone_api;
