@@ -742,3 +742,41 @@ async fn an_enrollment_code_cannot_live_for_thousands_of_years() {
     .await;
     assert_eq!(past.status, 400, "{}", past.body);
 }
+
+/// `relay demo`'s first line names an administrator and the demo site's manager; both log in
+/// with their passwords and work with their tokens.
+#[tokio::test]
+async fn the_demo_line_names_an_administrator_and_a_site_manager() {
+    let demo = crate::relay_common::demo("managers-demo").await;
+    let info = serde_json::to_value(&demo.info).unwrap();
+    let url = info["url"].as_str().unwrap();
+    assert!(info["managerToken"].is_string(), "{info}");
+    let site_id = info["site"]["siteId"].as_str().unwrap();
+    assert_eq!(info["managers"]["site"]["siteId"], site_id);
+    for (who, role, sites) in [
+        ("admin", "admin", json!([])),
+        ("site", "site", json!([site_id])),
+    ] {
+        let manager = &info["managers"][who];
+        let (name, password) = (
+            manager["name"].as_str().unwrap(),
+            manager["password"].as_str().unwrap(),
+        );
+        let body = json!({"name": name, "password": password});
+        let answer = send(url, "POST", "/v1/manager/login", &[], Some(body)).await;
+        assert_eq!(answer.status, 200, "{who}: {}", answer.body);
+        assert_eq!(answer.body["role"], role);
+        assert_eq!(answer.body["sites"], sites);
+        let bearer = format!("Bearer {}", manager["token"].as_str().unwrap());
+        let by_token = send(
+            url,
+            "GET",
+            "/v1/manager/session",
+            &[("authorization", &bearer)],
+            None,
+        )
+        .await;
+        assert_eq!(by_token.body["name"], name, "{}", by_token.body);
+    }
+    demo.shutdown().await;
+}
