@@ -232,3 +232,10 @@ export async function counts(page) {
 export async function localOnly(context) {
   await context.route((url) => url.hostname !== "127.0.0.1" && url.hostname !== "localhost", (route) => route.abort());
 }
+
+/** Fills the manager page's login form with `{name, password}` and submits it. */
+export async function login(page, { name, password }) {
+  await page.locator("#login-name").fill(name);
+  await page.locator("#login-password").fill(password);
+  await page.locator("#login-form button[type=submit]").click();
+}

@@ -38,6 +38,7 @@ static WWW: &[(&str, &[u8])] = embedded!("www":
     "manager-api.js",
     "manager-map.js",
     "manager-lists.js",
+    "manager-login.js",
     "vendor/leaflet/leaflet.js",
     "vendor/leaflet/leaflet.css",
     "vendor/leaflet/images/layers.png",
