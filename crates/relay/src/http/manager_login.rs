@@ -133,14 +133,23 @@ struct Login {
     password: String,
 }
 
-/// `POST /v1/manager/login` `{"name", "password"}`: a session (cookie) and its CSRF token.
+/// `POST /v1/manager/login` `{"name", "password"}` (`Content-Type: application/json`): a
+/// session (cookie) and its CSRF token.
 /// Refused with 429 while the address or the account is locked by failures, even with the
 /// right password.
 pub(crate) async fn login(
     State(api): State<Arc<RelayApi>>,
     client: Client,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    // A form on another site can post text/plain but not JSON: no login made by another page.
+    let json = (headers.get(header::CONTENT_TYPE))
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.trim_start().starts_with("application/json"));
+    if !json {
+        return Err(ApiError::bad_request("Content-Type 应为 application/json"));
+    }
     let request: Login = parse_body(&body)?;
     // An over-long name is no account's: counted by address only, so it cannot bloat the map.
     let name = valid_name(&request.name).then_some(request.name.as_str());

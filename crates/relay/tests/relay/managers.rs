@@ -164,6 +164,16 @@ async fn a_password_opens_a_session_that_says_who_is_in_and_logs_out() {
         "no hint which was wrong"
     );
 
+    // A form on another site posting the same text as text/plain makes no session.
+    let form = (http_client().post(format!("{}/v1/manager/login", relay.url)))
+        .header("content-type", "text/plain")
+        .body(r#"{"name":"wang","password":"wang-password-1"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 400);
+    assert!(form.headers().get("set-cookie").is_none());
+
     let answer = login(&relay, "wang", "wang-password-1", &[]).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     let cookie = answer.cookie().expect("a session cookie");
