@@ -83,6 +83,30 @@ test("each manager logs in through the form and the page says who is in; logout 
   }
 });
 
+test("a manager changes their own password on the page; the old one stops working", async () => {
+  const { context, page } = await loggedIn(two);
+  const fresh = randomBytes(12).toString("hex");
+  await page.locator("#change-password").click();
+  await page.locator("#current-password").fill("not-my-password");
+  await page.locator("#new-password").fill(fresh);
+  await page.locator("#password-form button[type=submit]").click();
+  await page.locator("#password-message.bad-text").filter({ hasText: "当前密码不对" }).waitFor();
+  await page.locator("#current-password").fill(two.password);
+  await page.locator("#new-password").fill(fresh);
+  await page.locator("#password-form button[type=submit]").click();
+  await page.locator("#password-message.ok-text").waitFor();
+  await h.screenshot(page, "manager-1280-password");
+  await page.locator("#password-close").click();
+  assert.equal((await asPage(page, "/session")).body.name, two.name, "this session goes on");
+  const old = await page.evaluate(
+    async (body) => (await fetch("/v1/manager/login", { method: "POST", headers: { "content-type": "application/json" }, body })).status,
+    JSON.stringify({ name: two.name, password: two.password }),
+  );
+  assert.equal(old, 401, "the old password no longer logs in");
+  two.password = fresh;
+  await context.close();
+});
+
 // Needs the per-site scoping of the manager endpoints (branch `scoping`): before it, every
 // manager is offered every site.
 test("each manager is offered only their own site", async () => {

@@ -2,6 +2,7 @@
 // (HttpOnly: this page never sees it) and the session's CSRF token, which manager-api.js sends
 // on every write. Shows who is logged in (name, role, sites) and logs out. A session that ends
 // while the page is open (idle too long, password reset, account deleted) brings the form back.
+// A logged-in manager changes their own password here too.
 
 import { api, setCsrf } from "./manager-api.js";
 
@@ -20,6 +21,16 @@ export async function startLogin(enter) {
     submit(enter);
   });
   $("logout").addEventListener("click", logout);
+  $("change-password").addEventListener("click", () => {
+    $("password-form").reset();
+    $("password-message").textContent = "";
+    $("password-dialog").showModal();
+  });
+  $("password-close").addEventListener("click", () => $("password-dialog").close());
+  $("password-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    changePassword();
+  });
   window.addEventListener("zj-signed-out", () => showLogin("登录已过期或已在别处退出，请重新登录。"));
   let session = null;
   try {
@@ -61,9 +72,14 @@ function loginRefusal(error) {
   return `登录失败：${error.message}`;
 }
 
+/** The account logged in. */
+let account = null;
+
 /** Shows who is logged in and opens the console. */
 async function open(session, enter) {
   setCsrf(session.csrfToken);
+  account = session.name;
+  $("change-password").hidden = false;
   const role = session.role === "admin" ? "管理员 · 全部工地" : `工地管理员 · ${session.sites.join("、") || "暂无工地"}`;
   $("who").textContent = `${session.name}（${role}）`;
   $("who").hidden = false;
@@ -80,6 +96,7 @@ export function showLogin(text) {
   $("console").hidden = true;
   $("who").hidden = true;
   $("logout").hidden = true;
+  $("change-password").hidden = true;
   setMessage(text);
   $("login-name").focus();
 }
@@ -97,4 +114,27 @@ async function logout() {
   }
   setCsrf(null);
   location.reload();
+}
+
+/** Changes the logged-in account's password with its current one (this session goes on). */
+async function changePassword() {
+  const box = $("password-message");
+  const button = $("password-form").querySelector("button[type=submit]");
+  button.disabled = true;
+  box.className = "message";
+  box.textContent = "正在保存…";
+  try {
+    await api("PUT", `/accounts/${encodeURIComponent(account)}/password`, {
+      currentPassword: $("current-password").value,
+      password: $("new-password").value,
+    });
+    $("password-form").reset();
+    box.className = "message ok-text";
+    box.textContent = "密码已修改。下次登录请用新密码；其他地方的登录已退出。";
+  } catch (error) {
+    box.className = "message bad-text";
+    box.textContent = `没有修改：${error.message}`;
+  } finally {
+    button.disabled = false;
+  }
 }
