@@ -1,6 +1,7 @@
 // The manager page's lists: enrollment codes (created here, shown as a QR code and as text),
-// the site's phones (revoke), and today's sign-ins with their fence verdict, liveness scores
-// and evidence frames.
+// the site's phones (revoke), and today's sign-ins with the relay's fence verdict (and the
+// phone's claim when they differ), liveness scores and evidence frames; evidence the relay found
+// malformed is shown as such, and no record's data can break the table.
 
 import { api } from "./manager-api.js";
 
@@ -88,49 +89,121 @@ export async function showPhones(site) {
   $("phones").replaceChildren(...items);
 }
 
+/** `value` as text when it is a string or a finite number, else undefined (data of any shape). */
+function text(value) {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+/** `value` with two decimals when it is a finite number, else "?". */
+function decimals(value) {
+  return typeof value === "number" && Number.isFinite(value) ? value.toFixed(2) : "?";
+}
+
+/** `value` when it is an array, else an empty one. */
+function list(value) {
+  return Array.isArray(value) ? value : [];
+}
+
 /** The liveness scores of a record's evidence, e.g. "闪光 0.93/0.60 · 眨眼 5.1/3.0". */
 function scores(liveness) {
-  return (liveness?.checks ?? [])
-    .map((check) => `${CHECK_ZH[check.kind] ?? check.kind} ${check.score.toFixed(2)}/${check.passScore.toFixed(2)}`)
+  return list(liveness?.checks)
+    .map((check) => `${CHECK_ZH[check?.kind] ?? text(check?.kind) ?? "?"} ${decimals(check?.score)}/${decimals(check?.passScore)}`)
     .join(" · ");
 }
 
-/** The evidence frames of a record, as small images. */
+/** The evidence frames of a record, as small images (only base64 text is used as an image). */
 function frames(liveness) {
   const span = document.createElement("span");
-  for (const frame of liveness?.frames ?? []) {
+  for (const frame of list(liveness?.frames)) {
+    const jpeg = frame?.jpeg;
+    if (typeof jpeg !== "string" || !/^[A-Za-z0-9+/]+={0,2}$/.test(jpeg)) continue;
     const img = document.createElement("img");
     img.alt = "抓拍";
-    img.src = `data:image/jpeg;base64,${frame.jpeg}`;
+    img.src = `data:image/jpeg;base64,${jpeg}`;
     span.append(img);
   }
   return span;
 }
 
-/** Today's sign-ins of `site`, newest first; `names` maps person ids to names. */
+/**
+ * The fence cell of a record: the relay's own verdict (`relayFence`) when it judged the record,
+ * with the phone's claim when the two differ; else the verdict the phone recorded.
+ */
+function fenceVerdict(record) {
+  const relay = record.relayFence;
+  if (relay && typeof relay === "object") {
+    const verdict = VERDICT_ZH[relay.verdict] ?? "无法判定";
+    const notes = [];
+    if (relay.flagged) notes.push("待复核");
+    if (relay.outOfFence) notes.push("外勤");
+    if (relay.mismatch) notes.push(`手机称${VERDICT_ZH[relay.claimedVerdict] ?? "无判定"}`);
+    return { code: text(relay.verdict) ?? "none", label: `${verdict}${notes.length ? `（${notes.join("，")}）` : ""}`, mismatch: relay.mismatch === true };
+  }
+  const fence = record.fence;
+  if (!fence || typeof fence !== "object") return { code: "", label: "—", mismatch: false };
+  const verdict = VERDICT_ZH[fence.verdict] ?? text(fence.verdict) ?? "—";
+  return { code: text(fence.verdict) ?? "", label: `${verdict}${fence.flagged ? "（待复核）" : ""}`, mismatch: false };
+}
+
+/** The liveness cell of a record: its conclusion, or that the evidence was malformed. */
+function livenessOverall(record) {
+  const malformed = text(record.livenessMalformed);
+  if (malformed) return { code: "malformed", label: "证据格式有误", title: malformed };
+  const live = record.liveness;
+  if (!live || typeof live !== "object") return { code: "", label: "—", title: "" };
+  const overall = LIVENESS_ZH[live.overall] ?? text(live.overall) ?? "?";
+  return { code: text(live.overall) ?? "", label: `${overall}${live.lowerTrust === true ? "（拍照）" : ""}`, title: "" };
+}
+
+/** One sign-in's table row; `names` maps person ids to names. Throws on nothing it can meet. */
+function signinRow(record, names) {
+  const tr = document.createElement("tr");
+  const fence = fenceVerdict(record);
+  const overall = livenessOverall(record);
+  const live = overall.code === "malformed" ? undefined : record.liveness;
+  const platform = record.platformResult?.state;
+  const when = typeof record.recordTime === "number" ? time(record.recordTime) : "—";
+  const livenessCell = cell(overall.label);
+  if (overall.title) livenessCell.title = overall.title;
+  tr.append(
+    cell(when),
+    cell(names.get(record.personId) ?? text(record.personId) ?? "—"),
+    cell(fence.label),
+    livenessCell,
+    cell(scores(live) || "—"),
+    cell(frames(live)),
+    cell(PLATFORM_ZH[platform] ?? text(platform) ?? "—"),
+  );
+  tr.dataset.verdict = fence.code;
+  tr.dataset.liveness = overall.code;
+  if (fence.mismatch) tr.dataset.mismatch = "true";
+  return tr;
+}
+
+/** A row saying a sign-in could not be shown (data this page does not understand). */
+function unreadableRow(record) {
+  const tr = document.createElement("tr");
+  const td = cell(`这条打卡记录（${text(record?.recordId) ?? "?"}）的数据有误，无法显示。`);
+  td.colSpan = 7;
+  tr.append(td);
+  tr.dataset.unreadable = "true";
+  return tr;
+}
+
+/** Today's sign-ins of `site`, newest first; `names` maps person ids to names. Each row is
+ * built on its own: a record of any shape shows as best it can and never hides the others. */
 export async function showSignins(site, names) {
   const midnight = new Date();
   midnight.setHours(0, 0, 0, 0);
-  const records = await api("GET", `/signins?siteId=${encodeURIComponent(site.siteId)}&sinceMs=${midnight.getTime()}`);
+  const records = list(await api("GET", `/signins?siteId=${encodeURIComponent(site.siteId)}&sinceMs=${midnight.getTime()}`));
   const rows = records.reverse().map((record) => {
-    const tr = document.createElement("tr");
-    const fence = record.fence;
-    const verdict = fence ? `${VERDICT_ZH[fence.verdict] ?? fence.verdict}${fence.flagged ? "（待复核）" : ""}` : "—";
-    const live = record.liveness;
-    const overall = live ? `${LIVENESS_ZH[live.overall] ?? live.overall}${live.lowerTrust ? "（拍照）" : ""}` : "—";
-    const platform = record.platformResult?.state;
-    tr.append(
-      cell(time(record.recordTime)),
-      cell(names.get(record.personId) ?? record.personId),
-      cell(verdict),
-      cell(overall),
-      cell(scores(live) || "—"),
-      cell(frames(live)),
-      cell(PLATFORM_ZH[platform] ?? platform ?? "—"),
-    );
-    tr.dataset.verdict = fence?.verdict ?? "";
-    tr.dataset.liveness = live?.overall ?? "";
-    return tr;
+    try {
+      return signinRow(record && typeof record === "object" ? record : {}, names);
+    } catch {
+      return unreadableRow(record);
+    }
   });
   if (!rows.length) {
     const tr = document.createElement("tr");

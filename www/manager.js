@@ -1,11 +1,15 @@
 // The site manager's page: log in (manager-login.js), pick a site, draw and save its fence,
-// create enrollment codes, revoke phones, and see today's sign-ins.
+// create enrollment codes, revoke phones, assign persons to the site's roster, and see today's
+// sign-ins and the log of manager actions.
 
 import { FenceEditor, TILES } from "./manager-map.js";
 import { api } from "./manager-api.js";
 import { showLogin, startLogin } from "./manager-login.js";
 import { createCode, showPhones, showRoster, showSignins } from "./manager-lists.js";
+import { showTerminals } from "./manager-terminals.js";
 import { loadPhoneModule } from "./phone-module.js";
+import { showSiteRoster } from "./manager-roster.js";
+import { showActions } from "./manager-actions.js";
 
 const $ = (id) => document.getElementById(id);
 const TILES_KEY = "zj-manager-tiles";
@@ -55,6 +59,7 @@ async function enter() {
   });
   $("reload-signins").addEventListener("click", () => refreshSignins());
   setInterval(() => refreshSignins(), SIGNINS_EVERY_MS);
+  $("reload-actions").addEventListener("click", () => showActions(sites, names));
   if (sites.length) await selectSite(sites[0].siteId);
   else message("fence-check", "中继还没有工地：用 POST /v1/manager/sites 创建。", false);
 }
@@ -88,10 +93,9 @@ async function selectSite(siteId) {
   message("fence-saved", "");
   const [fence, roster] = await Promise.all([
     api("GET", `/sites/${siteId}/fence`),
-    api("GET", `/roster?sn=${encodeURIComponent(site.sn)}`).catch(() => []),
+    showSiteRoster(site, useRoster),
   ]);
-  names = new Map(roster.map((person) => [person.personId, person.name]));
-  showRoster(roster);
+  useRoster(roster);
   if (fence) {
     $("max-accuracy").value = fence.maxAccuracyM;
     $("uncertain-policy").value = fence.uncertainPolicy;
@@ -100,7 +104,14 @@ async function selectSite(siteId) {
   } else {
     editor.clear();
   }
-  await Promise.all([showPhones(site), refreshSignins()]);
+  await Promise.all([showPhones(site), refreshSignins(), showActions(sites, names), showTerminals(site)]);
+}
+
+/** The site's roster: every person of its sn names the sign-ins; those on the site are offered
+ * for personal codes. */
+function useRoster(roster) {
+  names = new Map(roster.map((person) => [person.personId, person.name]));
+  showRoster(roster.filter((person) => person.onSite));
 }
 
 async function refreshSignins() {
@@ -125,6 +136,7 @@ async function saveFence() {
       geojson: fence,
     });
     message("fence-saved", `已保存：第 ${stored.version} 版。工人手机下次定位时自动使用新围栏。`, true);
+    showActions(sites, names);
   } catch (error) {
     message("fence-saved", `没有保存：${error.message}`, false);
   } finally {

@@ -104,6 +104,8 @@ pub struct LimitsConfig {
     /// Seconds the platform may take to answer before its link is taken as dead (default 10,
     /// the standard's upload limit).
     pub platform_reply_secs: u64,
+    /// Bounds on kept MR860 logs (`[limits.mr860]`).
+    pub mr860: Mr860LogLimits,
 }
 
 impl Default for LimitsConfig {
@@ -118,6 +120,7 @@ impl Default for LimitsConfig {
             frames_burst: 30,
             platform_queue: 1024,
             platform_reply_secs: 10,
+            mr860: Mr860LogLimits::default(),
         }
     }
 }
@@ -247,14 +250,60 @@ pub struct PhotoConfig {
     pub check: PhotoCheckMode,
 }
 
-/// One MR860 face terminal allowed to report (seed 000), and the platform sn it reports as.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+/// One MR860 face terminal allowed to report (seed 000): its `deviceId`, the site it belongs
+/// to, its secret key (part of its upload URLs, `/mr860/{key}/face`) and the addresses it may
+/// send from. Terminals can also be added on the manager page.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Mr860Config {
     /// The terminal's `deviceId`, as it puts it in every body.
     pub device_id: String,
-    /// The platform sn its logs go to (one of `platform.sns`).
-    pub sn: String,
+    /// The site its logs belong to (`site-N`); they go to that site's platform sn.
+    pub site_id: String,
+    /// The key inline (prefer `key_env` or `key_file`): at least 22 characters of `A–Z a–z
+    /// 0–9 - _` (128 bits when random).
+    #[serde(default)]
+    pub key: Option<Secret>,
+    /// Name of the environment variable holding the key.
+    #[serde(default)]
+    pub key_env: Option<String>,
+    /// File holding the key (trailing white space ignored).
+    #[serde(default)]
+    pub key_file: Option<PathBuf>,
+    /// Addresses or networks the terminal may send from (e.g. `"10.1.2.0/24"`); empty (the
+    /// default): any.
+    #[serde(default)]
+    pub allow_from: Vec<ipnet::IpNet>,
+}
+
+/// Bounds on the MR860 logs kept for forwarding and inspection (`[limits.mr860]`): past them
+/// a terminal's new log is refused (it keeps it and sends it again), never dropped silently.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Mr860LogLimits {
+    /// Logs kept per terminal (default 20,000).
+    pub logs_per_terminal: u64,
+    /// Bytes of log bodies kept per terminal (default 256 MiB).
+    pub bytes_per_terminal: u64,
+    /// Logs kept in all (default 200,000).
+    pub logs_total: u64,
+    /// Bytes of log bodies kept in all (default 1 GiB).
+    pub bytes_total: u64,
+    /// Days a finished log (forwarded, refused by the platform, joined) is kept (default 30);
+    /// its photos are dropped as soon as it is finished.
+    pub keep_days: u32,
+}
+
+impl Default for Mr860LogLimits {
+    fn default() -> Self {
+        Self {
+            logs_per_terminal: 20_000,
+            bytes_per_terminal: 256 << 20,
+            logs_total: 200_000,
+            bytes_total: 1 << 30,
+            keep_days: 30,
+        }
+    }
 }
 
 /// The HTTP edge.
@@ -265,6 +314,29 @@ pub struct HttpConfig {
     /// `"127.0.0.1"`, `"10.0.0.0/8"`): only their `X-Forwarded-For` and `X-Forwarded-Proto`
     /// are believed; from anyone else those headers are ignored. Default: none.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// What the relay accepts of a sign-in's `recordTime` (`[signin]`).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SigninConfig {
+    /// Days a record may be older than the relay's clock when it first arrives (default 7):
+    /// a phone keeps records made offline and sends them once it is back online; an older one
+    /// is refused (`400_02`). At least 1.
+    pub max_age_days: u32,
+    /// Seconds a record's time may be ahead of the relay's clock (default 300, the protocol's
+    /// `timeStamp` window): the phone corrects its clock to the relay's, so more is a wrong
+    /// or forged time, refused (`400_02`).
+    pub max_ahead_secs: u32,
+}
+
+impl Default for SigninConfig {
+    fn default() -> Self {
+        Self {
+            max_age_days: 7,
+            max_ahead_secs: 300,
+        }
+    }
 }
 
 /// The whole configuration file.
@@ -306,6 +378,9 @@ pub struct RelayConfig {
     /// The HTTP edge.
     #[serde(default)]
     pub http: HttpConfig,
+    /// What the relay accepts of a sign-in's `recordTime`.
+    #[serde(default)]
+    pub signin: SigninConfig,
 }
 
 mod defaults {
@@ -405,10 +480,33 @@ impl RelayConfig {
         }
     }
 
-    /// The platform sn each configured MR860 terminal reports as, by `deviceId`.
-    pub fn mr860_terminals(&self) -> std::collections::HashMap<String, String> {
+    /// The key of each configured MR860 terminal, in `[[mr860]]`'s order; refused when one is
+    /// missing or too short to be a random key.
+    pub fn mr860_keys(&self) -> Result<Vec<Secret>, ConfigError> {
         (self.mr860.iter())
-            .map(|terminal| (terminal.device_id.clone(), terminal.sn.clone()))
+            .map(|terminal| {
+                let field = format!("mr860 {} key", terminal.device_id);
+                let key = read_secret(
+                    terminal.key_file.as_deref(),
+                    terminal.key_env.as_deref(),
+                    terminal.key.as_ref(),
+                    "mr860.key",
+                )?;
+                let key = key.ok_or_else(|| {
+                    ConfigError::Invalid(format!(
+                        "{field} is missing: set key_file, key_env or key (e.g. the output of \
+                         `openssl rand -hex 16`)"
+                    ))
+                })?;
+                if key_bits(key.expose()) < MIN_KEY_BITS {
+                    return Err(ConfigError::Invalid(format!(
+                        "{field} is too short or has characters other than A-Z a-z 0-9 - _: \
+                         use a random key of 128 bits or more, e.g. `openssl rand -hex 16` \
+                         (32 hex digits)"
+                    )));
+                }
+                Ok(key)
+            })
             .collect()
     }
 
@@ -450,4 +548,38 @@ fn read_secret(
             });
     }
     Ok(inline.cloned())
+}
+
+/// Bits a configured MR860 key must be able to hold (it is compared by an unsalted hash).
+const MIN_KEY_BITS: f64 = 128.0;
+
+/// The most bits a random key written like `key` can hold: 4 a character when it is all hex
+/// digits, else log2 of the size of the character classes it uses (digits, lowercase,
+/// uppercase, `-` `_`); 0 when it has any other character (it goes into a URL's path).
+fn key_bits(key: &str) -> f64 {
+    let url_safe = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if key.is_empty() || !key.chars().all(url_safe) {
+        return 0.0;
+    }
+    let length = key.chars().count() as f64;
+    if key.chars().all(|c| c.is_ascii_hexdigit()) {
+        return 4.0 * length;
+    }
+    let class_size = |c: char| match c {
+        '0'..='9' => 10,
+        'a'..='z' | 'A'..='Z' => 26,
+        _ => 2,
+    };
+    let class = |c: char| {
+        (
+            c.is_ascii_digit(),
+            c.is_ascii_lowercase(),
+            c.is_ascii_uppercase(),
+        )
+    };
+    let mut classes: Vec<_> = key.chars().map(|c| (class(c), class_size(c))).collect();
+    classes.sort_unstable();
+    classes.dedup();
+    let alphabet: u32 = classes.iter().map(|(_, size)| size).sum();
+    length * f64::from(alphabet).log2()
 }

@@ -16,11 +16,13 @@ use crate::config::{
     ConfigError, LimitsConfig, ManagerConfig, Mr860Config, PhoneConfig, PhotoConfig,
     PlatformConfig, RelayConfig, Secret,
 };
+use crate::mr860::terminals::{self, upload_urls};
 use crate::passwords;
 use crate::phone::enroll;
 use crate::server::{RunningRelay, StartError};
 use crate::sites::{self, FenceRequest};
 use crate::store::accounts::{self, Account, Role};
+use crate::store::terminals::{self as store_terminals, Origin, TerminalRow};
 use crate::store::Store;
 use zj_host::system_clock::now_ms;
 use zj_protocol::phone_api::Binding;
@@ -160,6 +162,8 @@ pub struct DemoMr860 {
     pub device_id: String,
     /// The demo person's ID card number.
     pub card_number: String,
+    /// Its three upload URLs, its key in them: `{face, verify, person}`.
+    pub urls: serde_json::Value,
 }
 
 /// The demo site, as the first stdout line shows it.
@@ -224,6 +228,22 @@ async fn demo_site(store: &Store) -> Result<(DemoSite, String), StartError> {
     Ok((site, code.code))
 }
 
+/// Puts the demo terminal (key `key`) in the demo site `site_id`, whatever site the store
+/// gave it (a reused data directory holds earlier runs' sites).
+async fn demo_terminal(store: &Store, site_id: &str, key: &str) -> Result<(), StartError> {
+    let row = TerminalRow {
+        device_id: MR860_DEVICE_ID.into(),
+        site_id: site_id.to_owned(),
+        key_hash: crate::keys::token_hash(key),
+        allow_from: Vec::new(),
+        origin: Origin::Config,
+        created_ms: now_ms(),
+        rotated_ms: now_ms(),
+    };
+    store.run(move |tx| store_terminals::put(tx, &row)).await?;
+    Ok(())
+}
+
 impl Demo {
     /// Starts the simulator and the relay (`port` 0 picks a free one), with the store in
     /// `data_dir`, the phone API's `limits` and the photo check `photo`, serving the pages
@@ -272,6 +292,7 @@ impl Demo {
         let queued = sim.state.lock().add_task(send_person, now_ms());
         queued.map_err(|e| StartError::Config(ConfigError::Invalid(e)))?;
         let manager_token = random_hex();
+        let mr860_key = terminals::new_key();
         let phone = DemoPhone {
             sn: PHONE_SN.into(),
             access_id: format!("phone-{}", &random_hex()[..12]),
@@ -310,13 +331,18 @@ impl Demo {
             },
             mr860: vec![Mr860Config {
                 device_id: MR860_DEVICE_ID.into(),
-                sn: PLATFORM_SN.into(),
+                // What a fresh store's first site is; `demo_terminal` puts it in the demo site.
+                site_id: "site-1".into(),
+                key: Some(Secret::new(mr860_key.clone())),
+                ..Default::default()
             }],
             photo,
             http: Default::default(),
+            signin: Default::default(),
         };
         let relay = RunningRelay::start(config).await?;
         let (site, enroll_code) = demo_site(relay.gateway.store()).await?;
+        demo_terminal(relay.gateway.store(), &site.site_id, &mr860_key).await?;
         let managers = demo_managers(relay.gateway.store(), &site.site_id).await?;
         let info = DemoInfo {
             url: format!("http://{}", relay.addr),
@@ -327,6 +353,7 @@ impl Demo {
             mr860: DemoMr860 {
                 device_id: MR860_DEVICE_ID.into(),
                 card_number: PERSON_IDCARD.into(),
+                urls: upload_urls(&format!("http://{}", relay.addr), &mr860_key),
             },
             manager_token,
             enroll_code,

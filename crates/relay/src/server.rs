@@ -18,7 +18,8 @@ use crate::http::client::ClientRules;
 use crate::http::{self, RelayHttp};
 use crate::metrics::Metrics;
 use crate::mr860::forward::Forwarder;
-use crate::mr860::Mr860;
+use crate::mr860::{retention, terminals, Mr860};
+use crate::phone::claims::Claims;
 use crate::phone::gateway::Gateway;
 use crate::phone::phones::PhoneBook;
 use crate::phone::photo_check::PhotoChecker;
@@ -27,6 +28,7 @@ use crate::platform::link::{LinkConfig, LinkTask, PlatformLink};
 use crate::platform::task_api::TaskApi;
 use crate::platform::tasks::{RosterChanged, TaskRunner};
 use crate::store::Store;
+use zj_host::system_clock::now_ms;
 use zj_protocol::{Credential, DeviceConfig, HandlerConfig, PlatformHandler};
 
 /// Why a relay could not start.
@@ -69,6 +71,7 @@ impl RunningRelay {
     pub async fn start(config: RelayConfig) -> Result<RunningRelay, StartError> {
         check(&config)?;
         let secret = config.vendor_secret()?;
+        let claims = Claims::new(&config.signin)?;
         let (store, interrupted) = Store::open(&config.data_dir)?;
         if interrupted > 0 {
             warn!(
@@ -110,9 +113,11 @@ impl RunningRelay {
         let (stop, stopped) = watch::channel(false);
         let mr860 = Mr860 {
             store: store.clone(),
-            terminals: Arc::new(config.mr860_terminals()),
+            limits: config.limits.mr860.clone(),
             wake: Arc::new(Notify::new()),
         };
+        terminals::seed_configured(&store, &config, now_ms()).await?;
+        retention::sweep(&store, config.limits.mr860.keep_days).await?;
         let metrics = Metrics::default();
         let workers = start_workers(&config, &secret, &store, &links, &mr860, &metrics, &stopped);
         let handler = PlatformHandler::new(HandlerConfig::default(), rand::random());
@@ -125,6 +130,7 @@ impl RunningRelay {
             links,
             rate,
             photos,
+            claims,
             metrics,
         ));
         let listener =
@@ -234,6 +240,12 @@ fn start_workers(
         metrics: metrics.clone(),
     };
     workers.push(forwarder.spawn(stopped.clone()));
+    let keep_days = config.limits.mr860.keep_days;
+    workers.push(retention::spawn_sweeper(
+        store.clone(),
+        keep_days,
+        stopped.clone(),
+    ));
     workers
 }
 
@@ -259,11 +271,25 @@ fn check(config: &RelayConfig) -> Result<(), ConfigError> {
             phone.sn, phone.platform_sn
         )));
     }
-    if let Some(terminal) = (config.mr860.iter()).find(|t| !platform.sns.contains(&t.sn)) {
-        return Err(ConfigError::Invalid(format!(
-            "MR860 terminal {} reports as sn {}, which is not in platform.sns",
-            terminal.device_id, terminal.sn
-        )));
+    check_terminals(config)
+}
+
+/// Checks the configured MR860 terminals: each has a `deviceId` of its own and a site.
+fn check_terminals(config: &RelayConfig) -> Result<(), ConfigError> {
+    let mut seen = std::collections::HashSet::new();
+    for terminal in &config.mr860 {
+        if terminal.device_id.trim().is_empty() || terminal.site_id.trim().is_empty() {
+            return Err(ConfigError::Invalid(
+                "every [[mr860]] terminal needs device_id and site_id (the site it belongs to)"
+                    .into(),
+            ));
+        }
+        if !seen.insert(&terminal.device_id) {
+            return Err(ConfigError::Invalid(format!(
+                "MR860 terminal {} is configured twice",
+                terminal.device_id
+            )));
+        }
     }
     Ok(())
 }

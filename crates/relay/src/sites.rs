@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 
 use crate::phone::enroll::PhoneSite;
 use crate::store::roster;
-pub(crate) use crate::store::sites::{create, current_fence, get, list, put_fence, Site};
+use crate::store::site_persons::{self, KeptRoster};
+pub(crate) use crate::store::sites::{current_fence, get, list, put_fence, Site};
 use crate::store::StoreError;
 use zj_geofence::crs::gcj02_to_wgs84;
 use zj_geofence::{Fence, FenceError, FenceGeoJson, FenceLimits, LngLat, DEFAULT_MAX_ACCURACY_M};
@@ -140,7 +141,7 @@ pub(crate) fn phone_view(
     let persons = if personal {
         Vec::new()
     } else {
-        roster::summaries(tx, &site.sn)?
+        site_persons::persons(tx, site)?
     };
     let fence = current_fence(tx, &site.site_id)?;
     let version = fence.as_ref().map(|fence| fence.version);
@@ -153,4 +154,22 @@ pub(crate) fn phone_view(
         fence,
     };
     Ok((view, version))
+}
+
+/// Creates a site named `name` for platform sn `sn` (see [`create_sharing`]).
+pub(crate) fn create(tx: &Transaction<'_>, name: &str, sn: &str) -> Result<Site, StoreError> {
+    create_sharing(tx, name, sn).map(|(site, _)| site)
+}
+
+/// Creates a site named `name` for platform sn `sn`. When it is the sn's second site, the first
+/// keeps every person of the sn's roster (they are assigned to it, answered beside the new
+/// site), so its phones go on clocking in whom they could; the new site starts with nobody.
+pub(crate) fn create_sharing(
+    tx: &Transaction<'_>,
+    name: &str,
+    sn: &str,
+) -> Result<(Site, Option<KeptRoster>), StoreError> {
+    let kept = site_persons::keep_sole_site_roster(tx, sn)?;
+    let site = crate::store::sites::create(tx, name, sn)?;
+    Ok((site, kept))
 }

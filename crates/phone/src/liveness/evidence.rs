@@ -8,6 +8,8 @@ use sha2::{Digest, Sha256};
 use super::challenge::Challenge;
 use super::verdict::{CheckResult, Overall, Verdict};
 
+/// The evidence format's version, `version` in its JSON.
+pub const EVIDENCE_VERSION: u32 = 1;
 /// Evidence frames at most.
 const MAX_FRAMES: usize = 3;
 /// Largest evidence frame, bytes of base64 (a 160×120 JPEG is 4–8 KB).
@@ -109,21 +111,9 @@ impl Evidence {
         photo_jpeg: &[u8],
         frames: Vec<EvidenceFrame>,
     ) -> Result<Self, EvidenceError> {
-        if frames.len() > MAX_FRAMES {
-            return Err(EvidenceError::TooManyFrames(frames.len()));
-        }
-        if let Some((index, frame)) = frames
-            .iter()
-            .enumerate()
-            .find(|(_, f)| f.jpeg.len() > MAX_FRAME_BASE64)
-        {
-            return Err(EvidenceError::FrameTooLarge {
-                index,
-                bytes: frame.jpeg.len(),
-            });
-        }
+        check_frames(&frames)?;
         let body = EvidenceBody {
-            version: 1,
+            version: EVIDENCE_VERSION,
             challenge,
             overall: verdict.overall,
             checks: verdict.checks,
@@ -145,6 +135,25 @@ impl Evidence {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
+}
+
+/// Whether `frames` are within the evidence's bounds (at most three, each at most 32 KB of
+/// base64): what the phone makes, and what the relay holds evidence it receives to.
+pub fn check_frames(frames: &[EvidenceFrame]) -> Result<(), EvidenceError> {
+    if frames.len() > MAX_FRAMES {
+        return Err(EvidenceError::TooManyFrames(frames.len()));
+    }
+    if let Some((index, frame)) = frames
+        .iter()
+        .enumerate()
+        .find(|(_, f)| f.jpeg.len() > MAX_FRAME_BASE64)
+    {
+        return Err(EvidenceError::FrameTooLarge {
+            index,
+            bytes: frame.jpeg.len(),
+        });
+    }
+    Ok(())
 }
 
 fn body_hash(body: &EvidenceBody) -> String {

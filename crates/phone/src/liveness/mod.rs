@@ -37,7 +37,10 @@ mod sampler;
 mod verdict;
 
 pub use challenge::{Challenge, Prompt, Rgb, Side, Step};
-pub use evidence::{CaptureSource, Evidence, EvidenceBody, EvidenceError, EvidenceFrame};
+pub use evidence::{
+    check_frames, CaptureSource, Evidence, EvidenceBody, EvidenceError, EvidenceFrame,
+    EVIDENCE_VERSION,
+};
 pub use face_sampler::{FaceFeatures, FaceSampler};
 pub use faces::{
     Detector, Face, FaceModels, FaceSource, Image, Keypoint, KeypointName, LandmarkModel,

@@ -195,8 +195,10 @@ async fn demo(
     )?;
     writeln!(
         out,
-        "MR860 terminal:       deviceId {} → POST {}/mr860/face (cardNumber {})",
-        info.mr860.device_id, info.url, info.mr860.card_number
+        "MR860 terminal:       deviceId {} → POST {} (cardNumber {})",
+        info.mr860.device_id,
+        info.mr860.urls["face"].as_str().unwrap_or_default(),
+        info.mr860.card_number
     )?;
     writeln!(out, "Relay store:          {}", data_dir.display())?;
     writeln!(out, "Press Ctrl-C to stop.")?;

@@ -9,6 +9,7 @@ use axum::http::HeaderMap;
 use axum::routing::{delete, get, post, put};
 use axum::Router;
 
+use super::manager_roster;
 use super::{account_changes, manager_login};
 use super::{manager as manager_api, manager_accounts, mr860 as mr860_http, phone as phone_api};
 use crate::config::Secret;
@@ -223,8 +224,26 @@ pub(crate) fn router(api: Arc<RelayApi>) -> Router {
             "/v1/manager/accounts/{name}/sites",
             put(account_changes::set_sites),
         )
-        .route("/mr860/face", post(mr860_http::face))
-        .route("/mr860/verify", post(mr860_http::verify))
-        .route("/mr860/person", post(mr860_http::person))
+        .route(
+            "/v1/manager/sites/{site_id}/roster",
+            get(manager_roster::get)
+                .post(manager_roster::post)
+                .put(manager_roster::put),
+        )
+        .route(
+            "/v1/manager/sites/{site_id}/terminals",
+            get(super::terminals::list).post(super::terminals::add),
+        )
+        .route(
+            "/v1/manager/terminals/{device_id}/rotate",
+            post(super::terminals::rotate),
+        )
+        .route(
+            "/v1/manager/terminals/{device_id}/allow-from",
+            put(super::terminals::set_allow_from),
+        )
+        .route("/mr860/{key}/face", post(mr860_http::face))
+        .route("/mr860/{key}/verify", post(mr860_http::verify))
+        .route("/mr860/{key}/person", post(mr860_http::person))
         .with_state(api)
 }

@@ -13,9 +13,11 @@ pub(crate) mod failures;
 pub(crate) mod manager;
 pub(crate) mod manager_accounts;
 pub(crate) mod manager_login;
+pub(crate) mod manager_roster;
 pub(crate) mod mr860;
 pub(crate) mod pages;
 pub(crate) mod phone;
+pub(crate) mod terminals;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -1,23 +1,28 @@
 //! MR860 face terminals (seed 000): their attendance logs in, as `C_SIGN_IN`s of the platform
-//! sn each terminal is configured to report as.
+//! sn of the site each terminal belongs to. Every upload URL carries the terminal's secret key
+//! ([`terminals`]); a request without a known key is answered 401 and nothing of it is kept.
 //!
-//! - `POST /mr860/face`: face attendance log (mode `"0"`) → `C_SIGN_IN` type 1 with the live
-//!   photo.
-//! - `POST /mr860/verify`: ID verification (mode `"1"`) and whitelist (mode `"2"`) logs, card
-//!   types `""` (ID card), `"J"` (HK/Macao/Taiwan permit), `"I"` (foreigner's permanent
+//! - `POST /mr860/{key}/face`: face attendance log (mode `"0"`) → `C_SIGN_IN` type 1 with the
+//!   live photo.
+//! - `POST /mr860/{key}/verify`: ID verification (mode `"1"`) and whitelist (mode `"2"`) logs,
+//!   card types `""` (ID card), `"J"` (HK/Macao/Taiwan permit), `"I"` (foreigner's permanent
 //!   residence card) → `C_SIGN_IN` type 8.
-//! - `POST /mr860/person`: added-person record (mode `"3"`) → the sn's roster.
+//! - `POST /mr860/{key}/person`: added-person record (mode `"3"`) → the sn's roster, never over
+//!   a person the platform registered.
 //!
 //! A log is stored before the terminal hears `{"code":"200","message":""}`, and forwarded
 //! afterwards exactly once (through the ledger, as phone records are; see [`forward`]).
-//! A log from an unknown terminal (`code` `"403"`) or with a card not on the roster (`"404"`)
-//! is kept for inspection and retried when the roster changes, the relay restarts, or a
-//! manager asks; a terminal that sends it again gets the same log, not a second one.
-//! A malformed body gets `"400"` and HTTP 400.
+//! A log with a card not on the roster (`"404"`) is kept and retried when the roster changes,
+//! the relay restarts, or a manager asks; a terminal that sends it again (its `verifyTime` in
+//! any spelling, see [`time`]) gets the same log, not a second one. Kept logs are bounded per
+//! terminal and in all, and expire ([`retention`]); past a bound a new log is refused
+//! (`"503"`), so the terminal keeps it. A malformed body gets `"400"` and HTTP 400.
 
 pub(crate) mod forward;
+pub(crate) mod retention;
+pub(crate) mod terminals;
+pub(crate) mod time;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use base64::Engine;
@@ -25,20 +30,22 @@ use rusqlite::Transaction;
 use serde_json::{Map, Value};
 use tokio::sync::Notify;
 
+use crate::config::Mr860LogLimits;
 use crate::store::mr860_logs;
-use crate::store::roster::{self, RosterEntry, Source};
+use crate::store::roster::{self, RosterEntry};
 use crate::store::{Store, StoreError};
+use retention::Bound;
+use time::parse_terminal_time;
 use zj_host::system_clock::now_ms;
-use zj_protocol::time::parse_timestamp;
 
 /// Which intake a body came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Intake {
-    /// `/mr860/face`: mode `"0"`.
+    /// `/mr860/{key}/face`: mode `"0"`.
     Face,
-    /// `/mr860/verify`: modes `"1"` and `"2"`.
+    /// `/mr860/{key}/verify`: modes `"1"` and `"2"`.
     Verify,
-    /// `/mr860/person`: mode `"3"`.
+    /// `/mr860/{key}/person`: mode `"3"`.
     Person,
 }
 
@@ -57,7 +64,8 @@ pub(crate) struct Mr860Log {
     pub pass_number: String,
     /// `name`.
     pub name: String,
-    /// `verifyTime` (or `registerTime`) as epoch milliseconds, when it reads as a time.
+    /// `verifyTime` (or `registerTime`) as epoch milliseconds; `None` only for a person record
+    /// without a `registerTime`.
     pub time_ms: Option<i64>,
     /// The body as received.
     pub body: Map<String, Value>,
@@ -97,14 +105,26 @@ pub(crate) fn photo(body: &Map<String, Value>, key: &str) -> Result<String, Malf
     Ok(compact)
 }
 
-/// `verifyTime` / `registerTime`: `yyyy-MM-dd HH:mm:ss` (or its 14 digits) Beijing time, or
-/// epoch milliseconds.
-fn parse_time(text: &str) -> Option<i64> {
-    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-    match digits.len() {
-        14 => parse_timestamp(&digits),
-        13 if digits == text => digits.parse().ok(),
-        _ => None,
+/// The log's time: `verifyTime` (required but for person records) or, in a person record,
+/// `registerTime` (optional); refused when written but not readable as a time.
+fn log_time(body: &Map<String, Value>, mode: &str) -> Result<Option<i64>, Malformed> {
+    let key = if mode == "3" {
+        "registerTime"
+    } else {
+        "verifyTime"
+    };
+    let written = text(body, key)?;
+    if written.is_empty() {
+        return match mode {
+            "3" => Ok(None),
+            _ => Err(Malformed(format!("缺少 {key}（比对时间）"))),
+        };
+    }
+    match parse_terminal_time(&written) {
+        Some(ms) => Ok(Some(ms)),
+        None => Err(Malformed(format!(
+            "{key} 是 {written:?}，无法识别；请用 yyyy-MM-dd HH:mm:ss（北京时间）或 Unix 时间戳"
+        ))),
     }
 }
 
@@ -138,8 +158,7 @@ pub(crate) fn parse(intake: Intake, body: &[u8]) -> Result<Mr860Log, Malformed> 
         card_number: text(&body, "cardNumber")?,
         pass_number: text(&body, "passNumber")?,
         name: text(&body, "name")?,
-        time_ms: parse_time(&text(&body, "verifyTime")?)
-            .or_else(|| parse_time(&text(&body, "registerTime").unwrap_or_default())),
+        time_ms: log_time(&body, &mode)?,
         mode,
         card_type,
         body,
@@ -183,9 +202,11 @@ pub(crate) enum LogState {
     Forwarded,
     /// The platform refused its sign-in for good.
     Refused,
-    /// A person record that joined the roster.
+    /// A person record that joined the roster (or named a person the platform registered,
+    /// who is left as the platform has them).
     Joined,
-    /// The terminal is not configured.
+    /// Kept from before terminals had keys: a log from a terminal that was not configured.
+    /// Never forwarded (nothing proves which terminal sent it); it expires.
     UnknownTerminal,
     /// The card is not on the sn's roster.
     UnknownCard,
@@ -224,7 +245,7 @@ impl LogState {
             }
             LogState::UnknownTerminal => (
                 "403",
-                "终端未登记：记录已保存，请管理员在中继配置中登记此 deviceId 后重试",
+                "终端未登记：请管理员在管理页面登记此终端，并按页面上的上传地址设置终端",
             ),
             LogState::UnknownCard => (
                 "404",
@@ -234,26 +255,33 @@ impl LogState {
     }
 }
 
-/// The MR860 intake: terminals by `deviceId`, the store, and the forwarder's wake-up.
+/// The MR860 intake: the store, the bounds on kept logs, and the forwarder's wake-up.
 #[derive(Clone)]
 pub(crate) struct Mr860 {
     /// The store.
     pub store: Store,
-    /// Platform sn by `deviceId`.
-    pub terminals: Arc<HashMap<String, String>>,
+    /// Bounds on kept logs and how long finished ones are kept.
+    pub limits: Mr860LogLimits,
     /// Wakes the forwarder.
     pub wake: Arc<Notify>,
 }
 
-/// Where a log goes: its sn (or none), its person (or none), and so its state.
+/// What became of a log a terminal sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Accepted {
+    /// Kept (now or from an earlier try), in this state.
+    Kept(LogState),
+    /// Not kept: this bound is reached. The terminal keeps the log and sends it again.
+    Full(Bound),
+}
+
+/// Where a log of platform sn `sn` goes: its person (or none), and so its state. A person
+/// record joins the roster unless the platform registered that person (then nothing changes).
 fn resolve(
     tx: &Transaction<'_>,
-    terminals: &HashMap<String, String>,
+    sn: &str,
     log: &Mr860Log,
 ) -> Result<(Option<String>, Option<String>, LogState), StoreError> {
-    let Some(sn) = terminals.get(&log.device_id) else {
-        return Ok((None, None, LogState::UnknownTerminal));
-    };
     if log.mode == "3" {
         let person_id =
             roster::by_idcard(tx, sn, &log.card_number)?.unwrap_or_else(|| log.card_number.clone());
@@ -268,8 +296,13 @@ fn resolve(
             idcard_no: Some(log.card_number.clone()),
             face,
         };
-        roster::upsert(tx, sn, &person, Source::Mr860, now_ms())?;
-        return Ok((Some(sn.clone()), Some(person_id), LogState::Joined));
+        if !roster::add_from_terminal(tx, sn, &person, now_ms())? {
+            tracing::warn!(
+                device = %log.device_id, %person_id,
+                "an MR860 person record named a person the platform registered; left unchanged"
+            );
+        }
+        return Ok((Some(sn.to_owned()), Some(person_id), LogState::Joined));
     }
     let mut person = roster::by_idcard(tx, sn, &log.card_number)?;
     if person.is_none() && !log.pass_number.is_empty() {
@@ -279,16 +312,15 @@ fn resolve(
         Some(_) => LogState::Pending,
         None => LogState::UnknownCard,
     };
-    Ok((Some(sn.clone()), person, state))
+    Ok((Some(sn.to_owned()), person, state))
 }
 
-/// What identifies a log across a terminal's retries.
+/// What identifies a log across a terminal's retries: terminal, mode, card and the instant
+/// its time names (not the text, which a terminal may spell differently on a retry).
 fn dedup_key(log: &Mr860Log) -> String {
-    let time = text(&log.body, "verifyTime")
-        .ok()
-        .filter(|t| !t.is_empty())
-        .or_else(|| text(&log.body, "registerTime").ok())
-        .unwrap_or_default();
+    let time = log
+        .time_ms
+        .map_or_else(|| "-".to_owned(), |ms| ms.to_string());
     format!(
         "{}|{}|{}|{}|{}",
         log.device_id, log.mode, log.card_type, log.card_number, time
@@ -296,41 +328,45 @@ fn dedup_key(log: &Mr860Log) -> String {
 }
 
 impl Mr860 {
-    /// Stores a log (or finds the one already stored from an earlier try, resolving it again
-    /// if it was waiting) and returns its state; durable when this returns.
-    pub(crate) async fn accept(&self, log: Mr860Log) -> Result<LogState, StoreError> {
-        let terminals = self.terminals.clone();
-        let state = (self.store)
+    /// Stores a log of a terminal whose site's platform sn is `sn` (or finds the one already
+    /// stored from an earlier try, resolving it again if it was waiting) and says what became
+    /// of it; durable when this returns. A new log past a bound is not stored.
+    pub(crate) async fn accept(&self, log: Mr860Log, sn: String) -> Result<Accepted, StoreError> {
+        let limits = self.limits.clone();
+        let accepted = (self.store)
             .run(move |tx| {
                 let key = dedup_key(&log);
                 if let Some((id, state)) = mr860_logs::find(tx, &key)? {
-                    if matches!(state, LogState::UnknownCard | LogState::UnknownTerminal) {
-                        return re_resolve(tx, &terminals, id, &log);
+                    if state == LogState::UnknownCard {
+                        return Ok(Accepted::Kept(re_resolve(tx, &sn, id, &log)?));
                     }
-                    return Ok(state);
+                    return Ok(Accepted::Kept(state));
                 }
-                let resolution = resolve(tx, &terminals, &log)?;
+                let size = Value::Object(log.body.clone()).to_string().len() as u64;
+                if let Some(bound) = retention::reached(tx, &limits, &log.device_id, size)? {
+                    return Ok(Accepted::Full(bound));
+                }
+                let resolution = resolve(tx, &sn, &log)?;
                 mr860_logs::insert(tx, &key, &log, &resolution, now_ms())?;
-                Ok(resolution.2)
+                Ok(Accepted::Kept(resolution.2))
             })
             .await?;
-        if state == LogState::Pending {
+        if accepted == Accepted::Kept(LogState::Pending) {
             self.wake.notify_one();
         }
-        Ok(state)
+        Ok(accepted)
     }
 
-    /// Resolves every waiting log again (after a roster or configuration change); returns how
+    /// Resolves every log waiting for its card again (after a roster change); returns how
     /// many became ready, and wakes the forwarder for them.
     pub(crate) async fn retry_waiting(&self) -> Result<usize, StoreError> {
-        let terminals = self.terminals.clone();
         let ready = (self.store)
             .run(move |tx| {
                 let mut ready = 0;
-                for (id, body) in mr860_logs::waiting(tx)? {
+                for (id, sn, body) in mr860_logs::waiting(tx)? {
                     if let Ok(log) = parse_stored(&body) {
-                        let state = re_resolve(tx, &terminals, id, &log)?;
-                        ready += usize::from(matches!(state, LogState::Pending | LogState::Joined));
+                        let state = re_resolve(tx, &sn, id, &log)?;
+                        ready += usize::from(state == LogState::Pending);
                     }
                 }
                 Ok(ready)
@@ -350,14 +386,14 @@ impl Mr860 {
     }
 }
 
-/// Resolves a stored log again and records its new state.
+/// Resolves a stored log of platform sn `sn` again and records its new state.
 fn re_resolve(
     tx: &Transaction<'_>,
-    terminals: &HashMap<String, String>,
+    sn: &str,
     id: i64,
     log: &Mr860Log,
 ) -> Result<LogState, StoreError> {
-    let resolution = resolve(tx, terminals, log)?;
+    let resolution = resolve(tx, sn, log)?;
     mr860_logs::set_resolution(tx, id, &resolution, now_ms())?;
     Ok(resolution.2)
 }

@@ -5,12 +5,13 @@
 use rand::Rng;
 use rusqlite::Transaction;
 use serde::Serialize;
+use serde_json::json;
 
 use crate::keys::random_hex;
 use crate::sites;
-use crate::store::enrollments;
 pub(crate) use crate::store::enrollments::{phone_site, site_phones, PhoneSite};
 use crate::store::{add_phone, Phone, StoreError};
+use crate::store::{enrollments, manager_actions, site_persons};
 use zj_protocol::phone_api::Binding;
 
 /// Characters of a code: no 0/O, 1/I/L, so it can be read aloud and typed.
@@ -83,7 +84,7 @@ pub(crate) fn lifetime(asked: Option<u32>, default: u32, max: u32) -> Result<u32
 }
 
 /// Makes a code for `site_id`: checked against the site and, for a personal phone, the
-/// person on its roster.
+/// person on the site's roster.
 pub(crate) fn create_code(
     tx: &Transaction<'_>,
     site_id: &str,
@@ -100,7 +101,7 @@ pub(crate) fn create_code(
         (Binding::Team, Some(_)) => return Ok(Err(CodeRefusal::TeamWithPerson)),
         (Binding::Personal, None) => return Ok(Err(CodeRefusal::PersonalWithoutPerson)),
         (Binding::Personal, Some(person_id)) => {
-            if crate::store::roster::summary(tx, &site.sn, person_id)?.is_none() {
+            if !site_persons::on_roster(tx, site_id, &site.sn, person_id)? {
                 return Ok(Err(CodeRefusal::PersonUnknown(person_id.to_owned())));
             }
             Some(person_id)
@@ -125,6 +126,36 @@ pub(crate) fn create_code(
     Ok(Ok(new))
 }
 
+/// Characters of an enrollment code the log of manager actions keeps (`codeEnd`): enough to
+/// tell codes apart, too few to redeem one (the code is a one-time secret).
+const LOGGED_CODE_CHARS: usize = 4;
+
+/// [`create_code`], and when a code is made, its
+/// `enrollment.create` record by account `by` (binding, person, expiry and the code's last
+/// [`LOGGED_CODE_CHARS`] characters) in the same transaction.
+pub(crate) fn create_recorded_code(
+    tx: &Transaction<'_>,
+    by: &str,
+    site_id: &str,
+    binding: Binding,
+    person_id: Option<&str>,
+    ttl_minutes: u32,
+    now_ms: i64,
+) -> Result<Result<NewCode, CodeRefusal>, StoreError> {
+    let made = create_code(tx, site_id, binding, person_id, ttl_minutes, now_ms)?;
+    if let Ok(code) = &made {
+        let code_end = &code.code[code.code.len().saturating_sub(LOGGED_CODE_CHARS)..];
+        let detail = json!({"binding": binding, "personId": person_id,
+            "expiresAtMs": code.expires_at_ms, "codeEnd": code_end});
+        let site_id = Some(site_id);
+        manager_actions::record(tx, by, site_id, "enrollment.create", detail, now_ms)?;
+    }
+    Ok(made)
+}
+
+/// The account name `relay enroll` records its codes under in the log of manager actions.
+const COMMAND_LINE: &str = "relay enroll";
+
 /// Why `relay enroll` made no code.
 #[derive(Debug, thiserror::Error)]
 pub enum IssueError {
@@ -136,7 +167,8 @@ pub enum IssueError {
     Refused(CodeRefusal),
 }
 
-/// `relay enroll`: makes a code in the store in `data_dir` (the relay may be running).
+/// `relay enroll`: makes a code in the store in `data_dir` (the relay may be running), recorded
+/// as made by [`COMMAND_LINE`].
 pub async fn issue_code(
     data_dir: &std::path::Path,
     site_id: &str,
@@ -150,11 +182,13 @@ pub async fn issue_code(
     let now = zj_host::system_clock::now_ms();
     let made = store
         .run(move |tx| {
-            create_code(
+            let person_id = person_id.as_deref();
+            create_recorded_code(
                 tx,
+                COMMAND_LINE,
                 &site_id,
                 binding,
-                person_id.as_deref(),
+                person_id,
                 ttl_minutes,
                 now,
             )

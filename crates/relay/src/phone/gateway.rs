@@ -9,11 +9,12 @@
 //! (`500_01`) and the next attempt forwards again.
 //!
 //! Admission: before a sign-in is forwarded, [`Gateway::admit`] runs the relay's own checks of
-//! it, in order (the phone may clock this person in; the liveness nonce; the photo's face, see
-//! [`photo_check`](super::photo_check)), records what they found and begins the record in the
-//! ledger, all in one store trip. A check that refuses the record refuses it for good
-//! (`400_02` with a Chinese reason, PROTOCOL.md §9), durably in the ledger, so a retry gets
-//! the same answer.
+//! it, in order (the phone may clock this person in; the liveness nonce; the claims: the fence
+//! verdict recomputed, the liveness evidence's schema and `recordTime`, see
+//! [`claims`](super::claims); the photo's face, see [`photo_check`](super::photo_check)),
+//! records what they found and begins the record in the ledger, all in one store trip. A check
+//! that refuses the record refuses it for good (`400_02` with a Chinese reason, PROTOCOL.md
+//! §9), durably in the ledger before the phone hears it, so a retry gets the same answer.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -24,6 +25,7 @@ use tokio::sync::watch;
 use tracing::{info, warn};
 
 use crate::metrics::Metrics;
+use crate::phone::claims::{self, ClaimedPlace, Claims};
 use crate::phone::phones::PhoneBook;
 use crate::phone::photo_check::{PhotoCheck, PhotoChecker};
 use crate::phone::rate_limit::RateLimit;
@@ -31,7 +33,7 @@ use crate::phone::{challenge, enroll};
 use crate::platform::forward::{Delivered, PlatformOut};
 use crate::platform::link::PlatformLink;
 use crate::sites;
-use crate::store::roster;
+use crate::store::site_persons;
 use crate::store::{self, Begun, Outcome, RecordEntry, Store, StoreError};
 use zj_host::system_clock::now_ms;
 use zj_protocol::params::{to_json_text, SignInParam};
@@ -54,6 +56,7 @@ pub struct Gateway {
     in_flight: Mutex<HashMap<RecordKey, watch::Receiver<Option<Answer>>>>,
     rate: RateLimit,
     photos: PhotoChecker,
+    claims: Claims,
     metrics: Metrics,
 }
 
@@ -63,6 +66,9 @@ enum Admission {
     NotThisPhonesPerson,
     /// What the ledger knows of the record (it is marked as sending when it is to be forwarded).
     Ledger(Begun),
+    /// A new or retried record a check refuses for good: to be recorded as refused (durably)
+    /// before the phone hears it.
+    Refused(ProtocolError),
 }
 
 /// A sign-in to forward, owned, so its attempt can run to the end in a task of its own even if
@@ -122,7 +128,8 @@ fn forwarded_param(record: &SignInParam, img: Option<&str>) -> String {
 impl Gateway {
     /// A gateway over these parts; `links` are by platform sn; `rate` limits each phone once
     /// its frame has been verified (so nobody can spend another phone's budget); `photos`
-    /// checks each sign-in's photo.
+    /// checks each sign-in's photo; `claims` checks what it claims.
+    #[allow(clippy::too_many_arguments)] // the gateway's parts, each made by the server
     pub(crate) fn new(
         handler: PlatformHandler,
         phones: PhoneBook,
@@ -130,6 +137,7 @@ impl Gateway {
         links: HashMap<String, PlatformLink>,
         rate: RateLimit,
         photos: PhotoChecker,
+        claims: Claims,
         metrics: Metrics,
     ) -> Self {
         Self {
@@ -140,6 +148,7 @@ impl Gateway {
             in_flight: Mutex::new(HashMap::new()),
             rate,
             photos,
+            claims,
             metrics,
         }
     }
@@ -302,6 +311,7 @@ impl Gateway {
             }
             Admission::Ledger(Begun::Done) => return Ok(None),
             Admission::Ledger(Begun::Refused(error)) => return Err(error),
+            Admission::Refused(error) => return self.refuse(job, error).await,
             Admission::Ledger(Begun::New | Begun::Again) => {}
         }
         let out = PlatformOut {
@@ -330,10 +340,14 @@ impl Gateway {
 
     /// Admission of a sign-in, the one place where the relay decides whether a record may go
     /// to the platform. Its checks, in order: the phone may clock this person in; the liveness
-    /// nonce, if the record names one (recorded, not refused); the photo (checked on the
-    /// blocking pool before the store trip, recorded, and under `[photo] check = "refuse"` a
-    /// final refusal). Then the ledger: a record it already knows keeps its first final answer,
-    /// a new or retried one is marked as sending, or as refused when a check refused it.
+    /// nonce, if the record names one (recorded, not refused); the liveness evidence's schema
+    /// (flagged, not refused); the fence verdict recomputed at `recordTime` (recorded, and a
+    /// final refusal when the relay judges the record outside, or uncertain under a `reject`
+    /// policy); the photo (checked on the blocking pool before the store trip, recorded, and
+    /// under `[photo] check = "refuse"` a final refusal). Then the ledger: a record it already
+    /// knows keeps its first final answer; a new or retried one is marked as sending, or is
+    /// refused by the first check that refuses it, `recordTime` (against the record's first
+    /// receipt) first, then the fence, then the photo.
     async fn admit(&self, job: &SignInJob, platform_sn: &str) -> Result<Admission, ProtocolError> {
         let record = &job.record;
         let img_bytes = match job.img.as_deref() {
@@ -356,20 +370,28 @@ impl Gateway {
             person_id: record.person_id.clone(),
             record_time: record.record_time,
             img_bytes,
-            extras: String::new(), // below, once the nonce is checked
+            extras: String::new(), // below, once the nonce and the fence are checked
             received_ms: now_ms(),
         };
         let mut extras = record.extra.clone();
         extras.remove("recordId");
+        claims::drop_relay_members(&mut extras);
+        claims::file_liveness(&mut extras);
         let nonce = challenge::named_nonce(&record.extra);
-        let refused = photo_refusal.is_some();
+        let place = ClaimedPlace::of(record);
+        let fences = Arc::clone(&self.claims.fences);
+        let window = self.claims.window;
         let admit = move |tx: &rusqlite::Transaction<'_>| {
             if !may_clock_in(tx, &entry)? {
                 return Ok(Admission::NotThisPhonesPerson);
             }
             if let Some(nonce) = nonce {
                 let verified = challenge::verify(tx, &entry.access_id, &nonce, entry.record_time)?;
-                extras.insert("nonceVerified".into(), Value::Bool(verified));
+                extras.insert(claims::NONCE_VERIFIED.into(), Value::Bool(verified));
+            }
+            let fence = fences.judge_at(tx, &entry.access_id, &place, entry.record_time)?;
+            if let Some(fence) = &fence {
+                extras.insert(claims::RELAY_FENCE.into(), fence.audit_json());
             }
             entry.extras = Value::Object(extras).to_string();
             let begun = store::begin(tx, &entry, entry.received_ms)?;
@@ -380,34 +402,49 @@ impl Gateway {
             if let Some(result) = &photo_audit {
                 store::record_photo_check(tx, key.0, key.1, result, entry.received_ms)?;
             }
-            if let Some(refusal) = photo_refusal {
-                let outcome = Outcome::Refused(refusal.clone());
-                store::finish(tx, key.0, key.1, &outcome, entry.received_ms)?;
-                return Ok(Admission::Ledger(Begun::Refused(refusal)));
-            }
-            Ok(Admission::Ledger(begun))
+            let first_received_ms = match begun {
+                Begun::New => entry.received_ms,
+                _ => store::first_received_ms(tx, key.0, key.1)?.unwrap_or(entry.received_ms),
+            };
+            let refusal = (window.refusal(entry.record_time, first_received_ms))
+                .or_else(|| fence.as_ref().and_then(|fence| fence.refusal()))
+                .or(photo_refusal);
+            Ok(refusal.map_or(Admission::Ledger(begun), Admission::Refused))
         };
-        // A refusal is final, so it is durable before the phone hears it; a record to forward
-        // needs no fsync yet (its outcome's durable commit comes before the phone hears it).
-        let admitted = if refused {
-            self.store.run(admit).await
-        } else {
-            self.store.run_deferred(admit).await
-        };
-        admitted.map_err(|e| retry(format_args!("the relay could not record it: {e}")))
+        // A record to forward needs no fsync yet (its outcome's durable commit comes before the
+        // phone hears it); a refusal is made durable by `refuse` before the phone hears it.
+        (self.store.run_deferred(admit).await)
+            .map_err(|e| retry(format_args!("the relay could not record it: {e}")))
+    }
+
+    /// Records a check's final refusal of the record in the ledger, durably, and answers it;
+    /// when it cannot be recorded the phone is told to retry (and the checks run again).
+    async fn refuse(&self, job: &SignInJob, refusal: ProtocolError) -> Answer {
+        let outcome = Outcome::Refused(refusal.clone());
+        let recorded = (self.store)
+            .finish(&job.access_id, &job.record_id, outcome, now_ms())
+            .await;
+        match recorded {
+            Ok(()) => Err(refusal),
+            Err(error) => Err(retry(format_args!(
+                "the relay could not record it: {error}"
+            ))),
+        }
     }
 }
 
 /// Whether the phone that sent `entry` may clock its person in: a personal phone only its own
-/// person, a team phone persons on its site's roster (a phone enrolled by configuration, with
-/// no site, anyone).
+/// person, a team phone persons on its own site's roster (not every person of the platform sn;
+/// see [`site_persons`]); a phone enrolled by configuration, with no site, anyone.
 fn may_clock_in(tx: &rusqlite::Transaction<'_>, entry: &RecordEntry) -> Result<bool, StoreError> {
     Ok(match enroll::phone_site(tx, &entry.access_id)? {
         None => true,
         Some(binding) if binding.binding == Binding::Personal => {
             binding.person_id.as_deref() == Some(entry.person_id.as_str())
         }
-        Some(_) => roster::summary(tx, &entry.platform_sn, &entry.person_id)?.is_some(),
+        Some(binding) => {
+            site_persons::on_roster(tx, &binding.site_id, &entry.platform_sn, &entry.person_id)?
+        }
     })
 }
 

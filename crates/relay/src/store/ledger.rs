@@ -219,3 +219,19 @@ pub(crate) fn audit_listing(
     })?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
+
+/// When the relay first received a record (its audit entry), epoch milliseconds; `None` when
+/// it never did.
+pub(crate) fn first_received_ms(
+    tx: &Transaction<'_>,
+    access_id: &str,
+    record_id: &str,
+) -> Result<Option<i64>, StoreError> {
+    Ok(tx
+        .query_row(
+            "SELECT received_ms FROM audit WHERE access_id = ?1 AND record_id = ?2",
+            params![access_id, record_id],
+            |row| row.get(0),
+        )
+        .optional()?)
+}

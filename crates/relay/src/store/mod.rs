@@ -19,11 +19,13 @@ pub(crate) mod phones;
 pub(crate) mod roster;
 pub(crate) mod schema;
 pub(crate) mod sessions;
+pub(crate) mod site_persons;
 pub(crate) mod sites;
 pub(crate) mod tasks;
+pub(crate) mod terminals;
 
 pub(crate) use ledger::{
-    audit_listing, begin, finish, record_photo_check, Begun, Outcome, RecordEntry,
+    audit_listing, begin, first_received_ms, record_photo_check, Begun, Outcome, RecordEntry,
 };
 pub(crate) use phones::add_phone;
 pub use phones::Phone;

@@ -1,5 +1,6 @@
 //! The mr860_logs table: every MR860 log a terminal sent (its body, what it resolved to, how it
-//! stands), kept for forwarding and inspection.
+//! stands), kept for forwarding and inspection. A finished log's photos are dropped at once
+//! (the platform has them, or refused them for good); finished logs expire (`mr860::retention`).
 
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::{json, Map, Value};
@@ -61,16 +62,55 @@ pub(crate) fn insert(
             now_ms
         ],
     )?;
+    drop_photos_if_finished(tx, tx.last_insert_rowid())
+}
+
+/// The logs waiting for their card to reach the roster: `(id, sn, body)`.
+pub(crate) fn waiting(tx: &Transaction<'_>) -> Result<Vec<(i64, String, String)>, StoreError> {
+    let mut statement = tx.prepare(
+        "SELECT id, sn, body FROM mr860_logs WHERE state = 'unknown_card' AND sn IS NOT NULL",
+    )?;
+    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The states of a finished log: nothing more will be done with it.
+const FINISHED: &str = "('forwarded', 'refused', 'joined', 'unknown_terminal')";
+
+/// Drops the photos of log `id` if it is finished (they are most of its bytes).
+fn drop_photos_if_finished(tx: &Transaction<'_>, id: i64) -> Result<(), StoreError> {
+    tx.execute(
+        &format!(
+            "UPDATE mr860_logs
+             SET body = json_remove(body, '$.facePicture', '$.cardPicture', '$.faceFeature')
+             WHERE id = ?1 AND state IN {FINISHED}"
+        ),
+        [id],
+    )?;
     Ok(())
 }
 
-/// The logs waiting for a terminal or a card to become known: `(id, body)`.
-pub(crate) fn waiting(tx: &Transaction<'_>) -> Result<Vec<(i64, String)>, StoreError> {
-    let mut statement = tx.prepare(
-        "SELECT id, body FROM mr860_logs WHERE state IN ('unknown_terminal', 'unknown_card')",
-    )?;
-    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+/// `(logs, bytes of their bodies)` kept of terminal `device_id`, or of all when `None`.
+pub(crate) fn usage(
+    tx: &Transaction<'_>,
+    device_id: Option<&str>,
+) -> Result<(u64, u64), StoreError> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT COUNT(*), COALESCE(SUM(octet_length(body)), 0) FROM mr860_logs
+             WHERE ?1 IS NULL OR device_id = ?1",
+        )?
+        .query_row([device_id], |row| {
+            Ok((row.get::<_, i64>(0)? as u64, row.get::<_, i64>(1)? as u64))
+        })?)
+}
+
+/// Deletes the finished logs last changed before `before_ms`; returns how many.
+pub(crate) fn delete_finished(tx: &Transaction<'_>, before_ms: i64) -> Result<usize, StoreError> {
+    Ok(tx.execute(
+        &format!("DELETE FROM mr860_logs WHERE state IN {FINISHED} AND updated_ms < ?1"),
+        [before_ms],
+    )?)
 }
 
 /// Records what a stored log resolved to now.
@@ -84,7 +124,7 @@ pub(crate) fn set_resolution(
         "UPDATE mr860_logs SET sn = ?2, person_id = ?3, state = ?4, updated_ms = ?5 WHERE id = ?1",
         params![id, sn, person_id, state.as_str(), now_ms],
     )?;
-    Ok(())
+    drop_photos_if_finished(tx, id)
 }
 
 /// Up to `limit` pending logs, oldest first.
@@ -117,7 +157,7 @@ pub(crate) fn set_state(
         "UPDATE mr860_logs SET state = ?2, detail = ?3, updated_ms = ?4 WHERE id = ?1",
         params![id, state.as_str(), detail, now_ms],
     )?;
-    Ok(())
+    drop_photos_if_finished(tx, id)
 }
 
 /// Logs for inspection, newest first (at most 1,000), photos left out; only `state`'s when

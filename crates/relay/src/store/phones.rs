@@ -65,7 +65,7 @@ pub(super) fn all(tx: &Transaction<'_>) -> Result<Vec<Phone>, StoreError> {
 }
 
 /// Revokes a phone's credentials; false when there is no such phone.
-pub(super) fn revoke(tx: &Transaction<'_>, access_id: &str) -> Result<bool, StoreError> {
+pub(crate) fn revoke(tx: &Transaction<'_>, access_id: &str) -> Result<bool, StoreError> {
     let changed = tx.execute(
         "UPDATE phones SET revoked = 1 WHERE access_id = ?1",
         [access_id],

@@ -57,6 +57,7 @@ pub(crate) fn upsert(
              name = excluded.name,
              idcard_no = COALESCE(excluded.idcard_no, idcard_no),
              face = COALESCE(excluded.face, face),
+             source = excluded.source,
              updated_ms = excluded.updated_ms",
         params![
             sn,
@@ -69,6 +70,37 @@ pub(crate) fn upsert(
         ],
     )?;
     Ok(())
+}
+
+/// Adds a person an MR860 terminal recorded (seed 000 §3), or updates one a terminal added
+/// before; a person the platform registered is left as it is (a terminal cannot rename them
+/// or replace their face). True when the roster changed.
+pub(crate) fn add_from_terminal(
+    tx: &Transaction<'_>,
+    sn: &str,
+    person: &RosterEntry,
+    now_ms: i64,
+) -> Result<bool, StoreError> {
+    let changed = tx.execute(
+        "INSERT INTO persons (sn, person_id, name, idcard_no, face, source, updated_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (sn, person_id) DO UPDATE SET
+             name = excluded.name,
+             idcard_no = COALESCE(excluded.idcard_no, idcard_no),
+             face = COALESCE(excluded.face, face),
+             updated_ms = excluded.updated_ms
+         WHERE persons.source = ?6",
+        params![
+            sn,
+            person.person_id,
+            person.name,
+            person.idcard_no,
+            person.face,
+            Source::Mr860.as_str(),
+            now_ms
+        ],
+    )?;
+    Ok(changed > 0)
 }
 
 /// Removes these persons from `sn`'s roster.

@@ -197,4 +197,27 @@ CREATE TABLE IF NOT EXISTS manager_sessions (
 );
 CREATE INDEX IF NOT EXISTS manager_sessions_by_name ON manager_sessions (name);
 ",
+    // The persons a manager assigned to each site of an sn shared by several sites
+    // (store::site_persons).
+    "
+CREATE TABLE IF NOT EXISTS site_persons (
+    site_id   TEXT NOT NULL,
+    person_id TEXT NOT NULL,
+    PRIMARY KEY (site_id, person_id)
+);
+",
+    // MR860 terminals, their sites and key hashes (store::terminals); their logs' bounds
+    // count by device_id.
+    "
+CREATE TABLE IF NOT EXISTS terminals (
+    device_id  TEXT PRIMARY KEY,
+    site_id    TEXT NOT NULL,
+    key_hash   TEXT NOT NULL UNIQUE,
+    allow_from TEXT NOT NULL DEFAULT '[]',
+    origin     TEXT NOT NULL CHECK (origin IN ('config', 'manager')),
+    created_ms INTEGER NOT NULL,
+    rotated_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS mr860_logs_by_device ON mr860_logs (device_id);
+",
 );

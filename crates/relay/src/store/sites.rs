@@ -80,27 +80,25 @@ pub(crate) fn current_fence(
             "SELECT version, updated_ms, max_accuracy_m, uncertain_policy, geojson FROM fences
              WHERE site_id = ?1 ORDER BY version DESC LIMIT 1",
             [site_id],
-            |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, String>(4)?,
-                ))
-            },
+            fence_from_row,
         )
         .optional()?;
-    Ok(row.map(
-        |(version, updated_at_ms, max_accuracy_m, uncertain_policy, geojson)| SiteFence {
-            version: u64::try_from(version).unwrap_or(0),
-            updated_at_ms,
-            max_accuracy_m,
-            // Validated when stored; an unreadable one means the stricter policy.
-            uncertain_policy: uncertain_policy.parse().unwrap_or_default(),
-            geojson: serde_json::from_str(&geojson).unwrap_or(Value::Null),
-        },
-    ))
+    Ok(row)
+}
+
+/// A `fences` row read as `version, updated_ms, max_accuracy_m, uncertain_policy, geojson`.
+fn fence_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SiteFence> {
+    let version: i64 = row.get(0)?;
+    let uncertain_policy: String = row.get(3)?;
+    let geojson: String = row.get(4)?;
+    Ok(SiteFence {
+        version: u64::try_from(version).unwrap_or(0),
+        updated_at_ms: row.get(1)?,
+        max_accuracy_m: row.get(2)?,
+        // Validated when stored; an unreadable one means the stricter policy.
+        uncertain_policy: uncertain_policy.parse().unwrap_or_default(),
+        geojson: serde_json::from_str(&geojson).unwrap_or(Value::Null),
+    })
 }
 
 /// Stores `fence` as the site's next version; returns it with its version and time.
@@ -127,4 +125,34 @@ pub(crate) fn put_fence(
         ],
     )?;
     Ok(fence)
+}
+
+/// The version of the site's fence that was current at `at_ms` (epoch milliseconds): the last
+/// one stored at or before it; `None` when the site had no fence then.
+pub(crate) fn fence_version_at(
+    tx: &Transaction<'_>,
+    site_id: &str,
+    at_ms: i64,
+) -> Result<Option<u64>, StoreError> {
+    // Cached: every sign-in of a phone with a site asks.
+    let version: Option<i64> = tx
+        .prepare_cached("SELECT MAX(version) FROM fences WHERE site_id = ?1 AND updated_ms <= ?2")?
+        .query_row(params![site_id, at_ms], |row| row.get(0))?;
+    Ok(version.and_then(|version| u64::try_from(version).ok()))
+}
+
+/// One version of the site's fence.
+pub(crate) fn fence_version(
+    tx: &Transaction<'_>,
+    site_id: &str,
+    version: u64,
+) -> Result<Option<SiteFence>, StoreError> {
+    Ok(tx
+        .query_row(
+            "SELECT version, updated_ms, max_accuracy_m, uncertain_policy, geojson FROM fences
+             WHERE site_id = ?1 AND version = ?2",
+            params![site_id, i64::try_from(version).unwrap_or(i64::MAX)],
+            fence_from_row,
+        )
+        .optional()?)
 }

@@ -47,7 +47,12 @@ fn the_example_configuration_is_valid() {
         Some("RELAY_MANAGER_TOKEN")
     );
     assert_eq!(config.manager.enroll_ttl_minutes, 1440);
-    assert_eq!(config.mr860_terminals()["MR860-0001"], "1388186");
+    let terminal = &config.mr860[0];
+    assert_eq!(
+        (terminal.device_id.as_str(), terminal.site_id.as_str()),
+        ("MR860-0001", "site-1")
+    );
+    assert_eq!(terminal.key_env.as_deref(), Some("RELAY_MR860_0001_KEY"));
 }
 
 #[tokio::test]

@@ -5,9 +5,11 @@
 
 #[path = "../../../protocol/tests/protocol/check_order.rs"]
 mod check_order;
+mod claims;
 mod gateway;
 mod managers;
 mod mr860;
+mod mr860_keys;
 mod pages;
 mod phone_api;
 mod photo_check;
@@ -16,5 +18,6 @@ mod platform_link;
 mod relay_common;
 mod resilience;
 mod secrets;
+mod site_scope;
 mod sites;
 mod tasks;

@@ -1,24 +1,25 @@
-//! MR860 terminals (seed 000) reporting through the relay to `platform-sim` over real sockets:
-//! every payload mode and card type with realistic values, an unknown card kept and forwarded
-//! once the person reaches the roster, an unknown terminal kept, kept logs surviving a relay
-//! restart, malformed bodies refused, a resent log forwarded once.
+//! MR860 terminals (seed 000) reporting through the relay to `platform-sim` over real sockets,
+//! each at its upload URLs with its key: every payload mode and card type with realistic
+//! values, an unknown card kept and forwarded once the person reaches the roster, kept logs
+//! surviving a relay restart, malformed bodies refused, a resent log forwarded once. The
+//! attacks on the intake are in `mr860_keys`.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::relay_common::person_counts;
-use crate::relay_common::platform::{call, tiny_jpeg, TaskRelay, MR860_DEVICE};
+use crate::relay_common::platform::{call, tiny_jpeg, TaskRelay, MR860_DEVICE, MR860_KEY};
 use crate::relay_common::sim_common::SN;
 use base64::Engine;
 use serde_json::{json, Value};
-use zj_relay::config::Mr860Config;
+use zj_relay::config::{Mr860Config, Secret};
 
-fn photo() -> String {
+pub(crate) fn photo() -> String {
     base64::engine::general_purpose::STANDARD.encode(tiny_jpeg(3000))
 }
 
 /// A face attendance log (seed 000 §1), mode "0".
-fn face_log(card_number: &str, verify_time: &str) -> Value {
+pub(crate) fn face_log(card_number: &str, verify_time: &str) -> Value {
     json!({
         "cardNumber": card_number,
         "facePicture": photo(),
@@ -85,7 +86,7 @@ fn verify_log(mode: &str, card_type: &str, card_number: &str, name: &str) -> Val
 }
 
 /// An added-person record (seed 000 §3), mode "3", `categoryId` a number as in the seed.
-fn person_record(card_number: &str, name: &str) -> Value {
+pub(crate) fn person_record(card_number: &str, name: &str) -> Value {
     json!({
         "address": "浙江省杭州市上城区解放路 18 号",
         "birthday": "19880505",
@@ -109,22 +110,34 @@ fn person_record(card_number: &str, name: &str) -> Value {
     })
 }
 
-async fn post(relay: &TaskRelay, path: &str, body: Value) -> (u16, Value) {
-    call(&relay.url, "POST", path, None, Some(body)).await
+/// Sends `body` to the configured terminal's `intake` (`face`, `verify`, `person`) URL.
+pub(crate) async fn post(relay: &TaskRelay, intake: &str, body: Value) -> (u16, Value) {
+    post_with(relay, MR860_KEY, intake, body).await
 }
 
-fn ok() -> (u16, Value) {
+/// Sends `body` to `/mr860/{key}/{intake}`.
+pub(crate) async fn post_with(
+    relay: &TaskRelay,
+    key: &str,
+    intake: &str,
+    body: Value,
+) -> (u16, Value) {
+    let path = format!("/mr860/{key}/{intake}");
+    call(&relay.url, "POST", &path, None, Some(body)).await
+}
+
+pub(crate) fn ok() -> (u16, Value) {
     (200, json!({"code": "200", "message": ""}))
 }
 
 /// Waits (up to 20 s) until the platform holds `count` sign-ins.
-async fn signins(relay: &TaskRelay, count: usize) -> Vec<Value> {
+pub(crate) async fn signins(relay: &TaskRelay, count: usize) -> Vec<Value> {
     let has_them = async || Some(relay.http.signins().await).filter(|all| all.len() >= count);
     until(has_them, "the platform to have {count} sign-ins").await
 }
 
 /// Polls `check` every 50 ms until it gives a value; fails after 20 s saying what it awaited.
-async fn until<T>(mut check: impl AsyncFnMut() -> Option<T>, what: &str) -> T {
+pub(crate) async fn until<T>(mut check: impl AsyncFnMut() -> Option<T>, what: &str) -> T {
     for _ in 0..400 {
         if let Some(value) = check().await {
             return value;
@@ -134,8 +147,21 @@ async fn until<T>(mut check: impl AsyncFnMut() -> Option<T>, what: &str) -> T {
     panic!("gave up waiting for {what}");
 }
 
-async fn with_roster(name: &str) -> TaskRelay {
-    let relay = TaskRelay::start(name, 20, |_| {}).await;
+/// Creates the site the configured terminal belongs to (`site-1`, for [`SN`]).
+pub(crate) async fn create_site(relay: &TaskRelay) {
+    let site = json!({"name": "滨江工地", "sn": SN});
+    let (status, created) = relay.manager("POST", "/v1/manager/sites", Some(site)).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["siteId"], "site-1", "{created}");
+}
+
+/// A relay (changed by `tweak`) with the terminal's site and three persons on the roster.
+pub(crate) async fn with_roster_and(
+    name: &str,
+    tweak: impl FnOnce(&mut zj_relay::config::RelayConfig),
+) -> TaskRelay {
+    let relay = TaskRelay::start(name, 20, tweak).await;
+    create_site(&relay).await;
     join_roster(
         &relay,
         &[
@@ -148,9 +174,13 @@ async fn with_roster(name: &str) -> TaskRelay {
     relay
 }
 
+pub(crate) async fn with_roster(name: &str) -> TaskRelay {
+    with_roster_and(name, |_| {}).await
+}
+
 /// Puts `persons` (id, name, card number) on the platform and has the relay take them onto
 /// its roster by a `T_SEND_PERSON` task.
-async fn join_roster(relay: &TaskRelay, persons: &[(&str, &str, &str)]) {
+pub(crate) async fn join_roster(relay: &TaskRelay, persons: &[(&str, &str, &str)]) {
     let with_cards: Vec<_> = (persons.iter())
         .map(|&(id, name, card)| (id, name, Some(card), None))
         .collect();
@@ -166,9 +196,9 @@ async fn join_roster(relay: &TaskRelay, persons: &[(&str, &str, &str)]) {
 async fn every_payload_and_card_type_reaches_the_platform_once() {
     let relay = with_roster("mr860-all").await;
     let face = face_log("330106199001011234", "2026-11-22 08:01:33");
-    assert_eq!(post(&relay, "/mr860/face", face.clone()).await, ok());
+    assert_eq!(post(&relay, "face", face.clone()).await, ok());
     assert_eq!(
-        post(&relay, "/mr860/face", face).await,
+        post(&relay, "face", face).await,
         ok(),
         "a resent log is the same log"
     );
@@ -178,7 +208,7 @@ async fn every_payload_and_card_type_reaches_the_platform_once() {
         verify_log("2", "I", "USA110079050101", "JOHN SMITH"),
     ];
     for log in logs {
-        assert_eq!(post(&relay, "/mr860/verify", log).await, ok());
+        assert_eq!(post(&relay, "verify", log).await, ok());
     }
     let signins = signins(&relay, 4).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -230,7 +260,7 @@ async fn every_payload_and_card_type_reaches_the_platform_once() {
 async fn a_person_record_joins_the_roster_the_platform_is_told_of() {
     let relay = with_roster("mr860-person").await;
     let record = person_record("330102198805055678", "赵六");
-    assert_eq!(post(&relay, "/mr860/person", record).await, ok());
+    assert_eq!(post(&relay, "person", record).await, ok());
     let post_task = relay.add_task("T_POST_DEVICE_PERSON", json!({})).await;
     let task = relay.reported(&post_task).await;
     let posted = task["posted"].as_array().unwrap();
@@ -242,21 +272,17 @@ async fn a_person_record_joins_the_roster_the_platform_is_told_of() {
     assert_eq!(relay.counts().await, (4, 4));
     // The new person can now be logged.
     let face = face_log("330102198805055678", "2026-11-22 09:00:00");
-    assert_eq!(post(&relay, "/mr860/face", face).await, ok());
+    assert_eq!(post(&relay, "face", face).await, ok());
     let signins = signins(&relay, 1).await;
     assert_eq!(signins[0]["personId"], "330102198805055678");
 }
 
 #[tokio::test]
-async fn unknown_cards_and_terminals_are_kept_and_retried_never_dropped() {
+async fn unknown_cards_are_kept_and_retried_never_dropped() {
     let relay = with_roster("mr860-unknown").await;
     let stranger = face_log("330106198001019999", "2026-11-22 08:30:00");
-    let (status, reply) = post(&relay, "/mr860/face", stranger.clone()).await;
+    let (status, reply) = post(&relay, "face", stranger.clone()).await;
     assert_eq!((status, &reply["code"]), (200, &json!("404")), "{reply}");
-    let mut foreign = face_log("330106199001011234", "2026-11-22 08:31:00");
-    foreign["deviceId"] = json!("MR860-UNKNOWN");
-    let (_, reply) = post(&relay, "/mr860/face", foreign).await;
-    assert_eq!(reply["code"], "403", "{reply}");
     let (_, kept) = relay.manager("GET", "/v1/manager/mr860/logs", None).await;
     let states: Vec<&Value> = kept
         .as_array()
@@ -264,7 +290,7 @@ async fn unknown_cards_and_terminals_are_kept_and_retried_never_dropped() {
         .iter()
         .map(|l| &l["state"])
         .collect();
-    assert_eq!(states, [&json!("unknown_terminal"), &json!("unknown_card")]);
+    assert_eq!(states, [&json!("unknown_card")]);
     assert!(relay.http.signins().await.is_empty());
 
     // The person reaches the roster: the kept log goes on its own.
@@ -272,7 +298,7 @@ async fn unknown_cards_and_terminals_are_kept_and_retried_never_dropped() {
     let signins = signins(&relay, 1).await;
     assert_eq!(signins[0]["personId"], "M9");
     assert_eq!(
-        post(&relay, "/mr860/face", stranger).await,
+        post(&relay, "face", stranger).await,
         ok(),
         "a resend is answered 200 now"
     );
@@ -280,10 +306,12 @@ async fn unknown_cards_and_terminals_are_kept_and_retried_never_dropped() {
     assert_eq!(
         (status, &ready["ready"]),
         (200, &json!(0)),
-        "the terminal is still unknown"
+        "nothing is waiting"
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(relay.http.signins().await.len(), 1);
+    let marker = face_log("810000199001011234", "2026-11-22 09:10:00");
+    assert_eq!(post(&relay, "face", marker).await, ok());
+    let signins = self::signins(&relay, 2).await;
+    assert_eq!(person_counts(&signins).get("M9"), Some(&1), "{signins:?}");
 }
 
 /// The kept logs of `state` (`unknown_card`, `forwarded`…): their `(cardNumber, deviceId)`.
@@ -300,29 +328,33 @@ async fn kept_when(relay: &TaskRelay, state: &str, count: usize) -> Vec<(String,
 }
 
 #[tokio::test]
-async fn kept_logs_survive_a_restart_and_are_forwarded_once_their_card_or_terminal_is_known() {
+async fn kept_logs_survive_a_restart_and_a_terminal_added_to_the_configuration_reports() {
     const NEW_DEVICE: &str = "MR860-D4E5F6";
+    const NEW_KEY: &str = "n4w7k2e9y5t3r8m6q2p7x4z9c3";
     let (stranger_card, m1_card) = ("330106198001019999", "330106199001011234");
     let mut relay = with_roster("mr860-restart").await;
     let stranger = face_log(stranger_card, "2026-11-22 08:30:00");
-    let (_, reply) = post(&relay, "/mr860/face", stranger).await;
+    let (_, reply) = post(&relay, "face", stranger).await;
     assert_eq!(reply["code"], "404", "{reply}");
     let mut foreign = face_log(m1_card, "2026-11-22 08:31:00");
     foreign["deviceId"] = json!(NEW_DEVICE);
-    let (_, reply) = post(&relay, "/mr860/face", foreign).await;
-    assert_eq!(reply["code"], "403", "{reply}");
+    let (status, reply) = post_with(&relay, NEW_KEY, "face", foreign.clone()).await;
+    assert_eq!((status, &reply["code"]), (401, &json!("401")), "{reply}");
 
     // Stopped and started again on the same store, with the new terminal now configured.
     relay.config.mr860.push(Mr860Config {
         device_id: NEW_DEVICE.into(),
-        sn: SN.into(),
+        site_id: "site-1".into(),
+        key: Some(Secret::new(NEW_KEY)),
+        ..Default::default()
     });
     relay.restart().await;
+    assert_eq!(post_with(&relay, NEW_KEY, "face", foreign).await, ok());
     let signins_now = signins(&relay, 1).await;
     assert_eq!(
         (&signins_now[0]["personId"], &signins_now[0]["type"]),
         (&json!("M1"), &json!("1")),
-        "the unknown terminal's log goes once the terminal is known: {signins_now:?}"
+        "the new terminal's log goes: {signins_now:?}"
     );
     let waiting = vec![(stranger_card.to_owned(), MR860_DEVICE.to_owned())];
     assert_eq!(
@@ -341,7 +373,7 @@ async fn kept_logs_survive_a_restart_and_are_forwarded_once_their_card_or_termin
     // the forwarder's passes since that restart are over.
     relay.restart().await;
     let marker = face_log("810000199001011234", "2026-11-22 09:10:00");
-    assert_eq!(post(&relay, "/mr860/face", marker).await, ok());
+    assert_eq!(post(&relay, "face", marker).await, ok());
     let signins_now = signins(&relay, 3).await;
     assert_eq!(signins_now[2]["personId"], "M2", "{signins_now:?}");
     let counts = person_counts(&signins_now);
@@ -356,8 +388,9 @@ async fn kept_logs_survive_a_restart_and_are_forwarded_once_their_card_or_termin
 #[tokio::test]
 async fn malformed_bodies_get_a_clear_error() {
     let relay = TaskRelay::start("mr860-malformed", 20, |_| {}).await;
-    let raw = |path: &'static str, body: &'static str| {
-        let url = format!("{}{path}", relay.url);
+    create_site(&relay).await;
+    let raw = |intake: &'static str, body: &'static str| {
+        let url = format!("{}/mr860/{MR860_KEY}/{intake}", relay.url);
         async move {
             let response = crate::relay_common::http_client()
                 .post(url)
@@ -370,9 +403,9 @@ async fn malformed_bodies_get_a_clear_error() {
         }
     };
     for (path, body) in [
-        ("/mr860/face", "{\"cardNumber\": "),
-        ("/mr860/verify", "[1, 2]"),
-        ("/mr860/person", ""),
+        ("face", "{\"cardNumber\": "),
+        ("verify", "[1, 2]"),
+        ("person", ""),
     ] {
         let (status, reply) = raw(path, body).await;
         assert_eq!(
@@ -387,25 +420,32 @@ async fn malformed_bodies_get_a_clear_error() {
     }
     let cases = [
         (
-            "/mr860/verify",
+            "verify",
             face_log("330106199001011234", "2026-11-22 08:00:00"),
         ),
+        ("verify", verify_log("1", "X", "330106199001011234", "张三")),
         (
-            "/mr860/verify",
-            verify_log("1", "X", "330106199001011234", "张三"),
-        ),
-        (
-            "/mr860/face",
+            "face",
             json!({"mode": "0", "deviceId": MR860_DEVICE, "cardNumber": "1", "facePicture": "not base64!"}),
         ),
         (
-            "/mr860/face",
+            "face",
             json!({"mode": "0", "deviceId": MR860_DEVICE, "facePicture": photo()}),
         ),
         (
-            "/mr860/face",
+            "face",
             json!({"mode": "0", "deviceId": MR860_DEVICE, "cardNumber": {"a": 1}}),
         ),
+        ("face", face_log("330106199001011234", "2026-11-22")),
+        (
+            "face",
+            face_log("330106199001011234", "22/11/2026 08:00:00"),
+        ),
+        (
+            "face",
+            face_log("330106199001011234", "2026-02-30 08:00:00"),
+        ),
+        ("face", face_log("330106199001011234", "")),
     ];
     for (path, body) in cases {
         let (status, reply) = post(&relay, path, body).await;
@@ -427,12 +467,21 @@ async fn the_demo_line_names_a_terminal_a_card_a_manager_token_and_an_enroll_cod
     let mut face = face_log(card.as_str().unwrap(), "2026-11-22 08:01:33");
     face["deviceId"] = device_id.clone();
     let url = demo.info.url.clone();
+    let urls = &info["mr860"]["urls"];
+    let face_url = urls["face"].as_str().unwrap();
+    let key = (face_url.strip_prefix(&format!("{url}/mr860/")))
+        .and_then(|rest| rest.strip_suffix("/face"))
+        .unwrap_or_else(|| panic!("{urls}"));
+    assert!(key.len() >= 22, "a long key: {key}");
+    for intake in ["verify", "person"] {
+        assert_eq!(urls[intake], format!("{url}/mr860/{key}/{intake}"));
+    }
+    let keyless = call(&url, "POST", "/mr860/face", None, Some(face.clone())).await;
+    assert_eq!(keyless.0, 404, "the key-less path is gone");
     let mut reply = Value::Null;
     for _ in 0..200 {
         // The demo person reaches the relay's roster with the first heartbeat's task.
-        reply = call(&url, "POST", "/mr860/face", None, Some(face.clone()))
-            .await
-            .1;
+        reply = call(face_url, "POST", "", None, Some(face.clone())).await.1;
         if reply["code"] == "200" {
             break;
         }
@@ -443,6 +492,16 @@ async fn the_demo_line_names_a_terminal_a_card_a_manager_token_and_an_enroll_cod
     let (status, sites) = call(&url, "GET", "/v1/manager/sites", Some(token), None).await;
     assert_eq!(status, 200);
     assert_eq!(sites[0]["siteId"], info["site"]["siteId"]);
+    let terminals = format!(
+        "/v1/manager/sites/{}/terminals",
+        info["site"]["siteId"].as_str().unwrap()
+    );
+    let (status, terminals) = call(&url, "GET", &terminals, Some(token), None).await;
+    assert_eq!(status, 200, "{terminals}");
+    assert_eq!(
+        terminals[0]["deviceId"], *device_id,
+        "the demo terminal is the demo site's"
+    );
     let code = json!({"code": info["enrollCode"]});
     let (status, enrolled) = call(&url, "POST", "/v1/enroll", None, Some(code)).await;
     assert_eq!(status, 200, "{enrolled}");

@@ -512,6 +512,9 @@ async fn relay_enroll_makes_a_code_beside_a_running_relay() {
     .await;
     assert_eq!(status, 200, "{enrolled}");
     assert_eq!(enrolled["site"]["siteId"], site_id.as_str());
+    let (_, actions) = relay.manager("GET", "/v1/manager/actions", None).await;
+    assert_eq!(actions[0]["account"], "relay enroll", "{actions}");
+    assert_eq!(actions[0]["action"], "enrollment.create", "{actions}");
     let (ok, _, stderr) = run(&["--site", "site-404"]);
     assert!(!ok);
     assert!(stderr.contains("site-404"), "{stderr}");

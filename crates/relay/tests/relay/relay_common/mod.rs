@@ -160,7 +160,8 @@ pub fn phone_record(person_id: &str, record_id: &str) -> String {
 }
 
 /// A phone's sign-in param: `type` as given, a real face photo of at least `photo_len` bytes
-/// (see [`photos::face_photo_base64`]), a coordinate, its `recordId`, a fence verdict, plus
+/// (see [`photos::face_photo_base64`]), a coordinate with its accuracy (`location`) in the
+/// middle of the demo site and of the tests' fences, its `recordId`, a fence verdict, plus
 /// the members of `extra` (which may replace any of those).
 pub fn phone_record_with(
     person_id: &str,
@@ -174,7 +175,8 @@ pub fn phone_record_with(
         "type": kind,
         "img": photos::face_photo_base64(photo_len),
         "recordTime": now_ms(),
-        "coordinate": {"longitude": 120.153576, "latitude": 30.287459},
+        "coordinate": {"longitude": 120.2110, "latitude": 30.2090},
+        "location": {"lng": 120.2110, "lat": 30.2090, "accuracyM": 10.0},
         "recordId": record_id,
         "fence": {"verdict": "inside", "distanceM": 12.5},
     });
@@ -294,6 +296,7 @@ pub fn relay_config(
         mr860: Vec::new(),
         photo: Default::default(),
         http: Default::default(),
+        signin: Default::default(),
     }
 }
 

@@ -25,6 +25,10 @@ use super::{data_dir, http_client, relay_config, wait_ready};
 pub const MANAGER_TOKEN: &str = "mgr-3b7d1c9e5f2a4086";
 /// The configured MR860 terminal of every [`TaskRelay`].
 pub const MR860_DEVICE: &str = "MR860-A1B2C3";
+/// Its key (in its upload URLs, `/mr860/{key}/face`).
+pub const MR860_KEY: &str = "k7d2m9q4x8w3n6p5r2t7v9z4b8";
+/// Its site: the first site a [`TaskRelay`]'s test creates.
+pub const MR860_SITE: &str = "site-1";
 
 /// A simulator and an in-process relay before it.
 pub struct TaskRelay {
@@ -60,7 +64,9 @@ impl TaskRelay {
         config.manager.token = Some(Secret::new(MANAGER_TOKEN));
         config.mr860 = vec![Mr860Config {
             device_id: MR860_DEVICE.into(),
-            sn: SN.into(),
+            site_id: MR860_SITE.into(),
+            key: Some(Secret::new(MR860_KEY)),
+            ..Default::default()
         }];
         tweak(&mut config);
         let relay = RunningRelay::start(config.clone())
