@@ -106,8 +106,7 @@ async function managerPage() {
   const errors = [];
   page.on("pageerror", (error) => errors.push(error.message));
   await page.goto(`${demo.url}/manager`);
-  await page.locator("#token").fill(demo.managerToken);
-  await page.locator("#login-form button").click();
+  await h.login(page, demo.managers.admin);
   await page.locator("#console").waitFor({ state: "visible" });
   return { context, page, errors };
 }

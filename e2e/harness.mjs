@@ -273,3 +273,10 @@ async function watchCsp(context) {
 export function assertNoCspViolation() {
   if (cspViolations.length > 0) throw new Error(`CSP violations:\n${cspViolations.join("\n")}`);
 }
+
+/** Fills the manager page's login form with `{name, password}` and submits it. */
+export async function login(page, { name, password }) {
+  await page.locator("#login-name").fill(name);
+  await page.locator("#login-password").fill(password);
+  await page.locator("#login-form button[type=submit]").click();
+}

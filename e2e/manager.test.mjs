@@ -1,4 +1,4 @@
-// The manager's page in headless Chromium against a real `relay demo`: log in with the token,
+// The manager's page in headless Chromium against a real `relay demo`: log in with a password,
 // see the demo fence, watch validation while drawing, draw a second polygon by clicking on the
 // map and save it; the phone page picks the new fence up and its verdict changes; enrollment
 // codes as QR codes; today's sign-ins with verdicts and liveness scores.
@@ -27,8 +27,7 @@ async function managerPage(screen) {
   const page = await context.newPage();
   page.on("pageerror", (error) => console.error("page error:", error.message));
   await page.goto(`${demo.url}/manager`);
-  await page.locator("#token").fill(demo.managerToken);
-  await page.locator("#login-form button").click();
+  await h.login(page, demo.managers.admin);
   await page.locator("#console").waitFor({ state: "visible" });
   await page.locator("#fence-check.ok-text").waitFor();
   return { context, page };
@@ -192,14 +191,13 @@ test("enrollment codes as a QR code and as text; a phone enrolled with it appear
   await context.close();
 });
 
-test("a wrong token is refused and asked for again", async () => {
+test("a wrong password is refused and asked for again", async () => {
   const context = await browser.newContext({ viewport: h.DESKTOP_SCREEN });
   await h.localOnly(context);
   const page = await context.newPage();
   await page.goto(`${demo.url}/manager`);
-  await page.locator("#token").fill("not-the-token-at-all");
-  await page.locator("#login-form button").click();
-  await page.locator("#login-message").filter({ hasText: "令牌不对" }).waitFor();
+  await h.login(page, { name: demo.managers.admin.name, password: "not-the-password-at-all" });
+  await page.locator("#login-message").filter({ hasText: "账号或密码不对" }).waitFor();
   assert.ok(await page.locator("#console").isHidden());
   await context.close();
 });

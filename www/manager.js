@@ -1,9 +1,10 @@
-// The site manager's page: log in with the manager token (kept for this tab), pick a site,
-// draw and save its fence, create enrollment codes, revoke phones, assign persons to the site's
-// roster, and see today's sign-ins and the log of manager actions.
+// The site manager's page: log in (manager-login.js), pick a site, draw and save its fence,
+// create enrollment codes, revoke phones, assign persons to the site's roster, and see today's
+// sign-ins and the log of manager actions.
 
 import { FenceEditor, TILES } from "./manager-map.js";
-import { api, setToken, token } from "./manager-api.js";
+import { api } from "./manager-api.js";
+import { showLogin, startLogin } from "./manager-login.js";
 import { createCode, showPhones, showRoster, showSignins } from "./manager-lists.js";
 import { showTerminals } from "./manager-terminals.js";
 import { loadPhoneModule } from "./phone-module.js";
@@ -28,28 +29,15 @@ function message(id, text, ok) {
 }
 
 async function boot() {
-  $("login-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    setToken($("token").value.trim());
-    await enter();
-  });
-  $("logout").addEventListener("click", () => {
-    setToken(null);
-    location.reload();
-  });
-  if (token()) await enter();
-  else $("login").hidden = false;
+  await startLogin(enter);
 }
 
-/** Opens the console with the kept token, or asks for it again when the relay refuses it. */
+/** Opens the console once logged in, or asks to log in again when the relay refuses. */
 async function enter() {
   try {
     sites = await api("GET", "/sites");
   } catch (error) {
-    setToken(null);
-    $("login").hidden = false;
-    $("console").hidden = true;
-    message("login-message", error.status === 401 ? "令牌不对，请重新输入。" : error.message, false);
+    showLogin(error.message);
     return;
   }
   $("login").hidden = true;

@@ -180,6 +180,21 @@ pub struct ManagerConfig {
     /// Minutes an enrollment code stays valid when the manager gives no `ttlMinutes`
     /// (default 1,440: a day).
     pub enroll_ttl_minutes: u32,
+    /// Longest lifetime a manager may give an enrollment code, minutes (default 43,200: 30
+    /// days); a longer `ttlMinutes` is refused.
+    pub enroll_max_ttl_minutes: u32,
+    /// A page session unused this long ends, minutes (default 60).
+    pub session_idle_minutes: u32,
+    /// A page session ends this long after its login however busy, hours (default 12).
+    pub session_max_hours: u32,
+    /// Failed logins, manager tokens and enrollment codes from one address (an IPv6 client
+    /// by its /64) before it is refused for the rest of the window (default 20).
+    pub max_failures_per_address: u32,
+    /// Failed logins of one account name, from any address, before its logins are refused
+    /// for the rest of the window, even with the right password (default 5).
+    pub max_failures_per_account: u32,
+    /// The window those failures are counted in and the lock lasts, minutes (default 15).
+    pub failure_window_minutes: u32,
 }
 
 impl Default for ManagerConfig {
@@ -189,6 +204,12 @@ impl Default for ManagerConfig {
             token_env: None,
             token_file: None,
             enroll_ttl_minutes: 24 * 60,
+            enroll_max_ttl_minutes: 30 * 24 * 60,
+            session_idle_minutes: 60,
+            session_max_hours: 12,
+            max_failures_per_address: 20,
+            max_failures_per_account: 5,
+            failure_window_minutes: 15,
         }
     }
 }

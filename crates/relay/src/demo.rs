@@ -2,8 +2,10 @@
 //! front of it, a demo site with one phone credential and one person, and the pages.
 //!
 //! The demo also has a site (滨江 in Hangzhou) with a fence around [`SITE_CENTER`], a fresh
-//! team enrollment code for it, the manager token, and an MR860 terminal; the demo person is
-//! sent to the relay by a `T_SEND_PERSON` task, so the terminal can log them by ID number.
+//! team enrollment code for it, the manager token, an administrator and the site's manager
+//! (accounts with passwords, for the manager page's login), and an MR860 terminal; the demo
+//! person is sent to the relay by a `T_SEND_PERSON` task, so the terminal can log them by ID
+//! number.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -15,9 +17,11 @@ use crate::config::{
     PlatformConfig, RelayConfig, Secret,
 };
 use crate::mr860::terminals::{self, upload_urls};
+use crate::passwords;
 use crate::phone::enroll;
 use crate::server::{RunningRelay, StartError};
 use crate::sites::{self, FenceRequest};
+use crate::store::accounts::{self, Account, Role};
 use crate::store::terminals::{self as store_terminals, Origin, TerminalRow};
 use crate::store::Store;
 use zj_host::system_clock::now_ms;
@@ -79,6 +83,75 @@ pub struct DemoInfo {
     pub enroll_code: String,
     /// The demo site.
     pub site: DemoSite,
+    /// The demo's manager accounts: an administrator and the demo site's manager.
+    pub managers: DemoManagers,
+}
+
+/// The demo's manager accounts, as the first stdout line shows them.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoManagers {
+    /// An administrator (every site, the accounts).
+    pub admin: DemoManager,
+    /// The manager of the demo site only.
+    pub site: DemoManager,
+}
+
+/// One demo manager account: its name, password (for the page's login) and API token.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoManager {
+    /// The account's name.
+    pub name: String,
+    /// Its password (random).
+    pub password: String,
+    /// Its API token (random).
+    pub token: String,
+    /// The site it manages (a site manager only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_id: Option<String>,
+}
+
+/// Creates the demo's administrator `demo-admin` and the manager `demo-site` of `site_id`,
+/// each with a random password and token.
+async fn demo_managers(store: &Store, site_id: &str) -> Result<DemoManagers, StartError> {
+    let new = |name: &str, site_id: Option<&str>| DemoManager {
+        name: name.into(),
+        password: random_hex(),
+        token: random_hex(),
+        site_id: site_id.map(str::to_owned),
+    };
+    let managers = DemoManagers {
+        admin: new("demo-admin", None),
+        site: new("demo-site", Some(site_id)),
+    };
+    let mut rows = Vec::new();
+    for manager in [&managers.admin, &managers.site] {
+        let account = Account {
+            name: manager.name.clone(),
+            role: if manager.site_id.is_some() {
+                Role::Site
+            } else {
+                Role::Admin
+            },
+            sites: manager.site_id.iter().cloned().collect(),
+        };
+        let password = manager.password.clone();
+        let hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
+            .await
+            .map_err(|e| StartError::Config(ConfigError::Invalid(e.to_string())))?;
+        rows.push((account, crate::keys::token_hash(&manager.token), hash));
+    }
+    store
+        .run(move |tx| {
+            let now = now_ms();
+            for (account, token_hash, password_hash) in &rows {
+                accounts::create(tx, account, token_hash, now)?;
+                accounts::set_password(tx, &account.name, password_hash, now)?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(managers)
 }
 
 /// The demo MR860 terminal, as the first stdout line shows it.
@@ -272,6 +345,7 @@ impl Demo {
         let relay = RunningRelay::start(config).await?;
         let (site, enroll_code) = demo_site(relay.gateway.store()).await?;
         demo_terminal(relay.gateway.store(), &site.site_id, &mr860_key).await?;
+        let managers = demo_managers(relay.gateway.store(), &site.site_id).await?;
         let info = DemoInfo {
             url: format!("http://{}", relay.addr),
             sim_http: format!("http://{}", sim.http_addr),
@@ -286,6 +360,7 @@ impl Demo {
             manager_token,
             enroll_code,
             site,
+            managers,
         };
         Ok(Demo { info, sim, relay })
     }

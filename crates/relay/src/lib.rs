@@ -25,6 +25,7 @@ pub(crate) mod http;
 pub(crate) mod keys;
 pub(crate) mod metrics;
 pub(crate) mod mr860;
+pub(crate) mod passwords;
 pub(crate) mod phone;
 pub mod platform;
 pub mod server;

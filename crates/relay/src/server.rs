@@ -153,6 +153,8 @@ impl RunningRelay {
             mr860,
             enroll_ttl_minutes: config.manager.enroll_ttl_minutes,
             sns: config.platform.sns.clone(),
+            enroll_max_ttl_minutes: config.manager.enroll_max_ttl_minutes,
+            auth: crate::http::manager_login::ManagerAuth::new(&config.manager),
         });
         let edge = crate::http::edge::Edge::from_config(&config)?;
         let tls = edge.tls.as_ref().map(|tls| tls.certs.clone());

@@ -122,6 +122,11 @@ fn main() -> anyhow::Result<()> {
                 let mut config = RelayConfig::load(&config)?;
                 config.data_dir = data_dir.unwrap_or(config.data_dir);
                 let ttl = ttl_minutes.unwrap_or(config.manager.enroll_ttl_minutes);
+                let max = config.manager.enroll_max_ttl_minutes;
+                anyhow::ensure!(
+                    ttl <= max,
+                    "--ttl-minutes may be at most {max} ([manager] enroll_max_ttl_minutes)"
+                );
                 let code =
                     zj_relay::issue_code(&config.data_dir, &site, binding, person.as_deref(), ttl)
                         .await?;

@@ -6,13 +6,17 @@ use std::sync::Arc;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 
 use super::manager_roster;
+use super::{account_changes, manager_login};
 use super::{manager as manager_api, manager_accounts, mr860 as mr860_http, phone as phone_api};
 use crate::config::Secret;
+use crate::http::client::Client;
 use crate::http::error::ApiError;
+use crate::http::failures::Attempt;
+use crate::http::manager_login::ManagerAuth;
 use crate::keys::{same_secret, token_hash};
 use crate::mr860::Mr860;
 use crate::phone::gateway::Gateway;
@@ -33,6 +37,10 @@ pub(crate) struct RelayApi {
     pub enroll_ttl_minutes: u32,
     /// The platform sns the relay serves (a site must go to one of them).
     pub sns: Vec<String>,
+    /// Longest lifetime of an enrollment code, minutes.
+    pub enroll_max_ttl_minutes: u32,
+    /// Managers' sessions and the limits on failed logins, tokens and codes.
+    pub auth: ManagerAuth,
 }
 
 /// The bearer token of a request, if any.
@@ -99,28 +107,47 @@ impl Manager {
 impl FromRequestParts<Arc<RelayApi>> for Manager {
     type Rejection = ApiError;
 
-    /// The configured `[manager] token` is the first administrator's (`admin`); any other
-    /// token is looked up among the accounts by its hash.
+    /// A bearer token, else the page's session cookie (see [`manager_login`]). The configured
+    /// `[manager] token` is the first administrator's (`admin`); any other token is looked up
+    /// among the accounts by its hash. Wrong tokens count as failures of the client's address
+    /// (429 once it is locked, even for the right token).
     async fn from_request_parts(parts: &mut Parts, api: &Arc<RelayApi>) -> Result<Self, ApiError> {
-        let given = bearer(&parts.headers).ok_or_else(ApiError::unauthorized)?;
-        if let Some(expected) = &api.manager_token {
-            if same_secret(given, expected.expose()) {
-                return Ok(Manager {
-                    account: CONFIGURED_ADMIN.into(),
-                    scope: SiteScope::All,
-                });
-            }
+        let Ok(client) = Client::from_request_parts(parts, api).await;
+        let Some(given) = bearer(&parts.headers) else {
+            let session = manager_login::session_cookie(&parts.headers);
+            let session = session.ok_or_else(ApiError::unauthorized)?;
+            return manager_login::session_manager(api, &parts.method, &parts.headers, session)
+                .await;
+        };
+        api.auth.failures.check(client.ip, None)?;
+        let found = token_manager(api, given).await?;
+        if found.is_none() {
+            api.auth
+                .failures
+                .failed(Attempt::ManagerToken, client.ip, None);
         }
-        let hash = token_hash(given);
-        let account = (api.store)
-            .run_deferred(move |tx| accounts::by_token_hash(tx, &hash))
-            .await?;
-        let account = account.ok_or_else(ApiError::unauthorized)?;
-        Ok(Manager {
-            scope: account.scope(),
-            account: account.name,
-        })
+        found.ok_or_else(ApiError::unauthorized)
     }
+}
+
+/// The manager whose bearer token is `given`, if any.
+async fn token_manager(api: &RelayApi, given: &str) -> Result<Option<Manager>, ApiError> {
+    if let Some(expected) = &api.manager_token {
+        if same_secret(given, expected.expose()) {
+            return Ok(Some(Manager {
+                account: CONFIGURED_ADMIN.into(),
+                scope: SiteScope::All,
+            }));
+        }
+    }
+    let hash = token_hash(given);
+    let account = (api.store)
+        .run_deferred(move |tx| accounts::by_token_hash(tx, &hash))
+        .await?;
+    Ok(account.map(|account| Manager {
+        scope: account.scope(),
+        account: account.name,
+    }))
 }
 
 /// The account name of the configured `[manager] token`.
@@ -178,6 +205,25 @@ pub(crate) fn router(api: Arc<RelayApi>) -> Router {
             get(manager_accounts::list).post(manager_accounts::create),
         )
         .route("/v1/manager/actions", get(manager_accounts::actions))
+        .route("/v1/manager/login", post(manager_login::login))
+        .route("/v1/manager/logout", post(manager_login::logout))
+        .route("/v1/manager/session", get(manager_login::session))
+        .route(
+            "/v1/manager/accounts/{name}",
+            delete(account_changes::delete_account),
+        )
+        .route(
+            "/v1/manager/accounts/{name}/password",
+            put(account_changes::set_password),
+        )
+        .route(
+            "/v1/manager/accounts/{name}/token",
+            post(account_changes::rotate_token),
+        )
+        .route(
+            "/v1/manager/accounts/{name}/sites",
+            put(account_changes::set_sites),
+        )
         .route(
             "/v1/manager/sites/{site_id}/roster",
             get(manager_roster::get)

@@ -24,6 +24,8 @@ pub(crate) struct ApiError {
     pub message: String,
     /// Where the problem is, when known (e.g. `{"polygon": 0, "ring": 1}`).
     pub detail: Option<Value>,
+    /// Seconds after which the client may try again (`Retry-After`), for a 429.
+    pub retry_after_secs: Option<u64>,
 }
 
 impl ApiError {
@@ -34,6 +36,7 @@ impl ApiError {
             code,
             message: message.into(),
             detail: None,
+            retry_after_secs: None,
         }
     }
 
@@ -105,7 +108,13 @@ impl IntoResponse for ApiError {
                 detail: self.detail,
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 
@@ -142,7 +151,8 @@ impl From<CodeRefusal> for ApiError {
             ),
             CodeRefusal::TeamWithPerson
             | CodeRefusal::PersonalWithoutPerson
-            | CodeRefusal::NoLifetime => ApiError::bad_request(&refusal),
+            | CodeRefusal::NoLifetime
+            | CodeRefusal::LifetimeTooLong(_) => ApiError::bad_request(&refusal),
         }
     }
 }
@@ -172,4 +182,39 @@ impl From<Refused> for ApiError {
 /// Parses a JSON request body, refusing with `bad_request` naming the problem.
 pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format_args!("{e}")))
+}
+
+/// The refusals of manager logins, sessions and failure limits.
+impl ApiError {
+    /// 429 `too_many_failures`: too many failed logins, tokens or codes from this address or
+    /// at this account; try again in `secs` seconds (also in `Retry-After` and `detail`).
+    pub(crate) fn too_many_failures(secs: u64) -> Self {
+        let minutes = secs.div_ceil(60);
+        let mut error = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_failures",
+            format!("失败次数太多，已暂时锁定，请稍后再试（约 {minutes} 分钟后）。"),
+        )
+        .with_detail(json!({"retryAfterSecs": secs}));
+        error.retry_after_secs = Some(secs);
+        error
+    }
+
+    /// 403 `csrf_failed`: a write with the session cookie but without its CSRF token.
+    pub(crate) fn csrf_failed() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "csrf_failed",
+            "请求缺少有效的安全校验（X-CSRF-Token），请刷新页面后重试。",
+        )
+    }
+
+    /// 401 `login_failed`: no such account, or the password is not its own (not saying which).
+    pub(crate) fn login_failed() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "login_failed",
+            "账号或密码不对，请重新输入。",
+        )
+    }
 }

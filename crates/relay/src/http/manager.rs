@@ -146,7 +146,11 @@ pub(crate) async fn create_enrollment(
 ) -> Result<Response, ApiError> {
     manager.site(&site_id)?;
     let request: NewEnrollment = parse_body(&body)?;
-    let ttl = request.ttl_minutes.unwrap_or(api.enroll_ttl_minutes);
+    let ttl = enroll::lifetime(
+        request.ttl_minutes,
+        api.enroll_ttl_minutes,
+        api.enroll_max_ttl_minutes,
+    )?;
     let created = (api.store)
         .run(move |tx| {
             let (by, person) = (manager.account.as_str(), request.person_id.as_deref());

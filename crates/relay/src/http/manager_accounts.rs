@@ -16,6 +16,7 @@ use super::api::{Manager, CONFIGURED_ADMIN};
 use crate::http::api::RelayApi;
 use crate::http::error::{parse_body, ApiError};
 use crate::keys::{random_hex, token_hash};
+use crate::passwords;
 use crate::sites;
 use crate::store::accounts::{self, Account, Role};
 use crate::store::manager_actions;
@@ -31,10 +32,12 @@ struct NewAccount {
     role: Role,
     #[serde(default)]
     sites: Vec<String>,
+    /// For the page's login; without one the account works with its token only.
+    password: Option<String>,
 }
 
 /// Whether `name` may name an account: 1–32 letters, digits, `-`, `_` or `.`.
-fn valid_name(name: &str) -> bool {
+pub(crate) fn valid_name(name: &str) -> bool {
     (1..=32).contains(&name.chars().count())
         && (name.chars()).all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
@@ -49,8 +52,9 @@ pub(crate) async fn list(
     Ok(Json(accounts).into_response())
 }
 
-/// `POST /v1/manager/accounts` `{"name", "role": "admin"|"site", "sites": [siteId…]}`
-/// (administrators only): creates the account and answers it with its API token, shown once.
+/// `POST /v1/manager/accounts` `{"name", "role": "admin"|"site", "sites": [siteId…],
+/// "password"?}` (administrators only): creates the account (with a password for the page's
+/// login, when given) and answers it with its API token, shown once.
 pub(crate) async fn create(
     State(api): State<Arc<RelayApi>>,
     manager: Manager,
@@ -63,6 +67,10 @@ pub(crate) async fn create(
             "name 应为 1–32 个字母、数字或 - _ .，且不能是 admin",
         ));
     }
+    let password_hash = match request.password {
+        Some(password) => Some(hash_password(password).await?),
+        None => None,
+    };
     let account = Account {
         name: request.name,
         role: request.role,
@@ -90,8 +98,11 @@ pub(crate) async fn create(
                     format!("已有名为 {} 的账号，请换一个名字。", account.name),
                 )));
             }
-            let detail =
-                json!({"name": account.name, "role": account.role, "sites": account.sites});
+            if let Some(password_hash) = &password_hash {
+                accounts::set_password(tx, &account.name, password_hash, now)?;
+            }
+            let detail = json!({"name": account.name, "role": account.role,
+                "sites": account.sites, "password": password_hash.is_some()});
             manager_actions::record(tx, &by, None, "account.create", detail, now)?;
             Ok(Ok(()))
         })
@@ -119,4 +130,14 @@ pub(crate) async fn actions(
         .run_deferred(move |tx| manager_actions::listing(tx, &scope, limit))
         .await?;
     Ok(Json(actions).into_response())
+}
+
+/// The argon2id hash of a new `password` (off the async threads: it takes tens of ms), or
+/// `bad_request` saying why the password is refused (too short or too long).
+pub(crate) async fn hash_password(password: String) -> Result<String, ApiError> {
+    if let Some(why) = passwords::refusal(&password) {
+        return Err(ApiError::bad_request(why));
+    }
+    (tokio::task::spawn_blocking(move || passwords::hash(&password)).await)
+        .map_err(|_| ApiError::bad_request("密码无法处理"))
 }

@@ -4,14 +4,17 @@
 //! refusals are [`error::ApiError`]s. Below the edge, the domain returns what happened and
 //! this module alone turns it into status codes.
 
+pub(crate) mod account_changes;
 pub(crate) mod api;
 pub(crate) mod capped_listener;
 pub(crate) mod client;
 pub(crate) mod edge;
 pub(crate) mod error;
+pub(crate) mod failures;
 pub(crate) mod headers;
 pub(crate) mod manager;
 pub(crate) mod manager_accounts;
+pub(crate) mod manager_login;
 pub(crate) mod manager_roster;
 pub(crate) mod mr860;
 pub(crate) mod pages;

@@ -39,6 +39,7 @@ static WWW: &[(&str, &[u8])] = embedded!("www":
     "manager-api.js",
     "manager-map.js",
     "manager-lists.js",
+    "manager-login.js",
     "manager-roster.js",
     "manager-actions.js",
     "manager-terminals.js",

@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use crate::http::api::{PhoneCaller, RelayApi};
+use crate::http::client::Client;
 use crate::http::error::{parse_body, ApiError};
+use crate::http::failures::Attempt;
 use crate::phone::challenge;
 use crate::phone::enroll::{self};
 use crate::sites::{self};
@@ -18,11 +20,14 @@ use crate::store::StoreError;
 use zj_host::system_clock::now_ms;
 use zj_protocol::phone_api::{EnrollRequest, Enrollment, PhoneCredentials};
 
-/// `POST /v1/enroll`.
+/// `POST /v1/enroll`. Refused codes count as failures of the client's address (429 once it
+/// is locked, even for a good code).
 pub(crate) async fn enroll(
     State(api): State<Arc<RelayApi>>,
+    client: Client,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    api.auth.failures.check(client.ip, None)?;
     let request: EnrollRequest = parse_body(&body)?;
     let code = enroll::normalise_code(&request.code);
     let redeemed = (api.store)
@@ -37,7 +42,12 @@ pub(crate) async fn enroll(
             Ok(Ok((phone, view)))
         })
         .await?;
-    let (phone, view) = redeemed.map_err(ApiError::from)?;
+    let (phone, view) = redeemed.map_err(|refused| {
+        api.auth
+            .failures
+            .failed(Attempt::EnrollCode, client.ip, None);
+        ApiError::from(refused)
+    })?;
     api.gateway.add_phone(phone.clone());
     let enrollment = Enrollment {
         phone: PhoneCredentials {

@@ -69,6 +69,18 @@ pub enum CodeRefusal {
     /// A lifetime of 0 minutes.
     #[error("ttlMinutes 必须大于 0")]
     NoLifetime,
+    /// A lifetime longer than the configured maximum (minutes).
+    #[error("ttlMinutes 最多 {0}（{days} 天），请缩短登记码的有效期", days = .0 / (24 * 60))]
+    LifetimeTooLong(u32),
+}
+
+/// The lifetime of a new code, minutes: `asked`, else `default`; refused past `max`.
+pub(crate) fn lifetime(asked: Option<u32>, default: u32, max: u32) -> Result<u32, CodeRefusal> {
+    let minutes = asked.unwrap_or(default);
+    if minutes > max {
+        return Err(CodeRefusal::LifetimeTooLong(max));
+    }
+    Ok(minutes)
 }
 
 /// Makes a code for `site_id`: checked against the site and, for a personal phone, the

@@ -143,3 +143,54 @@ pub(crate) fn list(tx: &Transaction<'_>) -> Result<Vec<Account>, StoreError> {
     }
     Ok(accounts)
 }
+
+/// The PHC string of account `name`'s password; `None` without the account or a password.
+pub(crate) fn password_hash(
+    tx: &Transaction<'_>,
+    name: &str,
+) -> Result<Option<String>, StoreError> {
+    let hash: Option<Option<String>> = tx
+        .query_row(
+            "SELECT password_hash FROM manager_accounts WHERE name = ?1",
+            [name],
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(hash.flatten())
+}
+
+/// Sets account `name`'s password (a PHC string); false without the account.
+pub(crate) fn set_password(
+    tx: &Transaction<'_>,
+    name: &str,
+    password_hash: &str,
+    now_ms: i64,
+) -> Result<bool, StoreError> {
+    let changed = tx.execute(
+        "UPDATE manager_accounts SET password_hash = ?2, updated_ms = ?3 WHERE name = ?1",
+        params![name, password_hash, now_ms],
+    )?;
+    Ok(changed > 0)
+}
+
+/// Replaces account `name`'s token by one hashing to `token_hash`; false without the account.
+pub(crate) fn set_token_hash(
+    tx: &Transaction<'_>,
+    name: &str,
+    token_hash: &str,
+    now_ms: i64,
+) -> Result<bool, StoreError> {
+    let changed = tx.execute(
+        "UPDATE manager_accounts SET token_hash = ?2, updated_ms = ?3 WHERE name = ?1",
+        params![name, token_hash, now_ms],
+    )?;
+    Ok(changed > 0)
+}
+
+/// Deletes account `name` with its sites and sessions; false without the account.
+pub(crate) fn delete(tx: &Transaction<'_>, name: &str) -> Result<bool, StoreError> {
+    tx.execute("DELETE FROM manager_account_sites WHERE name = ?1", [name])?;
+    super::sessions::end_all(tx, name, None)?;
+    let deleted = tx.execute("DELETE FROM manager_accounts WHERE name = ?1", [name])?;
+    Ok(deleted > 0)
+}

@@ -18,6 +18,7 @@ pub(crate) mod nonces;
 pub(crate) mod phones;
 pub(crate) mod roster;
 pub(crate) mod schema;
+pub(crate) mod sessions;
 pub(crate) mod site_persons;
 pub(crate) mod sites;
 pub(crate) mod tasks;

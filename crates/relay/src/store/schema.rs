@@ -186,6 +186,17 @@ CREATE TABLE IF NOT EXISTS manager_actions (
 );
 CREATE INDEX IF NOT EXISTS manager_actions_by_site ON manager_actions (site_id, id);
 ",
+    // Managers' page sessions: the SHA-256 of each session id, never the id (store::sessions).
+    "
+CREATE TABLE IF NOT EXISTS manager_sessions (
+    id_hash    TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    used_ms    INTEGER NOT NULL,
+    expires_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS manager_sessions_by_name ON manager_sessions (name);
+",
     // The persons a manager assigned to each site of an sn shared by several sites
     // (store::site_persons).
     "

@@ -8,6 +8,7 @@ mod check_order;
 mod claims;
 mod edge_headers;
 mod gateway;
+mod managers;
 mod mr860;
 mod mr860_keys;
 mod pages;
