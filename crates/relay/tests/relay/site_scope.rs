@@ -339,8 +339,14 @@ async fn a_site_manager_cannot_create_sites_read_accounts_or_other_rosters() {
         (404, &json!("not_found")),
         "{body}"
     );
+    // MR860 logs: only those of its own sites' terminals (it has none); retrying them all is
+    // the administrator's.
     let (status, body) = sites
         .call(&token, "GET", "/v1/manager/mr860/logs", None)
+        .await;
+    assert_eq!((status, body), (200, json!([])));
+    let (status, body) = sites
+        .call(&token, "POST", "/v1/manager/mr860/retry", None)
         .await;
     assert_eq!(
         (status, &body["error"]["code"]),
