@@ -92,7 +92,7 @@ async fn intake(
         );
         return reply(StatusCode::SERVICE_UNAVAILABLE, "503", &message);
     };
-    match api.mr860.accept(log, sn).await {
+    match api.mr860.accept(log, terminal.site_id, sn).await {
         Ok(Accepted::Kept(state)) => {
             let (code, message) = state.reply();
             reply(StatusCode::OK, code, message)

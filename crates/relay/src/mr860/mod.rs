@@ -329,10 +329,16 @@ fn dedup_key(log: &Mr860Log) -> String {
 }
 
 impl Mr860 {
-    /// Stores a log of a terminal whose site's platform sn is `sn` (or finds the one already
-    /// stored from an earlier try, resolving it again if it was waiting) and says what became
-    /// of it; durable when this returns. A new log past a bound is not stored.
-    pub(crate) async fn accept(&self, log: Mr860Log, sn: String) -> Result<Accepted, StoreError> {
+    /// Stores a log of a terminal of site `site_id`, whose platform sn is `sn` (or finds the
+    /// one already stored from an earlier try, resolving it again if it was waiting) and says
+    /// what became of it; durable when this returns. A new log past a bound is not stored. The
+    /// log keeps its site: it stays that site's even if the terminal is later moved or removed.
+    pub(crate) async fn accept(
+        &self,
+        log: Mr860Log,
+        site_id: String,
+        sn: String,
+    ) -> Result<Accepted, StoreError> {
         let limits = self.limits.clone();
         let accepted = (self.store)
             .run(move |tx| {
@@ -348,7 +354,7 @@ impl Mr860 {
                     return Ok(Accepted::Full(bound));
                 }
                 let resolution = resolve(tx, &sn, &log)?;
-                mr860_logs::insert(tx, &key, &log, &resolution, now_ms())?;
+                mr860_logs::insert(tx, &key, &log, &site_id, &resolution, now_ms())?;
                 Ok(Accepted::Kept(resolution.2))
             })
             .await?;

@@ -62,12 +62,21 @@ pub(crate) fn reached(
     Ok(None)
 }
 
-/// Deletes the finished logs last changed more than `keep_days` ago; returns how many.
+/// Deletes the finished logs last changed more than `keep_days` ago, and the logs that have
+/// waited that long for their card to reach the roster (each such log is named in a warning:
+/// it is never forwarded); returns how many went.
 pub(crate) async fn sweep(store: &Store, keep_days: u32) -> Result<usize, StoreError> {
     let before_ms = now_ms() - i64::from(keep_days) * DAY_MS;
-    store
-        .run(move |tx| mr860_logs::delete_finished(tx, before_ms))
-        .await
+    let (finished, waiting) = store
+        .run(move |tx| mr860_logs::delete_expired(tx, before_ms))
+        .await?;
+    if waiting > 0 {
+        warn!(
+            waiting,
+            keep_days, "MR860 logs whose card never reached the roster expired unforwarded"
+        );
+    }
+    Ok(finished + waiting)
 }
 
 /// Sweeps every [`SWEEP_EVERY`] until `stop` turns true (the relay sweeps once at start

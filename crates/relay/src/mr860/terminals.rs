@@ -77,11 +77,18 @@ pub(crate) fn authenticate(
         return Ok(None);
     };
     let sn = sites::get(tx, &row.site_id)?.map(|site| site.sn);
+    // An allow-list that cannot be read refuses (the store's error), never lets anyone in.
+    let allow_from = parse_networks(&row.allow_from).map_err(|entry| {
+        StoreError::new(format!(
+            "terminal {}: its stored allow-list entry {entry:?} cannot be read",
+            row.device_id
+        ))
+    })?;
     Ok(Some(Terminal {
         device_id: row.device_id,
         site_id: row.site_id,
         sn,
-        allow_from: parse_networks(&row.allow_from).unwrap_or_default(),
+        allow_from,
     }))
 }
 

@@ -125,6 +125,7 @@ impl Store {
         let connection = Connection::open(data_dir.join("relay.sqlite3"))?;
         connection.busy_timeout(std::time::Duration::from_secs(10))?;
         connection.execute_batch(schema::SCHEMA)?;
+        schema::add_missing_columns(&connection)?;
         let interrupted = if recover {
             connection.execute(
                 "UPDATE ledger SET state = 'retry' WHERE state = 'sending'",

@@ -43,13 +43,14 @@ pub(crate) fn insert(
     tx: &Transaction<'_>,
     key: &str,
     log: &Mr860Log,
+    site_id: &str,
     (sn, person_id, state): &Resolution,
     now_ms: i64,
 ) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO mr860_logs (dedup_key, device_id, mode, card_type, card_number,
-             sn, person_id, state, body, received_ms, updated_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+             sn, person_id, state, body, received_ms, updated_ms, site_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
         params![
             key,
             log.device_id,
@@ -60,7 +61,8 @@ pub(crate) fn insert(
             person_id,
             state.as_str(),
             Value::Object(log.body.clone()).to_string(),
-            now_ms
+            now_ms,
+            site_id
         ],
     )?;
     drop_photos_if_finished(tx, tx.last_insert_rowid())
@@ -106,12 +108,22 @@ pub(crate) fn usage(
         })?)
 }
 
-/// Deletes the finished logs last changed before `before_ms`; returns how many.
-pub(crate) fn delete_finished(tx: &Transaction<'_>, before_ms: i64) -> Result<usize, StoreError> {
-    Ok(tx.execute(
+/// Deletes the finished logs last changed before `before_ms`, and the logs still waiting for
+/// their card that arrived before it (their photos are kept while they wait, so without an
+/// end they would fill the terminal's bound); returns `(finished, waiting)` deleted.
+pub(crate) fn delete_expired(
+    tx: &Transaction<'_>,
+    before_ms: i64,
+) -> Result<(usize, usize), StoreError> {
+    let finished = tx.execute(
         &format!("DELETE FROM mr860_logs WHERE state IN {FINISHED} AND updated_ms < ?1"),
         [before_ms],
-    )?)
+    )?;
+    let waiting = tx.execute(
+        "DELETE FROM mr860_logs WHERE state = 'unknown_card' AND received_ms < ?1",
+        [before_ms],
+    )?;
+    Ok((finished, waiting))
 }
 
 /// Records what a stored log resolved to now.
@@ -161,9 +173,9 @@ pub(crate) fn set_state(
     drop_photos_if_finished(tx, id)
 }
 
-/// Logs for inspection, newest first (at most 1,000), photos left out, each with its
-/// terminal's site; only `state`'s when given, and only those of terminals of `scope`'s sites
-/// (a log of a terminal since removed: administrators only).
+/// Logs for inspection, newest first (at most 1,000), photos left out, each with the site its
+/// terminal belonged to when it sent it; only `state`'s when given, and only those of
+/// `scope`'s sites (a log kept from before logs had a site: administrators only).
 pub(crate) fn listing(
     tx: &Transaction<'_>,
     state: Option<&str>,
@@ -175,10 +187,10 @@ pub(crate) fn listing(
     };
     let mut statement = tx.prepare(
         "SELECT l.id, l.device_id, l.mode, l.card_type, l.card_number, l.sn, l.person_id,
-                l.state, l.detail, l.received_ms, l.updated_ms, l.body, t.site_id
-         FROM mr860_logs l LEFT JOIN terminals t ON t.device_id = l.device_id
+                l.state, l.detail, l.received_ms, l.updated_ms, l.body, l.site_id
+         FROM mr860_logs l
          WHERE (?1 IS NULL OR l.state = ?1)
-           AND (?2 IS NULL OR t.site_id IN (SELECT value FROM json_each(?2)))
+           AND (?2 IS NULL OR l.site_id IN (SELECT value FROM json_each(?2)))
          ORDER BY l.id DESC LIMIT 1000",
     )?;
     let rows = statement.query_map(params![state, sites], |row| {

@@ -156,7 +156,8 @@ CREATE TABLE IF NOT EXISTS mr860_logs (
     detail      TEXT,
     body        TEXT NOT NULL,
     received_ms INTEGER NOT NULL,
-    updated_ms  INTEGER NOT NULL
+    updated_ms  INTEGER NOT NULL,
+    site_id     TEXT
 );
 CREATE INDEX IF NOT EXISTS mr860_logs_by_state ON mr860_logs (state);
 ",
@@ -221,3 +222,26 @@ CREATE TABLE IF NOT EXISTS terminals (
 CREATE INDEX IF NOT EXISTS mr860_logs_by_device ON mr860_logs (device_id);
 ",
 );
+
+/// Columns added to a table after stores with it were made, `(table, column, type)`: a store
+/// opened without one gets it (`ALTER TABLE … ADD COLUMN`, existing rows `NULL`), so an
+/// upgraded relay keeps its store.
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    // The site of each MR860 log, so a log stays its site's whatever becomes of its terminal.
+    ("mr860_logs", "site_id", "TEXT"),
+];
+
+/// Adds the [`ADDED_COLUMNS`] a store made by an older relay lacks.
+pub(crate) fn add_missing_columns(connection: &rusqlite::Connection) -> rusqlite::Result<()> {
+    for (table, column, kind) in ADDED_COLUMNS {
+        let present: bool = connection.query_row(
+            "SELECT COUNT(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
+            [table, column],
+            |row| row.get(0),
+        )?;
+        if !present {
+            connection.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
+        }
+    }
+    Ok(())
+}

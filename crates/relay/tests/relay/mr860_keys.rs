@@ -332,7 +332,7 @@ async fn logs_past_a_terminals_bound_or_the_total_are_refused_so_the_terminal_ke
 }
 
 #[tokio::test]
-async fn finished_logs_lose_their_photos_at_once_and_expire_waiting_ones_stay() {
+async fn finished_logs_lose_their_photos_at_once_and_logs_expire() {
     // A face log with its 3,000-byte photo is about 4.3 kB; without the photo, a few hundred.
     let mut relay = with_roster_and("mr860-expiry", |config| {
         config.limits.mr860.bytes_per_terminal = 6_000;
@@ -366,15 +366,21 @@ async fn finished_logs_lose_their_photos_at_once_and_expire_waiting_ones_stay() 
         "the bytes bound: {reply}"
     );
 
-    relay.config.limits.mr860.keep_days = 0;
     relay.restart().await;
     let states: Vec<Value> = (kept_logs(&relay).await.iter())
         .map(|l| l["state"].clone())
         .collect();
     assert_eq!(
         states,
-        [json!("unknown_card")],
-        "the forwarded log expired; the waiting one stays"
+        [json!("unknown_card"), json!("forwarded")],
+        "within keep_days both stay"
+    );
+    relay.config.limits.mr860.keep_days = 0;
+    relay.restart().await;
+    assert_eq!(
+        kept_logs(&relay).await,
+        Vec::<Value>::new(),
+        "past keep_days the forwarded log and the one waiting for its card both expired"
     );
 }
 
@@ -475,4 +481,45 @@ fn a_configured_key_too_short_to_be_random_is_refused() {
     config.mr860[0].key = None;
     let missing = config.mr860_keys().unwrap_err().to_string();
     assert!(missing.contains("missing"), "{missing}");
+}
+
+/// The attack: a site manager adds a terminal under the `deviceId` of one taken out of the
+/// configuration, to read the logs it left (names, ID numbers). A log stays the site's its
+/// terminal belonged to when it was sent.
+#[tokio::test]
+async fn a_terminals_old_logs_stay_with_its_site_when_another_site_takes_its_device_id() {
+    let mut relay = with_roster("mr860-logs-keep-site").await;
+    let log = face_log(M1_CARD, "2026-11-22 09:00:00");
+    assert_eq!(post(&relay, "face", log).await, ok());
+    relay.config.mr860.clear();
+    relay.restart().await;
+    let site = json!({"name": "西湖工地", "sn": SN});
+    let (status, _) = relay.manager("POST", "/v1/manager/sites", Some(site)).await;
+    assert_eq!(status, 201);
+    let account = json!({"name": "west", "role": "site", "sites": ["site-2"]});
+    let (status, account) = relay
+        .manager("POST", "/v1/manager/accounts", Some(account))
+        .await;
+    assert_eq!(status, 201, "{account}");
+    let token = account["token"].as_str().unwrap();
+    let add = Some(json!({"deviceId": MR860_DEVICE}));
+    let path = "/v1/manager/sites/site-2/terminals";
+    let (status, added) = call(&relay.url, "POST", path, Some(token), add).await;
+    assert_eq!(status, 201, "{added}");
+    let (status, logs) = call(
+        &relay.url,
+        "GET",
+        "/v1/manager/mr860/logs",
+        Some(token),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, logs),
+        (200, json!([])),
+        "site-1's log is not west's"
+    );
+    let logs = kept_logs(&relay).await;
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    assert_eq!(logs[0]["siteId"], "site-1", "{logs:?}");
 }
