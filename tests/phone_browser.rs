@@ -76,8 +76,10 @@ async fn platform_counts(person_id: &str, times: &[i64]) -> HashMap<i64, u32> {
 
 /// Enqueues `count` records in batches of 100; returns their record times.
 async fn enqueue(phone: &Phone, person_id: &str, count: usize) -> Vec<i64> {
-    // Distinct times, far from any other test's: each run starts at a fresh millisecond range.
-    let base = now_ms() * 1_000 % 1_000_000_000_000 + 1_600_000_000_000;
+    // Distinct times, one a millisecond, ending now: the relay refuses a recordTime far from
+    // its clock, and a later call's range starts after this one's (each flush takes longer
+    // than its count in milliseconds).
+    let base = now_ms() - count as i64;
     let times: Vec<i64> = (0..count as i64).map(|i| base + i).collect();
     for chunk in times.chunks(100) {
         let mut batch = Vec::with_capacity(chunk.len());
