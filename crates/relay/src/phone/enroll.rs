@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::keys::random_hex;
 use crate::sites;
-pub(crate) use crate::store::enrollments::{phone_site, site_phones, PhoneSite};
+pub(crate) use crate::store::enrollments::{enrolled_ms, phone_site, site_phones, PhoneSite};
 use crate::store::{add_phone, Phone, StoreError};
 use crate::store::{enrollments, manager_actions, site_persons};
 use zj_protocol::phone_api::Binding;

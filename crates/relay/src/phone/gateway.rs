@@ -347,7 +347,7 @@ impl Gateway {
     /// under `[photo] check = "refuse"` a final refusal). Then the ledger: a record it already
     /// knows keeps its first final answer; a new or retried one is marked as sending, or is
     /// refused by the first check that refuses it, `recordTime` (against the record's first
-    /// receipt) first, then the fence, then the photo.
+    /// receipt, then against the phone's enrollment) first, then the fence, then the photo.
     async fn admit(&self, job: &SignInJob, platform_sn: &str) -> Result<Admission, ProtocolError> {
         let record = &job.record;
         let img_bytes = match job.img.as_deref() {
@@ -389,6 +389,7 @@ impl Gateway {
                 let verified = challenge::verify(tx, &entry.access_id, &nonce, entry.record_time)?;
                 extras.insert(claims::NONCE_VERIFIED.into(), Value::Bool(verified));
             }
+            let enrolled_ms = enroll::enrolled_ms(tx, &entry.access_id)?;
             let fence = fences.judge_at(tx, &entry.access_id, &place, entry.record_time)?;
             if let Some(fence) = &fence {
                 extras.insert(claims::RELAY_FENCE.into(), fence.audit_json());
@@ -407,8 +408,13 @@ impl Gateway {
                 _ => store::first_received_ms(tx, key.0, key.1)?.unwrap_or(entry.received_ms),
             };
             let refusal = (window.refusal(entry.record_time, first_received_ms))
+                .or_else(|| {
+                    enrolled_ms.and_then(|at| claims::before_enrollment(entry.record_time, at))
+                })
                 .or_else(|| fence.as_ref().and_then(|fence| fence.refusal()))
                 .or(photo_refusal);
+            // Only a new or retried record gets here: one the ledger finished returned above
+            // with its first final answer, so a stricter check never overturns it.
             Ok(refusal.map_or(Admission::Ledger(begun), Admission::Refused))
         };
         // A record to forward needs no fsync yet (its outcome's durable commit comes before the

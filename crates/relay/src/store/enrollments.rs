@@ -156,3 +156,16 @@ pub(crate) fn site_phones(
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// When the phone `access_id` redeemed its code, epoch milliseconds (`None` for phones
+/// configured by hand): no record of the phone can have been made much before it.
+pub(crate) fn enrolled_ms(
+    tx: &Transaction<'_>,
+    access_id: &str,
+) -> Result<Option<i64>, StoreError> {
+    // Cached: every sign-in asks.
+    Ok(tx
+        .prepare_cached("SELECT enrolled_ms FROM phone_sites WHERE access_id = ?1")?
+        .query_row([access_id], |row| row.get(0))
+        .optional()?)
+}

@@ -156,3 +156,14 @@ pub(crate) fn fence_version(
         )
         .optional()?)
 }
+
+/// The site's first fence version; `None` when the site has no fence.
+pub(crate) fn first_fence_version(
+    tx: &Transaction<'_>,
+    site_id: &str,
+) -> Result<Option<u64>, StoreError> {
+    let version: Option<i64> = tx
+        .prepare_cached("SELECT MIN(version) FROM fences WHERE site_id = ?1")?
+        .query_row([site_id], |row| row.get(0))?;
+    Ok(version.and_then(|version| u64::try_from(version).ok()))
+}

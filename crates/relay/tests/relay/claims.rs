@@ -2,12 +2,13 @@
 //! fence sends records whose claims the relay re-checks. One test per attack: the fence
 //! verdict recomputed with the fence version current at `recordTime` and the site's policy, the
 //! coordinate missing, the claimed verdict disagreeing, `recordTime` in the future or too old,
+//! `recordTime` backdated to before the phone's enrollment or its site's first fence,
 //! liveness evidence that does not fit its schema; a refused record retried gets the same
-//! answer. Real parts: the platform simulator, the relay in process, the manager API.
+//! answer, a forwarded one retried after the checks got stricter stays accepted. Real parts: the platform simulator, the relay in process, the manager API.
 
 use crate::relay_common::platform::{call, TaskRelay};
 use crate::relay_common::sim_common::SN;
-use crate::relay_common::{phone_record_with, refusal, PhoneClient, Transport};
+use crate::relay_common::{phone_record_with, refusal, test_phone, PhoneClient, Transport};
 use serde_json::{json, Value};
 use zj_host::system_clock::now_ms;
 use zj_phone::liveness::{
@@ -15,7 +16,7 @@ use zj_phone::liveness::{
     Outcome, Verdict,
 };
 use zj_protocol::wire::Response;
-use zj_relay::config::RelayConfig;
+use zj_relay::config::{PhoneConfig, RelayConfig, Secret};
 use zj_relay::demo::DemoPhone;
 use zj_relay::server::RunningRelay;
 
@@ -308,7 +309,18 @@ async fn a_claim_the_relay_disagrees_with_is_flagged_in_signins() {
 
 #[tokio::test]
 async fn a_record_time_far_in_the_future_or_too_old_is_refused() {
-    let mut site = Site::start("claims-time", None).await;
+    let hand_phone = test_phone("claims-time");
+    let configured = PhoneConfig {
+        sn: hand_phone.sn.clone(),
+        access_id: hand_phone.access_id.clone(),
+        access_key: hand_phone.access_key.clone(),
+        access_secret: Secret::new(hand_phone.access_secret.clone()),
+        platform_sn: SN.into(),
+    };
+    let mut site = Site::start_with("claims-time", None, |config| {
+        config.phones.push(configured);
+    })
+    .await;
     let now = now_ms();
     let future = record("t-1", CENTRE, 10.0, "inside", now + 10 * 60_000);
     let message = refused_for_good(&site.phone.sign_in(&future.to_string()).await);
@@ -322,11 +334,17 @@ async fn a_record_time_far_in_the_future_or_too_old_is_refused() {
         message.contains("记录时间") && message.contains("7 天"),
         "{message}"
     );
-    // A clock a minute fast, and a record kept offline for six days, pass.
+    // A clock a minute fast passes; so does a record kept offline for six days, from a phone
+    // that has been in use that long (one configured by hand: an enrolled phone's records
+    // cannot predate its enrollment).
     let slightly_fast = record("t-3", CENTRE, 10.0, "inside", now + 60_000);
     assert!(site.phone.sign_in(&slightly_fast.to_string()).await.success);
+    let mut by_hand = PhoneClient::connect(Transport::Http, &site.relay.url, &hand_phone)
+        .await
+        .authed()
+        .await;
     let queued = record("t-4", CENTRE, 10.0, "inside", now - 6 * DAY_MS);
-    assert!(site.phone.sign_in(&queued.to_string()).await.success);
+    assert!(by_hand.sign_in(&queued.to_string()).await.success);
     assert_eq!(site.at_platform().await, 2);
 }
 
@@ -445,4 +463,49 @@ async fn an_out_of_fence_request_passes_the_fence_and_is_audited() {
     let audit = site.signin("o-1").await;
     assert_eq!(audit["relayFence"]["verdict"], "outside", "{audit}");
     assert_eq!(audit["relayFence"]["outOfFence"], true, "{audit}");
+}
+
+#[tokio::test]
+async fn a_record_backdated_before_the_fence_existed_is_still_judged() {
+    // The site's first fence is saved after the phone enrolled: before it, the site had none.
+    let mut site = Site::start("claims-backdated", None).await;
+    let before_the_fence = now_ms() - 1;
+    site.put_fence(fence(CENTRE, "flag")).await;
+    // A day back: before the phone was enrolled, so no record of it can be from then.
+    let before_enrollment = record("b-1", BEIJING, 10.0, "inside", now_ms() - DAY_MS);
+    let message = refused_for_good(&site.phone.sign_in(&before_enrollment.to_string()).await);
+    assert!(
+        message.contains("记录时间") && message.contains("登记"),
+        "says why: {message}"
+    );
+    // After the enrollment but before the fence: judged against the site's first fence.
+    let before_fence = record("b-2", BEIJING, 10.0, "inside", before_the_fence);
+    let message = refused_for_good(&site.phone.sign_in(&before_fence.to_string()).await);
+    assert!(message.contains("围栏外"), "{message}");
+    assert_eq!(site.signin("b-2").await["relayFence"]["version"], 1);
+    assert_eq!(site.at_platform().await, 0, "nothing reached the platform");
+}
+
+#[tokio::test]
+async fn a_forwarded_record_retried_after_stricter_checks_stays_accepted() {
+    // No fence and the default window: a record a minute ahead from Beijing is forwarded.
+    let mut site = Site::start("claims-stricter", None).await;
+    let forwarded = record("s-1", BEIJING, 10.0, "inside", now_ms() + 60_000).to_string();
+    assert!(site.phone.sign_in(&forwarded).await.success);
+    // Then the checks get stricter: a fence around the site (the record's first fence now)
+    // and at most 30 s ahead, the relay restarted on the same data; the phone retries, not
+    // having heard the answer.
+    site.put_fence(fence(CENTRE, "reject")).await;
+    site.relay.config.signin.max_ahead_secs = 30;
+    site.relay.restart().await;
+    let creds = site.phone.creds.clone();
+    site.phone = PhoneClient::connect(Transport::Http, &site.relay.url, &creds)
+        .await
+        .authed()
+        .await;
+    let retried = site.phone.sign_in(&forwarded).await;
+    assert!(retried.success, "the platform has it: {retried:?}");
+    assert_eq!(site.at_platform().await, 1, "forwarded once");
+    let audit = site.signin("s-1").await;
+    assert_eq!(audit["platformResult"]["state"], "done", "{audit}");
 }

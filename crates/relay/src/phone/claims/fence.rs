@@ -1,6 +1,7 @@
 //! The fence verdict, recomputed: the record's §7 `coordinate` (WGS-84, as the phone sends it)
 //! and the accuracy radius it reports beside it (`location.accuracyM`), judged against the
-//! phone's site's fence version that was current at `recordTime`, with the phone's own code
+//! phone's site's fence version that was current at `recordTime` (its first, for a record
+//! dated before the site had a fence), with the phone's own code
 //! (`zj_phone::record::prepare_fence` and `decide_fence`, over `zj-geofence`) and the site's
 //! `uncertainPolicy`. The phone's claim (`fence.verdict`) is kept beside it; a difference is a
 //! mismatch for the manager to see.
@@ -60,7 +61,7 @@ impl ClaimedPlace {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct FenceFinding {
-    /// The fence version current at `recordTime`.
+    /// The fence version current at `recordTime` (the site's first when it had none then).
     version: u64,
     /// That version's policy for an uncertain verdict.
     uncertain_policy: UncertainPolicy,
@@ -211,8 +212,9 @@ pub(crate) struct FenceBook {
 
 impl FenceBook {
     /// Judges `place` against the fence of the phone's site that was current at
-    /// `record_time_ms`; `None` when the phone has no site (configured by hand) or its site
-    /// had no fence then.
+    /// `record_time_ms`, or, when the site had none then, its first fence (a record dated
+    /// before the fence existed is not spared the fence); `None` when the phone has no site
+    /// (configured by hand) or its site has no fence.
     pub(crate) fn judge_at(
         &self,
         tx: &Transaction<'_>,
@@ -224,7 +226,11 @@ impl FenceBook {
             return Ok(None);
         };
         let site_id = binding.site_id;
-        let Some(version) = sites::fence_version_at(tx, &site_id, record_time_ms)? else {
+        let version = match sites::fence_version_at(tx, &site_id, record_time_ms)? {
+            Some(version) => Some(version),
+            None => sites::first_fence_version(tx, &site_id)?,
+        };
+        let Some(version) = version else {
             return Ok(None);
         };
         let Some(fence) = self.prepared(tx, site_id, version)? else {

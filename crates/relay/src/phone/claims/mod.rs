@@ -2,9 +2,11 @@
 //! [`Gateway::admit`](super::gateway) beside its other checks:
 //!
 //! - [`record_time`]: `recordTime` neither far ahead of the relay's clock nor older than the
-//!   configured window (`[signin]`), judged against when the relay first received the record.
+//!   configured window (`[signin]`), judged against when the relay first received the record;
+//!   for an enrolled phone, not before its enrollment (less 5 minutes of clock drift).
 //! - [`fence`]: the fence verdict recomputed from the record's coordinate and accuracy with the
-//!   phone's site's fence version that was current at `recordTime` and the site's policy, by
+//!   phone's site's fence version that was current at `recordTime` (its first when it had
+//!   none then) and the site's policy, by
 //!   the phone's own code (`zj-phone`, `zj-geofence`); the claim beside it, and any mismatch.
 //! - [`liveness`]: the liveness evidence held to the phone's own evidence type; evidence that
 //!   does not fit is kept aside and flagged, the record still forwarded.
@@ -24,7 +26,7 @@ use crate::config::{ConfigError, SigninConfig};
 
 pub(crate) use fence::{ClaimedPlace, FenceBook};
 pub(crate) use liveness::file_liveness;
-pub(crate) use record_time::RecordTimeWindow;
+pub(crate) use record_time::{before_enrollment, RecordTimeWindow};
 
 /// The audit member holding the relay's fence finding ([`FenceFinding`]).
 pub(crate) const RELAY_FENCE: &str = "relayFence";

@@ -2,7 +2,9 @@
 //! heartbeat carries `relayTimeMs`), so a time well ahead of the relay's is wrong or forged;
 //! a phone keeps records made offline and sends them when it is back (its outbox retries every
 //! record, backing off to at most 5 minutes between attempts), so a record may be days old, up
-//! to the configured window.
+//! to the configured window. A phone enrolled at a site makes no records before its
+//! enrollment: one dated earlier is forged (made to fall before the site's fence existed, or
+//! before a fence change), see [`before_enrollment`].
 
 use zj_protocol::time::format_timestamp;
 use zj_protocol::ProtocolError;
@@ -12,6 +14,10 @@ use crate::config::{ConfigError, SigninConfig};
 
 /// Milliseconds in a day.
 const DAY_MS: i64 = 86_400_000;
+
+/// How far before its phone's enrollment a record may be dated, milliseconds (5 minutes): the
+/// phone's clock is corrected to the relay's only by its first heartbeat after enrolling.
+const ENROLLMENT_DRIFT_MS: i64 = 5 * 60_000;
 
 /// How far `recordTime` may be from when the relay first received the record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +68,23 @@ impl RecordTimeWindow {
         }
         None
     }
+}
+
+/// The final refusal of a record made at `record_time_ms` by a phone enrolled at
+/// `enrolled_ms` (both epoch milliseconds), or `None` when it is dated no more than
+/// [`ENROLLMENT_DRIFT_MS`] before the enrollment.
+pub(crate) fn before_enrollment(record_time_ms: i64, enrolled_ms: i64) -> Option<ProtocolError> {
+    if record_time_ms >= enrolled_ms.saturating_sub(ENROLLMENT_DRIFT_MS) {
+        return None;
+    }
+    let zh =
+        |ms: i64| format_timestamp(ms).map_or_else(|| format!("{ms}"), |s| beijing_time_zh(&s));
+    Some(refusal(format!(
+        "记录时间是 {}，早于这台手机登记到工地的时间 {}，不能提交。\
+         请把手机设为自动同步网络时间后重新打卡；如有疑问请联系管理员。",
+        zh(record_time_ms),
+        zh(enrolled_ms)
+    )))
 }
 
 /// A `timeStamp` (`yyyyMMddHHmmss`, Beijing time) as `yyyy-MM-dd HH:mm（北京时间）`.
