@@ -142,3 +142,43 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The client a request from the trusted proxy 10.0.0.1 with this `X-Forwarded-For` is.
+    fn behind_proxy(chain: &str) -> IpAddr {
+        let rules = ClientRules {
+            trusted_proxies: vec!["10.0.0.0/24".parse().unwrap()],
+            tls: false,
+        };
+        rules.client_in_chain("10.0.0.1".parse().unwrap(), chain.split(','))
+    }
+
+    #[test]
+    fn each_entry_is_read_on_its_own_from_the_right() {
+        let client: IpAddr = "198.51.100.7".parse().unwrap();
+        for chain in [
+            "198.51.100.7",
+            "x, unknown, 198.51.100.7",
+            "[::1]:80, 198.51.100.7:5678",
+            "198.51.100.7, 10.0.0.2",
+            "::ffff:198.51.100.7",
+        ] {
+            assert_eq!(behind_proxy(chain), client, "{chain}");
+        }
+        let v6: IpAddr = "2001:db8::1".parse().unwrap();
+        assert_eq!(behind_proxy("[2001:db8::1]:443"), v6);
+    }
+
+    #[test]
+    fn garbage_ends_the_walk_at_the_nearest_vouched_address() {
+        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
+        assert_eq!(behind_proxy("198.51.100.7, unknown, 10.0.0.2"), proxy);
+        assert_eq!(
+            behind_proxy("198.51.100.7, unknown"),
+            "10.0.0.1".parse::<IpAddr>().unwrap()
+        );
+    }
+}
