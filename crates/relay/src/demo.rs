@@ -17,7 +17,6 @@ use crate::config::{
     PlatformConfig, RelayConfig, Secret,
 };
 use crate::mr860::terminals::{self, upload_urls};
-use crate::passwords;
 use crate::phone::enroll;
 use crate::server::{RunningRelay, StartError};
 use crate::sites::{self, FenceRequest};
@@ -136,9 +135,8 @@ async fn demo_managers(store: &Store, site_id: &str) -> Result<DemoManagers, Sta
             sites: manager.site_id.iter().cloned().collect(),
         };
         let password = manager.password.clone();
-        let hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
-            .await
-            .map_err(|e| StartError::Config(ConfigError::Invalid(e.to_string())))?;
+        let hash = (crate::http::password_gate::hash(password).await)
+            .map_err(|e| StartError::Config(ConfigError::Invalid(e.message)))?;
         rows.push((account, crate::keys::token_hash(&manager.token), hash));
     }
     store

@@ -18,8 +18,8 @@ use super::error::{parse_body, ApiError};
 use super::failures::Attempt;
 use super::manager_accounts::hash_password;
 use super::manager_login::session_hash;
+use super::password_gate;
 use crate::keys::{random_hex, token_hash};
-use crate::passwords;
 use crate::sites;
 use crate::store::accounts::{self, Role};
 use crate::store::{manager_actions, sessions};
@@ -94,29 +94,41 @@ async fn check_current(
     name: &str,
     current: Option<String>,
 ) -> Result<(), ApiError> {
-    api.auth.failures.check(client.ip, Some(name))?;
-    let owner = name.to_owned();
-    let phc = (api.store)
-        .run_deferred(move |tx| accounts::password_hash(tx, &owner))
-        .await?;
-    let Some(phc) = phc else {
-        return Ok(());
+    api.auth.failures.reserve(client.ip, Some(name))?;
+    let matches = match current_matches(api, name, current).await {
+        Ok(matches) => matches,
+        Err(error) => {
+            api.auth.failures.reserved_withdrawn(client.ip, Some(name));
+            return Err(error);
+        }
     };
-    let current = current.unwrap_or_default();
-    let matches = tokio::task::spawn_blocking(move || passwords::verify(&current, Some(&phc)))
-        .await
-        .unwrap_or(false);
     if matches {
+        api.auth.failures.reserved_withdrawn(client.ip, Some(name));
         return Ok(());
     }
-    api.auth
-        .failures
-        .failed(Attempt::Password, client.ip, Some(name));
+    (api.auth.failures).reserved_failed(Attempt::Password, client.ip, Some(name));
     Err(ApiError::new(
         StatusCode::FORBIDDEN,
         "password_wrong",
         "当前密码不对，请重新输入当前密码。",
     ))
+}
+
+/// Whether `current` is account `name`'s password (true when it has none yet); `busy` when
+/// too many passwords are being checked at once.
+async fn current_matches(
+    api: &RelayApi,
+    name: &str,
+    current: Option<String>,
+) -> Result<bool, ApiError> {
+    let owner = name.to_owned();
+    let phc = (api.store)
+        .run_deferred(move |tx| accounts::password_hash(tx, &owner))
+        .await?;
+    match phc {
+        Some(phc) => password_gate::verify(current.unwrap_or_default(), Some(phc)).await,
+        None => Ok(true),
+    }
 }
 
 /// `POST /v1/manager/accounts/{name}/token`: a new API token for the account (its own, or any

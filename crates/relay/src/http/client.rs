@@ -56,19 +56,10 @@ impl ClientRules {
         if !self.trusts(peer) {
             return own;
         }
-        // The proxy appends the address it saw; walk back past our own proxies to the first
-        // address none of them is: the client.
-        let forwarded: Vec<IpAddr> = (headers.get_all("x-forwarded-for").iter())
+        let chain = (headers.get_all("x-forwarded-for").iter())
             .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(','))
-            .map(|hop| hop.trim().parse())
-            .collect::<Result<_, _>>()
-            .unwrap_or_default();
-        let ip = (forwarded.iter().rev())
-            .find(|hop| !self.trusts(**hop))
-            .or(forwarded.first())
-            .copied()
-            .unwrap_or(peer);
+            .flat_map(|value| value.split(','));
+        let ip = self.client_in_chain(peer, chain);
         let https = match headers
             .get("x-forwarded-proto")
             .and_then(|v| v.to_str().ok())
@@ -79,14 +70,47 @@ impl ClientRules {
         Client { ip, https }
     }
 
+    /// The client in the `X-Forwarded-For` `chain` of a request from trusted `peer`: each
+    /// proxy appends the address it saw, so walking back from the right past our own proxies,
+    /// the first address none of them is. An entry that is no address (`unknown`, or garbage a
+    /// client put in front) ends the walk: the client is then the nearest address a trusted
+    /// proxy vouches for, so nothing a client writes can make it look like someone else.
+    fn client_in_chain<'a>(
+        &self,
+        peer: IpAddr,
+        chain: impl DoubleEndedIterator<Item = &'a str>,
+    ) -> IpAddr {
+        let mut nearest = peer;
+        for hop in chain.rev() {
+            let Some(hop) = hop_address(hop) else {
+                break;
+            };
+            nearest = hop;
+            if !self.trusts(hop) {
+                break;
+            }
+        }
+        nearest
+    }
+
     fn trusts(&self, ip: IpAddr) -> bool {
         let ip = canonical(ip);
         self.trusted_proxies.iter().any(|net| net.contains(&ip))
     }
 }
 
+/// The address of one `X-Forwarded-For` entry (`ip`, `ip:port` or `[ipv6]:port`, an IPv4
+/// address written as IPv6 as the IPv4 address it is); `None` for anything else.
+fn hop_address(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    let ip = (hop.parse::<IpAddr>())
+        .or_else(|_| hop.parse::<SocketAddr>().map(|socket| socket.ip()))
+        .ok()?;
+    Some(canonical(ip))
+}
+
 /// An IPv4 address written as IPv6 (`::ffff:a.b.c.d`) as the IPv4 address it is.
-fn canonical(ip: IpAddr) -> IpAddr {
+pub(crate) fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
         v4 => v4,
@@ -116,5 +140,45 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
                 https: false,
             }),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The client a request from the trusted proxy 10.0.0.1 with this `X-Forwarded-For` is.
+    fn behind_proxy(chain: &str) -> IpAddr {
+        let rules = ClientRules {
+            trusted_proxies: vec!["10.0.0.0/24".parse().unwrap()],
+            tls: false,
+        };
+        rules.client_in_chain("10.0.0.1".parse().unwrap(), chain.split(','))
+    }
+
+    #[test]
+    fn each_entry_is_read_on_its_own_from_the_right() {
+        let client: IpAddr = "198.51.100.7".parse().unwrap();
+        for chain in [
+            "198.51.100.7",
+            "x, unknown, 198.51.100.7",
+            "[::1]:80, 198.51.100.7:5678",
+            "198.51.100.7, 10.0.0.2",
+            "::ffff:198.51.100.7",
+        ] {
+            assert_eq!(behind_proxy(chain), client, "{chain}");
+        }
+        let v6: IpAddr = "2001:db8::1".parse().unwrap();
+        assert_eq!(behind_proxy("[2001:db8::1]:443"), v6);
+    }
+
+    #[test]
+    fn garbage_ends_the_walk_at_the_nearest_vouched_address() {
+        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
+        assert_eq!(behind_proxy("198.51.100.7, unknown, 10.0.0.2"), proxy);
+        assert_eq!(
+            behind_proxy("198.51.100.7, unknown"),
+            "10.0.0.1".parse::<IpAddr>().unwrap()
+        );
     }
 }

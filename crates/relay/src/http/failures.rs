@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use tracing::warn;
 
 use crate::config::ManagerConfig;
+use crate::http::client::canonical;
 use crate::http::error::ApiError;
 
 /// Most addresses (and, apart, account names) whose failures are remembered at once.
@@ -59,6 +60,14 @@ impl<K: Hash + Eq + Clone> Counters<K> {
         let counted = self.windows.get(key)?;
         let ends = counted.started + window;
         (counted.failures >= self.max_failures && now < ends).then(|| ends - now)
+    }
+
+    /// Takes back one failure of `key` counted in advance (the attempt was right, or was
+    /// never judged).
+    fn unfail(&mut self, key: &K) {
+        if let Some(counted) = self.windows.get_mut(key) {
+            counted.failures = counted.failures.saturating_sub(1);
+        }
     }
 
     /// Counts one failure of `key`.
@@ -126,7 +135,7 @@ impl Failures {
 
     /// Counts and logs a failed `attempt` from `ip` (at `account`, when one was named).
     pub(crate) fn failed(&self, attempt: Attempt, ip: IpAddr, account: Option<&str>) {
-        warn!(client = %ip, account = account.unwrap_or("-"), ?attempt, "failed manager or enrollment attempt");
+        log_failure(attempt, ip, account);
         let now = Instant::now();
         lock(&self.addresses).fail(&client_key(ip), now, self.window);
         if let Some(name) = account {
@@ -134,10 +143,55 @@ impl Failures {
         }
     }
 
-    /// Forgets the failures of `account` (its right password was given).
-    pub(crate) fn succeeded(&self, account: &str) {
+    /// Before a slow check (a password): `Ok` and one failure of `ip` (and `account`) counted
+    /// in advance unless either is locked (then as [`Failures::check`]), in one step, so
+    /// attempts sent all at once are limited as if sent one after another. The attempt then
+    /// ends in [`Failures::reserved_failed`], [`Failures::reserved_withdrawn`] or
+    /// [`Failures::reserved_succeeded`].
+    pub(crate) fn reserve(&self, ip: IpAddr, account: Option<&str>) -> Result<(), ApiError> {
+        let now = Instant::now();
+        let key = client_key(ip);
+        let mut addresses = lock(&self.addresses);
+        let mut accounts = lock(&self.accounts);
+        let account = account.map(str::to_owned);
+        let by_address = addresses.locked_for(&key, now, self.window);
+        let by_account =
+            (account.as_ref()).and_then(|name| accounts.locked_for(name, now, self.window));
+        if let Some(left) = by_address.max(by_account) {
+            return Err(ApiError::too_many_failures(left.as_secs() + 1));
+        }
+        addresses.fail(&key, now, self.window);
+        if let Some(name) = &account {
+            accounts.fail(name, now, self.window);
+        }
+        Ok(())
+    }
+
+    /// A reserved `attempt` was wrong: it stays counted, and is logged.
+    pub(crate) fn reserved_failed(&self, attempt: Attempt, ip: IpAddr, account: Option<&str>) {
+        log_failure(attempt, ip, account);
+    }
+
+    /// A reserved attempt is not to count as a failure (it was right but must not clear the
+    /// account's failures, or the relay was busy and never judged it).
+    pub(crate) fn reserved_withdrawn(&self, ip: IpAddr, account: Option<&str>) {
+        lock(&self.addresses).unfail(&client_key(ip));
+        if let Some(name) = account {
+            lock(&self.accounts).unfail(&name.to_owned());
+        }
+    }
+
+    /// A reserved attempt was right: it is not counted, and the failures of `account` are
+    /// forgotten.
+    pub(crate) fn reserved_succeeded(&self, ip: IpAddr, account: &str) {
+        lock(&self.addresses).unfail(&client_key(ip));
         lock(&self.accounts).windows.remove(account);
     }
+}
+
+/// Logs a failed `attempt` from `ip` (at `account`, when one was named); never the secret.
+fn log_failure(attempt: Attempt, ip: IpAddr, account: Option<&str>) {
+    warn!(client = %ip, account = account.unwrap_or("-"), ?attempt, "failed manager or enrollment attempt");
 }
 
 /// The mutex's counters (a panic elsewhere leaves them usable).
@@ -147,9 +201,10 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The key an address is counted under: an IPv6 address by its /64.
+/// The key an address is counted under: an IPv4 address (also one written as IPv6,
+/// `::ffff:a.b.c.d`) as itself, an IPv6 address by its /64.
 fn client_key(ip: IpAddr) -> IpAddr {
-    match ip {
+    match canonical(ip) {
         IpAddr::V6(v6) => {
             let segments = v6.segments();
             IpAddr::V6(std::net::Ipv6Addr::new(

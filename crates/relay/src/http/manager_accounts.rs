@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::api::{Manager, CONFIGURED_ADMIN};
+use super::password_gate;
 use crate::http::api::RelayApi;
 use crate::http::error::{parse_body, ApiError};
 use crate::keys::{random_hex, token_hash};
@@ -133,11 +134,10 @@ pub(crate) async fn actions(
 }
 
 /// The argon2id hash of a new `password` (off the async threads: it takes tens of ms), or
-/// `bad_request` saying why the password is refused (too short or too long).
+/// `bad_request` saying why the password is refused (too short or too long), or `busy`.
 pub(crate) async fn hash_password(password: String) -> Result<String, ApiError> {
     if let Some(why) = passwords::refusal(&password) {
         return Err(ApiError::bad_request(why));
     }
-    (tokio::task::spawn_blocking(move || passwords::hash(&password)).await)
-        .map_err(|_| ApiError::bad_request("密码无法处理"))
+    password_gate::hash(password).await
 }

@@ -22,9 +22,9 @@ use super::client::Client;
 use super::error::{parse_body, ApiError};
 use super::failures::{Attempt, Failures};
 use super::manager_accounts::valid_name;
+use super::password_gate;
 use crate::config::ManagerConfig;
 use crate::keys::{random_hex, same_secret, token_hash};
-use crate::passwords;
 use crate::store::{accounts, sessions};
 use zj_host::system_clock::now_ms;
 
@@ -136,7 +136,8 @@ struct Login {
 /// `POST /v1/manager/login` `{"name", "password"}` (`Content-Type: application/json`): a
 /// session (cookie) and its CSRF token.
 /// Refused with 429 while the address or the account is locked by failures, even with the
-/// right password.
+/// right password (each attempt is counted before its password is checked, so attempts sent
+/// at once are limited too), and with 503 `busy` when too many passwords are being checked.
 pub(crate) async fn login(
     State(api): State<Arc<RelayApi>>,
     client: Client,
@@ -153,25 +154,19 @@ pub(crate) async fn login(
     let request: Login = parse_body(&body)?;
     // An over-long name is no account's: counted by address only, so it cannot bloat the map.
     let name = valid_name(&request.name).then_some(request.name.as_str());
-    api.auth.failures.check(client.ip, name)?;
-    let phc = match name {
-        Some(name) if name != CONFIGURED_ADMIN => {
-            let name = name.to_owned();
-            (api.store)
-                .run_deferred(move |tx| accounts::password_hash(tx, &name))
-                .await?
+    api.auth.failures.reserve(client.ip, name)?;
+    let matches = match password_matches(&api, name, request.password).await {
+        Ok(matches) => matches,
+        Err(error) => {
+            api.auth.failures.reserved_withdrawn(client.ip, name);
+            return Err(error);
         }
-        _ => None,
     };
-    let password = request.password;
-    let matches = tokio::task::spawn_blocking(move || passwords::verify(&password, phc.as_deref()))
-        .await
-        .unwrap_or(false);
     let Some(name) = name.filter(|_| matches) else {
-        api.auth.failures.failed(Attempt::Password, client.ip, name);
+        (api.auth.failures).reserved_failed(Attempt::Password, client.ip, name);
         return Err(ApiError::login_failed());
     };
-    api.auth.failures.succeeded(name);
+    api.auth.failures.reserved_succeeded(client.ip, name);
     let session_id = random_hex(32);
     let id_hash = token_hash(&session_id);
     let now = now_ms();
@@ -193,6 +188,25 @@ pub(crate) async fn login(
     reply["idleMinutes"] = json!(api.auth.idle.as_secs() / 60);
     let set = cookie(&session_id, api.auth.lifetime.as_secs(), client);
     Ok(([(header::SET_COOKIE, set)], Json(reply)).into_response())
+}
+
+/// Whether `password` is that of account `name` (false with no such name, after as long a
+/// check); `busy` when too many passwords are being checked at once.
+async fn password_matches(
+    api: &RelayApi,
+    name: Option<&str>,
+    password: String,
+) -> Result<bool, ApiError> {
+    let phc = match name {
+        Some(name) if name != CONFIGURED_ADMIN => {
+            let name = name.to_owned();
+            (api.store)
+                .run_deferred(move |tx| accounts::password_hash(tx, &name))
+                .await?
+        }
+        _ => None,
+    };
+    password_gate::verify(password, phc).await
 }
 
 /// `GET /v1/manager/session`: who is logged in (by cookie or token), their role and sites,

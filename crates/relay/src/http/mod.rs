@@ -18,6 +18,7 @@ pub(crate) mod manager_login;
 pub(crate) mod manager_roster;
 pub(crate) mod mr860;
 pub(crate) mod pages;
+pub(crate) mod password_gate;
 pub(crate) mod phone;
 pub(crate) mod terminals;
 pub(crate) mod tls;

@@ -790,3 +790,107 @@ async fn the_demo_line_names_an_administrator_and_a_site_manager() {
     }
     demo.shutdown().await;
 }
+
+/// The attack: [`ATTEMPTS`] wrong passwords sent all at once from one address, so that each
+/// is let in before any earlier one is counted: at most the address's budget of them is
+/// judged (401); the rest are refused (429) or put off while the relay is busy (503).
+#[tokio::test]
+async fn parallel_wrong_passwords_from_one_address_are_judged_at_most_the_budget() {
+    const BUDGET: u32 = 20;
+    let proxy: ipnet::IpNet = "127.0.0.1/32".parse().unwrap();
+    let (relay, _) = relay_with_wang("managers-parallel-guesses", |config| {
+        config.http.trusted_proxies = vec![proxy];
+        config.manager.max_failures_per_address = BUDGET;
+    })
+    .await;
+    let from = [("x-forwarded-for", "198.51.100.50")];
+    let guesses = (0..ATTEMPTS).map(|n| {
+        let relay = &relay;
+        async move { login(relay, &format!("user{n}"), "guess-password", &from).await }
+    });
+    let answers = futures_util::future::join_all(guesses).await;
+    for answer in &answers {
+        assert!(
+            matches!(answer.status, 401 | 429 | 503),
+            "{} {}",
+            answer.status,
+            answer.body
+        );
+    }
+    let judged = answers.iter().filter(|answer| answer.status == 401).count();
+    assert!(
+        judged <= BUDGET as usize,
+        "{judged} of {ATTEMPTS} parallel guesses judged, more than the budget of {BUDGET}"
+    );
+    assert_locked(&login(&relay, "wang", "wang-password-1", &from).await);
+}
+
+/// The attack: garbage put in front of `X-Forwarded-For` (`unknown, <client>`), so the chain
+/// is thrown away and every client looks like the proxy: the real client is still the one
+/// counted, and another client behind the same proxy is not locked out with it.
+#[tokio::test]
+async fn garbage_in_front_of_the_forwarded_chain_does_not_change_the_client() {
+    let proxy: ipnet::IpNet = "127.0.0.1/32".parse().unwrap();
+    let (relay, _) = relay_with_wang("managers-xff-garbage", |config| {
+        config.http.trusted_proxies = vec![proxy];
+    })
+    .await;
+    let locked = until_refused(
+        async |n| {
+            let chain = format!("unknown, x, 1.2.3.4:5678, [::1]:80, 198.51.100.30:{n}");
+            login(
+                &relay,
+                &format!("user{n}"),
+                "guess-password",
+                &[("x-forwarded-for", &chain)],
+            )
+            .await
+        },
+        "wrong logins behind garbage",
+    )
+    .await;
+    assert_locked(&locked);
+    let from = [("x-forwarded-for", "198.51.100.30")];
+    assert_locked(&login(&relay, "wang", "wang-password-1", &from).await);
+    let other = [("x-forwarded-for", "198.51.100.31")];
+    let elsewhere = login(&relay, "wang", "wang-password-1", &other).await;
+    assert_eq!(
+        elsewhere.status, 200,
+        "another client behind the proxy is not locked: {}",
+        elsewhere.body
+    );
+}
+
+/// The attack: IPv4 clients written as IPv6 (`::ffff:a.b.c.d`) in `X-Forwarded-For`, which
+/// would all fall into one IPv6 /64: each is counted as the IPv4 address it is.
+#[tokio::test]
+async fn ipv4_mapped_forwarded_addresses_are_counted_as_ipv4() {
+    let proxy: ipnet::IpNet = "127.0.0.1/32".parse().unwrap();
+    let (relay, _) = relay_with_wang("managers-xff-mapped", |config| {
+        config.http.trusted_proxies = vec![proxy];
+    })
+    .await;
+    let locked = until_refused(
+        async |n| {
+            login(
+                &relay,
+                &format!("user{n}"),
+                "guess-password",
+                &[("x-forwarded-for", "::ffff:198.51.100.40")],
+            )
+            .await
+        },
+        "wrong logins from a mapped address",
+    )
+    .await;
+    assert_locked(&locked);
+    let same = [("x-forwarded-for", "198.51.100.40")];
+    assert_locked(&login(&relay, "wang", "wang-password-1", &same).await);
+    let other = [("x-forwarded-for", "::ffff:198.51.100.41")];
+    let elsewhere = login(&relay, "wang", "wang-password-1", &other).await;
+    assert_eq!(
+        elsewhere.status, 200,
+        "another IPv4 client is its own bucket: {}",
+        elsewhere.body
+    );
+}
