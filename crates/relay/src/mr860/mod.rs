@@ -33,7 +33,7 @@ use tokio::sync::Notify;
 use crate::config::Mr860LogLimits;
 use crate::http::api::SiteScope;
 use crate::store::mr860_logs;
-use crate::store::roster::{self, RosterEntry};
+use crate::store::roster::{self, RosterEntry, Source};
 use crate::store::{Store, StoreError};
 use retention::Bound;
 use time::parse_terminal_time;
@@ -297,7 +297,7 @@ fn resolve(
             idcard_no: Some(log.card_number.clone()),
             face,
         };
-        if !roster::add_from_terminal(tx, sn, &person, now_ms())? {
+        if !roster::upsert(tx, sn, &person, Source::Mr860, now_ms())? {
             tracing::warn!(
                 device = %log.device_id, %person_id,
                 "an MR860 person record named a person the platform registered; left unchanged"

@@ -42,43 +42,15 @@ pub(crate) struct RosterEntry {
     pub face: Option<Vec<u8>>,
 }
 
-/// Adds or updates a person; a face or ID number not given keeps the one already held.
+/// Adds or updates a person; a face or ID number not given keeps the one already held. The
+/// platform's record of a person wins over anything; a record from an MR860 terminal (seed 000
+/// §3) changes only a person a terminal added, never one the platform registered (a terminal
+/// cannot rename them or replace their face). True when the roster changed.
 pub(crate) fn upsert(
     tx: &Transaction<'_>,
     sn: &str,
     person: &RosterEntry,
     source: Source,
-    now_ms: i64,
-) -> Result<(), StoreError> {
-    tx.execute(
-        "INSERT INTO persons (sn, person_id, name, idcard_no, face, source, updated_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (sn, person_id) DO UPDATE SET
-             name = excluded.name,
-             idcard_no = COALESCE(excluded.idcard_no, idcard_no),
-             face = COALESCE(excluded.face, face),
-             source = excluded.source,
-             updated_ms = excluded.updated_ms",
-        params![
-            sn,
-            person.person_id,
-            person.name,
-            person.idcard_no,
-            person.face,
-            source.as_str(),
-            now_ms
-        ],
-    )?;
-    Ok(())
-}
-
-/// Adds a person an MR860 terminal recorded (seed 000 §3), or updates one a terminal added
-/// before; a person the platform registered is left as it is (a terminal cannot rename them
-/// or replace their face). True when the roster changed.
-pub(crate) fn add_from_terminal(
-    tx: &Transaction<'_>,
-    sn: &str,
-    person: &RosterEntry,
     now_ms: i64,
 ) -> Result<bool, StoreError> {
     let changed = tx.execute(
@@ -88,16 +60,18 @@ pub(crate) fn add_from_terminal(
              name = excluded.name,
              idcard_no = COALESCE(excluded.idcard_no, idcard_no),
              face = COALESCE(excluded.face, face),
+             source = excluded.source,
              updated_ms = excluded.updated_ms
-         WHERE persons.source = ?6",
+         WHERE excluded.source = ?8 OR persons.source = excluded.source",
         params![
             sn,
             person.person_id,
             person.name,
             person.idcard_no,
             person.face,
-            Source::Mr860.as_str(),
-            now_ms
+            source.as_str(),
+            now_ms,
+            Source::Platform.as_str()
         ],
     )?;
     Ok(changed > 0)

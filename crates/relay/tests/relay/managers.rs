@@ -136,6 +136,12 @@ async fn in_session(
 }
 
 /// A relay whose store has one site and a site manager `wang` of it with `password`.
+/// Makes the relay believe the forwarding headers of requests from 127.0.0.1, as behind a
+/// reverse proxy on the same machine: the tests then play any client address.
+fn behind_local_proxy(config: &mut zj_relay::config::RelayConfig) {
+    config.http.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+}
+
 async fn relay_with_wang(
     name: &str,
     tweak: impl FnOnce(&mut zj_relay::config::RelayConfig),
@@ -210,11 +216,7 @@ async fn a_password_opens_a_session_that_says_who_is_in_and_logs_out() {
 
 #[tokio::test]
 async fn the_cookie_is_secure_only_when_a_trusted_proxy_says_https() {
-    let proxy: ipnet::IpNet = "127.0.0.1/32".parse().unwrap();
-    let (relay, _) = relay_with_wang("managers-secure", |config| {
-        config.http.trusted_proxies = vec![proxy];
-    })
-    .await;
+    let (relay, _) = relay_with_wang("managers-secure", behind_local_proxy).await;
     let https = [
         ("x-forwarded-proto", "https"),
         ("x-forwarded-for", "198.51.100.7"),
@@ -582,11 +584,7 @@ fn assert_locked(answer: &Answer) {
 /// guess comes from another client): the account locks, even for the right password.
 #[tokio::test]
 async fn many_wrong_passwords_for_one_account_lock_it_even_for_the_right_password() {
-    let proxy: ipnet::IpNet = "127.0.0.1/32".parse().unwrap();
-    let (relay, _) = relay_with_wang("managers-lock-account", |config| {
-        config.http.trusted_proxies = vec![proxy];
-    })
-    .await;
+    let (relay, _) = relay_with_wang("managers-lock-account", behind_local_proxy).await;
     let locked = until_refused(
         async |n| {
             let from = format!("198.51.100.{}", n + 1);
@@ -616,11 +614,7 @@ async fn many_wrong_passwords_for_one_account_lock_it_even_for_the_right_passwor
 /// account it has the right password of; another address is not.
 #[tokio::test]
 async fn many_wrong_passwords_from_one_address_lock_the_address() {
-    let proxy: ipnet::IpNet = "127.0.0.1/32".parse().unwrap();
-    let (relay, _) = relay_with_wang("managers-lock-address", |config| {
-        config.http.trusted_proxies = vec![proxy];
-    })
-    .await;
+    let (relay, _) = relay_with_wang("managers-lock-address", behind_local_proxy).await;
     let from = [("x-forwarded-for", "198.51.100.20")];
     let locked = until_refused(
         async |n| login(&relay, &format!("user{n}"), "guess-password", &from).await,
@@ -797,9 +791,8 @@ async fn the_demo_line_names_an_administrator_and_a_site_manager() {
 #[tokio::test]
 async fn parallel_wrong_passwords_from_one_address_are_judged_at_most_the_budget() {
     const BUDGET: u32 = 20;
-    let proxy: ipnet::IpNet = "127.0.0.1/32".parse().unwrap();
     let (relay, _) = relay_with_wang("managers-parallel-guesses", |config| {
-        config.http.trusted_proxies = vec![proxy];
+        behind_local_proxy(config);
         config.manager.max_failures_per_address = BUDGET;
     })
     .await;
@@ -830,11 +823,7 @@ async fn parallel_wrong_passwords_from_one_address_are_judged_at_most_the_budget
 /// counted, and another client behind the same proxy is not locked out with it.
 #[tokio::test]
 async fn garbage_in_front_of_the_forwarded_chain_does_not_change_the_client() {
-    let proxy: ipnet::IpNet = "127.0.0.1/32".parse().unwrap();
-    let (relay, _) = relay_with_wang("managers-xff-garbage", |config| {
-        config.http.trusted_proxies = vec![proxy];
-    })
-    .await;
+    let (relay, _) = relay_with_wang("managers-xff-garbage", behind_local_proxy).await;
     let locked = until_refused(
         async |n| {
             let chain = format!("unknown, x, 1.2.3.4:5678, [::1]:80, 198.51.100.30:{n}");
@@ -865,11 +854,7 @@ async fn garbage_in_front_of_the_forwarded_chain_does_not_change_the_client() {
 /// would all fall into one IPv6 /64: each is counted as the IPv4 address it is.
 #[tokio::test]
 async fn ipv4_mapped_forwarded_addresses_are_counted_as_ipv4() {
-    let proxy: ipnet::IpNet = "127.0.0.1/32".parse().unwrap();
-    let (relay, _) = relay_with_wang("managers-xff-mapped", |config| {
-        config.http.trusted_proxies = vec![proxy];
-    })
-    .await;
+    let (relay, _) = relay_with_wang("managers-xff-mapped", behind_local_proxy).await;
     let locked = until_refused(
         async |n| {
             login(

@@ -209,9 +209,8 @@ async fn a_rotated_key_stops_working_at_once_and_the_new_one_works() {
     );
 }
 
-#[tokio::test]
-async fn another_sites_manager_finds_no_terminal_of_this_site() {
-    let relay = with_roster("mr860-other-site").await;
+/// Creates site-2 (西湖工地, same sn) and its manager `west`; returns west's API token.
+async fn west_manager(relay: &TaskRelay) -> String {
     let site = json!({"name": "西湖工地", "sn": SN});
     let (status, _) = relay.manager("POST", "/v1/manager/sites", Some(site)).await;
     assert_eq!(status, 201);
@@ -220,7 +219,13 @@ async fn another_sites_manager_finds_no_terminal_of_this_site() {
         .manager("POST", "/v1/manager/accounts", Some(account))
         .await;
     assert_eq!(status, 201, "{account}");
-    let token = account["token"].as_str().unwrap();
+    account["token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn another_sites_manager_finds_no_terminal_of_this_site() {
+    let relay = with_roster("mr860-other-site").await;
+    let token = &west_manager(&relay).await;
     add_terminal(&relay, "MR860-EAST", json!([])).await;
     let as_west = |method: &'static str, path: &'static str, body: Option<Value>| {
         call(&relay.url, method, path, Some(token), body)
@@ -493,15 +498,7 @@ async fn a_terminals_old_logs_stay_with_its_site_when_another_site_takes_its_dev
     assert_eq!(post(&relay, "face", log).await, ok());
     relay.config.mr860.clear();
     relay.restart().await;
-    let site = json!({"name": "西湖工地", "sn": SN});
-    let (status, _) = relay.manager("POST", "/v1/manager/sites", Some(site)).await;
-    assert_eq!(status, 201);
-    let account = json!({"name": "west", "role": "site", "sites": ["site-2"]});
-    let (status, account) = relay
-        .manager("POST", "/v1/manager/accounts", Some(account))
-        .await;
-    assert_eq!(status, 201, "{account}");
-    let token = account["token"].as_str().unwrap();
+    let token = &west_manager(&relay).await;
     let add = Some(json!({"deviceId": MR860_DEVICE}));
     let path = "/v1/manager/sites/site-2/terminals";
     let (status, added) = call(&relay.url, "POST", path, Some(token), add).await;
