@@ -22,12 +22,19 @@ const KEY_ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
 /// Letters in a new key: 26 × 5 = 130 bits.
 const KEY_LEN: usize = 26;
 
-/// A new random key.
+/// A new random key that the configuration's key rule accepts: about 1 in 1,800 draws is all
+/// letters (then judged as 26 × log2 26 ≈ 122 bits) and is drawn again, so a key issued here can
+/// always be written into `[[mr860]]` (the demo does).
 pub(crate) fn new_key() -> String {
     let mut rng = rand::rng();
-    (0..KEY_LEN)
-        .map(|_| char::from(KEY_ALPHABET[rng.random_range(0..KEY_ALPHABET.len())]))
-        .collect()
+    loop {
+        let key: String = (0..KEY_LEN)
+            .map(|_| char::from(KEY_ALPHABET[rng.random_range(0..KEY_ALPHABET.len())]))
+            .collect();
+        if crate::config::strong_key(&key) {
+            return key;
+        }
+    }
 }
 
 /// The three upload URLs of a terminal with `key`, under `base` (`http://host:port`).
