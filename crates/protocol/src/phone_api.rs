@@ -81,6 +81,134 @@ macro_rules! named_enum {
 
 named_enum!(Binding { Personal => "personal", Team => "team" });
 named_enum!(UncertainPolicy { Reject => "reject", Flag => "flag" });
+named_enum!(OutOfFenceReason {
+    Supplier => "supplier",
+    SecondArea => "second_area",
+    Meeting => "meeting",
+    Errand => "errand",
+    Other => "other"
+});
+named_enum!(RequestState { Pending => "pending", Approved => "approved", Rejected => "rejected" });
+
+/// Why a worker clocks in outside the site's fence (外勤), from a short list; the page shows
+/// [`OutOfFenceReason::label_zh`] and the relay's exports too.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutOfFenceReason {
+    /// At a supplier's or a materials yard.
+    Supplier,
+    /// At a second work area of the site, outside the drawn fence.
+    SecondArea,
+    /// At a meeting away from the site.
+    Meeting,
+    /// On an errand for the site.
+    Errand,
+    /// Anything else: the note must say what.
+    Other,
+}
+
+impl OutOfFenceReason {
+    /// Every reason, in the order the page lists them.
+    pub const ALL: [OutOfFenceReason; 5] = [
+        OutOfFenceReason::Supplier,
+        OutOfFenceReason::SecondArea,
+        OutOfFenceReason::Meeting,
+        OutOfFenceReason::Errand,
+        OutOfFenceReason::Other,
+    ];
+
+    /// The reason as a worker and a manager read it.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            OutOfFenceReason::Supplier => "供应商/材料场",
+            OutOfFenceReason::SecondArea => "第二作业区",
+            OutOfFenceReason::Meeting => "外出开会",
+            OutOfFenceReason::Errand => "外出办事",
+            OutOfFenceReason::Other => "其他",
+        }
+    }
+}
+
+/// Longest note of an out-of-fence request, in characters.
+pub const OUT_OF_FENCE_NOTE_MAX_CHARS: usize = 200;
+
+/// An out-of-fence request as a sign-in carries it (`outOfFence`, PROTOCOL.md §9).
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutOfFence {
+    /// Why, from the list.
+    pub reason: OutOfFenceReason,
+    /// The worker's own words; required for [`OutOfFenceReason::Other`], at most
+    /// [`OUT_OF_FENCE_NOTE_MAX_CHARS`] characters.
+    #[serde(default)]
+    pub note: String,
+}
+
+impl OutOfFence {
+    /// Why this request cannot be filed, plain Chinese saying what to do; `None` when it can.
+    pub fn problem_zh(&self) -> Option<&'static str> {
+        let note = self.note.trim();
+        if self.reason == OutOfFenceReason::Other && note.is_empty() {
+            Some("外勤原因选了“其他”，请在说明里写明在哪里、做什么。")
+        } else if note.chars().count() > OUT_OF_FENCE_NOTE_MAX_CHARS {
+            Some("外勤说明太长了，请不超过 200 个字。")
+        } else {
+            None
+        }
+    }
+}
+
+/// Where a manager's decision on an out-of-fence request stands.
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RequestState {
+    /// Waiting for a manager; not sent to the platform.
+    Pending,
+    /// Approved (by a manager, or by the site's approved work areas): sent to the platform
+    /// once, with its original `recordTime`.
+    Approved,
+    /// Rejected: never sent; kept for audit.
+    Rejected,
+}
+
+/// One of the phone's out-of-fence requests (`GET /v1/requests`).
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneRequest {
+    /// The record's `recordId`.
+    pub record_id: String,
+    /// The worker it clocks in.
+    pub person_id: String,
+    /// The record's `recordTime`, epoch milliseconds.
+    pub record_time_ms: i64,
+    /// The request as filed.
+    pub out_of_fence: OutOfFence,
+    /// Where it stands.
+    pub state: RequestState,
+    /// Approved by the site's approved work areas, without a manager.
+    pub auto_approved: bool,
+    /// The manager's comment (`""` when none).
+    pub comment: String,
+    /// When it was decided, epoch milliseconds; `null` while pending.
+    pub decided_at_ms: Option<i64>,
+    /// The platform accepted it (approved requests only; `false` while it is being sent).
+    pub at_platform: bool,
+}
+
+/// `GET /v1/requests`: the phone's own out-of-fence requests of the last 30 days, newest first
+/// (at most 100).
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneRequests {
+    /// The requests.
+    pub requests: Vec<PhoneRequest>,
+    /// The same value as the heartbeat's `requestsChangedMs`.
+    pub changed_at_ms: Option<i64>,
+}
 
 /// A worker on the site's roster.
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
@@ -146,6 +274,11 @@ pub struct RelayHeartbeat {
     /// site when it changes).
     #[serde(default)]
     pub fence_version: Option<u64>,
+    /// When a manager last decided one of this phone's out-of-fence requests, epoch
+    /// milliseconds; `null` while none is decided. The phone fetches `GET /v1/requests` when
+    /// it differs from the value it saw last.
+    #[serde(default)]
+    pub requests_changed_ms: Option<i64>,
 }
 
 /// `POST /v1/enroll`'s body.

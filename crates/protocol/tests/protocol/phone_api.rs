@@ -7,8 +7,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use wasm_bindgen_test::wasm_bindgen_test;
 use zj_protocol::phone_api::{
-    Binding, Challenge, EnrollRequest, Enrollment, ErrorBody, ErrorReply, PhoneCredentials,
-    RelayHeartbeat, RosterPerson, SiteFence, SiteInfo, UncertainPolicy,
+    Binding, Challenge, EnrollRequest, Enrollment, ErrorBody, ErrorReply, OutOfFence,
+    OutOfFenceReason, PhoneCredentials, RelayHeartbeat, RosterPerson, SiteFence, SiteInfo,
+    UncertainPolicy, OUT_OF_FENCE_NOTE_MAX_CHARS,
 };
 use zj_protocol::sign::{request_sign, RequestView};
 use zj_protocol::{signed_command, Apicode, Signer, Unsignable, PROTOCOL_VERSION};
@@ -261,14 +262,43 @@ fn a_relay_heartbeat_round_trips_and_reads_a_platform_one() {
         taskids: Vec::new(),
         relay_time_ms: Some(1_733_000_000_000),
         fence_version: Some(2),
+        requests_changed_ms: Some(1_733_000_100_000),
     };
     round_trip(
         &beat,
-        json!({"taskids": [], "relayTimeMs": 1_733_000_000_000_i64, "fenceVersion": 2}),
+        json!({"taskids": [], "relayTimeMs": 1_733_000_000_000_i64, "fenceVersion": 2,
+               "requestsChangedMs": 1_733_000_100_000_i64}),
     );
     let platform: RelayHeartbeat = serde_json::from_str(r#"{"taskids":["7"]}"#).unwrap();
     assert_eq!(
-        (platform.relay_time_ms, platform.fence_version),
-        (None, None)
+        (
+            platform.relay_time_ms,
+            platform.fence_version,
+            platform.requests_changed_ms
+        ),
+        (None, None, None)
     );
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn an_out_of_fence_request_reads_its_reason_and_names_its_problem() {
+    let request: OutOfFence =
+        serde_json::from_str(r#"{"reason":"second_area","note":"北区钢筋棚"}"#).unwrap();
+    assert_eq!(request.reason, OutOfFenceReason::SecondArea);
+    assert_eq!(request.problem_zh(), None);
+    let other = OutOfFence {
+        reason: OutOfFenceReason::Other,
+        note: "  ".into(),
+    };
+    assert!(other.problem_zh().unwrap().contains("其他"));
+    let long = OutOfFence {
+        reason: OutOfFenceReason::Meeting,
+        note: "会".repeat(OUT_OF_FENCE_NOTE_MAX_CHARS + 1),
+    };
+    assert!(long.problem_zh().unwrap().contains("200"));
+    assert!(serde_json::from_str::<OutOfFence>(r#"{"reason":"lunch"}"#).is_err());
+    for reason in OutOfFenceReason::ALL {
+        assert_eq!(reason.as_str().parse(), Ok(reason));
+        assert!(!reason.label_zh().is_empty());
+    }
 }

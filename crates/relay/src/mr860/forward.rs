@@ -156,6 +156,7 @@ impl Forwarder {
             img_bytes,
             extras: extras.to_string(),
             received_ms: log.received_ms,
+            site_id: log.site_id.clone(),
         };
         match self.mr860.store.begin(entry, now_ms()).await? {
             Begun::Done => {

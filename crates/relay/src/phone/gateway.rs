@@ -233,6 +233,7 @@ impl Gateway {
                                 taskids: Vec::new(),
                                 relay_time_ms: Some(now),
                                 fence_version,
+                                requests_changed_ms: None,
                             }))
                         })
                     }
@@ -372,6 +373,7 @@ impl Gateway {
             img_bytes,
             extras: String::new(), // below, once the nonce and the fence are checked
             received_ms: now_ms(),
+            site_id: None, // below, from the phone's enrollment
         };
         let mut extras = record.extra.clone();
         extras.remove("recordId");
@@ -390,6 +392,7 @@ impl Gateway {
                 extras.insert(claims::NONCE_VERIFIED.into(), Value::Bool(verified));
             }
             let enrolled_ms = enroll::enrolled_ms(tx, &entry.access_id)?;
+            entry.site_id = enroll::phone_site(tx, &entry.access_id)?.map(|b| b.site_id);
             let fence = fences.judge_at(tx, &entry.access_id, &place, entry.record_time)?;
             if let Some(fence) = &fence {
                 extras.insert(claims::RELAY_FENCE.into(), fence.audit_json());

@@ -55,6 +55,9 @@ pub(crate) struct RecordEntry {
     pub extras: String,
     /// When the relay received it, Unix epoch milliseconds.
     pub received_ms: i64,
+    /// The site it was sent from (the phone's or terminal's), `None` for a phone enrolled by
+    /// configuration.
+    pub site_id: Option<String>,
 }
 
 /// Records that a phone sent a record and says what the ledger knows of it (inside a batch's
@@ -83,8 +86,8 @@ pub(crate) fn begin(
             .execute(params![entry.access_id, entry.record_id, now_ms])?;
             tx.prepare_cached(
                 "INSERT INTO audit (access_id, record_id, phone_sn, platform_sn, person_id,
-                                    record_time, img_bytes, extras, received_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                    record_time, img_bytes, extras, received_ms, site_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(params![
                 entry.access_id,
@@ -95,7 +98,8 @@ pub(crate) fn begin(
                 entry.record_time,
                 entry.img_bytes as i64,
                 entry.extras,
-                entry.received_ms
+                entry.received_ms,
+                entry.site_id
             ])?;
             Begun::New
         }

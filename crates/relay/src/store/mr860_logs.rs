@@ -24,6 +24,8 @@ pub(crate) struct PendingLog {
     pub(crate) body: String,
     /// When it was received, epoch milliseconds.
     pub(crate) received_ms: i64,
+    /// The site of the terminal it came from (`None` for logs kept before sites were).
+    pub(crate) site_id: Option<String>,
 }
 
 /// The log stored under `key` (the same log sent again), with its state.
@@ -143,7 +145,7 @@ pub(crate) fn set_resolution(
 /// Up to `limit` pending logs, oldest first.
 pub(crate) fn pending(tx: &Transaction<'_>, limit: i64) -> Result<Vec<PendingLog>, StoreError> {
     let mut statement = tx.prepare(
-        "SELECT id, sn, person_id, body, received_ms FROM mr860_logs
+        "SELECT id, sn, person_id, body, received_ms, site_id FROM mr860_logs
          WHERE state = 'pending' ORDER BY id LIMIT ?1",
     )?;
     let rows = statement.query_map([limit], |row| {
@@ -153,6 +155,7 @@ pub(crate) fn pending(tx: &Transaction<'_>, limit: i64) -> Result<Vec<PendingLog
             person_id: row.get(2)?,
             body: row.get(3)?,
             received_ms: row.get(4)?,
+            site_id: row.get(5)?,
         })
     })?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)

@@ -221,6 +221,44 @@ CREATE TABLE IF NOT EXISTS terminals (
 );
 CREATE INDEX IF NOT EXISTS mr860_logs_by_device ON mr860_logs (device_id);
 ",
+    // Out-of-fence requests (外勤): held from the platform until decided; `param` is the §7
+    // text to forward, photo included (store::requests).
+    "
+CREATE TABLE IF NOT EXISTS out_of_fence_requests (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    access_id   TEXT NOT NULL,
+    record_id   TEXT NOT NULL,
+    site_id     TEXT NOT NULL,
+    platform_sn TEXT NOT NULL,
+    person_id   TEXT NOT NULL,
+    record_time INTEGER NOT NULL,
+    reason      TEXT NOT NULL,
+    note        TEXT NOT NULL,
+    param       TEXT NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected')),
+    auto        INTEGER NOT NULL DEFAULT 0,
+    created_ms  INTEGER NOT NULL,
+    decided_ms  INTEGER,
+    decided_by  TEXT,
+    comment     TEXT NOT NULL DEFAULT '',
+    UNIQUE (access_id, record_id)
+);
+CREATE INDEX IF NOT EXISTS requests_by_site ON out_of_fence_requests (site_id, state, id);
+CREATE INDEX IF NOT EXISTS requests_by_phone ON out_of_fence_requests (access_id, decided_ms);
+",
+    // Each site's approved work areas (a second polygon set; records inside them are approved
+    // without a manager when `auto_approve`), versioned like fences (store::work_areas).
+    "
+CREATE TABLE IF NOT EXISTS work_areas (
+    site_id      TEXT NOT NULL,
+    version      INTEGER NOT NULL,
+    geojson      TEXT NOT NULL,
+    auto_approve INTEGER NOT NULL,
+    updated_ms   INTEGER NOT NULL,
+    updated_by   TEXT NOT NULL,
+    PRIMARY KEY (site_id, version)
+);
+",
 );
 
 /// Columns added to a table after stores with it were made, `(table, column, type)`: a store
@@ -229,7 +267,25 @@ CREATE INDEX IF NOT EXISTS mr860_logs_by_device ON mr860_logs (device_id);
 const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     // The site of each MR860 log, so a log stays its site's whatever becomes of its terminal.
     ("mr860_logs", "site_id", "TEXT"),
+    // The site of each audited record (its phone's site when received), so the day sheet
+    // reads one site's records by an index instead of joining every phone.
+    ("audit", "site_id", "TEXT"),
+    // The hour (Beijing time, 0–23) a site's attendance day starts, so a night shift falls on
+    // one day.
+    ("sites", "day_start_hour", "INTEGER NOT NULL DEFAULT 0"),
 ];
+
+/// Indexes over [`ADDED_COLUMNS`], made once the columns are there, and the values older rows
+/// take.
+const AFTER_ADDED_COLUMNS: &str = "
+UPDATE audit SET site_id = COALESCE(
+    (SELECT site_id FROM phone_sites WHERE phone_sites.access_id = audit.access_id),
+    (SELECT site_id FROM mr860_logs WHERE 'mr860:' || mr860_logs.device_id = audit.access_id
+        AND CAST(mr860_logs.id AS TEXT) = audit.record_id))
+WHERE site_id IS NULL
+  AND NOT EXISTS (SELECT 1 FROM pragma_index_list('audit') WHERE name = 'audit_by_site_time');
+CREATE INDEX IF NOT EXISTS audit_by_site_time ON audit (site_id, record_time);
+";
 
 /// Adds the [`ADDED_COLUMNS`] a store made by an older relay lacks.
 pub(crate) fn add_missing_columns(connection: &rusqlite::Connection) -> rusqlite::Result<()> {
@@ -243,5 +299,5 @@ pub(crate) fn add_missing_columns(connection: &rusqlite::Connection) -> rusqlite
             connection.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
         }
     }
-    Ok(())
+    connection.execute_batch(AFTER_ADDED_COLUMNS)
 }
