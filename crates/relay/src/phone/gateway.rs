@@ -41,8 +41,8 @@ use crate::platform::forward::{Delivered, PlatformOut};
 use crate::platform::link::PlatformLink;
 use crate::sites;
 use crate::store::requests::{self, NewRequest, RecordRequest};
-use crate::store::{ledger, site_persons};
 use crate::store::{self, Begun, Outcome, RecordEntry, Store, StoreError};
+use crate::store::{ledger, site_persons};
 use zj_host::system_clock::now_ms;
 use zj_protocol::params::{to_json_text, SignInParam};
 use zj_protocol::phone_api::{Binding, OutOfFence, RelayHeartbeat};
@@ -351,7 +351,9 @@ impl Gateway {
             .forward_begun(&self.store, key, &platform_sn, forwarded)
             .await;
         let answer = match delivered {
-            Ok(Delivered::Accepted) if auto_approved => Ok(Some(out_of_fence::APPROVED_REPLY.into())),
+            Ok(Delivered::Accepted) if auto_approved => {
+                Ok(Some(out_of_fence::APPROVED_REPLY.into()))
+            }
             Ok(Delivered::Accepted) => Ok(None),
             Ok(Delivered::Refused(refusal)) => Err(refusal),
             Ok(Delivered::Retry(why)) => {
@@ -467,7 +469,12 @@ impl Gateway {
             }
             match (&filed, &fence, entry.site_id.as_deref()) {
                 (Ok(Some(filed)), Some(fence), Some(site_id)) if fence.held() => {
-                    let held = Held { site_id, place: &place, filed, param: &held_param };
+                    let held = Held {
+                        site_id,
+                        place: &place,
+                        filed,
+                        param: &held_param,
+                    };
                     hold(tx, &entry, held)
                 }
                 _ => Ok(Admission::Ledger(begun)),

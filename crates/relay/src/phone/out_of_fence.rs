@@ -140,12 +140,21 @@ mod tests {
         let pending = Ok(Some(PENDING_REPLY.to_owned()));
         let retry = Some(("retry", None));
         assert_eq!(retry_answer(&stored(RequestState::Pending, retry)), pending);
-        assert_eq!(retry_answer(&stored(RequestState::Approved, retry)), pending);
+        assert_eq!(
+            retry_answer(&stored(RequestState::Approved, retry)),
+            pending
+        );
         let sending = Some(("sending", None));
-        assert_eq!(retry_answer(&stored(RequestState::Approved, sending)), pending);
+        assert_eq!(
+            retry_answer(&stored(RequestState::Approved, sending)),
+            pending
+        );
         let done = Some(("done", None));
         let approved = Ok(Some(APPROVED_REPLY.to_owned()));
-        assert_eq!(retry_answer(&stored(RequestState::Approved, done)), approved);
+        assert_eq!(
+            retry_answer(&stored(RequestState::Approved, done)),
+            approved
+        );
         let rejected = retry_answer(&stored(RequestState::Rejected, retry)).unwrap_err();
         assert_eq!(rejected.errormsg, "外勤申请已被管理员驳回：不在工地");
         let refused = Some(("refused", Some("403_01")));

@@ -136,8 +136,8 @@ impl RequestForwarder {
             metrics: &self.metrics,
         };
         let key = (request.access_id.as_str(), request.record_id.as_str());
-        let delivered = (out.forward_begun(&self.store, key, &request.platform_sn, request.param))
-            .await?;
+        let delivered =
+            (out.forward_begun(&self.store, key, &request.platform_sn, request.param)).await?;
         match &delivered {
             Delivered::Accepted => {
                 info!(sn = %request.platform_sn, record_id = %request.record_id, "approved out-of-fence request forwarded");

@@ -168,9 +168,7 @@ pub(crate) fn site_and_state(
             },
         )
         .optional()?;
-    Ok(row.map(|(site, state, key)| {
-        (site, state.parse().unwrap_or(RequestState::Pending), key)
-    }))
+    Ok(row.map(|(site, state, key)| (site, state.parse().unwrap_or(RequestState::Pending), key)))
 }
 
 /// Records a manager's decision on pending request `id`: `state`, by `by`, at `now_ms`, with
@@ -384,8 +382,6 @@ pub(crate) fn of_phone(
 /// milliseconds; `None` when none is decided.
 pub(crate) fn changed_ms(tx: &Transaction<'_>, access_id: &str) -> Result<Option<i64>, StoreError> {
     Ok(tx
-        .prepare_cached(
-            "SELECT MAX(decided_ms) FROM out_of_fence_requests WHERE access_id = ?1",
-        )?
+        .prepare_cached("SELECT MAX(decided_ms) FROM out_of_fence_requests WHERE access_id = ?1")?
         .query_row([access_id], |row| row.get(0))?)
 }

@@ -24,7 +24,10 @@ pub(crate) struct WorkAreas {
 }
 
 /// The site's work areas in force (the newest version); `None` when it has none.
-pub(crate) fn current(tx: &Transaction<'_>, site_id: &str) -> Result<Option<WorkAreas>, StoreError> {
+pub(crate) fn current(
+    tx: &Transaction<'_>,
+    site_id: &str,
+) -> Result<Option<WorkAreas>, StoreError> {
     Ok(tx
         .query_row(
             "SELECT geojson, auto_approve, version, updated_ms FROM work_areas
