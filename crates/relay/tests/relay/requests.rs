@@ -436,3 +436,25 @@ async fn an_approval_while_the_platform_is_down_is_sent_once_it_is_back() {
     assert_eq!(at_platform.len(), 1, "once");
     assert_eq!(at_platform[0]["recordTime"], filed["recordTime"]);
 }
+
+#[tokio::test]
+async fn an_approved_request_left_unsent_is_sent_when_the_relay_starts() {
+    let mut site = fenced_site("requests-start-up").await;
+    let filed = request("q-14", BEIJING, "supplier", "");
+    held(&mut site.phone, &filed).await;
+    let id = only_request_id(&site).await;
+    site.relay.sim.kill();
+    assert_eq!(
+        decide(&site, id, json!({"decision": "approve"})).await.0,
+        200
+    );
+    // The relay stops before the platform is back: nothing but its start-up sends it.
+    if let Some(relay) = site.relay.relay.take() {
+        relay.shutdown().await;
+    }
+    site.relay.sim.restart();
+    site.relay.restart().await;
+    wait_at_platform(&site, 1).await;
+    let at_platform = site.relay.http.signins().await;
+    assert_eq!(at_platform[0]["recordTime"], filed["recordTime"]);
+}
