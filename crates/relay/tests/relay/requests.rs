@@ -104,6 +104,18 @@ async fn an_approved_request_reaches_the_platform_once_with_its_record_time() {
     assert_eq!(listed_request["location"]["lat"], BEIJING[1]);
     assert_eq!(listed_request["forwarding"]["state"], Value::Null);
     let id = listed_request["id"].as_i64().unwrap();
+    let made = filed["recordTime"].as_i64().unwrap();
+    let later = format!("&fromMs={}", made + 1);
+    assert!(
+        listed(&site, &later).await.0.is_empty(),
+        "recordTime before fromMs"
+    );
+    let window = format!("&fromMs={made}&toMs={}", made + 1);
+    assert_eq!(listed(&site, &window).await.0.len(), 1);
+    for bad in ["&state=maybe", "&fromMs=yesterday"] {
+        let path = format!("/v1/manager/requests?siteId={}{bad}", site.site_id);
+        assert_eq!(site.relay.manager("GET", &path, None).await.0, 400, "{bad}");
+    }
 
     let (status, decided) = decide(&site, id, json!({"decision": "approve"})).await;
     assert_eq!(status, 200, "{decided}");
