@@ -429,11 +429,11 @@ impl Gateway {
             if !may_clock_in(tx, &entry)? {
                 return Ok(Admission::NotThisPhonesPerson);
             }
-            if carries_request {
-                let key = (entry.access_id.as_str(), entry.record_id.as_str());
-                if let Some(request) = requests::of_record(tx, key)? {
-                    return Ok(Admission::Request(request));
-                }
+            // Every sign-in, not only those that still carry `outOfFence`: a retry of a
+            // request without the member must not begin (and forward) the held record.
+            let key = (entry.access_id.as_str(), entry.record_id.as_str());
+            if let Some(request) = requests::of_record(tx, key)? {
+                return Ok(Admission::Request(request));
             }
             if let Some(nonce) = nonce {
                 let verified = challenge::verify(tx, &entry.access_id, &nonce, entry.record_time)?;

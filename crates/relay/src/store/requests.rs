@@ -84,20 +84,20 @@ pub(crate) fn of_record(
     tx: &Transaction<'_>,
     (access_id, record_id): (&str, &str),
 ) -> Result<Option<RecordRequest>, StoreError> {
+    // Looked up for every sign-in: prepared once per connection.
     let row = tx
-        .query_row(
+        .prepare_cached(
             "SELECT r.state, r.comment, l.state, l.errorcode, l.errormsg
              FROM out_of_fence_requests r
              LEFT JOIN ledger l ON l.access_id = r.access_id AND l.record_id = r.record_id
              WHERE r.access_id = ?1 AND r.record_id = ?2",
-            [access_id, record_id],
-            |row| {
-                let ledger = (row.get::<_, Option<String>>(2)?)
-                    .map(|state| -> rusqlite::Result<_> { Ok((state, row.get(3)?, row.get(4)?)) })
-                    .transpose()?;
-                Ok((row.get::<_, String>(0)?, row.get(1)?, ledger))
-            },
-        )
+        )?
+        .query_row([access_id, record_id], |row| {
+            let ledger = (row.get::<_, Option<String>>(2)?)
+                .map(|state| -> rusqlite::Result<_> { Ok((state, row.get(3)?, row.get(4)?)) })
+                .transpose()?;
+            Ok((row.get::<_, String>(0)?, row.get(1)?, ledger))
+        })
         .optional()?;
     Ok(row.map(|(state, comment, ledger)| RecordRequest {
         state: state.parse().unwrap_or(RequestState::Pending),
@@ -392,10 +392,18 @@ pub(crate) fn of_phone(
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
-/// When a manager (or the work areas) last decided one of the phone's requests, epoch
-/// milliseconds; `None` when none is decided.
+/// When one of the phone's requests last changed for the worker, epoch milliseconds: decided
+/// by a manager (or the work areas), or, once approved, accepted or refused by the platform;
+/// `None` when none is decided.
 pub(crate) fn changed_ms(tx: &Transaction<'_>, access_id: &str) -> Result<Option<i64>, StoreError> {
     Ok(tx
-        .prepare_cached("SELECT MAX(decided_ms) FROM out_of_fence_requests WHERE access_id = ?1")?
+        .prepare_cached(
+            "SELECT MAX(MAX(r.decided_ms, COALESCE(
+                 CASE WHEN r.state = 'approved' AND l.state IN ('done', 'refused')
+                      THEN l.updated_ms END, 0)))
+             FROM out_of_fence_requests r
+             LEFT JOIN ledger l ON l.access_id = r.access_id AND l.record_id = r.record_id
+             WHERE r.access_id = ?1",
+        )?
         .query_row([access_id], |row| row.get(0))?)
 }

@@ -159,6 +159,26 @@ async fn an_approved_request_reaches_the_platform_once_with_its_record_time() {
 }
 
 #[tokio::test]
+async fn a_retry_without_its_request_member_is_still_the_held_request() {
+    let mut site = fenced_site("requests-stripped-retry").await;
+    let filed = request("q-strip", BEIJING, "errand", "送图纸");
+    held(&mut site.phone, &filed).await;
+    // The same recordId again, without `outOfFence` and at a place inside the fence: still
+    // the held request, not an ordinary sign-in that would reach the platform unapproved.
+    let mut stripped = record("q-strip", CENTRE, 10.0, "inside", now_ms());
+    stripped["recordTime"] = filed["recordTime"].clone();
+    held(&mut site.phone, &stripped).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(site.at_platform().await, 0, "a pending request is never sent");
+    let id = only_request_id(&site).await;
+    let (status, _) = decide(&site, id, json!({"decision": "approve"})).await;
+    assert_eq!(status, 200);
+    wait_at_platform(&site, 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(site.at_platform().await, 1, "sent once, by the forwarder");
+}
+
+#[tokio::test]
 async fn a_rejected_request_is_never_sent_and_its_retry_hears_why() {
     let mut site = fenced_site("requests-reject").await;
     let filed = request("q-2", BEIJING, "other", "去材料市场买钉子");
