@@ -51,6 +51,7 @@ pub(crate) struct RelayClient {
     token: RefCell<Option<String>>,
     clock: Cell<Option<ClockOffset>>,
     fence_version: Cell<Option<u64>>,
+    requests_changed_ms: Cell<Option<i64>>,
 }
 
 /// The device clock, epoch milliseconds.
@@ -72,6 +73,7 @@ impl RelayClient {
             token: RefCell::new(None),
             clock: Cell::new(clock),
             fence_version: Cell::new(None),
+            requests_changed_ms: Cell::new(None),
         }
     }
 
@@ -83,6 +85,12 @@ impl RelayClient {
     /// The fence version the last heartbeat announced.
     pub(crate) fn fence_version(&self) -> Option<u64> {
         self.fence_version.get()
+    }
+
+    /// When a manager last decided one of this phone's out-of-fence requests, as the last
+    /// heartbeat announced (epoch milliseconds; `None` while none is decided).
+    pub(crate) fn requests_changed_ms(&self) -> Option<i64> {
+        self.requests_changed_ms.get()
     }
 
     /// The current token, authenticating first when there is none.
@@ -99,7 +107,8 @@ impl RelayClient {
         Ok(token)
     }
 
-    /// Sends a heartbeat; learns the relay's clock and fence version from the reply.
+    /// Sends a heartbeat; learns the relay's clock, the fence version and when the phone's
+    /// out-of-fence requests last changed from the reply.
     pub(crate) async fn heartbeat(&self) -> Result<(), CallError> {
         let param = to_json_text(&serde_json::json!({
             "deviceVersion": concat!("zj-attendance-phone ", env!("CARGO_PKG_VERSION")),
@@ -114,6 +123,7 @@ impl RelayClient {
                     .set(Some(ClockOffset::from_exchange(sent, relay_ms, received)));
             }
             self.fence_version.set(reply.fence_version);
+            self.requests_changed_ms.set(reply.requests_changed_ms);
         }
         Ok(())
     }
@@ -126,7 +136,7 @@ impl RelayClient {
                 .authed_command(Apicode::CSignIn, param.to_owned())
                 .await;
             let disposition = match &answer {
-                Ok(_) => dispose(Ok(())),
+                Ok(response) => dispose(Ok(response)),
                 Err(CallError::Refused(refusal)) => dispose(Err(refusal)),
                 Err(error) => return dispose_link_failure(&error.to_string()),
             };
@@ -187,23 +197,29 @@ impl RelayClient {
         }
     }
 
+    /// `GET` an authenticated endpoint of docs/PHONE_API.md: its JSON answer as text.
+    pub(crate) async fn get_text(&self, path: &str) -> Result<String, CallError> {
+        self.authed(path, HttpRequest::get).await
+    }
+
     /// `GET` an authenticated endpoint of docs/PHONE_API.md.
     pub(crate) async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, CallError> {
-        self.authed_json(path, HttpRequest::get).await
+        parse_json(&self.get_text(path).await?)
     }
 
     /// `POST` (no body) to an authenticated endpoint of docs/PHONE_API.md.
     pub(crate) async fn post_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, CallError> {
-        self.authed_json(path, HttpRequest::post).await
+        parse_json(&self.authed(path, HttpRequest::post).await?)
     }
 
     /// Calls `path` with the phone's token, authenticating again once if the relay no longer
-    /// knows it.
-    async fn authed_json<T: DeserializeOwned>(
+    /// knows it; the answer's text. (Not generic over the answer's type: one copy of this
+    /// code serves every endpoint.)
+    async fn authed(
         &self,
         path: &str,
         method: fn(&str) -> HttpRequest,
-    ) -> Result<T, CallError> {
+    ) -> Result<String, CallError> {
         let url = format!("{}{path}", self.base_url);
         let bearer =
             |token: String| method(&url).header("Authorization", &format!("Bearer {token}"));
@@ -212,7 +228,7 @@ impl RelayClient {
             self.forget_token();
             response = self.fetch(bearer(self.token().await?), None).await?;
         }
-        json_of(response).await
+        text_of(response).await
     }
 
     /// Drops the token: the next call authenticates again.
@@ -241,7 +257,7 @@ pub(crate) async fn enroll(base_url: &str, code: &str) -> Result<Enrollment, Cal
         Some(body),
     )
     .await?;
-    json_of(response).await
+    parse_json(&text_of(response).await?)
 }
 
 /// A request to the relay: method, URL and headers (a small `fetch` of our own: an HTTP
@@ -342,13 +358,17 @@ async fn fetch_with_timeout(
     response
 }
 
-/// A JSON answer of docs/PHONE_API.md: the value on 2xx, its error otherwise.
-async fn json_of<T: DeserializeOwned>(response: HttpResponse) -> Result<T, CallError> {
+/// An answer of docs/PHONE_API.md read as `T`.
+fn parse_json<T: DeserializeOwned>(text: &str) -> Result<T, CallError> {
+    serde_json::from_str(text).map_err(|e| CallError::Link(format!("回复无法解析：{e}")))
+}
+
+/// An answer of docs/PHONE_API.md: its text on 2xx, its error otherwise.
+async fn text_of(response: HttpResponse) -> Result<String, CallError> {
     let status = response.status();
     let text = response.text().await.map_err(CallError::Link)?;
     if (200..300).contains(&status) {
-        return serde_json::from_str(&text)
-            .map_err(|e| CallError::Link(format!("回复无法解析：{e}")));
+        return Ok(text);
     }
     let error = serde_json::from_str::<ErrorReply>(&text)
         .ok()
