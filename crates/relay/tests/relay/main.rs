@@ -19,6 +19,8 @@ mod platform_link;
 mod relay_common;
 mod resilience;
 mod secrets;
+mod sheet;
+mod sheet_core;
 mod site_scope;
 mod sites;
 mod tasks;
