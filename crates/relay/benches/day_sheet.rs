@@ -44,7 +44,7 @@ fn liveness(i: usize) -> Value {
     json!({
         "version": 1, "nonce": format!("{i:032x}"), "nonceSource": "relay",
         "steps": ["blink", "turnLeft"],
-        "overall": if i % 50 == 0 { "inconclusive" } else { "live" },
+        "overall": if i.is_multiple_of(50) { "inconclusive" } else { "live" },
         "checks": [{"kind": "blink", "method": "eyeAspect", "outcome": "passed", "score": 0.82},
                    {"kind": "turnLeft", "method": "yaw", "outcome": "passed", "score": 0.77}],
         "capture": "camera", "lowerTrust": false,
@@ -57,8 +57,8 @@ fn liveness(i: usize) -> Value {
 /// The extras of record `i` at `[lng, lat]`.
 fn extras(i: usize, made: i64) -> Value {
     let (lng, lat) = (120.211 + (i % 100) as f64 * 1e-5, 30.209);
-    let uncertain = i % 40 == 0;
-    let warnings = if i % 33 == 0 {
+    let uncertain = i.is_multiple_of(40);
+    let warnings = if i.is_multiple_of(33) {
         json!([{"kind": "staleFix", "ageMs": 45_000}])
     } else {
         json!([])
@@ -108,13 +108,13 @@ async fn fill(store: &Store) {
                  VALUES (?1, ?2, 'site-1', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?;
             let first_day = parse_timestamp("20261101000000").expect("a date");
-            let mut i = 0;
+            let mut i: usize = 0;
             for day in 0..DAYS {
                 for w in 0..WORKERS {
                     for shift_ms in [7 * 3_600_000 + 1_800_000, 17 * 3_600_000 + 1_800_000] {
                         i += 1;
                         let made = first_day + day * DAY_MS + shift_ms + (w as i64 * 997) % 1_800_000;
-                        let received = made + if i % 50 == 0 { 3_600_000 } else { 3_000 };
+                        let received = made + if i.is_multiple_of(50) { 3_600_000 } else { 3_000 };
                         let extras = extras(i, made);
                         let fact = PunchFacts::of_extras(extras.as_object().expect("an object"));
                         let (access_id, record_id) = (format!("phone-{}", w / 20), format!("r{i}"));
