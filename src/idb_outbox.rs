@@ -229,14 +229,22 @@ impl OutboxStore for IdbOutboxStore {
         Ok(counts)
     }
 
-    async fn prune_done(&self, before_ms: i64, limit: usize) -> Result<u64, BrowserError> {
+    async fn prune_settled(
+        &self,
+        state: EntryState,
+        before_ms: i64,
+        limit: usize,
+    ) -> Result<u64, BrowserError> {
         let old: Vec<String> = self
-            .in_state(EntryState::Done, 0, limit)
+            .in_state(state, 0, limit)
             .await?
             .into_iter()
             .filter(|entry| entry.settled_at_ms.is_some_and(|at| at < before_ms))
             .map(|entry| entry.id)
             .collect();
+        if old.is_empty() {
+            return Ok(0);
+        }
         let transaction = durable_transaction(&self.db, &[RECORDS, PHOTOS])?;
         let records = transaction.object_store(RECORDS).map_err(js("清理记录"))?;
         let photos = transaction.object_store(PHOTOS).map_err(js("清理记录"))?;

@@ -31,4 +31,4 @@ pub use camera_js::{
 pub use faces_js::{detect_faces, face_detector_files, load_face_detector};
 pub use geofence_js::{check_fence, gcj02_to_wgs84, wgs84_to_gcj02};
 pub use liveness_js::{liveness_guide, LivenessSession};
-pub use phone_js::PhoneModule;
+pub use phone_js::{out_of_fence_problem, out_of_fence_reasons, PhoneModule};

@@ -24,7 +24,7 @@ use zj_phone::record::{
     decide_fence, record_id_from_random, ClockEvidence, FenceDecision, FenceEvidence,
     PhoneCredentials, SignInDraft,
 };
-use zj_protocol::phone_api::Challenge;
+use zj_protocol::phone_api::{Challenge, OutOfFence, UncertainPolicy};
 
 /// Settings kept in the store's meta table.
 const CONFIG_KEY: &str = "config";
@@ -65,6 +65,9 @@ pub struct LocationResult {
     pub fence: Option<Check>,
     /// Whether a clock-in may go ahead here.
     pub may_clock_in: bool,
+    /// Whether an out-of-fence request (外勤) may be filed here instead: the fence refused the
+    /// fix (outside, or uncertain on a site that rejects uncertain fixes).
+    pub may_request: bool,
     /// Why not, or a warning to show (Chinese); empty when all is well.
     pub message: String,
     /// When it was taken, device clock, epoch milliseconds.
@@ -83,6 +86,11 @@ pub enum PhoneEventKind {
     Retry,
     /// A record was refused for good (kept, exportable).
     Failed,
+    /// An out-of-fence request reached the relay, which keeps it for a manager's decision.
+    Requested,
+    /// A heartbeat said a manager decided one of this phone's requests since the list was last
+    /// fetched: fetch it again (`requests()`).
+    RequestsChanged,
     /// Sending stopped: the phone's credentials were revoked.
     Halted,
     /// Nothing is waiting.
@@ -120,6 +128,8 @@ pub struct Phone {
     timer: Cell<Option<i32>>,
     halted: RefCell<Option<String>>,
     last_delivery_ms: Cell<Option<i64>>,
+    /// The `changedAtMs` of the last request list fetched (or the last change announced).
+    requests_seen_ms: Cell<Option<i64>>,
     listeners: RefCell<Vec<Listener>>,
 }
 
@@ -146,6 +156,7 @@ impl Phone {
             timer: Cell::new(None),
             halted: RefCell::new(None),
             last_delivery_ms: Cell::new(None),
+            requests_seen_ms: Cell::new(None),
             listeners: RefCell::new(Vec::new()),
         });
         if let Some(site) = site {
@@ -279,11 +290,12 @@ impl Phone {
             .set_meta(ACCURACIES_KEY, &accuracies[keep_from..].to_vec())
             .await?;
 
-        let (fence, may_clock_in, message) = self.fence_verdict(&located);
+        let (fence, may_clock_in, may_request, message) = self.fence_verdict(&located);
         let result = LocationResult {
             located,
             fence,
             may_clock_in,
+            may_request,
             message,
             taken_at_ms: now,
         };
@@ -291,32 +303,38 @@ impl Phone {
         Ok(result)
     }
 
-    fn fence_verdict(&self, located: &Located) -> (Option<Check>, bool, String) {
+    /// The fence check of `located`, whether a clock-in may go ahead, whether an out-of-fence
+    /// request may be filed instead, and the message for the worker.
+    fn fence_verdict(&self, located: &Located) -> (Option<Check>, bool, bool, String) {
         let fence = self.fence.borrow();
         let Some((version, prepared)) = fence.as_ref() else {
-            return (None, true, "本工地尚未设置电子围栏。".into());
+            return (None, true, false, "本工地尚未设置电子围栏。".into());
         };
         let fix = match located.fix() {
             Ok(fix) => fix,
-            Err(error) => return (None, false, error.to_string()),
+            Err(error) => return (None, false, false, error.to_string()),
         };
         match prepared.check(&fix) {
             Err(error) => (
                 None,
                 false,
+                false,
                 format!("定位精度不够（{error}）。请到开阔处稍等片刻再试。"),
             ),
             Ok(check) => {
-                let policy = self.uncertain_policy();
-                match decide_fence(&check, *version, policy) {
-                    FenceDecision::Accept(_) => (Some(check), true, String::new()),
-                    FenceDecision::Refuse { message, .. } => (Some(check), false, message.into()),
+                let decision = decide_fence(&check, *version, self.uncertain_policy());
+                let may_request = decision.may_request();
+                match decision {
+                    FenceDecision::Accept(_) => (Some(check), true, false, String::new()),
+                    FenceDecision::Refuse { message, .. } => {
+                        (Some(check), false, may_request, message.into())
+                    }
                 }
             }
         }
     }
 
-    fn uncertain_policy(&self) -> zj_phone::record::UncertainPolicy {
+    fn uncertain_policy(&self) -> UncertainPolicy {
         self.site
             .borrow()
             .as_ref()
@@ -325,14 +343,16 @@ impl Phone {
     }
 
     /// Saves a clock-in durably: the last judged location, the photo (JPEG bytes), the
-    /// liveness evidence. Returns the saved record's id once it is on disk; then starts an
-    /// upload.
+    /// liveness evidence, and for an out-of-fence request (外勤) its reason and note (checked
+    /// here; a request is only taken where the fence refused the location). Returns the saved
+    /// record's id once it is on disk; then starts an upload.
     pub async fn clock_in(
         self: &Rc<Self>,
         person_id: Option<String>,
         photo: Vec<u8>,
         liveness: Option<serde_json::Value>,
         fallback_capture: bool,
+        out_of_fence: Option<OutOfFence>,
     ) -> Result<String, BrowserError> {
         let refuse = |message: &str| Err(BrowserError::new("打卡", message));
         let Some(location) = self.last_location.borrow().clone() else {
@@ -342,7 +362,11 @@ impl Phone {
         if now - location.taken_at_ms > MAX_LOCATION_AGE_MS {
             return refuse("定位已超过两分钟，请重新定位后再打卡。");
         }
-        if !location.may_clock_in {
+        if let Some(problem) = out_of_fence.as_ref().and_then(OutOfFence::problem_zh) {
+            return refuse(problem);
+        }
+        let requested = out_of_fence.is_some() && location.may_request;
+        if !location.may_clock_in && !requested {
             return refuse(&location.message);
         }
         if photo.is_empty() {
@@ -364,7 +388,8 @@ impl Phone {
                     version: *version,
                     verdict: check.verdict,
                     distance_m: check.distance_m,
-                    flagged: check.verdict == zj_geofence::Verdict::Uncertain,
+                    flagged: check.verdict == zj_geofence::Verdict::Uncertain
+                        && self.uncertain_policy() == UncertainPolicy::Flag,
                 });
         let clock: Option<ClockOffset> = self.store.meta(CLOCK_KEY).await?;
         let mut located = location.located.clone();
@@ -381,6 +406,7 @@ impl Phone {
             fence,
             liveness,
             fallback_capture,
+            out_of_fence,
         };
         let place = draft.location.place(draft.record_time_ms);
         let id = draft.record_id.clone();
@@ -494,7 +520,10 @@ impl Phone {
             };
             // A record kept for later means the link or the platform is unwell: the rest
             // waits for the timer.
-            go_on &= matches!(settled, Settled::Delivered | Settled::Failed { .. });
+            go_on &= matches!(
+                settled,
+                Settled::Delivered | Settled::Requested | Settled::Failed { .. }
+            );
             outcomes.push((entry.id, settled));
         }
         let events: Vec<_> = outcomes
@@ -552,18 +581,39 @@ impl Phone {
     }
 
     /// Sends a heartbeat now (learns the relay's clock; tells whether the fence changed).
-    /// Returns the fence version the relay announced.
+    /// Returns the fence version the relay announced. When the relay says a manager decided one
+    /// of the phone's requests since the list was last fetched, tells the listeners
+    /// ([`PhoneEventKind::RequestsChanged`]).
     pub async fn heartbeat(&self) -> Result<Option<u64>, CallError> {
+        let (fence_version, requests_changed_ms) = {
+            let client = self.client.lock().await;
+            let client = client.as_ref().ok_or_else(not_enrolled)?;
+            client.heartbeat().await?;
+            if let Some(clock) = client.clock() {
+                self.store
+                    .set_meta(CLOCK_KEY, &clock)
+                    .await
+                    .map_err(store_failure)?;
+            }
+            (client.fence_version(), client.requests_changed_ms())
+        };
+        if self.requests_seen_ms.replace(requests_changed_ms) != requests_changed_ms {
+            self.emit(PhoneEventKind::RequestsChanged, None, String::new())
+                .await;
+        }
+        Ok(fence_version)
+    }
+
+    /// The phone's out-of-fence requests from the relay (`GET /v1/requests`: the
+    /// `PhoneRequests` JSON of the last 30 days, newest first), passed on as it came; its
+    /// `changedAtMs` is remembered so that only a later decision raises
+    /// [`PhoneEventKind::RequestsChanged`].
+    pub async fn requests(&self) -> Result<serde_json::Value, CallError> {
         let client = self.client.lock().await;
         let client = client.as_ref().ok_or_else(not_enrolled)?;
-        client.heartbeat().await?;
-        if let Some(clock) = client.clock() {
-            self.store
-                .set_meta(CLOCK_KEY, &clock)
-                .await
-                .map_err(store_failure)?;
-        }
-        Ok(client.fence_version())
+        let requests: serde_json::Value = client.get_json("/v1/requests").await?;
+        (self.requests_seen_ms).set(requests["changedAtMs"].as_i64());
+        Ok(requests)
     }
 }
 
@@ -571,6 +621,10 @@ impl Phone {
 fn event_of(settled: &Settled) -> (PhoneEventKind, String) {
     match settled {
         Settled::Delivered => (PhoneEventKind::Delivered, "已上传到平台。".to_owned()),
+        Settled::Requested => (
+            PhoneEventKind::Requested,
+            "外勤申请已提交，等待管理员审批。".to_owned(),
+        ),
         Settled::Retry { reason } => (PhoneEventKind::Retry, reason.clone()),
         Settled::Failed { reason } => (PhoneEventKind::Failed, reason.clone()),
         Settled::Released => (PhoneEventKind::Retry, String::new()),

@@ -17,6 +17,7 @@ use super::location::{browser_reading, wechat_reading};
 use super::phone::{Phone, PhoneConfig};
 use super::relay_client::device_now_ms;
 use zj_phone::record::outbox::{EntryState, OutboxConfig, StateCounts};
+use zj_protocol::phone_api::{OutOfFence, OutOfFenceReason};
 
 /// Default IndexedDB database name.
 const DEFAULT_DB: &str = "zj-attendance";
@@ -77,6 +78,13 @@ export interface ClockInOptions {
   personId?: string;
   liveness?: object;
   fallbackCapture?: boolean;
+  /** An out-of-fence request (外勤): only where locate() said `mayRequest`. */
+  outOfFence?: OutOfFence;
+}
+/** One reason of an out-of-fence request, as outOfFenceReasons() lists them. */
+export interface OutOfFenceReasonLabel {
+  reason: OutOfFenceReason;
+  label: string;
 }
 "#;
 
@@ -186,10 +194,12 @@ impl PhoneModule {
         })
     }
 
-    /// Saves a clock-in: `{photo, personId?, liveness?, fallbackCapture?}` (photo: a Blob,
-    /// `capturePhoto()`'s result, or base64 JPEG), using the last
+    /// Saves a clock-in: `{photo, personId?, liveness?, fallbackCapture?, outOfFence?}`
+    /// (photo: a Blob, `capturePhoto()`'s result, or base64 JPEG; outOfFence: `{reason, note}`,
+    /// an out-of-fence request where the last `locate()` said `mayRequest`), using the last
     /// `locate()` result. Resolves to the record id once the record is on disk; uploading
-    /// starts at once.
+    /// starts at once. Rejects with `outOfFenceProblem()`'s message for a request that cannot
+    /// be filed.
     #[wasm_bindgen(js_name = clockIn, unchecked_return_type = "Promise<string>")]
     pub fn clock_in(
         &self,
@@ -206,8 +216,12 @@ impl PhoneModule {
                 value => Some(from_js::<serde_json::Value>(value)?),
             };
             let fallback = get("fallbackCapture").as_bool().unwrap_or(lower_trust);
+            let out_of_fence = match get("outOfFence") {
+                value if value.is_undefined() || value.is_null() => None,
+                value => Some(out_of_fence(&value).map_err(js_error)?),
+            };
             let id = phone
-                .clock_in(person_id, photo, liveness, fallback)
+                .clock_in(person_id, photo, liveness, fallback, out_of_fence)
                 .await
                 .map_err(js_error)?;
             Ok(JsValue::from_str(&id))
@@ -249,7 +263,19 @@ impl PhoneModule {
         })
     }
 
-    /// `{pending, sending, done, failed, lastDeliveryMs, online, halted}`.
+    /// The phone's out-of-fence requests from the relay (`GET /v1/requests`): `{requests:
+    /// [{recordId, personId, recordTimeMs, outOfFence: {reason, note}, state: "pending" |
+    /// "approved" | "rejected", autoApproved, comment, decidedAtMs, atPlatform}], changedAtMs}`,
+    /// newest first. Call it on start, on a `requestsChanged` event, and when the worker asks.
+    #[wasm_bindgen(unchecked_return_type = "Promise<PhoneRequests>")]
+    pub fn requests(&self) -> Promise {
+        promise(&self.phone, |phone| async move {
+            let requests = phone.requests().await.map_err(js_error)?;
+            to_js(&requests)
+        })
+    }
+
+    /// `{pending, sending, done, failed, requested, lastDeliveryMs, online, halted}`.
     #[wasm_bindgen(unchecked_return_type = "Promise<PhoneStatus>")]
     pub fn status(&self) -> Promise {
         promise(&self.phone, |phone| async move {
@@ -263,8 +289,8 @@ impl PhoneModule {
         })
     }
 
-    /// Up to `limit` records in `state` (`"pending"`, `"sending"`, `"done"`, `"failed"`),
-    /// oldest first, without their photos.
+    /// Up to `limit` records in `state` (`"pending"`, `"sending"`, `"done"`, `"failed"`,
+    /// `"requested"`), oldest first, without their photos.
     #[wasm_bindgen(unchecked_return_type = "Promise<OutboxRecord[]>")]
     pub fn list(&self, state: String, limit: Option<u32>) -> Promise {
         promise(&self.phone, |phone| async move {
@@ -331,7 +357,9 @@ impl PhoneModule {
     }
 
     /// Calls `listener(event)` for each event: `{type: "saved" | "delivered" | "retry" |
-    /// "failed" | "halted" | "idle", recordId, message, counts}`.
+    /// "failed" | "requested" | "requestsChanged" | "halted" | "idle", recordId, message,
+    /// counts}`. `requested`: a record reached the relay as an out-of-fence request;
+    /// `requestsChanged`: a heartbeat said a manager decided a request (call `requests()`).
     #[wasm_bindgen(js_name = onEvent)]
     pub fn on_event(
         &self,
@@ -392,4 +420,38 @@ impl PhoneModule {
     pub fn close(&self) {
         self.phone.close();
     }
+}
+
+/// An out-of-fence request given by the page, or why it cannot be filed (Chinese).
+fn out_of_fence(value: &JsValue) -> Result<OutOfFence, String> {
+    let request: OutOfFence =
+        js_values::from_js(value).map_err(|_| "请选择外勤原因。".to_owned())?;
+    match request.problem_zh() {
+        Some(problem) => Err(problem.to_owned()),
+        None => Ok(request),
+    }
+}
+
+/// Why an out-of-fence request `{reason, note}` cannot be filed (Chinese, saying what to do),
+/// or `undefined` when it can: the page checks before the camera step, with the same rule
+/// `clockIn()` applies.
+#[wasm_bindgen(js_name = outOfFenceProblem)]
+pub fn out_of_fence_problem(
+    #[wasm_bindgen(unchecked_param_type = "OutOfFence")] request: JsValue,
+) -> Option<String> {
+    out_of_fence(&request).err()
+}
+
+/// The reasons of an out-of-fence request in the order to list them, each with its Chinese
+/// label: `[{reason, label}]` (the one list, `OutOfFenceReason`, that the relay's exports use).
+#[wasm_bindgen(
+    js_name = outOfFenceReasons,
+    unchecked_return_type = "OutOfFenceReasonLabel[]"
+)]
+pub fn out_of_fence_reasons() -> JsValue {
+    let reasons: Vec<_> = OutOfFenceReason::ALL
+        .iter()
+        .map(|reason| serde_json::json!({"reason": reason, "label": reason.label_zh()}))
+        .collect();
+    js_values::to_js(&reasons)
 }

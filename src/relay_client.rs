@@ -51,6 +51,7 @@ pub(crate) struct RelayClient {
     token: RefCell<Option<String>>,
     clock: Cell<Option<ClockOffset>>,
     fence_version: Cell<Option<u64>>,
+    requests_changed_ms: Cell<Option<i64>>,
 }
 
 /// The device clock, epoch milliseconds.
@@ -72,6 +73,7 @@ impl RelayClient {
             token: RefCell::new(None),
             clock: Cell::new(clock),
             fence_version: Cell::new(None),
+            requests_changed_ms: Cell::new(None),
         }
     }
 
@@ -83,6 +85,12 @@ impl RelayClient {
     /// The fence version the last heartbeat announced.
     pub(crate) fn fence_version(&self) -> Option<u64> {
         self.fence_version.get()
+    }
+
+    /// When a manager last decided one of this phone's out-of-fence requests, as the last
+    /// heartbeat announced (epoch milliseconds; `None` while none is decided).
+    pub(crate) fn requests_changed_ms(&self) -> Option<i64> {
+        self.requests_changed_ms.get()
     }
 
     /// The current token, authenticating first when there is none.
@@ -99,7 +107,8 @@ impl RelayClient {
         Ok(token)
     }
 
-    /// Sends a heartbeat; learns the relay's clock and fence version from the reply.
+    /// Sends a heartbeat; learns the relay's clock, the fence version and when the phone's
+    /// out-of-fence requests last changed from the reply.
     pub(crate) async fn heartbeat(&self) -> Result<(), CallError> {
         let param = to_json_text(&serde_json::json!({
             "deviceVersion": concat!("zj-attendance-phone ", env!("CARGO_PKG_VERSION")),
@@ -114,6 +123,7 @@ impl RelayClient {
                     .set(Some(ClockOffset::from_exchange(sent, relay_ms, received)));
             }
             self.fence_version.set(reply.fence_version);
+            self.requests_changed_ms.set(reply.requests_changed_ms);
         }
         Ok(())
     }
@@ -126,7 +136,7 @@ impl RelayClient {
                 .authed_command(Apicode::CSignIn, param.to_owned())
                 .await;
             let disposition = match &answer {
-                Ok(_) => dispose(Ok(())),
+                Ok(response) => dispose(Ok(response)),
                 Err(CallError::Refused(refusal)) => dispose(Err(refusal)),
                 Err(error) => return dispose_link_failure(&error.to_string()),
             };

@@ -66,6 +66,7 @@ pub fn draft(person_id: &str, record_time_ms: i64) -> SignInDraft {
         fence: None,
         liveness: None,
         fallback_capture: false,
+        out_of_fence: None,
     }
 }
 

@@ -24,6 +24,7 @@ use crate::phone::gateway::Gateway;
 use crate::phone::phones::PhoneBook;
 use crate::phone::photo_check::PhotoChecker;
 use crate::phone::rate_limit::RateLimit;
+use crate::phone::requests::RequestForwarder;
 use crate::platform::link::{LinkConfig, LinkTask, PlatformLink};
 use crate::platform::task_api::TaskApi;
 use crate::platform::tasks::{RosterChanged, TaskRunner};
@@ -121,7 +122,8 @@ impl RunningRelay {
         terminals::seed_configured(&store, &config, now_ms()).await?;
         retention::sweep(&store, config.limits.mr860.keep_days).await?;
         let metrics = Metrics::default();
-        let workers = start_workers(&config, &secret, &store, &links, &mr860, &metrics, &stopped);
+        let mut workers =
+            start_workers(&config, &secret, &store, &links, &mr860, &metrics, &stopped);
         let handler = PlatformHandler::new(HandlerConfig::default(), rand::random());
         let rate = RateLimit::new(config.limits.frames_per_minute, config.limits.frames_burst);
         let photos = PhotoChecker::new(config.photo.check)?;
@@ -135,6 +137,7 @@ impl RunningRelay {
             claims,
             metrics,
         ));
+        workers.push(RequestForwarder::of(&gateway).spawn(stopped.clone()));
         let listener =
             TcpListener::bind(config.listen)
                 .await

@@ -33,6 +33,15 @@ pub enum FenceDecision {
     },
 }
 
+impl FenceDecision {
+    /// Whether the worker may file an out-of-fence request (外勤) instead: the fence refused
+    /// the fix (outside, or uncertain where the site rejects uncertain fixes). A fix too
+    /// inaccurate to be checked at all is not a request: the worker waits for a better one.
+    pub fn may_request(&self) -> bool {
+        matches!(self, FenceDecision::Refuse { .. })
+    }
+}
+
 /// Applies the site's policy to a check against fence `version`.
 pub fn decide_fence(check: &Check, version: u64, policy: UncertainPolicy) -> FenceDecision {
     let evidence = |flagged| FenceEvidence {

@@ -10,8 +10,8 @@
 //! - [`outbox`]: the queue of saved records: states, retry with back-off, ordering, and the store
 //!   trait with its in-memory twin.
 //! - [`site`]: the site, binding and fence as the relay describes them.
-//! - [`upload`]: what a relay's answer means for a record (delivered, retry, re-authenticate,
-//!   re-sign, stop, failed).
+//! - [`upload`]: what a relay's answer means for a record (delivered, kept as an out-of-fence
+//!   request, retry, re-authenticate, re-sign, stop, failed).
 //!
 //! Nothing here reads a clock or a socket; times are epoch milliseconds passed in.
 

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use super::location::Located;
 use super::FenceEvidence;
 use zj_protocol::params::{to_json_text, Coordinate, SignInParam, MOBILE_ATTENDANCE_TYPE};
+use zj_protocol::phone_api::OutOfFence;
 
 /// How `recordTime` was obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,13 +41,17 @@ pub struct SignInDraft {
     pub liveness: Option<Value>,
     /// The photo was taken by a fallback (file picker, WeChat chooseImage): lower trust.
     pub fallback_capture: bool,
+    /// An out-of-fence request (外勤): the worker clocks in outside the fence, with a reason,
+    /// for a manager to approve (PROTOCOL.md §9). `None` for an ordinary clock-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_of_fence: Option<OutOfFence>,
 }
 
 impl SignInDraft {
     /// The §7 `C_SIGN_IN` param text with the photo (`img`, base64 JPEG without a `data:`
     /// prefix) and, beside the §7 members, `recordId` and the evidence (`location`, `fence`,
-    /// `liveness`, `clock`, `fallbackCapture`) that the relay keeps in its audit log and
-    /// strips before forwarding.
+    /// `liveness`, `clock`, `fallbackCapture`, and `outOfFence` for a request) that the relay
+    /// keeps in its audit log and strips before forwarding.
     pub fn param_text(&self, img_base64: String) -> String {
         DraftText::new(self).param_text(img_base64)
     }
@@ -76,7 +81,14 @@ impl DraftText {
         let draft: Map<String, Value> = serde_json::from_str(self.as_str()).unwrap_or_default();
         let member = |name: &str| draft.get(name).filter(|value| !value.is_null()).cloned();
         let mut extra = Map::new();
-        for name in ["recordId", "location", "fence", "liveness", "clock"] {
+        for name in [
+            "recordId",
+            "location",
+            "fence",
+            "liveness",
+            "clock",
+            "outOfFence",
+        ] {
             if let Some(value) = member(name) {
                 extra.insert(name.into(), value);
             }

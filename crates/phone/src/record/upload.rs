@@ -1,5 +1,7 @@
 //! What the relay's answer to a sign-in means for the record and for the sender.
 
+use serde_json::Value;
+
 use super::outbox::Settled;
 use zj_protocol::{ErrorCode, ProtocolError};
 
@@ -21,10 +23,15 @@ pub enum Disposition {
     },
 }
 
-/// The disposition of a send that got an answer: `Ok` for success, or the refusal.
-pub fn dispose(answer: Result<(), &ProtocolError>) -> Disposition {
+/// The disposition of a send that got an answer: `Ok` with the success's `response` (its JSON
+/// text), or the refusal. A success whose response says `"pending": true` is an out-of-fence
+/// request the relay keeps for a manager (PROTOCOL.md §9): delivered as a request.
+pub fn dispose(answer: Result<&str, &ProtocolError>) -> Disposition {
     let refusal = match answer {
-        Ok(()) => return Disposition::Settle(Settled::Delivered),
+        Ok(response) if is_pending_request(response) => {
+            return Disposition::Settle(Settled::Requested)
+        }
+        Ok(_) => return Disposition::Settle(Settled::Delivered),
         Err(refusal) => refusal,
     };
     let described = format!("{}（{}）", refusal.errormsg, refusal.errorcode);
@@ -49,4 +56,11 @@ pub fn dispose_link_failure(detail: &str) -> Disposition {
     Disposition::Settle(Settled::Retry {
         reason: format!("网络不通，记录已保存在手机上，恢复网络后自动上传。（{detail}）"),
     })
+}
+
+/// Whether a success's `response` (JSON text) says the relay kept the record as a pending
+/// out-of-fence request (`{"pending": true}`); anything else, even unreadable, is a delivery.
+fn is_pending_request(response: &str) -> bool {
+    serde_json::from_str::<Value>(response)
+        .is_ok_and(|response| response.get("pending") == Some(&Value::Bool(true)))
 }

@@ -50,6 +50,7 @@ pub fn draft(n: u64, time_ms: i64) -> SignInDraft {
         fence: None,
         liveness: None,
         fallback_capture: false,
+        out_of_fence: None,
     }
 }
 

@@ -19,6 +19,7 @@ use zj_phone::record::{
     decide_fence, record_id_from_random, FenceDecision, FenceEvidence, UncertainPolicy,
 };
 use zj_protocol::params::SignInParam;
+use zj_protocol::phone_api::{OutOfFence, OutOfFenceReason};
 use zj_protocol::{ErrorCode, ProtocolError};
 
 const NOW: i64 = 1_790_000_000_000;
@@ -263,6 +264,54 @@ fn the_fence_policy_decides_an_uncertain_verdict() {
 }
 
 #[wasm_bindgen_test(unsupported = test)]
+fn an_out_of_fence_request_is_offered_exactly_where_the_fence_refuses_the_fix() {
+    let check = |verdict| Check {
+        verdict,
+        distance_m: 40.0,
+    };
+    for (verdict, policy, offered) in [
+        (Verdict::Outside, UncertainPolicy::Reject, true),
+        (Verdict::Outside, UncertainPolicy::Flag, true),
+        (Verdict::Uncertain, UncertainPolicy::Reject, true),
+        (Verdict::Uncertain, UncertainPolicy::Flag, false),
+        (Verdict::Inside, UncertainPolicy::Reject, false),
+        (Verdict::Inside, UncertainPolicy::Flag, false),
+    ] {
+        assert_eq!(
+            decide_fence(&check(verdict), 1, policy).may_request(),
+            offered,
+            "{verdict:?} under {policy:?}"
+        );
+    }
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn the_param_carries_the_out_of_fence_request_only_when_there_is_one() {
+    let ordinary = draft(3, NOW).param_text("/9j/".into());
+    assert!(
+        !ordinary.contains("outOfFence"),
+        "no member for an ordinary clock-in: {ordinary}"
+    );
+    let mut request = draft(4, NOW);
+    request.out_of_fence = Some(OutOfFence {
+        reason: OutOfFenceReason::SecondArea,
+        note: "北区钢筋棚".into(),
+    });
+    let value: Value = serde_json::from_str(&request.param_text("/9j/".into())).unwrap();
+    assert_eq!(
+        value["outOfFence"],
+        json!({"reason": "second_area", "note": "北区钢筋棚"})
+    );
+    assert_eq!(value["recordId"], json!(request.record_id));
+    let stored = serde_json::to_string(&request).unwrap();
+    assert_eq!(
+        serde_json::from_str::<zj_phone::record::SignInDraft>(&stored).unwrap(),
+        request,
+        "the request survives the store"
+    );
+}
+
+#[wasm_bindgen_test(unsupported = test)]
 fn the_clock_offset_takes_the_relay_stamp_as_the_midpoint_of_the_round_trip() {
     // Sent at 1000, answered at 1200 (device clock); the relay stamped 61_100.
     let offset = ClockOffset::from_exchange(1_000, 61_100, 1_200);
@@ -343,7 +392,23 @@ fn refusal(code: ErrorCode) -> ProtocolError {
 
 #[wasm_bindgen_test(unsupported = test)]
 fn each_answer_has_its_disposition() {
-    assert_eq!(dispose(Ok(())), Disposition::Settle(Settled::Delivered));
+    assert_eq!(dispose(Ok("{}")), Disposition::Settle(Settled::Delivered));
+    assert_eq!(
+        dispose(Ok(r#"{"pending":true}"#)),
+        Disposition::Settle(Settled::Requested),
+        "kept by the relay as an out-of-fence request"
+    );
+    for delivered in [
+        r#"{"pending":false,"state":"approved"}"#,
+        r#"{"pending":"true"}"#,
+        "not JSON",
+    ] {
+        assert_eq!(
+            dispose(Ok(delivered)),
+            Disposition::Settle(Settled::Delivered),
+            "{delivered}"
+        );
+    }
     assert_eq!(
         dispose(Err(&refusal(ErrorCode::TokenUnknown))),
         Disposition::Reauthenticate

@@ -141,6 +141,45 @@ fn a_delivered_record_is_done_and_gives_up_its_photo() {
 }
 
 #[wasm_bindgen_test(unsupported = test)]
+fn a_record_kept_as_a_request_is_delivered_apart_and_never_sent_again() {
+    let outbox = outbox();
+    enqueue(&outbox, 0..2, T0);
+    let entry = claimed(&outbox, T0);
+    let requested = settle(&outbox, &entry.id, Settled::Requested, T0 + 300);
+    assert_eq!(
+        (requested.state, requested.state_rank),
+        (EntryState::Requested, 4)
+    );
+    assert_eq!(requested.settled_at_ms, Some(T0 + 300));
+    assert_eq!(
+        ready(outbox.photo(&entry.id)).unwrap(),
+        None,
+        "the relay holds the photo"
+    );
+    let counts = ready(outbox.counts()).unwrap();
+    assert_eq!(
+        (
+            counts.pending,
+            counts.done,
+            counts.requested,
+            counts.waiting()
+        ),
+        (1, 0, 1, 1)
+    );
+    let other = claimed(&outbox, T0 + 400);
+    assert_ne!(other.id, entry.id);
+    settle(&outbox, &other.id, Settled::Delivered, T0 + 500);
+    assert_eq!(
+        claim(&outbox, T0 + 1_000_000_000),
+        Claimed::Empty,
+        "a request is not retried"
+    );
+    assert!(!ready(outbox.retry_failed(&entry.id, T0 + 600)).unwrap());
+    let listed = ready(outbox.list(EntryState::Requested, 10)).unwrap();
+    assert_eq!(listed, vec![requested]);
+}
+
+#[wasm_bindgen_test(unsupported = test)]
 fn a_retry_backs_off_exponentially_up_to_the_cap() {
     let config = OutboxConfig::default();
     let outbox = outbox();
@@ -364,7 +403,7 @@ fn settling_an_unknown_record_changes_nothing() {
 #[wasm_bindgen_test(unsupported = test)]
 fn pruning_forgets_only_old_delivered_records() {
     let outbox = outbox();
-    enqueue(&outbox, 0..4, T0);
+    enqueue(&outbox, 0..6, T0);
     let a = claimed(&outbox, T0);
     settle(&outbox, &a.id, Settled::Delivered, T0);
     let b = claimed(&outbox, T0);
@@ -378,15 +417,26 @@ fn pruning_forgets_only_old_delivered_records() {
     );
     let c = claimed(&outbox, T0);
     settle(&outbox, &c.id, Settled::Delivered, T0 + 50_000);
+    let d = claimed(&outbox, T0);
+    settle(&outbox, &d.id, Settled::Requested, T0);
+    let e = claimed(&outbox, T0);
+    settle(&outbox, &e.id, Settled::Requested, T0 + 50_000);
     let week = 7 * 24 * 3600 * 1000;
     assert_eq!(
         ready(outbox.prune_delivered(week, T0 + week + 1)).unwrap(),
-        1
+        2,
+        "the old delivered record and the old request"
     );
     let counts = ready(outbox.counts()).unwrap();
     assert_eq!(
-        (counts.pending, counts.sending, counts.done, counts.failed),
-        (1, 0, 1, 1)
+        (
+            counts.pending,
+            counts.sending,
+            counts.done,
+            counts.failed,
+            counts.requested
+        ),
+        (1, 0, 1, 1, 1)
     );
 }
 

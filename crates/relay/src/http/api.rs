@@ -242,6 +242,20 @@ pub(crate) fn router(api: Arc<RelayApi>) -> Router {
             "/v1/manager/terminals/{device_id}/allow-from",
             put(super::terminals::set_allow_from),
         )
+        .route("/v1/requests", get(super::requests::phone_list))
+        .route("/v1/manager/requests", get(super::requests::manager_list))
+        .route(
+            "/v1/manager/requests/{id}/photo",
+            get(super::requests::photo),
+        )
+        .route(
+            "/v1/manager/requests/{id}/decision",
+            post(super::requests::decide),
+        )
+        .route(
+            "/v1/manager/sites/{site_id}/work-areas",
+            get(super::work_areas::get).put(super::work_areas::put),
+        )
         .route("/mr860/{key}/face", post(mr860_http::face))
         .route("/mr860/{key}/verify", post(mr860_http::verify))
         .route("/mr860/{key}/person", post(mr860_http::person))

@@ -20,9 +20,11 @@ pub(crate) mod mr860;
 pub(crate) mod pages;
 pub(crate) mod password_gate;
 pub(crate) mod phone;
+pub(crate) mod requests;
 pub(crate) mod terminals;
 pub(crate) mod tls;
 pub(crate) mod wechat;
+pub(crate) mod work_areas;
 
 use std::future::Future;
 use std::path::PathBuf;

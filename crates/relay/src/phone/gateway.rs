@@ -15,13 +15,20 @@
 //! records what they found and begins the record in the ledger, all in one store trip. A check
 //! that refuses the record refuses it for good (`400_02` with a Chinese reason, PROTOCOL.md
 //! §9), durably in the ledger before the phone hears it, so a retry gets the same answer.
+//!
+//! Out-of-fence requests (外勤, see [`out_of_fence`]): a record carrying `outOfFence` whose
+//! place the fence refuses is held instead of refused: inside the site's approved work areas
+//! (with auto-approval on) it is approved and forwarded at once; otherwise it is stored as
+//! pending, durably, and the phone hears `{"pending": true}`. A retry of a request is answered
+//! from what is stored and never forwarded: approved requests are the request forwarder's
+//! ([`requests`](super::requests)), which the gateway wakes when one needs sending again.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 use serde_json::{Map, Value};
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 use tracing::{info, warn};
 
 use crate::metrics::Metrics;
@@ -29,15 +36,16 @@ use crate::phone::claims::{self, ClaimedPlace, Claims};
 use crate::phone::phones::PhoneBook;
 use crate::phone::photo_check::{PhotoCheck, PhotoChecker};
 use crate::phone::rate_limit::RateLimit;
-use crate::phone::{challenge, enroll};
+use crate::phone::{challenge, enroll, out_of_fence};
 use crate::platform::forward::{Delivered, PlatformOut};
 use crate::platform::link::PlatformLink;
 use crate::sites;
-use crate::store::site_persons;
+use crate::store::requests::{self, NewRequest, RecordRequest};
 use crate::store::{self, Begun, Outcome, RecordEntry, Store, StoreError};
+use crate::store::{ledger, site_persons};
 use zj_host::system_clock::now_ms;
 use zj_protocol::params::{to_json_text, SignInParam};
-use zj_protocol::phone_api::{Binding, RelayHeartbeat};
+use zj_protocol::phone_api::{Binding, OutOfFence, RelayHeartbeat};
 use zj_protocol::sign::RequestView;
 use zj_protocol::{Channel, ErrorCode, Param, PlatformHandler, ProtocolError, Reply, Verified};
 
@@ -58,6 +66,8 @@ pub struct Gateway {
     photos: PhotoChecker,
     claims: Claims,
     metrics: Metrics,
+    /// Wakes the request forwarder: an approved request waits to be sent.
+    requests_wake: Arc<Notify>,
 }
 
 /// What the store says of a sign-in before it is forwarded.
@@ -69,6 +79,13 @@ enum Admission {
     /// A new or retried record a check refuses for good: to be recorded as refused (durably)
     /// before the phone hears it.
     Refused(ProtocolError),
+    /// A new out-of-fence request, stored as pending (durably): not forwarded.
+    Held,
+    /// A new out-of-fence request inside the site's work areas, stored as approved and marked
+    /// as sending: forwarded now.
+    AutoApproved,
+    /// A retry of a record that is a request: answered from what is stored.
+    Request(RecordRequest),
 }
 
 /// A sign-in to forward, owned, so its attempt can run to the end in a task of its own even if
@@ -150,7 +167,14 @@ impl Gateway {
             photos,
             claims,
             metrics,
+            requests_wake: Arc::new(Notify::new()),
         }
+    }
+
+    /// What wakes the request forwarder (an approval, or an auto-approved request the
+    /// platform did not take for now).
+    pub(crate) fn requests_wake(&self) -> Arc<Notify> {
+        Arc::clone(&self.requests_wake)
     }
 
     /// The relay's metrics.
@@ -192,19 +216,27 @@ impl Gateway {
         phones.get(&access_id).cloned()
     }
 
-    /// The current fence version of the phone's site, for its heartbeat reply (`None`: no
-    /// site, or no fence yet).
-    async fn fence_version(&self, access_id: &str) -> Result<Option<u64>, ProtocolError> {
+    /// The phone's heartbeat reply: the relay's time, the current fence version of its site
+    /// (`None`: no site, or no fence yet) and when one of its requests was last decided.
+    async fn heartbeat(&self, access_id: &str, now: i64) -> Answer {
         let access_id = access_id.to_owned();
-        (self.store)
+        let (fence_version, requests_changed_ms) = (self.store)
             .run_deferred(move |tx| {
+                let changed = requests::changed_ms(tx, &access_id)?;
                 let Some(binding) = enroll::phone_site(tx, &access_id)? else {
-                    return Ok(None);
+                    return Ok((None, changed));
                 };
-                Ok(sites::current_fence(tx, &binding.site_id)?.map(|fence| fence.version))
+                let fence = sites::current_fence(tx, &binding.site_id)?;
+                Ok((fence.map(|fence| fence.version), changed))
             })
             .await
-            .map_err(|e| retry(format_args!("the relay could not read the site: {e}")))
+            .map_err(|e| retry(format_args!("the relay could not read the site: {e}")))?;
+        Ok(Some(to_json_text(&RelayHeartbeat {
+            taskids: Vec::new(),
+            relay_time_ms: Some(now),
+            fence_version,
+            requests_changed_ms,
+        })))
     }
 
     /// Answers one phone frame (a command, over `/v1/frame` or `/v1/link`).
@@ -227,16 +259,7 @@ impl Gateway {
             }
             Ok(verified) => {
                 let answer = match &verified.param {
-                    Param::Heartbeat(_) => {
-                        (self.fence_version(&verified.access_id).await).map(|fence_version| {
-                            Some(to_json_text(&RelayHeartbeat {
-                                taskids: Vec::new(),
-                                relay_time_ms: Some(now),
-                                fence_version,
-                                requests_changed_ms: None,
-                            }))
-                        })
-                    }
+                    Param::Heartbeat(_) => self.heartbeat(&verified.access_id, now).await,
                     Param::SignIn(record) => self.sign_in(&verified, record).await,
                     _ => Ok(None),
                 };
@@ -300,7 +323,7 @@ impl Gateway {
             phone.map(|phone| phone.platform_sn.clone())
         }
         .ok_or_else(|| retry("the phone is no longer known"))?;
-        match self.admit(job, &platform_sn).await? {
+        let auto_approved = match self.admit(job, &platform_sn).await? {
             Admission::NotThisPhonesPerson => {
                 return Err(ProtocolError::with_detail(
                     ErrorCode::ParamUnparsable,
@@ -313,8 +336,11 @@ impl Gateway {
             Admission::Ledger(Begun::Done) => return Ok(None),
             Admission::Ledger(Begun::Refused(error)) => return Err(error),
             Admission::Refused(error) => return self.refuse(job, error).await,
-            Admission::Ledger(Begun::New | Begun::Again) => {}
-        }
+            Admission::Held => return Ok(Some(out_of_fence::PENDING_REPLY.into())),
+            Admission::Request(request) => return out_of_fence::retry_answer(&request),
+            Admission::Ledger(Begun::New | Begun::Again) => false,
+            Admission::AutoApproved => true,
+        };
         let out = PlatformOut {
             links: &self.links,
             metrics: &self.metrics,
@@ -325,9 +351,17 @@ impl Gateway {
             .forward_begun(&self.store, key, &platform_sn, forwarded)
             .await;
         let answer = match delivered {
+            Ok(Delivered::Accepted) if auto_approved => {
+                Ok(Some(out_of_fence::APPROVED_REPLY.into()))
+            }
             Ok(Delivered::Accepted) => Ok(None),
             Ok(Delivered::Refused(refusal)) => Err(refusal),
-            Ok(Delivered::Retry(why)) => Err(retry(why)),
+            Ok(Delivered::Retry(why)) => {
+                if auto_approved {
+                    self.requests_wake.notify_one(); // the forwarder owns it from now on
+                }
+                Err(retry(why))
+            }
             Err(error) => {
                 warn!(%error, record_id = %job.record_id, "could not record the outcome; the phone will retry");
                 Err(retry("the relay could not record the outcome"))
@@ -383,9 +417,20 @@ impl Gateway {
         let place = ClaimedPlace::of(record);
         let fences = Arc::clone(&self.claims.fences);
         let window = self.claims.window;
+        let filed = out_of_fence::filed(&record.extra);
+        let carries_request = !matches!(filed, Ok(None));
+        let held_param = matches!(filed, Ok(Some(_)))
+            .then(|| forwarded_param(record, job.img.as_deref()))
+            .unwrap_or_default();
         let admit = move |tx: &rusqlite::Transaction<'_>| {
             if !may_clock_in(tx, &entry)? {
                 return Ok(Admission::NotThisPhonesPerson);
+            }
+            if carries_request {
+                let key = (entry.access_id.as_str(), entry.record_id.as_str());
+                if let Some(request) = requests::of_record(tx, key)? {
+                    return Ok(Admission::Request(request));
+                }
             }
             if let Some(nonce) = nonce {
                 let verified = challenge::verify(tx, &entry.access_id, &nonce, entry.record_time)?;
@@ -410,7 +455,8 @@ impl Gateway {
                 Begun::New => entry.received_ms,
                 _ => store::first_received_ms(tx, key.0, key.1)?.unwrap_or(entry.received_ms),
             };
-            let refusal = (window.refusal(entry.record_time, first_received_ms))
+            let refusal = (filed.as_ref().err().cloned())
+                .or_else(|| window.refusal(entry.record_time, first_received_ms))
                 .or_else(|| {
                     enrolled_ms.and_then(|at| claims::before_enrollment(entry.record_time, at))
                 })
@@ -418,12 +464,31 @@ impl Gateway {
                 .or(photo_refusal);
             // Only a new or retried record gets here: one the ledger finished returned above
             // with its first final answer, so a stricter check never overturns it.
-            Ok(refusal.map_or(Admission::Ledger(begun), Admission::Refused))
+            if let Some(refusal) = refusal {
+                return Ok(Admission::Refused(refusal));
+            }
+            match (&filed, &fence, entry.site_id.as_deref()) {
+                (Ok(Some(filed)), Some(fence), Some(site_id)) if fence.held() => {
+                    let held = Held {
+                        site_id,
+                        place: &place,
+                        filed,
+                        param: &held_param,
+                    };
+                    hold(tx, &entry, held)
+                }
+                _ => Ok(Admission::Ledger(begun)),
+            }
         };
         // A record to forward needs no fsync yet (its outcome's durable commit comes before the
-        // phone hears it); a refusal is made durable by `refuse` before the phone hears it.
-        (self.store.run_deferred(admit).await)
-            .map_err(|e| retry(format_args!("the relay could not record it: {e}")))
+        // phone hears it); a refusal is made durable by `refuse` before the phone hears it. A
+        // record carrying a request may be held, and the phone hears that it is pending as
+        // soon as this returns: durable.
+        let admitted = match carries_request {
+            true => self.store.run(admit).await,
+            false => self.store.run_deferred(admit).await,
+        };
+        admitted.map_err(|e| retry(format_args!("the relay could not record it: {e}")))
     }
 
     /// Records a check's final refusal of the record in the ledger, durably, and answers it;
@@ -440,6 +505,43 @@ impl Gateway {
             ))),
         }
     }
+}
+
+/// An out-of-fence request to hold: the record's site, place, request and §7 param text.
+struct Held<'a> {
+    site_id: &'a str,
+    place: &'a ClaimedPlace,
+    filed: &'a OutOfFence,
+    param: &'a str,
+}
+
+/// Files the record begun as `entry` as an out-of-fence request: approved at once when its
+/// place is inside the site's work areas with auto-approval on (to be forwarded now), else
+/// pending, its ledger row waiting (`retry`) and nothing forwarded.
+fn hold(
+    tx: &rusqlite::Transaction<'_>,
+    entry: &RecordEntry,
+    held: Held<'_>,
+) -> Result<Admission, StoreError> {
+    let auto = out_of_fence::auto_approved(tx, held.site_id, held.place)?;
+    let key = (entry.access_id.as_str(), entry.record_id.as_str());
+    let request = NewRequest {
+        key,
+        site_id: held.site_id,
+        platform_sn: &entry.platform_sn,
+        person_id: &entry.person_id,
+        record_time: entry.record_time,
+        filed: held.filed,
+        param: held.param,
+        auto,
+        now_ms: entry.received_ms,
+    };
+    requests::insert(tx, &request)?;
+    if auto {
+        return Ok(Admission::AutoApproved);
+    }
+    ledger::finish(tx, key.0, key.1, &Outcome::Retry, entry.received_ms)?;
+    Ok(Admission::Held)
 }
 
 /// Whether the phone that sent `entry` may clock its person in: a personal phone only its own

@@ -7,6 +7,8 @@ pub(crate) mod challenge;
 pub(crate) mod claims;
 pub(crate) mod enroll;
 pub(crate) mod gateway;
+pub(crate) mod out_of_fence;
 pub(crate) mod phones;
 pub(crate) mod photo_check;
 pub(crate) mod rate_limit;
+pub(crate) mod requests;

@@ -16,6 +16,7 @@ pub(crate) mod manager_actions;
 pub(crate) mod mr860_logs;
 pub(crate) mod nonces;
 pub(crate) mod phones;
+pub(crate) mod requests;
 pub(crate) mod roster;
 pub(crate) mod schema;
 pub(crate) mod sessions;
@@ -23,6 +24,7 @@ pub(crate) mod site_persons;
 pub(crate) mod sites;
 pub(crate) mod tasks;
 pub(crate) mod terminals;
+pub(crate) mod work_areas;
 
 pub(crate) use ledger::{
     audit_listing, begin, first_received_ms, record_photo_check, Begun, Outcome, RecordEntry,

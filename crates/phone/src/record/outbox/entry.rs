@@ -18,18 +18,23 @@ pub enum EntryState {
     Done,
     /// Refused for good (the record itself was refused); kept for inspection and export.
     Failed,
+    /// Delivered as an out-of-fence request (外勤): the relay keeps it for a manager's decision
+    /// and sends it to the platform once approved. Never sent again by the phone; the request's
+    /// state comes from the relay (`GET /v1/requests`).
+    Requested,
 }
 
 impl EntryState {
     /// Every state, in the order a record passes through them.
-    pub const ALL: [EntryState; 4] = [
+    pub const ALL: [EntryState; 5] = [
         EntryState::Pending,
         EntryState::Sending,
         EntryState::Done,
         EntryState::Failed,
+        EntryState::Requested,
     ];
 
-    /// The state's number in stores that index it (0 pending … 3 failed).
+    /// The state's number in stores that index it (0 pending … 3 failed, 4 requested).
     pub fn rank(self) -> u8 {
         self as u8
     }
@@ -57,7 +62,7 @@ pub struct OutboxEntry {
     pub not_before_ms: i64,
     /// While `sending`: the lease's end, epoch milliseconds.
     pub lease_until_ms: i64,
-    /// When it became `done` or `failed`, epoch milliseconds.
+    /// When it became `done`, `failed` or `requested`, epoch milliseconds.
     pub settled_at_ms: Option<i64>,
     /// The last failure, as the worker should read it (Chinese), with its code when the relay
     /// or platform gave one.
@@ -97,7 +102,7 @@ impl OutboxEntry {
         match self.state {
             EntryState::Pending => self.not_before_ms <= now_ms,
             EntryState::Sending => self.lease_until_ms <= now_ms,
-            EntryState::Done | EntryState::Failed => false,
+            EntryState::Done | EntryState::Failed | EntryState::Requested => false,
         }
     }
 }
@@ -115,6 +120,9 @@ pub struct StateCounts {
     pub done: u64,
     /// Refused for good.
     pub failed: u64,
+    /// Delivered as out-of-fence requests (外勤), kept by the relay for a manager: neither
+    /// waiting nor at the platform yet, so counted apart.
+    pub requested: u64,
 }
 
 impl StateCounts {
@@ -125,6 +133,7 @@ impl StateCounts {
             EntryState::Sending => self.sending += count,
             EntryState::Done => self.done += count,
             EntryState::Failed => self.failed += count,
+            EntryState::Requested => self.requested += count,
         }
     }
 

@@ -26,7 +26,7 @@ impl MemoryStore {
         Self::default()
     }
 
-    /// How many photos are stored (done records give theirs up).
+    /// How many photos are stored (done and requested records give theirs up).
     pub fn photo_count(&self) -> usize {
         self.inner.borrow().photos.len()
     }
@@ -97,12 +97,17 @@ impl OutboxStore for MemoryStore {
         Ok(counts)
     }
 
-    async fn prune_done(&self, before_ms: i64, limit: usize) -> Result<u64, Infallible> {
+    async fn prune_settled(
+        &self,
+        state: EntryState,
+        before_ms: i64,
+        limit: usize,
+    ) -> Result<u64, Infallible> {
         let mut inner = self.inner.borrow_mut();
         let old: Vec<(u64, String)> = inner
             .entries
             .iter()
-            .filter(|(_, entry)| entry.state == EntryState::Done)
+            .filter(|(_, entry)| entry.state == state)
             .take(limit)
             .filter(|(_, entry)| entry.settled_at_ms.is_some_and(|at| at < before_ms))
             .map(|(key, _)| key.clone())

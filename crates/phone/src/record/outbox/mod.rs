@@ -1,7 +1,8 @@
 //! The outbox: saved records waiting for the relay, and the policy that sends them.
 //!
 //! States: `pending` → `sending` → `done`, or `failed` (refused for good: kept for inspection
-//! and export). A record leaves `pending` only through a send; nothing unacknowledged is ever
+//! and export), or `requested` (an out-of-fence request the relay keeps for a manager: delivered,
+//! not sent again). A record leaves `pending` only through a send; nothing unacknowledged is ever
 //! deleted. The policy ([`Outbox`]) is written once against the [`OutboxStore`] trait; the
 //! browser's IndexedDB store and the in-memory twin ([`MemoryStore`]) implement it, so the
 //! policy is tested natively.

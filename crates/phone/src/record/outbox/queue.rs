@@ -54,6 +54,9 @@ pub enum Settled {
         /// Why, for the worker (Chinese).
         reason: String,
     },
+    /// The relay kept it as an out-of-fence request (its answer said `pending`): delivered as
+    /// a request, never sent again. The relay holds the photo, so the phone's copy goes.
+    Requested,
     /// Refused for good: kept as `failed`.
     Failed {
         /// Why, for the worker and the export.
@@ -223,14 +226,11 @@ impl<S: OutboxStore> Outbox<S> {
         now_ms: i64,
         jitter: u32,
     ) -> (OutboxEntry, bool) {
-        let drop_photo = matches!(settled, Settled::Delivered);
+        let drop_photo = matches!(settled, Settled::Delivered | Settled::Requested);
         entry.lease_until_ms = 0;
         match settled {
-            Settled::Delivered => {
-                entry.set_state(EntryState::Done);
-                entry.settled_at_ms = Some(now_ms);
-                entry.last_error = None;
-            }
+            Settled::Delivered => delivered(&mut entry, EntryState::Done, now_ms),
+            Settled::Requested => delivered(&mut entry, EntryState::Requested, now_ms),
             Settled::Retry { reason } => {
                 entry.set_state(EntryState::Pending);
                 entry.not_before_ms =
@@ -288,10 +288,24 @@ impl<S: OutboxStore> Outbox<S> {
         self.store.photo(id).await
     }
 
-    /// Forgets delivered records settled more than `keep_ms` ago (their photos went at
-    /// delivery), looking at the oldest [`PRUNE_BATCH`] delivered ones so each call costs
-    /// little; never touches anything unacknowledged. Returns how many.
+    /// Forgets delivered records (`done`, and `requested`: the relay keeps those) settled more
+    /// than `keep_ms` ago (their photos went at delivery), looking at the oldest
+    /// [`PRUNE_BATCH`] of each so each call costs little; never touches anything
+    /// unacknowledged. Returns how many.
     pub async fn prune_delivered(&self, keep_ms: i64, now_ms: i64) -> Result<u64, S::Error> {
-        self.store.prune_done(now_ms - keep_ms, PRUNE_BATCH).await
+        let mut pruned = 0;
+        for state in [EntryState::Done, EntryState::Requested] {
+            pruned += (self.store)
+                .prune_settled(state, now_ms - keep_ms, PRUNE_BATCH)
+                .await?;
+        }
+        Ok(pruned)
     }
+}
+
+/// Marks `entry` delivered in `state` (`done`, or `requested` as an out-of-fence request).
+fn delivered(entry: &mut OutboxEntry, state: EntryState, now_ms: i64) {
+    entry.set_state(state);
+    entry.settled_at_ms = Some(now_ms);
+    entry.last_error = None;
 }

@@ -40,7 +40,12 @@ pub trait OutboxStore {
     /// How many entries are in each state.
     async fn counts(&self) -> Result<StateCounts, Self::Error>;
 
-    /// Deletes those of the oldest `limit` `done` entries settled before `before_ms`; returns
-    /// how many.
-    async fn prune_done(&self, before_ms: i64, limit: usize) -> Result<u64, Self::Error>;
+    /// Deletes those of the oldest `limit` entries in `state` (one the phone is finished with:
+    /// `done`, `requested`) settled before `before_ms`; returns how many.
+    async fn prune_settled(
+        &self,
+        state: EntryState,
+        before_ms: i64,
+        limit: usize,
+    ) -> Result<u64, Self::Error>;
 }

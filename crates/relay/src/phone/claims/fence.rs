@@ -55,6 +55,12 @@ impl ClaimedPlace {
             out_of_fence: extra.get("outOfFence").is_some_and(|v| !v.is_null()),
         }
     }
+
+    /// The claimed fix: WGS-84 `(lng, lat)` degrees and the accuracy radius, metres; `None`
+    /// without a coordinate or an accuracy.
+    pub(crate) fn fix(&self) -> Option<((f64, f64), f64)> {
+        Some((self.coordinate?, self.accuracy_m?))
+    }
 }
 
 /// What the relay found of a record's place: the audit log's `relayFence`.
@@ -80,18 +86,27 @@ pub(crate) struct FenceFinding {
     mismatch: bool,
     /// Accepted although uncertain, by the site's `flag` policy.
     flagged: bool,
-    /// An out-of-fence request: not refused for its place.
+    /// An out-of-fence request: held for a manager instead of refused when its place was
+    /// judged and refused (see [`FenceFinding::held`]).
     out_of_fence: bool,
-    /// Why the place is refused (for an out-of-fence request: would be), plain Chinese.
+    /// Why the place is refused (for a held out-of-fence request: would be), plain Chinese.
     reason: Option<String>,
 }
 
 impl FenceFinding {
-    /// The final refusal of the record, when its place is refused and it is not an
+    /// The final refusal of the record, when its place is refused and it is not held as an
     /// out-of-fence request.
     pub(crate) fn refusal(&self) -> Option<ProtocolError> {
-        let reason = self.reason.as_ref().filter(|_| !self.out_of_fence)?;
+        let reason = self.reason.as_ref().filter(|_| !self.held())?;
         Some(refusal(reason.clone()))
+    }
+
+    /// Whether the record is held as an out-of-fence request (外勤): it is one, and its place
+    /// was judged (a coordinate and an accuracy within the site's cap) and refused. A place
+    /// that cannot be judged is refused as any record's is: a manager could not see where
+    /// the worker was.
+    pub(crate) fn held(&self) -> bool {
+        self.out_of_fence && self.reason.is_some() && self.verdict.is_some()
     }
 
     /// The finding as the audit log keeps it.

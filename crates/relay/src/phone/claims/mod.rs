@@ -50,7 +50,7 @@ pub(crate) fn drop_relay_members(extras: &mut Map<String, Value>) {
 }
 
 /// A final refusal of a record (`400_02`) with its reason, plain Chinese.
-fn refusal(message: String) -> ProtocolError {
+pub(crate) fn refusal(message: String) -> ProtocolError {
     ProtocolError {
         errorcode: ErrorCode::ParamUnparsable.as_str().to_owned(),
         errormsg: message,
