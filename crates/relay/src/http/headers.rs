@@ -143,6 +143,7 @@ const PHONE_API: &[&str] = &[
     "/v1/enroll",
     "/v1/site",
     "/v1/challenge",
+    "/v1/requests",
     "/v1/wechat/jsapi-config",
 ];
 

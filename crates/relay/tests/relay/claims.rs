@@ -21,16 +21,16 @@ use zj_relay::demo::DemoPhone;
 use zj_relay::server::RunningRelay;
 
 /// The middle of the test site (Binjiang, Hangzhou), WGS-84 `[lng, lat]`.
-const CENTRE: [f64; 2] = [120.2110, 30.2090];
+pub(crate) const CENTRE: [f64; 2] = [120.2110, 30.2090];
 /// Half the fence's side, degrees (about 190 m east–west, 220 m north–south).
-const HALF: f64 = 0.002;
+pub(crate) const HALF: f64 = 0.002;
 /// Tiananmen Square, Beijing, WGS-84: 1,100 km from the site.
-const BEIJING: [f64; 2] = [116.3975, 39.9087];
+pub(crate) const BEIJING: [f64; 2] = [116.3975, 39.9087];
 /// One day, milliseconds.
 const DAY_MS: i64 = 86_400_000;
 
 /// A square fence around `[lng, lat]` as the manager API takes it.
-fn fence(centre: [f64; 2], policy: &str) -> Value {
+pub(crate) fn fence(centre: [f64; 2], policy: &str) -> Value {
     let [lng, lat] = centre;
     let ring = [
         [lng - HALF, lat - HALF],
@@ -44,15 +44,15 @@ fn fence(centre: [f64; 2], policy: &str) -> Value {
 }
 
 /// A relay with one site (worker `W1` on its roster) and a team phone enrolled there.
-struct Site {
-    relay: TaskRelay,
-    site_id: String,
-    phone: PhoneClient,
+pub(crate) struct Site {
+    pub(crate) relay: TaskRelay,
+    pub(crate) site_id: String,
+    pub(crate) phone: PhoneClient,
 }
 
 impl Site {
     /// The site with `fence` (none when `None`).
-    async fn start(name: &str, fence: Option<Value>) -> Self {
+    pub(crate) async fn start(name: &str, fence: Option<Value>) -> Self {
         Self::start_with(name, fence, |_| {}).await
     }
 
@@ -78,22 +78,7 @@ impl Site {
     }
 
     async fn enrolled(relay: TaskRelay, site_id: String) -> Self {
-        let codes = format!("/v1/manager/sites/{site_id}/enrollments");
-        let (_, code) = (relay.manager("POST", &codes, Some(json!({"binding": "team"})))).await;
-        let code = json!({"code": code["code"]});
-        let (status, enrolled) = call(&relay.url, "POST", "/v1/enroll", None, Some(code)).await;
-        assert_eq!(status, 200, "{enrolled}");
-        let text = |key: &str| enrolled["phone"][key].as_str().unwrap().to_owned();
-        let creds = DemoPhone {
-            sn: text("sn"),
-            access_id: text("accessId"),
-            access_key: text("accessKey"),
-            access_secret: text("accessSecret"),
-        };
-        let phone = PhoneClient::connect(Transport::Http, &relay.url, &creds)
-            .await
-            .authed()
-            .await;
+        let phone = enroll_team_phone(&relay, &site_id).await;
         Self {
             relay,
             site_id,
@@ -102,14 +87,14 @@ impl Site {
     }
 
     /// Replaces the site's fence (a new version).
-    async fn put_fence(&self, fence: Value) {
+    pub(crate) async fn put_fence(&self, fence: Value) {
         let path = format!("/v1/manager/sites/{}/fence", self.site_id);
         let (status, body) = self.relay.manager("PUT", &path, Some(fence)).await;
         assert_eq!(status, 200, "{body}");
     }
 
     /// The site's sign-ins as the manager sees them, oldest first.
-    async fn signins(&self) -> Vec<Value> {
+    pub(crate) async fn signins(&self) -> Vec<Value> {
         let path = format!("/v1/manager/signins?siteId={}", self.site_id);
         let (status, list) = self.relay.manager("GET", &path, None).await;
         assert_eq!(status, 200, "{list}");
@@ -117,7 +102,7 @@ impl Site {
     }
 
     /// The manager's entry of `record_id`.
-    async fn signin(&self, record_id: &str) -> Value {
+    pub(crate) async fn signin(&self, record_id: &str) -> Value {
         let signins = self.signins().await;
         let found = signins.iter().find(|s| s["recordId"] == record_id);
         found
@@ -126,14 +111,40 @@ impl Site {
     }
 
     /// How many sign-ins the platform accepted.
-    async fn at_platform(&self) -> usize {
+    pub(crate) async fn at_platform(&self) -> usize {
         self.relay.http.signins().await.len()
     }
 }
 
+/// A team phone enrolled at `site_id` of `relay`, authenticated.
+pub(crate) async fn enroll_team_phone(relay: &TaskRelay, site_id: &str) -> PhoneClient {
+    let codes = format!("/v1/manager/sites/{site_id}/enrollments");
+    let (_, code) = (relay.manager("POST", &codes, Some(json!({"binding": "team"})))).await;
+    let code = json!({"code": code["code"]});
+    let (status, enrolled) = call(&relay.url, "POST", "/v1/enroll", None, Some(code)).await;
+    assert_eq!(status, 200, "{enrolled}");
+    let text = |key: &str| enrolled["phone"][key].as_str().unwrap().to_owned();
+    let creds = DemoPhone {
+        sn: text("sn"),
+        access_id: text("accessId"),
+        access_key: text("accessKey"),
+        access_secret: text("accessSecret"),
+    };
+    PhoneClient::connect(Transport::Http, &relay.url, &creds)
+        .await
+        .authed()
+        .await
+}
+
 /// A record of `W1` at `at` (WGS-84) with `accuracy_m`, made at `record_time`, claiming
 /// `claimed` against fence version 1, plus `extra` members.
-fn record(id: &str, at: [f64; 2], accuracy_m: f64, claimed: &str, record_time: i64) -> Value {
+pub(crate) fn record(
+    id: &str,
+    at: [f64; 2],
+    accuracy_m: f64,
+    claimed: &str,
+    record_time: i64,
+) -> Value {
     let [lng, lat] = at;
     let extra = json!({
         "recordTime": record_time,
@@ -147,14 +158,14 @@ fn record(id: &str, at: [f64; 2], accuracy_m: f64, claimed: &str, record_time: i
 
 /// The refusal of `reply`, asserting it is a final `400_02`.
 #[track_caller]
-fn refused_for_good(reply: &Response) -> String {
+pub(crate) fn refused_for_good(reply: &Response) -> String {
     let error = refusal(reply).unwrap_or_else(|| panic!("expected 400_02, got {reply:?}"));
     assert_eq!(error.errorcode, "400_02", "{reply:?}");
     error.errormsg
 }
 
 /// `[lng, lat]` moved `east_m` metres east.
-fn east_of([lng, lat]: [f64; 2], east_m: f64) -> [f64; 2] {
+pub(crate) fn east_of([lng, lat]: [f64; 2], east_m: f64) -> [f64; 2] {
     [lng + east_m / (111_320.0 * lat.to_radians().cos()), lat]
 }
 
@@ -454,15 +465,23 @@ async fn a_refused_record_retried_gets_the_same_answer() {
 }
 
 #[tokio::test]
-async fn an_out_of_fence_request_passes_the_fence_and_is_audited() {
+async fn an_out_of_fence_request_is_held_not_forwarded_and_is_audited() {
     let mut site = Site::start("claims-out-of-fence", Some(fence(CENTRE, "reject"))).await;
     let mut request = record("o-1", BEIJING, 10.0, "outside", now_ms());
     request["outOfFence"] = json!({"reason": "meeting", "note": "甲方开会"});
     let reply = site.phone.sign_in(&request.to_string()).await;
     assert!(reply.success, "{reply:?}");
+    let response: Value = serde_json::from_str(&reply.response).unwrap();
+    assert_eq!(response, json!({"pending": true}));
+    assert_eq!(site.at_platform().await, 0, "held for a manager");
     let audit = site.signin("o-1").await;
     assert_eq!(audit["relayFence"]["verdict"], "outside", "{audit}");
     assert_eq!(audit["relayFence"]["outOfFence"], true, "{audit}");
+    assert_eq!(audit["outOfFence"]["reason"], "meeting", "{audit}");
+    assert_eq!(
+        audit["platformResult"]["state"], "retry",
+        "not final: {audit}"
+    );
 }
 
 #[tokio::test]

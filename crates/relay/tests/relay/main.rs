@@ -17,6 +17,7 @@ mod photo_check;
 mod pkg_fresh;
 mod platform_link;
 mod relay_common;
+mod requests;
 mod resilience;
 mod secrets;
 mod site_scope;
