@@ -12,6 +12,7 @@
 //!   back-pressure; the platform's tasks, carried out once each, and the roster they keep.
 //! - [`mr860`]: legacy MR860 face terminals' logs, kept and forwarded as sign-ins.
 //! - [`sites`]: construction sites and their fences.
+//! - [`sheet`]: the manager's day sheet, punch list and their exports.
 //! - [`store`]: SQLite with group commit; the schema of every table in one place.
 //! - [`wechat`]: the WeChat JS-SDK's `wx.config` signature (token and ticket cached).
 //! - [`config`], [`metrics`], [`demo`]: the parts around them.
@@ -29,6 +30,7 @@ pub(crate) mod passwords;
 pub(crate) mod phone;
 pub mod platform;
 pub mod server;
+pub mod sheet;
 pub(crate) mod sites;
 pub(crate) mod store;
 pub(crate) mod wechat;

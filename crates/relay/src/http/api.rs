@@ -10,6 +10,7 @@ use axum::routing::{delete, get, post, put};
 use axum::Router;
 
 use super::manager_roster;
+use super::sheet;
 use super::{account_changes, manager_login};
 use super::{manager as manager_api, manager_accounts, mr860 as mr860_http, phone as phone_api};
 use crate::config::Secret;
@@ -196,6 +197,32 @@ pub(crate) fn router(api: Arc<RelayApi>) -> Router {
             "/v1/manager/phones/{access_id}/revoke",
             post(manager_api::revoke),
         )
+        .route(
+            "/v1/manager/sites/{site_id}/settings",
+            put(manager_api::put_settings),
+        )
+        .route("/v1/manager/sites/{site_id}/sheet", get(sheet::sheet_json))
+        .route(
+            "/v1/manager/sites/{site_id}/sheet.csv",
+            get(sheet::sheet_csv),
+        )
+        .route(
+            "/v1/manager/sites/{site_id}/sheet.xlsx",
+            get(sheet::sheet_xlsx),
+        )
+        .route(
+            "/v1/manager/sites/{site_id}/punches",
+            get(sheet::punches_json),
+        )
+        .route(
+            "/v1/manager/sites/{site_id}/punches.csv",
+            get(sheet::punches_csv),
+        )
+        .route(
+            "/v1/manager/sites/{site_id}/punches.xlsx",
+            get(sheet::punches_xlsx),
+        )
+        .route("/v1/manager/punch", get(sheet::punch_detail))
         .route("/v1/manager/signins", get(manager_api::signins))
         .route("/v1/manager/roster", get(manager_api::roster))
         .route("/v1/manager/mr860/logs", get(manager_api::mr860_logs))

@@ -18,8 +18,10 @@ use super::api::{Manager, SiteScope};
 use crate::http::api::RelayApi;
 use crate::http::error::{parse_body, ApiError};
 use crate::phone::enroll;
+use crate::sheet::AttendanceDays;
 use crate::sites::{self, FenceRequest};
 use crate::store::roster;
+use crate::store::sites as store_sites;
 use crate::store::{audit_listing, manager_actions, phones, site_persons, StoreError};
 use zj_host::system_clock::now_ms;
 use zj_protocol::phone_api::Binding;
@@ -126,6 +128,47 @@ pub(crate) async fn get_fence(
         .await?;
     let fence = fence.ok_or_else(|| ApiError::not_found("这个工地"))?;
     Ok(Json(fence).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SiteSettings {
+    day_start_hour: i64,
+}
+
+/// `PUT /v1/manager/sites/{siteId}/settings` `{"dayStartHour": 0..23}`: the hour (Beijing
+/// time) the site's attendance days start at. Recorded as `site.settings` with `before` and
+/// `after`; answers the site as listed.
+pub(crate) async fn put_settings(
+    State(api): State<Arc<RelayApi>>,
+    manager: Manager,
+    Path(site_id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    manager.site(&site_id)?;
+    let settings: SiteSettings = parse_body(&body)?;
+    let days = AttendanceDays::new(settings.day_start_hour).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_start_hour",
+            "dayStartHour 应为 0 到 23 的整数（北京时间几点开始算新的一天），请改正后重试。",
+        )
+    })?;
+    let hour = days.start_hour();
+    let site = (api.store)
+        .run(move |tx| {
+            let Some(before) = store_sites::set_day_start_hour(tx, &site_id, hour)? else {
+                return Ok(None);
+            };
+            let detail = json!({"before": {"dayStartHour": before},
+                                "after": {"dayStartHour": hour}});
+            let by = manager.account.as_str();
+            manager_actions::record(tx, by, Some(&site_id), "site.settings", detail, now_ms())?;
+            sites::get(tx, &site_id)
+        })
+        .await?;
+    let site = site.ok_or_else(|| ApiError::not_found("这个工地"))?;
+    Ok(Json(site).into_response())
 }
 
 #[derive(Deserialize)]

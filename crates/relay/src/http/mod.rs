@@ -21,6 +21,7 @@ pub(crate) mod pages;
 pub(crate) mod password_gate;
 pub(crate) mod phone;
 pub(crate) mod requests;
+pub(crate) mod sheet;
 pub(crate) mod terminals;
 pub(crate) mod tls;
 pub(crate) mod wechat;

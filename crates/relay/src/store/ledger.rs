@@ -2,10 +2,11 @@
 //! the first final answer) and the audit log (each record as received, with the evidence the
 //! platform does not take).
 
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde_json::{json, Map, Value};
 
 use super::StoreError;
+use crate::sheet::PunchFacts;
 use zj_protocol::ProtocolError;
 
 /// What the ledger says about a record when a phone sends it.
@@ -101,6 +102,7 @@ pub(crate) fn begin(
                 entry.received_ms,
                 entry.site_id
             ])?;
+            write_facts(tx, entry)?;
             Begun::New
         }
         Some((state, code, message)) => match state.as_str() {
@@ -121,6 +123,72 @@ pub(crate) fn begin(
         },
     };
     Ok(begun)
+}
+
+/// Writes what `entry`'s extras say for the day sheet (`audit_facts`), read once here so a
+/// sheet of a month's records never parses their extras.
+fn write_facts(tx: &Connection, entry: &RecordEntry) -> Result<(), StoreError> {
+    let facts = PunchFacts::of_extras_text(&entry.extras);
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO audit_facts (access_id, record_id, site_id, person_id,
+             record_time, received_ms, flags, source, verdict, distance_m, lng, lat, accuracy_m)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        entry.access_id,
+        entry.record_id,
+        entry.site_id,
+        entry.person_id,
+        entry.record_time,
+        entry.received_ms,
+        facts.flags.bits(),
+        facts.source.as_str(),
+        facts.verdict,
+        facts.distance_m,
+        facts.lng,
+        facts.lat,
+        facts.accuracy_m
+    ])?;
+    Ok(())
+}
+
+/// Writes the facts of audited records that have none (a store made before `audit_facts`);
+/// the number written. Run when the store opens, in one transaction.
+pub(crate) fn fill_missing_facts(connection: &Connection) -> Result<usize, StoreError> {
+    let tx = connection.unchecked_transaction()?;
+    let written = fill_facts(&tx)?;
+    tx.commit()?;
+    Ok(written)
+}
+
+fn fill_facts(connection: &Connection) -> Result<usize, StoreError> {
+    let mut statement = connection.prepare(
+        "SELECT a.access_id, a.record_id, a.phone_sn, a.platform_sn, a.person_id,
+                a.record_time, a.img_bytes, a.extras, a.received_ms, a.site_id
+         FROM audit a
+         WHERE NOT EXISTS (SELECT 1 FROM audit_facts f
+                           WHERE f.access_id = a.access_id AND f.record_id = a.record_id)",
+    )?;
+    let entries = statement.query_map([], |row| {
+        Ok(RecordEntry {
+            access_id: row.get(0)?,
+            record_id: row.get(1)?,
+            phone_sn: row.get(2)?,
+            platform_sn: row.get(3)?,
+            person_id: row.get(4)?,
+            record_time: row.get(5)?,
+            img_bytes: usize::try_from(row.get::<_, i64>(6)?).unwrap_or(0),
+            extras: row.get(7)?,
+            received_ms: row.get(8)?,
+            site_id: row.get(9)?,
+        })
+    })?;
+    let mut written = 0;
+    for entry in entries {
+        write_facts(connection, &entry?)?;
+        written += 1;
+    }
+    Ok(written)
 }
 
 /// Records the relay's check of a record's photo (a JSON object text), replacing the check of

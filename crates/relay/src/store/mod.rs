@@ -20,6 +20,7 @@ pub(crate) mod requests;
 pub(crate) mod roster;
 pub(crate) mod schema;
 pub(crate) mod sessions;
+pub(crate) mod sheet;
 pub(crate) mod site_persons;
 pub(crate) mod sites;
 pub(crate) mod tasks;
@@ -128,6 +129,7 @@ impl Store {
         connection.busy_timeout(std::time::Duration::from_secs(10))?;
         connection.execute_batch(schema::SCHEMA)?;
         schema::add_missing_columns(&connection)?;
+        ledger::fill_missing_facts(&connection)?;
         let interrupted = if recover {
             connection.execute(
                 "UPDATE ledger SET state = 'retry' WHERE state = 'sending'",

@@ -246,6 +246,28 @@ CREATE TABLE IF NOT EXISTS out_of_fence_requests (
 CREATE INDEX IF NOT EXISTS requests_by_site ON out_of_fence_requests (site_id, state, id);
 CREATE INDEX IF NOT EXISTS requests_by_phone ON out_of_fence_requests (access_id, decided_ms);
 ",
+    // What each audited record's extras say, as the day sheet reads it (flags as bits of
+    // `sheet::Flag`, the fence verdict, the place, where it came from): written with the audit
+    // row, so a sheet never parses extras (store::ledger, store::sheet).
+    "
+CREATE TABLE IF NOT EXISTS audit_facts (
+    access_id   TEXT NOT NULL,
+    record_id   TEXT NOT NULL,
+    site_id     TEXT,
+    person_id   TEXT NOT NULL,
+    record_time INTEGER NOT NULL,
+    received_ms INTEGER NOT NULL,
+    flags       INTEGER NOT NULL,
+    source      TEXT NOT NULL,
+    verdict     TEXT,
+    distance_m  REAL,
+    lng         REAL,
+    lat         REAL,
+    accuracy_m  REAL,
+    PRIMARY KEY (access_id, record_id)
+);
+CREATE INDEX IF NOT EXISTS audit_facts_by_site_time ON audit_facts (site_id, record_time);
+",
     // Each site's approved work areas (a second polygon set; records inside them are approved
     // without a manager when `auto_approve`), versioned like fences (store::work_areas).
     "

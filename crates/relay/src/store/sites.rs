@@ -19,6 +19,22 @@ pub(crate) struct Site {
     pub name: String,
     /// The platform sn its phones' records go to.
     pub sn: String,
+    /// The hour (Beijing time, 0–23) its attendance days start at.
+    pub day_start_hour: u8,
+}
+
+/// The columns [`site_from_row`] reads.
+const SITE_COLUMNS: &str = "site_id, name, sn, day_start_hour";
+
+/// A `sites` row read as [`SITE_COLUMNS`].
+fn site_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Site> {
+    Ok(Site {
+        site_id: row.get(0)?,
+        name: row.get(1)?,
+        sn: row.get(2)?,
+        // Written only as 0–23 (see set_day_start_hour).
+        day_start_hour: u8::try_from(row.get::<_, i64>(3)?).unwrap_or(0),
+    })
 }
 
 /// Creates a site named `name` for platform sn `sn`.
@@ -32,6 +48,7 @@ pub(crate) fn create(tx: &Transaction<'_>, name: &str, sn: &str) -> Result<Site,
         site_id: format!("site-{next}"),
         name: name.to_owned(),
         sn: sn.to_owned(),
+        day_start_hour: 0,
     };
     tx.execute(
         "INSERT INTO sites (site_id, name, sn, created_ms) VALUES (?1, ?2, ?3, ?4)",
@@ -42,14 +59,10 @@ pub(crate) fn create(tx: &Transaction<'_>, name: &str, sn: &str) -> Result<Site,
 
 /// Every site, oldest first.
 pub(crate) fn list(tx: &Transaction<'_>) -> Result<Vec<Site>, StoreError> {
-    let mut statement = tx.prepare("SELECT site_id, name, sn FROM sites ORDER BY created_ms")?;
-    let rows = statement.query_map([], |row| {
-        Ok(Site {
-            site_id: row.get(0)?,
-            name: row.get(1)?,
-            sn: row.get(2)?,
-        })
-    })?;
+    let mut statement = tx.prepare(&format!(
+        "SELECT {SITE_COLUMNS} FROM sites ORDER BY created_ms"
+    ))?;
+    let rows = statement.query_map([], site_from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -57,17 +70,28 @@ pub(crate) fn list(tx: &Transaction<'_>) -> Result<Vec<Site>, StoreError> {
 pub(crate) fn get(tx: &Transaction<'_>, site_id: &str) -> Result<Option<Site>, StoreError> {
     Ok(tx
         .query_row(
-            "SELECT site_id, name, sn FROM sites WHERE site_id = ?1",
+            &format!("SELECT {SITE_COLUMNS} FROM sites WHERE site_id = ?1"),
             [site_id],
-            |row| {
-                Ok(Site {
-                    site_id: row.get(0)?,
-                    name: row.get(1)?,
-                    sn: row.get(2)?,
-                })
-            },
+            site_from_row,
         )
         .optional()?)
+}
+
+/// Sets the hour (0–23, checked by the caller) site `site_id`'s attendance days start at;
+/// the hour before, `None` when there is no such site.
+pub(crate) fn set_day_start_hour(
+    tx: &Transaction<'_>,
+    site_id: &str,
+    hour: u8,
+) -> Result<Option<u8>, StoreError> {
+    let Some(before) = get(tx, site_id)? else {
+        return Ok(None);
+    };
+    tx.execute(
+        "UPDATE sites SET day_start_hour = ?2 WHERE site_id = ?1",
+        params![site_id, hour],
+    )?;
+    Ok(Some(before.day_start_hour))
 }
 
 /// The site's current fence.

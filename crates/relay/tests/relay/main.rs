@@ -20,6 +20,8 @@ mod relay_common;
 mod requests;
 mod resilience;
 mod secrets;
+mod sheet;
+mod sheet_core;
 mod site_scope;
 mod sites;
 mod tasks;
