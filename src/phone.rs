@@ -22,7 +22,7 @@ use zj_phone::record::site::{prepare_fence, SiteInfo};
 use zj_phone::record::upload::Disposition;
 use zj_phone::record::{
     decide_fence, record_id_from_random, ClockEvidence, FenceDecision, FenceEvidence,
-    PhoneCredentials, SignInDraft,
+    PhoneCredentials, RequestsWatch, SignInDraft,
 };
 use zj_protocol::phone_api::{Challenge, OutOfFence, UncertainPolicy};
 
@@ -128,8 +128,8 @@ pub struct Phone {
     timer: Cell<Option<i32>>,
     halted: RefCell<Option<String>>,
     last_delivery_ms: Cell<Option<i64>>,
-    /// The `changedAtMs` of the last request list fetched (or the last change announced).
-    requests_seen_ms: Cell<Option<i64>>,
+    /// When the out-of-fence requests should be fetched again.
+    requests_watch: Cell<RequestsWatch>,
     listeners: RefCell<Vec<Listener>>,
 }
 
@@ -156,7 +156,7 @@ impl Phone {
             timer: Cell::new(None),
             halted: RefCell::new(None),
             last_delivery_ms: Cell::new(None),
-            requests_seen_ms: Cell::new(None),
+            requests_watch: Cell::default(),
             listeners: RefCell::new(Vec::new()),
         });
         if let Some(site) = site {
@@ -597,7 +597,10 @@ impl Phone {
             }
             (client.fence_version(), client.requests_changed_ms())
         };
-        if self.requests_seen_ms.replace(requests_changed_ms) != requests_changed_ms {
+        let mut watch = self.requests_watch.get();
+        let changed = watch.announced(requests_changed_ms);
+        self.requests_watch.set(watch);
+        if changed {
             self.emit(PhoneEventKind::RequestsChanged, None, String::new())
                 .await;
         }
@@ -612,7 +615,9 @@ impl Phone {
         let client = self.client.lock().await;
         let client = client.as_ref().ok_or_else(not_enrolled)?;
         let requests: serde_json::Value = client.get_json("/v1/requests").await?;
-        (self.requests_seen_ms).set(requests["changedAtMs"].as_i64());
+        let mut watch = self.requests_watch.get();
+        watch.fetched(requests["changedAtMs"].as_i64());
+        self.requests_watch.set(watch);
         Ok(requests)
     }
 }

@@ -6,10 +6,15 @@
 //! Every record's photo is a real face (`browser_common::faces`: scikit-image's astronaut from
 //! `testdata/`, cropped as the phone crops it), since the relay refuses sign-ins without one.
 //!
-//! - the IndexedDB outbox keeps records, states and photos across a reopen of the database;
+//! - the IndexedDB outbox keeps records, states and photos across a reopen of the database, and
+//!   requested records (out-of-fence requests the relay keeps) apart;
 //! - 1,000 records flush to the platform, each exactly once;
-//! - through a proxy that fails half the requests, nothing is lost or duplicated.
+//! - through a proxy that fails half the requests, nothing is lost or duplicated;
+//! - an out-of-fence request outside the fence is kept by the relay (requested, not at the
+//!   platform) and listed by `GET /v1/requests` as pending; inside the fence it is an ordinary
+//!   clock-in.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -17,8 +22,12 @@ use serde_json::Value;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{wasm_bindgen_test as test, wasm_bindgen_test_configure};
 use zj_attendance::idb_outbox::IdbOutboxStore;
-use zj_attendance::phone::Phone;
-use zj_phone::record::outbox::{Backoff, Claimed, EntryState, Outbox, OutboxConfig, OutboxStore};
+use zj_attendance::phone::{Phone, PhoneEventKind};
+use zj_phone::record::outbox::{
+    Backoff, Claimed, EntryState, Outbox, OutboxConfig, OutboxStore, Settled,
+};
+use zj_phone::record::SignInDraft;
+use zj_protocol::phone_api::{OutOfFence, OutOfFenceReason};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -206,5 +215,143 @@ async fn a_relay_that_fails_half_the_requests_loses_and_duplicates_nothing() {
     assert!(
         retried.iter().any(|entry| entry.attempts > 1),
         "the proxy did fail requests"
+    );
+}
+
+#[test]
+async fn requested_records_are_kept_apart_across_a_reopen_and_pruned_like_delivered_ones() {
+    let name = unique("requested");
+    let outbox = Outbox::new(
+        IdbOutboxStore::open(&name).await.unwrap(),
+        OutboxConfig::default(),
+    );
+    let mut batch = Vec::new();
+    for i in 0..3 {
+        batch.push((draft("p-1", 1_000 + i), photo(i).await));
+    }
+    let saved = outbox.enqueue(batch, 1_000).await.unwrap();
+    let Claimed::Records(leased) = outbox.claim(2_000, 3).await.unwrap() else {
+        panic!("records are due");
+    };
+    let outcomes = vec![
+        (leased[0].id.clone(), Settled::Requested),
+        (leased[1].id.clone(), Settled::Requested),
+        (leased[2].id.clone(), Settled::Delivered),
+    ];
+    outbox.settle_all(outcomes, 3_000, || 0).await.unwrap();
+    outbox.store().close();
+
+    let reopened = Outbox::new(
+        IdbOutboxStore::open(&name).await.unwrap(),
+        OutboxConfig::default(),
+    );
+    let counts = reopened.counts().await.unwrap();
+    assert_eq!((counts.requested, counts.done, counts.waiting()), (2, 1, 0));
+    let requested = reopened.list(EntryState::Requested, 10).await.unwrap();
+    let ids: Vec<_> = requested.iter().map(|entry| entry.id.clone()).collect();
+    assert_eq!(ids, [saved[0].id.clone(), saved[1].id.clone()]);
+    assert_eq!(requested[0].state_rank, 4);
+    assert_eq!(reopened.photo(&saved[0].id).await.unwrap(), None);
+    assert_eq!(
+        reopened.claim(1_000_000_000, 10).await.unwrap(),
+        Claimed::Empty
+    );
+    let week = 7 * 24 * 3600 * 1000;
+    assert_eq!(
+        reopened
+            .prune_delivered(week, 3_000 + week + 1)
+            .await
+            .unwrap(),
+        3
+    );
+    assert_eq!(reopened.counts().await.unwrap().requested, 0);
+}
+
+/// A draft of the demo person at `record_time_ms` with an out-of-fence request, `east_deg`
+/// degrees east of the demo gate (0.01: about 1 km, outside the demo fence).
+fn request_draft(person_id: &str, record_time_ms: i64, east_deg: f64) -> SignInDraft {
+    let mut draft = draft(person_id, record_time_ms);
+    draft.location.lng += east_deg;
+    draft.out_of_fence = Some(OutOfFence {
+        reason: OutOfFenceReason::Meeting,
+        note: "区建设局开安全会".into(),
+    });
+    draft
+}
+
+#[test]
+async fn a_request_outside_the_fence_waits_at_the_relay_and_is_listed_as_pending() {
+    let demo = demo();
+    let person_id = demo["personId"].as_str().unwrap().to_owned();
+    let phone = demo_phone(
+        &unique("request"),
+        demo["url"].as_str().unwrap(),
+        OutboxConfig::default(),
+    )
+    .await;
+    let events = Rc::new(RefCell::new(Vec::new()));
+    let heard = Rc::clone(&events);
+    phone.on_event(Box::new(move |event| {
+        heard
+            .borrow_mut()
+            .push((event.kind, event.record_id.clone()))
+    }));
+    let time = now_ms();
+    let outside = request_draft(&person_id, time, 0.01);
+    let inside = request_draft(&person_id, time + 1, 0.0);
+    let batch = vec![
+        (outside.clone(), photo(time).await),
+        (inside.clone(), photo(time + 1).await),
+    ];
+    phone.outbox().enqueue(batch, now_ms()).await.unwrap();
+    flush_until_empty(&phone, 10).await;
+
+    let counts = phone.outbox().counts().await.unwrap();
+    assert_eq!((counts.requested, counts.done, counts.failed), (1, 1, 0));
+    let requested = phone
+        .outbox()
+        .list(EntryState::Requested, 10)
+        .await
+        .unwrap();
+    assert_eq!(requested.len(), 1);
+    assert_eq!(requested[0].id, outside.record_id);
+    assert!(events
+        .borrow()
+        .contains(&(PhoneEventKind::Requested, Some(outside.record_id.clone()))));
+    let at_platform = platform_counts(&person_id, &[time, time + 1]).await;
+    assert_eq!(
+        (at_platform[&time], at_platform[&(time + 1)]),
+        (0, 1),
+        "the request waits for a manager; inside the fence it is an ordinary clock-in"
+    );
+
+    let list = phone.requests().await.expect("GET /v1/requests");
+    let listed = list["requests"].as_array().expect("a list");
+    let mine = listed
+        .iter()
+        .find(|request| request["recordId"] == outside.record_id.as_str())
+        .expect("the request is listed");
+    assert_eq!(mine["state"], "pending");
+    assert_eq!(mine["recordTimeMs"], time);
+    assert_eq!(
+        mine["outOfFence"],
+        serde_json::json!({"reason": "meeting", "note": "区建设局开安全会"})
+    );
+    assert_eq!(mine["decidedAtMs"], Value::Null);
+    assert!(
+        listed
+            .iter()
+            .all(|request| request["recordId"] != inside.record_id.as_str()),
+        "an ordinary clock-in is not a request"
+    );
+
+    events.borrow_mut().clear();
+    phone.heartbeat().await.expect("heartbeat");
+    assert!(
+        !events
+            .borrow()
+            .iter()
+            .any(|(kind, _)| *kind == PhoneEventKind::RequestsChanged),
+        "nothing was decided since the list was fetched"
     );
 }

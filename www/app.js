@@ -1,12 +1,18 @@
 // The worker's clock-in page: enrollment, the site and its fence, the location and its verdict,
-// the face clock-in with the liveness check, the result, and the outbox. Everything is kept by
+// the face clock-in with the liveness check (or, outside the fence, an out-of-fence request with
+// a reason, through the same check), the result, the outbox, and the worker's requests. Everything is kept by
 // the phone module (pkg/), which uploads on its own and keeps records through reloads and
 // lost networks; this page only shows and asks.
 
-import { PhoneModule, LivenessSession, capturePhotoFallback } from "/pkg/zj_attendance.js";
+import {
+  PhoneModule,
+  LivenessSession,
+  capturePhotoFallback,
+  outOfFenceProblem,
+} from "/pkg/zj_attendance.js";
 import { apply, t, toggle } from "./i18n.js";
 import { LivenessStage } from "./liveness-stage.js";
-import { OutboxView } from "./outbox-view.js";
+import { OutboxView, RequestsView, reasonLabel, reasonList } from "./outbox-view.js";
 import { loadPhoneModule, prefetchFaceDetector } from "./phone-module.js";
 
 const $ = (id) => document.getElementById(id);
@@ -20,14 +26,21 @@ const HEARTBEAT_WAIT_MS = 3_000;
 const PERSON_KEY = "zj-person";
 /** How long a first location waits for WeChat's JS-SDK to be set up, milliseconds. */
 const WECHAT_WAIT_MS = 5_000;
+/** How often the page asks the relay whether a request was decided (a heartbeat), milliseconds. */
+const HEARTBEAT_EVERY_MS = 60_000;
 
 let phone;
 let outbox;
+let requests;
+/** The out-of-fence request `{reason, note}` the clock-in under way files, or null. */
+let outOfFence = null;
 /** Inside WeChat: resolves once its JS-SDK is set up or given up on (wechat.js); else null. */
 let wechat = null;
 let located = null;
 /** The record of the last clock-in, to say when it reaches the platform. */
 let lastRecordId = null;
+/** Whether that record is an out-of-fence request. */
+let lastWasRequest = false;
 /** The last message shown about a record, re-rendered on a language switch. */
 let resultKey = null;
 const stage = new LivenessStage();
@@ -52,8 +65,10 @@ async function boot() {
     toggle();
     renderSite();
     renderLocation();
+    renderReasons();
     if (resultKey) showResult(resultKey, { scroll: false });
     outbox?.refresh();
+    requests?.render();
   });
   registerServiceWorker();
   try {
@@ -65,6 +80,8 @@ async function boot() {
   }
   $("boot").hidden = true;
   outbox = new OutboxView(phone);
+  requests = new RequestsView(phone);
+  renderReasons();
   phone.onEvent(onPhoneEvent);
   wireControls();
   if (phone.isEnrolled()) await enterApp();
@@ -107,14 +124,18 @@ function wireControls() {
     await enterApp();
   });
   $("locate").addEventListener("click", locate);
-  $("clock").addEventListener("click", clockIn);
+  $("clock").addEventListener("click", () => clockIn(null));
+  $("request-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    requestOutOfFence();
+  });
   $("fallback").addEventListener("click", clockInWithPhoto);
   $("person").addEventListener("change", () => {
     localStorage.setItem(PERSON_KEY, $("person").value);
     updateClockButton();
   });
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible") refreshSite();
+    if (document.visibilityState === "visible") refreshSite().then(heartbeat);
   });
 }
 
@@ -125,6 +146,8 @@ async function enterApp() {
   renderSite();
   outbox.refresh();
   setInterval(() => outbox.refresh(), 5_000);
+  setInterval(heartbeat, HEARTBEAT_EVERY_MS);
+  if (navigator.onLine) requests.refresh();
   // Records live in the browser's storage: say so when it runs short.
   phone
     .storage()
@@ -219,18 +242,54 @@ function renderLocation() {
   const parts = [t("accuracy", { m: Math.round(located.accuracyM) })];
   if (located.fence) parts.push(t("distance", { m: Math.round(located.fence.distanceM) }));
   $("accuracy").textContent = parts.join(" · ");
-  show("location-message", located.message, `message ${located.mayClockIn ? "" : "bad-text"}`);
+  const offer = located.mayRequest ? ` ${t("requestOffer")}` : "";
+  show("location-message", located.message + offer, `message ${located.mayClockIn ? "" : "bad-text"}`);
   updateClockButton();
 }
 
+/** The clock-in button where the fence lets the worker in, else the request form where a
+ * request may be filed instead; each enabled once the worker is known. */
 function updateClockButton() {
+  const request = Boolean(located?.mayRequest);
+  $("clock").hidden = request;
+  $("request-form").hidden = !request;
   $("clock").disabled = !(located?.mayClockIn && personId());
+  $("request").disabled = !personId();
 }
 
-async function clockIn() {
+/** The reason list of the request form, in the page's language, keeping the choice. */
+function renderReasons() {
+  const select = $("oof-reason");
+  const chosen = select.value;
+  select.replaceChildren(
+    new Option(t("requestReasonPick"), ""),
+    ...reasonList().map(({ reason }) => new Option(reasonLabel(reason), reason)),
+  );
+  select.value = chosen;
+}
+
+/** Checks the request's reason and note (the module's rule), then runs the clock-in with it. */
+function requestOutOfFence() {
+  const request = { reason: $("oof-reason").value, note: $("oof-note").value.trim() };
+  const problem = outOfFenceProblem(request);
+  if (problem) return show("result", problem, "message bad-text");
+  return clockIn(request);
+}
+
+/** A heartbeat when the page is seen and online: a decided request raises `requestsChanged`,
+ * a new fence refetches the site. */
+async function heartbeat() {
+  if (!navigator.onLine || document.visibilityState !== "visible") return;
+  await phone.heartbeat().then(renderSite, () => {});
+}
+
+/** The clock-in, ordinary (`request` null) or as an out-of-fence request `{reason, note}`. */
+async function clockIn(request) {
+  outOfFence = request;
+  const allowed = () => (request ? located?.mayRequest : located?.mayClockIn);
   if (Date.now() - located.takenAtMs > LOCATION_MAX_AGE_MS) {
     await locate();
-    if (!located?.mayClockIn) return;
+    if (!allowed()) return;
   }
   $("fallback").hidden = true;
   try {
@@ -283,21 +342,37 @@ async function clockInWithPhoto() {
     const liveness = JSON.parse(session.evidenceJson(photo));
     session.free();
     await save({ photo, liveness, fallbackCapture: true });
-    showResult("fallbackSaved");
+    if (!lastWasRequest) showResult("fallbackSaved");
     $("fallback").hidden = true;
   } catch (error) {
     if (error.code !== "cancelled") show("result", error.message, "message bad-text");
   }
 }
 
-/** Saves the clock-in in the outbox (it uploads by itself) and says where it stands. */
+/** Saves the clock-in (with the request, if one is under way) in the outbox (it uploads by
+ * itself) and says where it stands. */
 async function save({ photo, liveness, fallbackCapture = false }) {
   showResult("saving");
   const blob = jpegBlob(photo.jpegBase64);
   photo.free();
-  lastRecordId = await phone.clockIn({ photo: blob, personId: personId(), liveness, fallbackCapture });
-  showResult(navigator.onLine ? "savedWaiting" : "savedOffline");
+  const request = outOfFence ?? undefined;
+  lastRecordId = await phone.clockIn({
+    photo: blob,
+    personId: personId(),
+    liveness,
+    fallbackCapture,
+    outOfFence: request,
+  });
+  lastWasRequest = Boolean(request);
+  if (request) $("request-form").reset();
+  showResult(savedKey());
   outbox.refresh();
+}
+
+/** The message for the last record while it waits to be uploaded. */
+function savedKey() {
+  if (lastWasRequest) return navigator.onLine ? "requestSaving" : "requestSavedOffline";
+  return navigator.onLine ? "savedWaiting" : "savedOffline";
 }
 
 /** The module's capture is base64; clockIn() takes the JPEG as a Blob. */
@@ -308,9 +383,11 @@ function jpegBlob(base64) {
 
 function onPhoneEvent(event) {
   outbox.refresh();
+  if (event.type === "requested" || event.type === "requestsChanged") requests.refresh();
   if (!lastRecordId || event.recordId !== lastRecordId) return;
   if (event.type === "delivered") showResult("delivered");
-  else if (event.type === "retry") showResult(navigator.onLine ? "savedWaiting" : "savedOffline");
+  else if (event.type === "requested") showResult("requestSent");
+  else if (event.type === "retry") showResult(savedKey());
   else if (event.type === "failed") show("result", event.message, "message bad-text");
 }
 

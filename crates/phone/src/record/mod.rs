@@ -10,6 +10,7 @@
 //! - [`outbox`]: the queue of saved records: states, retry with back-off, ordering, and the store
 //!   trait with its in-memory twin.
 //! - [`site`]: the site, binding and fence as the relay describes them.
+//! - [`RequestsWatch`]: when a heartbeat means the out-of-fence requests should be fetched again.
 //! - [`upload`]: what a relay's answer means for a record (delivered, kept as an out-of-fence
 //!   request, retry, re-authenticate, re-sign, stop, failed).
 //!
@@ -21,6 +22,7 @@ pub mod location;
 pub mod outbox;
 mod phone_frame;
 mod record_id;
+mod requests_watch;
 mod sign_in;
 pub mod site;
 pub mod upload;
@@ -28,5 +30,6 @@ pub mod upload;
 pub use fence_decision::{decide_fence, FenceDecision, FenceEvidence};
 pub use phone_frame::{signed_frame, FrameError};
 pub use record_id::record_id_from_random;
+pub use requests_watch::RequestsWatch;
 pub use sign_in::{ClockEvidence, DraftText, SignInDraft};
 pub use zj_protocol::phone_api::{PhoneCredentials, UncertainPolicy};

@@ -16,7 +16,8 @@ use zj_phone::record::location::{
 use zj_phone::record::outbox::Settled;
 use zj_phone::record::upload::{dispose, dispose_link_failure, Disposition};
 use zj_phone::record::{
-    decide_fence, record_id_from_random, FenceDecision, FenceEvidence, UncertainPolicy,
+    decide_fence, record_id_from_random, FenceDecision, FenceEvidence, RequestsWatch,
+    UncertainPolicy,
 };
 use zj_protocol::params::SignInParam;
 use zj_protocol::phone_api::{OutOfFence, OutOfFenceReason};
@@ -455,4 +456,21 @@ fn each_answer_has_its_disposition() {
         panic!("a link failure is retried");
     };
     assert!(reason.contains("已保存") && reason.contains("timeout"));
+}
+
+#[wasm_bindgen_test(unsupported = test)]
+fn a_heartbeat_asks_for_the_requests_again_once_per_decision() {
+    let mut watch = RequestsWatch::default();
+    assert!(!watch.announced(None), "nothing decided, nothing to fetch");
+    assert!(watch.announced(Some(NOW)), "a first decision");
+    assert!(!watch.announced(Some(NOW)), "told once");
+    watch.fetched(Some(NOW + 5));
+    assert!(
+        !watch.announced(Some(NOW + 5)),
+        "the list fetched is current"
+    );
+    assert!(watch.announced(Some(NOW + 9)), "a later decision");
+    let mut fresh = RequestsWatch::default();
+    fresh.fetched(None);
+    assert!(fresh.announced(Some(NOW)));
 }
