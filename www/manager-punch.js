@@ -40,6 +40,9 @@ let placeSource = null;
 /** Wires the dialog's close button (once, at start). */
 export function setupPunchDialog() {
   $("punch-close").addEventListener("click", () => $("punch-dialog").close());
+  $("punch-photo").addEventListener("error", () => {
+    $("punch-photo").hidden = true;
+  });
 }
 
 /** Opens the detail of the punch `{accessId, recordId}`, read from the relay. */
@@ -99,7 +102,8 @@ function showDetail(punch, photoUrl) {
   const checks = list(punch.liveness?.checks).map(checkRow);
   if (!checks.length) checks.push(emptyRow(punch.liveness ? "没有活体检测项目" : "没有活体检测证据"));
   $("punch-checks").tBodies[0].replaceChildren(...checks);
-  $("punch-frames").replaceChildren(frames(punch.liveness));
+  const shots = frames(punch.liveness);
+  $("punch-frames").replaceChildren(shots.childElementCount ? shots : el("p", "muted", "没有抓拍画面。"));
   $("punch-photo").hidden = !photoUrl;
   if (photoUrl) $("punch-photo").src = photoUrl;
   showPlace(punch);
@@ -127,6 +131,9 @@ function facts(punch) {
     ["中继收到", beijingTime(punch.receivedAtMs)],
     ["平台接收", beijingTime(punch.acceptedAtMs)],
   ];
+  const delivery = punch.delivery;
+  if (finite(delivery?.attempts)) rows.push(["发送次数", String(delivery.attempts)]);
+  if (delivery?.errormsg) rows.push(["平台答复", `${text(delivery.errorcode) ?? ""} ${text(delivery.errormsg)}`.trim()]);
   if (fence?.reason) rows.push(["围栏说明", text(fence.reason)]);
   if (punch.request) {
     const request = punch.request;

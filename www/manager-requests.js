@@ -103,6 +103,7 @@ function requestItem(request) {
   photo.alt = "打卡照片";
   photo.loading = "lazy";
   photo.src = `/v1/manager/requests/${encodeURIComponent(request.id)}/photo`;
+  photo.addEventListener("error", () => photo.replaceWith(el("div", "request-photo no-photo", "没有照片")));
   const facts = el("div", "request-facts");
   facts.append(el("p", "", placeText(request)), el("p", "", livenessText(request)));
   const more = el("button", "secondary request-detail", "看位置和活体详情");
