@@ -384,8 +384,30 @@ export async function fileRequest(page, { reason, note }) {
   await page.locator("#oof-note").fill(note);
   await page.locator("#request").click();
   await page.locator("#stage").waitFor({ state: "visible" });
-  await page.locator("#stage").waitFor({ state: "hidden", timeout: 40_000 });
-  await page.locator("#result").filter({ hasText: /外勤申请已提交|打卡成功/ }).waitFor({ timeout: 30_000 });
+  // The face check, tried again (its 再试一次) when a busy machine delays the camera's frames.
+  for (let attempt = 1; ; attempt++) {
+    const wait = (selector, state, outcome) =>
+      page.locator(selector).waitFor({ state, timeout: 40_000 }).then(() => outcome, () => "timeout");
+    const outcome = await Promise.race([wait("#stage", "hidden", "saved"), wait("#retry-liveness", "visible", "blocked")]);
+    if (outcome === "saved") break;
+    const prompt = await page.locator("#prompt").textContent();
+    if (outcome === "timeout" || attempt === 3) throw new Error(`the face check: ${outcome} at attempt ${attempt}: ${prompt}`);
+    console.error(`face check attempt ${attempt} blocked (${prompt}); trying again`);
+    await page.locator("#retry-liveness").click();
+    await page.locator("#retry-liveness").waitFor({ state: "hidden" });
+  }
+  await page
+    .locator("#result")
+    .filter({ hasText: /外勤申请已提交|打卡成功/ })
+    .waitFor({ timeout: 30_000 })
+    .catch(async (error) => {
+      throw new Error(`${error.message}\nthe page says: ${await page.locator("#result").textContent()}`);
+    });
+}
+
+/** Scrolls `locator`'s element to the top of the window (below the manager page's title bar). */
+export function showAtTop(locator) {
+  return locator.evaluate((element) => element.scrollIntoView());
 }
 
 /**

@@ -67,7 +67,7 @@ test("a worker outside the fence files a request; the manager approves it; it re
   assert.equal(await page.locator("#punch-map .accuracy-circle").count(), 1);
   assert.equal(await page.locator("#punch-map .punch-point.verdict-outside").count(), 1);
   await page.locator("#punch-close").click();
-  await item.scrollIntoViewIfNeeded();
+  await h.showAtTop(page.locator("#requests-section"));
   await h.screenshot(page, "manager-1280-request");
 
   await item.locator("button.approve").click();
@@ -90,6 +90,7 @@ test("a worker outside the fence files a request; the manager approves it; it re
 });
 
 test("a rejected request needs a reason, never reaches the platform, and the worker reads the reason", async () => {
+  assert.equal(await h.locate(worker.page), "outside");
   await h.fileRequest(worker.page, { reason: "errand", note: "去银行办事" });
   const filed = (await requests("pending")).requests.find((request) => request.note === "去银行办事");
   assert.ok(filed, "the second request is pending");

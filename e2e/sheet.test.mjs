@@ -88,7 +88,7 @@ test("the day sheet: present and absent, flags as chips, filters, a person's pun
   );
   await page.locator("#sheet-person").fill("");
   await h.eventually(async () => (await day.locator("tr.sheet-row").count()) === 2, 10_000, "everyone again");
-  await page.locator("#sheet-section").scrollIntoViewIfNeeded();
+  await h.showAtTop(page.locator("#sheet-section"));
   await h.screenshot(page, "manager-1280-sheet");
 
   // The worker's row opens their two punches; the uncertain one opens its detail.
@@ -207,7 +207,7 @@ test("at 360×640: the sheet and a punch's detail fit a phone", async () => {
   const { context, page } = await h.managerPage(browser, demo, h.PHONE_SCREEN);
   const day = page.locator(`.sheet-day[data-date="${today}"]`);
   await day.waitFor();
-  await page.locator("#sheet-section").scrollIntoViewIfNeeded();
+  await h.showAtTop(page.locator("#sheet-section"));
   await h.screenshot(page, "manager-360-sheet");
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 360, `no sideways scrolling of the page (${width} px)`);

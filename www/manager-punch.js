@@ -17,6 +17,7 @@ import {
   frames,
   LIVENESS_ZH,
   list,
+  METHOD_ZH,
   metres,
   PUNCH_STATE_ZH,
   REQUEST_STATE,
@@ -169,7 +170,7 @@ function checkRow(check) {
   tr.dataset.outcome = text(check?.outcome) ?? "";
   tr.append(
     el("td", "", checkName(check?.kind)),
-    el("td", "", text(check?.method) ?? "—"),
+    el("td", "", METHOD_ZH[check?.method] ?? text(check?.method) ?? "—"),
     el("td", "", decimals(check?.score)),
     el("td", "", decimals(check?.passScore)),
     el("td", "", OUTCOME_ZH[check?.outcome] ?? text(check?.outcome) ?? "—"),

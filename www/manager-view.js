@@ -59,6 +59,8 @@ export const VERDICT_ZH = { inside: "围栏内", outside: "围栏外", uncertain
 export const LIVENESS_ZH = { live: "通过", notLive: "未通过", inconclusive: "未检测" };
 /** The liveness checks. */
 export const CHECK_ZH = { flash: "闪光", blink: "眨眼", turnLeft: "左转", turnRight: "右转", nod: "点头" };
+/** How a liveness check measured (the evidence's `method`). */
+export const METHOD_ZH = { landmarks: "面部网格", keypoints: "面部关键点", faceRegion: "面部区域", region: "引导框区域" };
 /** Where a record stands with the platform (the sign-in table). */
 export const PLATFORM_ZH = { sending: "发送中", retry: "待重试", done: "已接收", refused: "被拒绝" };
 
