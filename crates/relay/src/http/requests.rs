@@ -185,15 +185,13 @@ fn record_decision(
     comment: &str,
     now: i64,
 ) -> Result<Result<Value, Undecided>, StoreError> {
-    let Some((site_id, state, (access_id, record_id))) = requests::site_and_state(tx, id)? else {
+    let Some(request) = requests::decidable(tx, id)?.filter(|r| manager.sees(&r.site_id)) else {
         return Ok(Err(Undecided::NotFound));
     };
-    if !manager.sees(&site_id) {
-        return Ok(Err(Undecided::NotFound));
-    }
-    if state != RequestState::Pending {
+    if request.state != RequestState::Pending {
         return Ok(Err(Undecided::AlreadyDecided));
     }
+    let (site_id, access_id, record_id) = (request.site_id, request.access_id, request.record_id);
     let (decided, action) = match approve {
         true => (RequestState::Approved, "request_approve"),
         false => (RequestState::Rejected, "request_reject"),

@@ -381,8 +381,11 @@ impl Gateway {
     /// policy); the photo (checked on the blocking pool before the store trip, recorded, and
     /// under `[photo] check = "refuse"` a final refusal). Then the ledger: a record it already
     /// knows keeps its first final answer; a new or retried one is marked as sending, or is
-    /// refused by the first check that refuses it, `recordTime` (against the record's first
-    /// receipt, then against the phone's enrollment) first, then the fence, then the photo.
+    /// refused by the first check that refuses it, a malformed `outOfFence` first, then
+    /// `recordTime` (against the record's first receipt, then against the phone's enrollment),
+    /// then the fence, then the photo. A record that carries `outOfFence` and is already a
+    /// request is answered from the request (nothing begun); a new one whose place the fence
+    /// refuses (judged) is held (see [`hold`]).
     async fn admit(&self, job: &SignInJob, platform_sn: &str) -> Result<Admission, ProtocolError> {
         let record = &job.record;
         let img_bytes = match job.img.as_deref() {

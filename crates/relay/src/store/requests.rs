@@ -153,22 +153,36 @@ pub(crate) fn claim_approved(
     Ok(claimed)
 }
 
-/// A request's site and state, by its id; `None` when there is no such request.
-pub(crate) fn site_and_state(
-    tx: &Transaction<'_>,
-    id: i64,
-) -> Result<Option<(String, RequestState, (String, String))>, StoreError> {
-    let row = tx
+/// What a decision on a request needs to know of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Decidable {
+    /// Its site.
+    pub site_id: String,
+    /// Where the decision stands.
+    pub state: RequestState,
+    /// The phone's `accessId`.
+    pub access_id: String,
+    /// The record's `recordId`.
+    pub record_id: String,
+}
+
+/// Request `id`'s site, state and record; `None` when there is no such request.
+pub(crate) fn decidable(tx: &Transaction<'_>, id: i64) -> Result<Option<Decidable>, StoreError> {
+    Ok(tx
         .query_row(
             "SELECT site_id, state, access_id, record_id FROM out_of_fence_requests WHERE id = ?1",
             [id],
             |row| {
                 let state: String = row.get(1)?;
-                Ok((row.get(0)?, state, (row.get(2)?, row.get(3)?)))
+                Ok(Decidable {
+                    site_id: row.get(0)?,
+                    state: state.parse().unwrap_or(RequestState::Pending),
+                    access_id: row.get(2)?,
+                    record_id: row.get(3)?,
+                })
             },
         )
-        .optional()?;
-    Ok(row.map(|(site, state, key)| (site, state.parse().unwrap_or(RequestState::Pending), key)))
+        .optional()?)
 }
 
 /// Records a manager's decision on pending request `id`: `state`, by `by`, at `now_ms`, with

@@ -104,6 +104,18 @@ async fn an_approved_request_reaches_the_platform_once_with_its_record_time() {
     assert_eq!(listed_request["location"]["lat"], BEIJING[1]);
     assert_eq!(listed_request["forwarding"]["state"], Value::Null);
     let id = listed_request["id"].as_i64().unwrap();
+    let made = filed["recordTime"].as_i64().unwrap();
+    let later = format!("&fromMs={}", made + 1);
+    assert!(
+        listed(&site, &later).await.0.is_empty(),
+        "recordTime before fromMs"
+    );
+    let window = format!("&fromMs={made}&toMs={}", made + 1);
+    assert_eq!(listed(&site, &window).await.0.len(), 1);
+    for bad in ["&state=maybe", "&fromMs=yesterday"] {
+        let path = format!("/v1/manager/requests?siteId={}{bad}", site.site_id);
+        assert_eq!(site.relay.manager("GET", &path, None).await.0, 400, "{bad}");
+    }
 
     let (status, decided) = decide(&site, id, json!({"decision": "approve"})).await;
     assert_eq!(status, 200, "{decided}");
@@ -434,5 +446,27 @@ async fn an_approval_while_the_platform_is_down_is_sent_once_it_is_back() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let at_platform = site.relay.http.signins().await;
     assert_eq!(at_platform.len(), 1, "once");
+    assert_eq!(at_platform[0]["recordTime"], filed["recordTime"]);
+}
+
+#[tokio::test]
+async fn an_approved_request_left_unsent_is_sent_when_the_relay_starts() {
+    let mut site = fenced_site("requests-start-up").await;
+    let filed = request("q-14", BEIJING, "supplier", "");
+    held(&mut site.phone, &filed).await;
+    let id = only_request_id(&site).await;
+    site.relay.sim.kill();
+    assert_eq!(
+        decide(&site, id, json!({"decision": "approve"})).await.0,
+        200
+    );
+    // The relay stops before the platform is back: nothing but its start-up sends it.
+    if let Some(relay) = site.relay.relay.take() {
+        relay.shutdown().await;
+    }
+    site.relay.sim.restart();
+    site.relay.restart().await;
+    wait_at_platform(&site, 1).await;
+    let at_platform = site.relay.http.signins().await;
     assert_eq!(at_platform[0]["recordTime"], filed["recordTime"]);
 }
