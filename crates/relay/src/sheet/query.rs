@@ -53,10 +53,7 @@ pub fn parse_query(
     if let Some(unknown) = params.keys().find(|key| !known.contains(&key.as_str())) {
         return Err(QueryError::new(
             "bad_query",
-            format!(
-                "不认识的查询参数 {unknown}，可用的是 {}。",
-                known.join("、")
-            ),
+            format!("不认识的查询参数 {unknown}，请只用 {}。", known.join("、")),
         ));
     }
     let date = |name: &str| -> Result<Option<Date>, QueryError> {

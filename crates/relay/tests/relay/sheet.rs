@@ -519,3 +519,63 @@ async fn the_day_start_hour_is_a_logged_site_setting() {
         json!({"before": {"dayStartHour": 0}, "after": {"dayStartHour": 6}})
     );
 }
+
+#[tokio::test]
+async fn records_audited_before_the_sheet_existed_get_their_facts_when_the_store_opens() {
+    let dir = crate::relay_common::data_dir("sheet-backfill");
+    let made = zj_protocol::time::parse_timestamp("20261203080000").unwrap();
+    {
+        let (store, _) = zj_relay::Store::open(&dir).unwrap();
+        let extras = json!({"location": {"lng": 120.2, "lat": 30.2, "accuracyM": 0.0,
+                                         "warnings": [{"kind": "zeroAccuracy"}]}});
+        store
+            .run(move |tx| {
+                tx.execute(
+                    "INSERT INTO sites (site_id, name, sn, created_ms)
+                     VALUES ('site-1', '旧工地', 'SN-OLD', 0)",
+                    [],
+                )?;
+                tx.execute(
+                    "INSERT INTO persons (sn, person_id, name, source, updated_ms)
+                     VALUES ('SN-OLD', 'W1', '张三', 'platform', 0)",
+                    [],
+                )?;
+                // As an older relay wrote it: an audit row and its ledger row, no facts.
+                tx.execute(
+                    "INSERT INTO audit (access_id, record_id, phone_sn, platform_sn, person_id,
+                         record_time, img_bytes, extras, received_ms, site_id)
+                     VALUES ('phone-1', 'old-1', 'phone', 'SN-OLD', 'W1', ?1, 100, ?2, ?3,
+                             'site-1')",
+                    rusqlite::params![made, extras.to_string(), made + 1_000],
+                )?;
+                tx.execute(
+                    "INSERT INTO ledger (access_id, record_id, state, attempts, updated_ms)
+                     VALUES ('phone-1', 'old-1', 'done', 1, ?1)",
+                    [made + 2_000],
+                )?;
+                tx.execute("DELETE FROM audit_facts", [])?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+    }
+    let (store, _) = zj_relay::Store::open(&dir).unwrap();
+    let query = [("from".to_owned(), "2026-12-03".to_owned())].into();
+    let records =
+        zj_relay::sheet::load(&store, "site-1", query, zj_relay::sheet::Listing::Sheet, 0)
+            .await
+            .unwrap();
+    let sheet = records.sheet();
+    let row = &sheet.days[0].rows[0];
+    assert_eq!(
+        (row.person_id.as_str(), row.punches),
+        ("W1", 1),
+        "{sheet:?}"
+    );
+    assert!(
+        row.flags.contains(&zj_relay::sheet::Flag::LocationWarnings),
+        "{:?}",
+        row.flags
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
