@@ -7,6 +7,13 @@ export interface ClockInOptions {
     personId?: string;
     liveness?: object;
     fallbackCapture?: boolean;
+    /** An out-of-fence request (外勤): only where locate() said `mayRequest`. */
+    outOfFence?: OutOfFence;
+}
+/** One reason of an out-of-fence request, as outOfFenceReasons() lists them. */
+export interface OutOfFenceReasonLabel {
+    reason: OutOfFenceReason;
+    label: string;
 }
 
 
@@ -139,6 +146,11 @@ export interface LocationResult extends Located {
      */
     mayClockIn: boolean;
     /**
+     * Whether an out-of-fence request (外勤) may be filed here instead: the fence refused the
+     * fix (outside, or uncertain on a site that rejects uncertain fixes).
+     */
+    mayRequest: boolean;
+    /**
      * Why not, or a warning to show (Chinese); empty when all is well.
      */
     message: string;
@@ -185,7 +197,7 @@ export interface OutboxRecord {
      */
     leaseUntilMs: number;
     /**
-     * When it became `done` or `failed`, epoch milliseconds.
+     * When it became `done`, `failed` or `requested`, epoch milliseconds.
      */
     settledAtMs: number | null;
     /**
@@ -245,6 +257,21 @@ export interface RosterPerson {
 }
 
 /**
+ * An out-of-fence request as a sign-in carries it (`outOfFence`, PROTOCOL.md §9).
+ */
+export interface OutOfFence {
+    /**
+     * Why, from the list.
+     */
+    reason: OutOfFenceReason;
+    /**
+     * The worker's own words; required for [`OutOfFenceReason::Other`], at most
+     * [`OUT_OF_FENCE_NOTE_MAX_CHARS`] characters.
+     */
+    note?: string;
+}
+
+/**
  * How many records are in each state.
  */
 export interface StateCounts {
@@ -264,6 +291,11 @@ export interface StateCounts {
      * Refused for good.
      */
     failed: number;
+    /**
+     * Delivered as out-of-fence requests (外勤), kept by the relay for a manager: neither
+     * waiting nor at the platform yet, so counted apart.
+     */
+    requested: number;
 }
 
 /**
@@ -286,6 +318,48 @@ export interface PhoneEvent {
      * Queue counts after the event.
      */
     counts: StateCounts;
+}
+
+/**
+ * One of the phone's out-of-fence requests (`GET /v1/requests`).
+ */
+export interface PhoneRequest {
+    /**
+     * The record's `recordId`.
+     */
+    recordId: string;
+    /**
+     * The worker it clocks in.
+     */
+    personId: string;
+    /**
+     * The record's `recordTime`, epoch milliseconds.
+     */
+    recordTimeMs: number;
+    /**
+     * The request as filed.
+     */
+    outOfFence: OutOfFence;
+    /**
+     * Where it stands.
+     */
+    state: RequestState;
+    /**
+     * Approved by the site's approved work areas, without a manager.
+     */
+    autoApproved: boolean;
+    /**
+     * The manager's comment (`""` when none).
+     */
+    comment: string;
+    /**
+     * When it was decided, epoch milliseconds; `null` while pending.
+     */
+    decidedAtMs: number | null;
+    /**
+     * The platform accepted it (approved requests only; `false` while it is being sent).
+     */
+    atPlatform: boolean;
 }
 
 /**
@@ -403,12 +477,17 @@ export interface PhoneCredentials {
 /**
  * What happened, for [`PhoneEvent`].
  */
-export type PhoneEventKind = "saved" | "delivered" | "retry" | "failed" | "halted" | "idle";
+export type PhoneEventKind = "saved" | "delivered" | "retry" | "failed" | "requested" | "requestsChanged" | "halted" | "idle";
 
 /**
  * Where a fix stands, given its accuracy.
  */
 export type Verdict = "inside" | "outside" | "uncertain";
+
+/**
+ * Where a manager's decision on an out-of-fence request stands.
+ */
+export type RequestState = "pending" | "approved" | "rejected";
 
 /**
  * Where a reading came from.
@@ -418,7 +497,7 @@ export type LocationSource = "browser" | "wechat";
 /**
  * Where a record is on its way to the platform.
  */
-export type EntryState = "pending" | "sending" | "done" | "failed";
+export type EntryState = "pending" | "sending" | "done" | "failed" | "requested";
 
 /**
  * Where the relay is and who this phone is.
@@ -438,6 +517,27 @@ export interface PhoneConfig {
  * Whose phone this is.
  */
 export type Binding = "personal" | "team";
+
+/**
+ * Why a worker clocks in outside the site's fence (外勤), from a short list; the page shows
+ * [`OutOfFenceReason::label_zh`] and the relay's exports too.
+ */
+export type OutOfFenceReason = "supplier" | "second_area" | "meeting" | "errand" | "other";
+
+/**
+ * `GET /v1/requests`: the phone's own out-of-fence requests of the last 30 days, newest first
+ * (at most 100).
+ */
+export interface PhoneRequests {
+    /**
+     * The requests.
+     */
+    requests: PhoneRequest[];
+    /**
+     * The same value as the heartbeat's `requestsChangedMs`.
+     */
+    changedAtMs: number | null;
+}
 
 
 /**
@@ -583,10 +683,12 @@ export class PhoneModule {
      */
     challenge(): Promise<Challenge>;
     /**
-     * Saves a clock-in: `{photo, personId?, liveness?, fallbackCapture?}` (photo: a Blob,
-     * `capturePhoto()`'s result, or base64 JPEG), using the last
+     * Saves a clock-in: `{photo, personId?, liveness?, fallbackCapture?, outOfFence?}`
+     * (photo: a Blob, `capturePhoto()`'s result, or base64 JPEG; outOfFence: `{reason, note}`,
+     * an out-of-fence request where the last `locate()` said `mayRequest`), using the last
      * `locate()` result. Resolves to the record id once the record is on disk; uploading
-     * starts at once.
+     * starts at once. Rejects with `outOfFenceProblem()`'s message for a request that cannot
+     * be filed.
      */
     clockIn(options: ClockInOptions): Promise<string>;
     /**
@@ -625,8 +727,8 @@ export class PhoneModule {
      */
     isEnrolled(): boolean;
     /**
-     * Up to `limit` records in `state` (`"pending"`, `"sending"`, `"done"`, `"failed"`),
-     * oldest first, without their photos.
+     * Up to `limit` records in `state` (`"pending"`, `"sending"`, `"done"`, `"failed"`,
+     * `"requested"`), oldest first, without their photos.
      */
     list(state: string, limit?: number | null): Promise<OutboxRecord[]>;
     /**
@@ -637,13 +739,22 @@ export class PhoneModule {
     locate(timeout_ms?: number | null): Promise<LocationResult>;
     /**
      * Calls `listener(event)` for each event: `{type: "saved" | "delivered" | "retry" |
-     * "failed" | "halted" | "idle", recordId, message, counts}`.
+     * "failed" | "requested" | "requestsChanged" | "halted" | "idle", recordId, message,
+     * counts}`. `requested`: a record reached the relay as an out-of-fence request;
+     * `requestsChanged`: a heartbeat said a manager decided a request (call `requests()`).
      */
     onEvent(listener: (event: PhoneEvent) => void): void;
     /**
      * Opens the module's storage (`dbName`, default `"zj-attendance"`) and what it kept.
      */
     static open(db_name?: string | null): Promise<PhoneModule>;
+    /**
+     * The phone's out-of-fence requests from the relay (`GET /v1/requests`): `{requests:
+     * [{recordId, personId, recordTimeMs, outOfFence: {reason, note}, state: "pending" |
+     * "approved" | "rejected", autoApproved, comment, decidedAtMs, atPlatform}], changedAtMs}`,
+     * newest first. Call it on start, on a `requestsChanged` event, and when the worker asks.
+     */
+    requests(): Promise<PhoneRequests>;
     /**
      * Puts a failed record back in the queue; resolves to whether there was one.
      */
@@ -658,7 +769,7 @@ export class PhoneModule {
      */
     start(): void;
     /**
-     * `{pending, sending, done, failed, lastDeliveryMs, online, halted}`.
+     * `{pending, sending, done, failed, requested, lastDeliveryMs, online, halted}`.
      */
     status(): Promise<PhoneStatus>;
     /**
@@ -741,6 +852,19 @@ export function livenessGuide(): { centreX: number; centreY: number; radiusX: nu
 export function loadFaceDetector(): Promise<void>;
 
 /**
+ * Why an out-of-fence request `{reason, note}` cannot be filed (Chinese, saying what to do),
+ * or `undefined` when it can: the page checks before the camera step, with the same rule
+ * `clockIn()` applies.
+ */
+export function outOfFenceProblem(request: OutOfFence): string | undefined;
+
+/**
+ * The reasons of an out-of-fence request in the order to list them, each with its Chinese
+ * label: `[{reason, label}]` (the one list, `OutOfFenceReason`, that the relay's exports use).
+ */
+export function outOfFenceReasons(): OutOfFenceReasonLabel[];
+
+/**
  * WGS-84 → GCJ-02: `[lng, lat]` in degrees, unchanged outside China. Throws on a position that
  * is not finite degrees in range.
  */
@@ -784,6 +908,8 @@ export interface InitOutput {
     readonly livenesssession_screenColour: (a: number, b: number) => [number, number];
     readonly livenesssession_verdict: (a: number) => any;
     readonly loadFaceDetector: () => any;
+    readonly outOfFenceProblem: (a: any) => [number, number];
+    readonly outOfFenceReasons: () => any;
     readonly phonemodule_challenge: (a: number) => any;
     readonly phonemodule_clockIn: (a: number, b: any) => any;
     readonly phonemodule_close: (a: number) => void;
@@ -798,6 +924,7 @@ export interface InitOutput {
     readonly phonemodule_locate: (a: number, b: number) => any;
     readonly phonemodule_onEvent: (a: number, b: any) => void;
     readonly phonemodule_open: (a: number, b: number) => any;
+    readonly phonemodule_requests: (a: number) => any;
     readonly phonemodule_retry: (a: number, b: number, c: number) => any;
     readonly phonemodule_site: (a: number) => [number, number, number];
     readonly phonemodule_start: (a: number) => [number, number];

@@ -9,6 +9,7 @@ use base64::Engine as _;
 use futures_util::future::join_all;
 use futures_util::lock::Mutex;
 use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
 
 use super::browser::{self, random_bytes, random_u32, with_lock_if_available};
 use super::idb_outbox::IdbOutboxStore;
@@ -388,8 +389,10 @@ impl Phone {
                     version: *version,
                     verdict: check.verdict,
                     distance_m: check.distance_m,
+                    // Accepted although uncertain (the site's `flag` policy); an uncertain
+                    // fix filed as a request is not "accepted".
                     flagged: check.verdict == zj_geofence::Verdict::Uncertain
-                        && self.uncertain_policy() == UncertainPolicy::Flag,
+                        && location.may_clock_in,
                 });
         let clock: Option<ClockOffset> = self.store.meta(CLOCK_KEY).await?;
         let mut located = location.located.clone();
@@ -607,16 +610,21 @@ impl Phone {
         Ok(fence_version)
     }
 
-    /// The phone's out-of-fence requests from the relay (`GET /v1/requests`: the
-    /// `PhoneRequests` JSON of the last 30 days, newest first), passed on as it came; its
-    /// `changedAtMs` is remembered so that only a later decision raises
-    /// [`PhoneEventKind::RequestsChanged`].
-    pub async fn requests(&self) -> Result<serde_json::Value, CallError> {
+    /// The phone's out-of-fence requests from the relay (`GET /v1/requests`: `PhoneRequests`
+    /// of the last 30 days, newest first), as the JS value of its JSON (the page reads it; a
+    /// typed reading would only add to the module); its `changedAtMs` is remembered so that
+    /// only a later decision raises [`PhoneEventKind::RequestsChanged`].
+    pub async fn requests(&self) -> Result<JsValue, CallError> {
         let client = self.client.lock().await;
         let client = client.as_ref().ok_or_else(not_enrolled)?;
-        let requests: serde_json::Value = client.get_json("/v1/requests").await?;
+        let text = client.get_text("/v1/requests").await?;
+        let requests = js_sys::JSON::parse(&text)
+            .map_err(|_| CallError::Link("外勤申请列表无法解析".into()))?;
+        let changed_at_ms = js_sys::Reflect::get(&requests, &"changedAtMs".into())
+            .ok()
+            .and_then(|at| at.as_f64());
         let mut watch = self.requests_watch.get();
-        watch.fetched(requests["changedAtMs"].as_i64());
+        watch.fetched(changed_at_ms.map(|at| at as i64));
         self.requests_watch.set(watch);
         Ok(requests)
     }

@@ -270,8 +270,7 @@ impl PhoneModule {
     #[wasm_bindgen(unchecked_return_type = "Promise<PhoneRequests>")]
     pub fn requests(&self) -> Promise {
         promise(&self.phone, |phone| async move {
-            let requests = phone.requests().await.map_err(js_error)?;
-            to_js(&requests)
+            phone.requests().await.map_err(js_error)
         })
     }
 
@@ -422,10 +421,19 @@ impl PhoneModule {
     }
 }
 
-/// An out-of-fence request given by the page, or why it cannot be filed (Chinese).
+/// An out-of-fence request given by the page, or why it cannot be filed (Chinese). Read member
+/// by member: a serde reading of the type would add to the module for nothing.
 fn out_of_fence(value: &JsValue) -> Result<OutOfFence, String> {
-    let request: OutOfFence =
-        js_values::from_js(value).map_err(|_| "请选择外勤原因。".to_owned())?;
+    let member = |name: &str| {
+        js_sys::Reflect::get(value, &name.into())
+            .ok()
+            .and_then(|member| member.as_string())
+    };
+    let reason = member("reason").and_then(|reason| reason.parse::<OutOfFenceReason>().ok());
+    let request = OutOfFence {
+        reason: reason.ok_or("请选择外勤原因。")?,
+        note: member("note").unwrap_or_default(),
+    };
     match request.problem_zh() {
         Some(problem) => Err(problem.to_owned()),
         None => Ok(request),
@@ -449,9 +457,15 @@ pub fn out_of_fence_problem(
     unchecked_return_type = "OutOfFenceReasonLabel[]"
 )]
 pub fn out_of_fence_reasons() -> JsValue {
-    let reasons: Vec<_> = OutOfFenceReason::ALL
-        .iter()
-        .map(|reason| serde_json::json!({"reason": reason, "label": reason.label_zh()}))
-        .collect();
-    js_values::to_js(&reasons)
+    // Codes and labels are plain words (no quotes, no backslashes): written as JSON directly.
+    let mut json = String::from("[");
+    for reason in OutOfFenceReason::ALL {
+        let comma = if json.len() > 1 { "," } else { "" };
+        json += &format!(
+            r#"{comma}{{"reason":"{}","label":"{}"}}"#,
+            reason.as_str(),
+            reason.label_zh()
+        );
+    }
+    js_sys::JSON::parse(&(json + "]")).unwrap_or(JsValue::NULL)
 }

@@ -197,23 +197,29 @@ impl RelayClient {
         }
     }
 
+    /// `GET` an authenticated endpoint of docs/PHONE_API.md: its JSON answer as text.
+    pub(crate) async fn get_text(&self, path: &str) -> Result<String, CallError> {
+        self.authed(path, HttpRequest::get).await
+    }
+
     /// `GET` an authenticated endpoint of docs/PHONE_API.md.
     pub(crate) async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, CallError> {
-        self.authed_json(path, HttpRequest::get).await
+        parse_json(&self.get_text(path).await?)
     }
 
     /// `POST` (no body) to an authenticated endpoint of docs/PHONE_API.md.
     pub(crate) async fn post_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, CallError> {
-        self.authed_json(path, HttpRequest::post).await
+        parse_json(&self.authed(path, HttpRequest::post).await?)
     }
 
     /// Calls `path` with the phone's token, authenticating again once if the relay no longer
-    /// knows it.
-    async fn authed_json<T: DeserializeOwned>(
+    /// knows it; the answer's text. (Not generic over the answer's type: one copy of this
+    /// code serves every endpoint.)
+    async fn authed(
         &self,
         path: &str,
         method: fn(&str) -> HttpRequest,
-    ) -> Result<T, CallError> {
+    ) -> Result<String, CallError> {
         let url = format!("{}{path}", self.base_url);
         let bearer =
             |token: String| method(&url).header("Authorization", &format!("Bearer {token}"));
@@ -222,7 +228,7 @@ impl RelayClient {
             self.forget_token();
             response = self.fetch(bearer(self.token().await?), None).await?;
         }
-        json_of(response).await
+        text_of(response).await
     }
 
     /// Drops the token: the next call authenticates again.
@@ -251,7 +257,7 @@ pub(crate) async fn enroll(base_url: &str, code: &str) -> Result<Enrollment, Cal
         Some(body),
     )
     .await?;
-    json_of(response).await
+    parse_json(&text_of(response).await?)
 }
 
 /// A request to the relay: method, URL and headers (a small `fetch` of our own: an HTTP
@@ -352,13 +358,17 @@ async fn fetch_with_timeout(
     response
 }
 
-/// A JSON answer of docs/PHONE_API.md: the value on 2xx, its error otherwise.
-async fn json_of<T: DeserializeOwned>(response: HttpResponse) -> Result<T, CallError> {
+/// An answer of docs/PHONE_API.md read as `T`.
+fn parse_json<T: DeserializeOwned>(text: &str) -> Result<T, CallError> {
+    serde_json::from_str(text).map_err(|e| CallError::Link(format!("回复无法解析：{e}")))
+}
+
+/// An answer of docs/PHONE_API.md: its text on 2xx, its error otherwise.
+async fn text_of(response: HttpResponse) -> Result<String, CallError> {
     let status = response.status();
     let text = response.text().await.map_err(CallError::Link)?;
     if (200..300).contains(&status) {
-        return serde_json::from_str(&text)
-            .map_err(|e| CallError::Link(format!("回复无法解析：{e}")));
+        return Ok(text);
     }
     let error = serde_json::from_str::<ErrorReply>(&text)
         .ok()

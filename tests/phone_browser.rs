@@ -326,6 +326,8 @@ async fn a_request_outside_the_fence_waits_at_the_relay_and_is_listed_as_pending
     );
 
     let list = phone.requests().await.expect("GET /v1/requests");
+    let list: Value = serde_json::from_str(&String::from(js_sys::JSON::stringify(&list).unwrap()))
+        .expect("PhoneRequests JSON");
     let listed = list["requests"].as_array().expect("a list");
     let mine = listed
         .iter()

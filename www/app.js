@@ -65,7 +65,7 @@ async function boot() {
     toggle();
     renderSite();
     renderLocation();
-    renderReasons();
+    if (phone) renderReasons();
     if (resultKey) showResult(resultKey, { scroll: false });
     outbox?.refresh();
     requests?.render();

@@ -62,5 +62,5 @@ pub fn dispose_link_failure(detail: &str) -> Disposition {
 /// out-of-fence request (`{"pending": true}`); anything else, even unreadable, is a delivery.
 fn is_pending_request(response: &str) -> bool {
     serde_json::from_str::<Value>(response)
-        .is_ok_and(|response| response.get("pending") == Some(&Value::Bool(true)))
+        .is_ok_and(|response| response.get("pending").and_then(Value::as_bool) == Some(true))
 }
