@@ -77,7 +77,7 @@ function openEditor() {
     lastCheck = check;
     say("areas-check", check.message, check.ok);
     $("save-areas").disabled = !check.ok || check.drawing;
-  }, { subject: "外勤区域", global: "zjAreaMap" });
+  }, { subject: "外勤区域", global: "zjAreaMap", className: "area-shape" });
   editor.map.invalidateSize();
   if (editor.source !== mainEditor.source) editor.setTiles(mainEditor.source);
   fenceOutline?.remove();

@@ -75,14 +75,15 @@ export function areaM2(multiPolygon) {
 
 /**
  * A map with polygons being edited: the site's fence, or its approved work areas (外勤区域).
- * `onChange(check)` hears every change; `subject` names what is drawn in the messages, and
+ * `onChange(check)` hears every change; `subject` names what is drawn in the messages,
  * `global` is the window property that holds the Leaflet map (for the console and the
- * end-to-end tests).
+ * end-to-end tests), and `className` the CSS class of its polygons (their colour).
  */
 export class FenceEditor {
-  constructor(element, onChange, { subject = "围栏", global = "zjMap" } = {}) {
+  constructor(element, onChange, { subject = "围栏", global = "zjMap", className = "" } = {}) {
     this.onChange = onChange;
     this.subject = subject;
+    this.pathOptions = { className };
     this.crs = "wgs84";
     this.tiles = null;
     this.source = null;
@@ -98,7 +99,7 @@ export class FenceEditor {
       drawText: false,
       rotateMode: false,
     });
-    this.map.pm.setGlobalOptions({ allowSelfIntersection: true, snappable: true });
+    this.map.pm.setGlobalOptions({ allowSelfIntersection: true, snappable: true, pathOptions: this.pathOptions });
     const changed = () => this.changed();
     this.map.on("pm:create", ({ layer }) => {
       this.watch(layer);
@@ -159,7 +160,7 @@ export class FenceEditor {
     const polygons = polygonsOf(geojson);
     for (const rings of polygons) {
       const latLngs = rings.map((ring) => ring.slice(0, -1).map((point) => this.toMap(point)));
-      const layer = L.polygon(latLngs).addTo(this.map);
+      const layer = L.polygon(latLngs, this.pathOptions).addTo(this.map);
       this.watch(layer);
     }
     if (fit && polygons.length) this.map.fitBounds(L.featureGroup(this.polygons()).getBounds().pad(0.3));
