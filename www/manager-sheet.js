@@ -89,8 +89,18 @@ function query() {
   return { params };
 }
 
-/** Reads and shows the sheet and the punch list again; updates the export links. */
-export async function refreshSheet() {
+/**
+ * Reads the lists again on the page's timer, quietly: only while they reach today and no
+ * person's punches are open (nothing the manager is looking at moves).
+ */
+export function refreshToday() {
+  if (!site || $("sheet-to").value < beijingDate() || document.querySelector(".sheet-punches")) return;
+  refreshSheet({ quiet: true });
+}
+
+/** Reads and shows the sheet and the punch list again; updates the export links. `quiet`:
+ * without the "reading" message (a failure is still said). */
+export async function refreshSheet({ quiet = false } = {}) {
   if (!site) return;
   const mine = ++generation;
   const { params, problem } = query();
@@ -99,13 +109,14 @@ export async function refreshSheet() {
     say("sheet-message", problem, false);
     return;
   }
-  say("sheet-message", "正在读取…");
+  if (!quiet) say("sheet-message", "正在读取…");
   const base = `/sites/${encodeURIComponent(site.siteId)}`;
   const punchParams = new URLSearchParams(params);
   punchParams.delete("absent");
   try {
     const [sheet, punches] = await Promise.all([api("GET", `${base}/sheet?${params}`), api("GET", `${base}/punches?${punchParams}`)]);
-    if (mine !== generation) return;
+    // A person's punches opened meanwhile stay open: a quiet refresh gives way.
+    if (mine !== generation || (quiet && document.querySelector(".sheet-punches"))) return;
     say("sheet-message", "");
     showDays(sheet);
     showPunchList(list(punches?.punches), params.get("from") !== params.get("to"));

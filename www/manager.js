@@ -16,12 +16,12 @@ import { setupAreas, showAreas } from "./manager-areas.js";
 import { openPunch, setupPunchDialog } from "./manager-punch.js";
 import { PunchPoints, setSiteShapes } from "./manager-places.js";
 import { refreshRequests, setupRequests, showRequests } from "./manager-requests.js";
-import { setupSheet, showSheet } from "./manager-sheet.js";
+import { refreshToday, setupSheet, showSheet } from "./manager-sheet.js";
 import { beijingDate } from "./manager-view.js";
 
 const $ = (id) => document.getElementById(id);
 const TILES_KEY = "zj-manager-tiles";
-/** How often today's sign-ins, punches on the map and requests are reloaded, milliseconds. */
+/** How often today's sign-ins, punches (map, sheet) and requests are reloaded, milliseconds. */
 const SIGNINS_EVERY_MS = 15_000;
 
 let sites = [];
@@ -73,11 +73,16 @@ async function enter() {
   $("binding").addEventListener("change", () => {
     $("enroll-person").hidden = $("binding").value !== "personal";
   });
-  $("reload-signins").addEventListener("click", () => refreshSignins());
+  $("reload-signins").addEventListener("click", () => {
+    refreshSignins();
+    refreshPoints();
+    refreshToday();
+  });
   setInterval(() => {
     refreshSignins();
     refreshPoints();
     refreshRequests({ quiet: true });
+    refreshToday();
   }, SIGNINS_EVERY_MS);
   $("reload-actions").addEventListener("click", () => showActions(sites, names));
   if (sites.length) await selectSite(sites[0].siteId);
