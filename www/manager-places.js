@@ -25,13 +25,13 @@ export function siteShapes() {
 const DEFAULT_VIEW = [30.209, 120.211];
 
 /** The verdict classes of a point: the relay's verdict, or "none" when it had none. */
-export const VERDICT_CLASSES = ["inside", "outside", "uncertain", "none"];
+const VERDICT_CLASSES = ["inside", "outside", "uncertain", "none"];
 
 /** The legend's words for each verdict class. */
 const LEGEND_ZH = { ...VERDICT_ZH, none: "无判定" };
 
 /** The verdict class of a relay verdict of any shape. */
-export function verdictClass(verdict) {
+function verdictClass(verdict) {
   return VERDICT_CLASSES.includes(verdict) && verdict !== "none" ? verdict : "none";
 }
 

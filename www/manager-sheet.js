@@ -240,7 +240,7 @@ async function togglePunches(tr, row, date, startHour) {
 }
 
 /** The Beijing day `date` from `startHour` as `[start, end)` epoch milliseconds. */
-export function dayWindow(date, startHour) {
+function dayWindow(date, startHour) {
   const [year, month, day] = date.split("-").map(Number);
   const start = Date.UTC(year, month - 1, day, startHour) - 8 * 3_600_000;
   return [start, start + DAY_MS];
