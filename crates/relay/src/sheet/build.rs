@@ -128,14 +128,16 @@ pub fn build_sheet(
     }
     let on_roster: HashMap<&str, &Person> =
         (roster.iter()).map(|p| (p.person_id.as_str(), p)).collect();
+    let mut off_roster_by_day: HashMap<Date, BTreeMap<&str, &Tally>> = HashMap::new();
+    for ((day, person_id), tally) in &tallies {
+        if !on_roster.contains_key(person_id) {
+            let day = off_roster_by_day.entry(*day).or_default();
+            day.insert(person_id, tally);
+        }
+    }
     let sheet_days = (query.range.days())
         .map(|date| {
-            let mut off_roster: BTreeMap<&str, &Tally> = BTreeMap::new();
-            for ((day, person_id), tally) in &tallies {
-                if *day == date && !on_roster.contains_key(person_id) {
-                    off_roster.insert(person_id, tally);
-                }
-            }
+            let off_roster = off_roster_by_day.remove(&date).unwrap_or_default();
             let listed = (roster.iter()).map(|person| {
                 (
                     person,
