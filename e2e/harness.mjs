@@ -280,3 +280,152 @@ export async function login(page, { name, password }) {
   await page.locator("#login-password").fill(password);
   await page.locator("#login-form button[type=submit]").click();
 }
+
+/** The manager's page at `screen`, logged in as `account` (the demo's administrator). */
+export async function managerPage(browser, demo, screen, account = demo.managers.admin) {
+  const context = await browser.newContext({ viewport: screen, locale: "zh-CN", deviceScaleFactor: 1, acceptDownloads: true });
+  await localOnly(context);
+  const page = await context.newPage();
+  page.on("pageerror", (error) => console.error("page error:", error.message));
+  await page.goto(`${demo.url}/manager`);
+  await login(page, account);
+  await page.locator("#console").waitFor({ state: "visible" });
+  await page.locator("#fence-check.ok-text").waitFor();
+  return { context, page };
+}
+
+/** A phone enrolled with a personal code of the demo worker (no one to pick) at `position`. */
+export async function personalPhone(browser, demo, options) {
+  const { code } = await manager(demo, "POST", `/sites/${demo.site.siteId}/enrollments`, {
+    binding: "personal",
+    personId: demo.personId,
+  });
+  const phone = await newPhone(browser, demo, options);
+  await enroll(phone.page, code);
+  return phone;
+}
+
+/** Clicks `link` (a download) on `page`; resolves to the downloaded file's bytes and name. */
+export async function download(page, link) {
+  const [file] = await Promise.all([page.waitForEvent("download"), link.click()]);
+  const path = await file.path();
+  return { name: file.suggestedFilename(), bytes: readFileSync(path), path };
+}
+
+/**
+ * RFC 4180 CSV (quoted fields with `""`, CRLF or LF) → rows of fields; a leading UTF-8 BOM is
+ * dropped. Throws on a quote left open.
+ */
+export function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let field = "";
+  let quoted = false;
+  const input = text.replace(/^\uFEFF/, "");
+  for (let i = 0; i < input.length; i++) {
+    const c = input[i];
+    if (quoted) {
+      if (c === '"' && input[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+    } else if (c === '"') {
+      quoted = true;
+    } else if (c === ",") {
+      row.push(field);
+      field = "";
+    } else if (c === "\n" || c === "\r") {
+      if (c === "\r" && input[i + 1] === "\n") i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = "";
+    } else {
+      field += c;
+    }
+  }
+  if (quoted) throw new Error("CSV: a quoted field is not closed");
+  if (field !== "" || row.length) rows.push([...row, field]);
+  return rows;
+}
+
+/**
+ * Adds a person to the platform's roster of the demo's sn (the simulator's /sim/persons and a
+ * T_SEND_PERSON task) and waits until the relay's roster of the demo site has them.
+ */
+export async function addRosterPerson(demo, { personId, name }) {
+  const post = (path, body) =>
+    fetchRetried(`${demo.simHttp}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  await post("/sim/persons", [{ personId, name }]);
+  await post("/sim/tasks", { sn: demo.platformSn, apicode: "T_SEND_PERSON", personIds: [personId] });
+  await eventually(
+    async () => {
+      const roster = await manager(demo, "GET", `/sites/${demo.site.siteId}/roster`);
+      return roster.persons.some((person) => person.personId === personId);
+    },
+    90_000,
+    `${name} on the demo site's roster`,
+  );
+}
+
+/**
+ * Files an out-of-fence request on the clock-in page (it shows the request form when the fix is
+ * outside the fence): picks `reason`, writes `note`, runs the face check, and waits until the
+ * relay answered: "submitted, waiting for the manager", or "clock-in delivered" when the relay
+ * approved it at once (an approved work area).
+ */
+export async function fileRequest(page, { reason, note }) {
+  await page.locator("#request-form").waitFor({ state: "visible" });
+  await page.locator("#oof-reason").selectOption(reason);
+  await page.locator("#oof-note").fill(note);
+  await page.locator("#request").click();
+  await page.locator("#stage").waitFor({ state: "visible" });
+  // The face check, tried again (its 再试一次) when a busy machine delays the camera's frames.
+  for (let attempt = 1; ; attempt++) {
+    const wait = (selector, state, outcome) =>
+      page.locator(selector).waitFor({ state, timeout: 40_000 }).then(() => outcome, () => "timeout");
+    const outcome = await Promise.race([wait("#stage", "hidden", "saved"), wait("#retry-liveness", "visible", "blocked")]);
+    if (outcome === "saved") break;
+    const prompt = await page.locator("#prompt").textContent();
+    if (outcome === "timeout" || attempt === 3) throw new Error(`the face check: ${outcome} at attempt ${attempt}: ${prompt}`);
+    console.error(`face check attempt ${attempt} blocked (${prompt}); trying again`);
+    await page.locator("#retry-liveness").click();
+    await page.locator("#retry-liveness").waitFor({ state: "hidden" });
+  }
+  await page
+    .locator("#result")
+    .filter({ hasText: /外勤申请已提交|打卡成功/ })
+    .waitFor({ timeout: 30_000 })
+    .catch(async (error) => {
+      throw new Error(`${error.message}\nthe page says: ${await page.locator("#result").textContent()}`);
+    });
+}
+
+/** Scrolls `locator`'s element to the top of the window (below the manager page's title bar). */
+export function showAtTop(locator) {
+  return locator.evaluate((element) => element.scrollIntoView());
+}
+
+/**
+ * Waits until the clock-in page's list of the worker's requests (fetched again with its
+ * 刷新 button) shows a request in `state`, with the manager's `comment` when given.
+ */
+export async function workerSeesRequest(page, { state, comment }) {
+  const item = page.locator(`#requests-list li.request[data-state="${state}"]`);
+  await eventually(
+    async () => {
+      await page.locator("#requests-refresh:not([disabled])").click();
+      await page.locator("#requests-refresh:not([disabled])").waitFor();
+      if (!(await item.count())) return false;
+      return !comment || (await item.last().textContent()).includes(comment);
+    },
+    30_000,
+    `a ${state} request on the worker's page`,
+  );
+  await item.last().scrollIntoViewIfNeeded();
+  return item.last();
+}

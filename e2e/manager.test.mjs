@@ -104,7 +104,7 @@ test("the manager draws a polygon by clicking on the map and saves it; the phone
   const row = page.locator("#signins tbody tr[data-liveness=live][data-verdict=inside]");
   await row.first().waitFor();
   assert.match(await row.first().textContent(), /张三.*围栏内.*通过.*闪光/);
-  await page.evaluate(() => scrollTo(0, 0));
+  await h.showAtTop(page.locator("#signins").locator("xpath=ancestor::section[1]"));
   await h.screenshot(page, "manager-1280-signins");
   await phoneContext.close();
   await context.close();

@@ -67,7 +67,9 @@ echo "end-to-end tests: $(($(date +%s) - start)) s; screenshots in e2e/artifacts
 if [ "${1:-}" = "--update-screenshots" ]; then
   mkdir -p docs/screenshots
   for name in phone-360-enroll phone-360-flash phone-360-done phone-360-offline phone-360-spoof-blocked \
-    manager-1280-signins manager-1280-amap-hole manager-360-code phone-1280-done; do
+    manager-1280-signins manager-1280-amap-hole manager-360-code phone-1280-done \
+    manager-1280-sheet manager-1280-punch manager-1280-request manager-1280-work-areas \
+    manager-360-sheet manager-360-request phone-360-request-rejected; do
     cp "e2e/artifacts/$name.png" docs/screenshots/
   done
   echo "docs/screenshots/ updated"

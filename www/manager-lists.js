@@ -4,13 +4,9 @@
 // malformed is shown as such, and no record's data can break the table.
 
 import { api } from "./manager-api.js";
+import { frames, LIVENESS_ZH, list, PLATFORM_ZH, scores, text, VERDICT_ZH } from "./manager-view.js";
 
 const $ = (id) => document.getElementById(id);
-
-const VERDICT_ZH = { inside: "围栏内", outside: "围栏外", uncertain: "无法确定" };
-const LIVENESS_ZH = { live: "通过", notLive: "未通过", inconclusive: "未检测" };
-const CHECK_ZH = { flash: "闪光", blink: "眨眼", turnLeft: "左转", turnRight: "右转", nod: "点头" };
-const PLATFORM_ZH = { sending: "发送中", retry: "待重试", done: "已接收", refused: "被拒绝" };
 
 function time(ms) {
   return new Date(ms).toLocaleString("zh-CN", { hour12: false });
@@ -87,44 +83,6 @@ export async function showPhones(site) {
     items.push(li);
   }
   $("phones").replaceChildren(...items);
-}
-
-/** `value` as text when it is a string or a finite number, else undefined (data of any shape). */
-function text(value) {
-  if (typeof value === "string") return value;
-  if (typeof value === "number" && Number.isFinite(value)) return String(value);
-  return undefined;
-}
-
-/** `value` with two decimals when it is a finite number, else "?". */
-function decimals(value) {
-  return typeof value === "number" && Number.isFinite(value) ? value.toFixed(2) : "?";
-}
-
-/** `value` when it is an array, else an empty one. */
-function list(value) {
-  return Array.isArray(value) ? value : [];
-}
-
-/** The liveness scores of a record's evidence, e.g. "闪光 0.93/0.60 · 眨眼 5.1/3.0". */
-function scores(liveness) {
-  return list(liveness?.checks)
-    .map((check) => `${CHECK_ZH[check?.kind] ?? text(check?.kind) ?? "?"} ${decimals(check?.score)}/${decimals(check?.passScore)}`)
-    .join(" · ");
-}
-
-/** The evidence frames of a record, as small images (only base64 text is used as an image). */
-function frames(liveness) {
-  const span = document.createElement("span");
-  for (const frame of list(liveness?.frames)) {
-    const jpeg = frame?.jpeg;
-    if (typeof jpeg !== "string" || !/^[A-Za-z0-9+/]+={0,2}$/.test(jpeg)) continue;
-    const img = document.createElement("img");
-    img.alt = "抓拍";
-    img.src = `data:image/jpeg;base64,${jpeg}`;
-    span.append(img);
-  }
-  return span;
 }
 
 /**

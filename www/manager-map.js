@@ -23,6 +23,30 @@ export const TILES = {
   },
 };
 
+/** A Leaflet tile layer of tile source `source` (`{url, crs, maxZoom?, subdomains?, attribution?}`). */
+export function tileLayer(source) {
+  return L.tileLayer(source.url, {
+    maxZoom: source.maxZoom ?? 19,
+    subdomains: source.subdomains ?? "abc",
+    attribution: source.attribution ?? "",
+  });
+}
+
+/** WGS-84 `[lng, lat]` → a Leaflet LatLng on tiles drawn in `crs` ("wgs84" or "gcj02"). */
+export function toMapLatLng(crs, [lng, lat]) {
+  const [x, y] = crs === "gcj02" ? wgs84ToGcj02(lng, lat) : [lng, lat];
+  return L.latLng(y, x);
+}
+
+/** The polygons of a WGS-84 Feature or geometry (Polygon or MultiPolygon), as rings of
+ * `[lng, lat]`; [] for anything else. */
+export function polygonsOf(geojson) {
+  const geometry = geojson?.geometry ?? geojson;
+  if (geometry?.type === "Polygon") return [geometry.coordinates];
+  if (geometry?.type === "MultiPolygon") return geometry.coordinates;
+  return [];
+}
+
 /** Earth radius of the area formula, metres (WGS-84 semi-major axis). */
 const EARTH_RADIUS_M = 6_378_137;
 /** Square metres in a mu (亩), the unit site managers think in. */
@@ -49,12 +73,21 @@ export function areaM2(multiPolygon) {
   );
 }
 
-/** The map with the fence being edited. `onChange(check)` hears every change. */
+/**
+ * A map with polygons being edited: the site's fence, or its approved work areas (外勤区域).
+ * `onChange(check)` hears every change; `subject` names what is drawn in the messages,
+ * `global` is the window property that holds the Leaflet map (for the console and the
+ * end-to-end tests), and `className` the CSS class of its polygons (their colour).
+ */
 export class FenceEditor {
-  constructor(element, onChange) {
+  constructor(element, onChange, { subject = "围栏", global = "zjMap", className = "" } = {}) {
     this.onChange = onChange;
+    this.subject = subject;
+    this.pathOptions = { className };
     this.crs = "wgs84";
     this.tiles = null;
+    this.source = null;
+    this.tileListeners = [];
     this.map = L.map(element, { zoomControl: true }).setView([30.209, 120.211], 16);
     this.map.pm.setLang("zh");
     this.map.pm.addControls({
@@ -66,7 +99,7 @@ export class FenceEditor {
       drawText: false,
       rotateMode: false,
     });
-    this.map.pm.setGlobalOptions({ allowSelfIntersection: true, snappable: true });
+    this.map.pm.setGlobalOptions({ allowSelfIntersection: true, snappable: true, pathOptions: this.pathOptions });
     const changed = () => this.changed();
     this.map.on("pm:create", ({ layer }) => {
       this.watch(layer);
@@ -79,8 +112,12 @@ export class FenceEditor {
     this.map.on("pm:drawstart", ({ workingLayer }) => {
       workingLayer.on("pm:vertexadded", () => this.drawing(workingLayer));
     });
-    // For the console and the end-to-end tests: the Leaflet map.
-    window.zjMap = this.map;
+    window[global] = this.map;
+  }
+
+  /** Calls `listener()` after the tiles (and so perhaps the map's CRS) change. */
+  onTiles(listener) {
+    this.tileListeners.push(listener);
   }
 
   /** Re-checks when `layer` is edited. */
@@ -94,19 +131,16 @@ export class FenceEditor {
     const centre = this.toWgs84(this.map.getCenter());
     this.tiles?.remove();
     this.crs = source.crs;
-    this.tiles = L.tileLayer(source.url, {
-      maxZoom: source.maxZoom ?? 19,
-      subdomains: source.subdomains ?? "abc",
-      attribution: source.attribution ?? "",
-    }).addTo(this.map);
+    this.source = source;
+    this.tiles = tileLayer(source).addTo(this.map);
     this.map.setView(this.toMap(centre), this.map.getZoom(), { animate: false });
     if (fence) this.showFence(fence, false);
+    for (const listener of this.tileListeners) listener();
   }
 
   /** `[lng, lat]` WGS-84 → a Leaflet LatLng in the tiles' CRS. */
-  toMap([lng, lat]) {
-    const [x, y] = this.crs === "gcj02" ? wgs84ToGcj02(lng, lat) : [lng, lat];
-    return L.latLng(y, x);
+  toMap(point) {
+    return toMapLatLng(this.crs, point);
   }
 
   /** A Leaflet LatLng (or `[lng, lat]` in the tiles' CRS) → `[lng, lat]` WGS-84. */
@@ -123,11 +157,10 @@ export class FenceEditor {
   /** Shows `geojson` (a WGS-84 Feature or geometry, Polygon or MultiPolygon). */
   showFence(geojson, fit = true) {
     for (const layer of this.polygons()) layer.remove();
-    const geometry = geojson.geometry ?? geojson;
-    const polygons = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates;
+    const polygons = polygonsOf(geojson);
     for (const rings of polygons) {
       const latLngs = rings.map((ring) => ring.slice(0, -1).map((point) => this.toMap(point)));
-      const layer = L.polygon(latLngs).addTo(this.map);
+      const layer = L.polygon(latLngs, this.pathOptions).addTo(this.map);
       this.watch(layer);
     }
     if (fit && polygons.length) this.map.fitBounds(L.featureGroup(this.polygons()).getBounds().pad(0.3));
@@ -156,7 +189,7 @@ export class FenceEditor {
 
   /** Checks `fence` as the phones will: `{ok, message, areaM2}`. */
   check(fence) {
-    if (!fence) return { ok: false, message: "还没有围栏：用左侧的多边形工具在地图上点出工地边界。", areaM2: 0 };
+    if (!fence) return { ok: false, message: `还没有${this.subject}：用地图左侧的多边形工具点出它的边界。`, areaM2: 0 };
     const [lng, lat] = fence.coordinates[0][0][0];
     try {
       checkFence(fence, lng, lat, 10);
@@ -168,7 +201,7 @@ export class FenceEditor {
     const area = areaM2(fence.coordinates);
     return {
       ok: true,
-      message: `围栏有效：${fence.coordinates.length} 个多边形，面积 ${Math.round(area).toLocaleString("zh-CN")} 平方米（${(area / M2_PER_MU).toFixed(1)} 亩）`,
+      message: `${this.subject}有效：${fence.coordinates.length} 个多边形，面积 ${Math.round(area).toLocaleString("zh-CN")} 平方米（${(area / M2_PER_MU).toFixed(1)} 亩）`,
       areaM2: area,
     };
   }

@@ -1,6 +1,8 @@
-// The site manager's page: log in (manager-login.js), pick a site, draw and save its fence,
-// create enrollment codes, revoke phones, assign persons to the site's roster, and see today's
-// sign-ins and the log of manager actions.
+// The site manager's page: log in (manager-login.js), pick a site; see its day (the day sheet
+// and punch list with exports, manager-sheet.js; each punch's detail, manager-punch.js; today's
+// punches on the map, manager-places.js), decide out-of-fence requests (manager-requests.js),
+// draw its fence and approved work areas (manager-areas.js), create enrollment codes, revoke
+// phones, assign persons to the site's roster, and see the log of manager actions.
 
 import { FenceEditor, TILES } from "./manager-map.js";
 import { api } from "./manager-api.js";
@@ -10,15 +12,23 @@ import { showTerminals } from "./manager-terminals.js";
 import { loadPhoneModule } from "./phone-module.js";
 import { showSiteRoster } from "./manager-roster.js";
 import { showActions } from "./manager-actions.js";
+import { setupAreas, showAreas } from "./manager-areas.js";
+import { openPunch, setupPunchDialog } from "./manager-punch.js";
+import { PunchPoints, setSiteShapes } from "./manager-places.js";
+import { refreshRequests, setupRequests, showRequests } from "./manager-requests.js";
+import { refreshToday, setupSheet, showSheet } from "./manager-sheet.js";
+import { beijingDate } from "./manager-view.js";
 
 const $ = (id) => document.getElementById(id);
 const TILES_KEY = "zj-manager-tiles";
-/** How often today's sign-ins are reloaded, milliseconds. */
+/** How often today's sign-ins, punches (map, sheet) and requests are reloaded, milliseconds. */
 const SIGNINS_EVERY_MS = 15_000;
 
 let sites = [];
 let site = null;
 let editor = null;
+/** Today's punches on the map. */
+let points = null;
 let names = new Map();
 let lastCheck = { ok: false };
 
@@ -49,6 +59,12 @@ async function enter() {
     message("fence-check", check.message, check.ok);
     $("save-fence").disabled = !check.ok || check.drawing;
   });
+  editor.onTiles(() => setSiteShapes({ tiles: editor.source }));
+  points = new PunchPoints(editor, openPunch);
+  setupPunchDialog();
+  setupSheet();
+  setupRequests();
+  setupAreas(editor);
   setupTiles();
   $("site").replaceChildren(...sites.map((s) => new Option(`${s.name}（${s.siteId}）`, s.siteId)));
   $("site").addEventListener("change", () => selectSite($("site").value));
@@ -57,8 +73,17 @@ async function enter() {
   $("binding").addEventListener("change", () => {
     $("enroll-person").hidden = $("binding").value !== "personal";
   });
-  $("reload-signins").addEventListener("click", () => refreshSignins());
-  setInterval(() => refreshSignins(), SIGNINS_EVERY_MS);
+  $("reload-signins").addEventListener("click", () => {
+    refreshSignins();
+    refreshPoints();
+    refreshToday();
+  });
+  setInterval(() => {
+    refreshSignins();
+    refreshPoints();
+    refreshRequests({ quiet: true });
+    refreshToday();
+  }, SIGNINS_EVERY_MS);
   $("reload-actions").addEventListener("click", () => showActions(sites, names));
   if (sites.length) await selectSite(sites[0].siteId);
   else message("fence-check", "中继还没有工地：用 POST /v1/manager/sites 创建。", false);
@@ -96,6 +121,7 @@ async function selectSite(siteId) {
     showSiteRoster(site, useRoster),
   ]);
   useRoster(roster);
+  setSiteShapes({ fence: fence?.geojson ?? null });
   if (fence) {
     $("max-accuracy").value = fence.maxAccuracyM;
     $("uncertain-policy").value = fence.uncertainPolicy;
@@ -104,7 +130,28 @@ async function selectSite(siteId) {
   } else {
     editor.clear();
   }
-  await Promise.all([showPhones(site), refreshSignins(), showActions(sites, names), showTerminals(site)]);
+  await Promise.all([
+    showRequests(site),
+    showSheet(site),
+    refreshPoints(),
+    showAreas(site),
+    showPhones(site),
+    refreshSignins(),
+    showActions(sites, names),
+    showTerminals(site),
+  ]);
+}
+
+/** Today's punches of the site (Beijing day) as points on the map. */
+async function refreshPoints() {
+  if (!site) return;
+  const today = beijingDate();
+  try {
+    const answer = await api("GET", `/sites/${encodeURIComponent(site.siteId)}/punches?from=${today}&to=${today}`);
+    points.show(answer?.punches);
+  } catch {
+    // Shown again on the next refresh.
+  }
 }
 
 /** The site's roster: every person of its sn names the sign-ins; those on the site are offered
@@ -136,6 +183,7 @@ async function saveFence() {
       geojson: fence,
     });
     message("fence-saved", `已保存：第 ${stored.version} 版。工人手机下次定位时自动使用新围栏。`, true);
+    setSiteShapes({ fence: stored.geojson });
     showActions(sites, names);
   } catch (error) {
     message("fence-saved", `没有保存：${error.message}`, false);
