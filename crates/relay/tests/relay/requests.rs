@@ -169,7 +169,11 @@ async fn a_retry_without_its_request_member_is_still_the_held_request() {
     stripped["recordTime"] = filed["recordTime"].clone();
     held(&mut site.phone, &stripped).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(site.at_platform().await, 0, "a pending request is never sent");
+    assert_eq!(
+        site.at_platform().await,
+        0,
+        "a pending request is never sent"
+    );
     let id = only_request_id(&site).await;
     let (status, _) = decide(&site, id, json!({"decision": "approve"})).await;
     assert_eq!(status, 200);
