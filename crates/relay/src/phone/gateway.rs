@@ -86,6 +86,9 @@ enum Admission {
     AutoApproved,
     /// A retry of a record that is a request: answered from what is stored.
     Request(RecordRequest),
+    /// A new out-of-fence request of a phone that has too many waiting: not stored, its
+    /// ledger row waiting; the phone keeps it and sends it again later.
+    TooManyPending,
 }
 
 /// A sign-in to forward, owned, so its attempt can run to the end in a task of its own even if
@@ -338,6 +341,12 @@ impl Gateway {
             Admission::Refused(error) => return self.refuse(job, error).await,
             Admission::Held => return Ok(Some(out_of_fence::PENDING_REPLY.into())),
             Admission::Request(request) => return out_of_fence::retry_answer(&request),
+            Admission::TooManyPending => {
+                return Err(ProtocolError::with_detail(
+                    ErrorCode::SystemError,
+                    out_of_fence::TOO_MANY_PENDING_ZH,
+                ))
+            }
             Admission::Ledger(Begun::New | Begun::Again) => false,
             Admission::AutoApproved => true,
         };
@@ -520,7 +529,8 @@ struct Held<'a> {
 
 /// Files the record begun as `entry` as an out-of-fence request: approved at once when its
 /// place is inside the site's work areas with auto-approval on (to be forwarded now), else
-/// pending, its ledger row waiting (`retry`) and nothing forwarded.
+/// pending, its ledger row waiting (`retry`) and nothing forwarded; not filed at all (the
+/// ledger row waiting) when the phone already has its most pending requests.
 fn hold(
     tx: &rusqlite::Transaction<'_>,
     entry: &RecordEntry,
@@ -528,6 +538,10 @@ fn hold(
 ) -> Result<Admission, StoreError> {
     let auto = out_of_fence::auto_approved(tx, held.site_id, held.place)?;
     let key = (entry.access_id.as_str(), entry.record_id.as_str());
+    if !auto && requests::pending_of_phone(tx, key.0)? >= out_of_fence::MAX_PENDING_PER_PHONE {
+        ledger::finish(tx, key.0, key.1, &Outcome::Retry, entry.received_ms)?;
+        return Ok(Admission::TooManyPending);
+    }
     let request = NewRequest {
         key,
         site_id: held.site_id,

@@ -21,6 +21,15 @@ pub(crate) const PENDING_REPLY: &str = r#"{"pending":true}"#;
 /// The reply of an approved request the platform accepted.
 pub(crate) const APPROVED_REPLY: &str = r#"{"pending":false,"state":"approved"}"#;
 
+/// Requests of one phone that may wait for a manager at once. Each keeps its photo, so this
+/// bounds what one phone can make the relay store; past it a new request is answered "retry
+/// later" (`500_01`) and stays on the phone until a manager decides some.
+pub(crate) const MAX_PENDING_PER_PHONE: i64 = 20;
+
+/// What the phone is told when it has [`MAX_PENDING_PER_PHONE`] requests waiting.
+pub(crate) const TOO_MANY_PENDING_ZH: &str = "这台手机已有 20 条外勤申请等待审批，\
+     本条已保存在手机上，管理员审批后会自动重新提交。请联系管理员尽快审批。";
+
 /// The record's member carrying the request.
 const MEMBER: &str = "outOfFence";
 

@@ -37,6 +37,16 @@ pub(crate) struct NewRequest<'a> {
     pub now_ms: i64,
 }
 
+/// How many of the phone's requests wait for a manager.
+pub(crate) fn pending_of_phone(tx: &Transaction<'_>, access_id: &str) -> Result<i64, StoreError> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT COUNT(*) FROM out_of_fence_requests
+             WHERE access_id = ?1 AND state = 'pending'",
+        )?
+        .query_row([access_id], |row| row.get(0))?)
+}
+
 /// Files a request: pending, or approved by [`AUTO`] at once.
 pub(crate) fn insert(tx: &Transaction<'_>, request: &NewRequest<'_>) -> Result<(), StoreError> {
     let (state, decided_ms, decided_by) = match request.auto {

@@ -18,7 +18,7 @@ use crate::claims::{east_of, enroll_team_phone, fence, record, refused_for_good,
 use crate::claims::{BEIJING, CENTRE};
 use crate::relay_common::platform::{call, MANAGER_TOKEN};
 use crate::relay_common::sim_common::SN;
-use crate::relay_common::{http_client, PhoneClient};
+use crate::relay_common::{http_client, refusal, PhoneClient};
 
 /// A record of `W1` at `at` (accuracy 10 m) filed as a request for `reason` with `note`.
 fn request(id: &str, at: [f64; 2], reason: &str, note: &str) -> Value {
@@ -180,6 +180,42 @@ async fn a_retry_without_its_request_member_is_still_the_held_request() {
     wait_at_platform(&site, 1).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(site.at_platform().await, 1, "sent once, by the forwarder");
+}
+
+#[tokio::test]
+async fn a_phone_with_twenty_requests_waiting_keeps_the_next_until_one_is_decided() {
+    let mut site = fenced_site("requests-pending-cap").await;
+    for n in 0..20 {
+        held(
+            &mut site.phone,
+            &request(&format!("cap-{n}"), BEIJING, "errand", ""),
+        )
+        .await;
+    }
+    let next = request("cap-20", BEIJING, "errand", "");
+    let refused = site.phone.sign_in(&next.to_string()).await;
+    let error = refusal(&refused).unwrap_or_else(|| panic!("refused: {refused:?}"));
+    assert_eq!(error.errorcode, "500_01", "retry later: {error:?}");
+    assert!(error.errormsg.contains("等待审批"), "{error:?}");
+    let (requests, pending) = listed(&site, "").await;
+    assert_eq!(
+        (requests.len(), pending),
+        (20, 20),
+        "the 21st is not stored"
+    );
+
+    let oldest = requests.iter().find(|r| r["recordId"] == "cap-0").unwrap();
+    let id = oldest["id"].as_i64().unwrap();
+    let (status, _) = decide(
+        &site,
+        id,
+        json!({"decision": "reject", "comment": "不在工地"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    held(&mut site.phone, &next).await; // the phone's retry is filed now
+    assert_eq!(listed(&site, "").await.1, 20);
+    assert_eq!(site.at_platform().await, 0);
 }
 
 #[tokio::test]
