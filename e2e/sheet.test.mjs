@@ -185,11 +185,16 @@ test("the day start hour is kept for the site; a range shows one block a day", a
   const { context, page } = await h.managerPage(browser, demo, h.DESKTOP_SCREEN);
   await page.locator(`.sheet-day[data-date="${today}"]`).waitFor();
   await page.locator(".day-start summary").click();
-  await page.locator("#day-start-hour").selectOption("5");
+  await page.locator("#day-start-hour").selectOption("23");
   await page.locator("#save-day-start").click();
   await page.locator("#day-start-message.ok-text").waitFor();
   const sites = await h.manager(demo, "GET", "/sites");
-  assert.equal(sites.find((site) => site.siteId === demo.site.siteId).dayStartHour, 5);
+  assert.equal(sites.find((site) => site.siteId === demo.site.siteId).dayStartHour, 23);
+  // Before 23:00 Beijing time, "today" for a day starting at 23:00 is the calendar day before.
+  await page.locator("#sheet-today").click();
+  const attendanceToday = new Date(Date.now() + (8 - 23) * 3_600_000).toISOString().slice(0, 10);
+  assert.equal(await page.locator("#sheet-from").inputValue(), attendanceToday);
+  assert.equal(await page.locator("#sheet-to").inputValue(), attendanceToday);
   await page.locator("#day-start-hour").selectOption("0");
   await page.locator("#save-day-start").click();
   await page.locator("#day-start-message.ok-text").filter({ hasText: "0 点" }).waitFor();

@@ -94,7 +94,8 @@ export class PunchPoints {
         pmIgnore: true,
         className: `punch-point verdict-${kind}`,
       });
-      dot.bindTooltip(`${punch.name ?? punch.personId ?? "?"} ${beijingClock(punch.recordTime)} ${LEGEND_ZH[kind]}`);
+      // A node, not a string: Leaflet puts a string tooltip in as HTML, and names are typed in.
+      dot.bindTooltip(el("span", "", `${punch.name ?? punch.personId ?? "?"} ${beijingClock(punch.recordTime)} ${LEGEND_ZH[kind]}`));
       dot.on("click", () => this.onPick(punch));
       dot.addTo(this.layer);
     }

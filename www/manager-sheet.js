@@ -9,7 +9,7 @@ import { api } from "./manager-api.js";
 import { openPunch } from "./manager-punch.js";
 import {
   beijingClock,
-  beijingDate,
+  attendanceDate,
   beijingTime,
   chip,
   dayLabel,
@@ -38,13 +38,27 @@ let site = null;
 /** The lists' generation: an answer to an older query than the newest is not shown. */
 let generation = 0;
 
+/** The selected site's attendance day now (`YYYY-MM-DD`), after its day start hour. */
+function today() {
+  return attendanceDate(site?.dayStartHour);
+}
+
+/** Whether the form shows exactly today (the day the quiet refresh keeps current). */
+function showsToday() {
+  return $("sheet-from").value === today() && $("sheet-to").value === today();
+}
+
+/** Puts today into both dates of the form. */
+function setToday() {
+  $("sheet-from").value = today();
+  $("sheet-to").value = today();
+}
+
 /** Wires the form, the exports and the day start hour (once, at start). */
 export function setupSheet() {
-  $("sheet-from").value = beijingDate();
-  $("sheet-to").value = beijingDate();
+  setToday();
   $("sheet-today").addEventListener("click", () => {
-    $("sheet-from").value = beijingDate();
-    $("sheet-to").value = beijingDate();
+    setToday();
     refreshSheet();
   });
   $("sheet-from").addEventListener("change", () => {
@@ -68,14 +82,16 @@ export function setupSheet() {
 
 /** Shows `selected`'s sheet and punch list for the form's dates. */
 export async function showSheet(selected) {
+  const wasToday = showsToday();
   site = selected;
+  if (wasToday) setToday();
   showDayStart();
   await refreshSheet();
 }
 
 /** The form's query, or the problem with it in Chinese (`{problem}`). */
 function query() {
-  const from = $("sheet-from").value || beijingDate();
+  const from = $("sheet-from").value || today();
   const to = $("sheet-to").value || from;
   if (to < from) return { problem: "结束日期早于开始日期：请改一下日期。" };
   if ((Date.parse(to) - Date.parse(from)) / DAY_MS + 1 > MAX_RANGE_DAYS) {
@@ -90,11 +106,12 @@ function query() {
 }
 
 /**
- * Reads the lists again on the page's timer, quietly: only while they reach today and no
- * person's punches are open (nothing the manager is looking at moves).
+ * Reads the lists again on the page's timer, quietly: only while they show today alone (a
+ * longer range is read when asked) and no person's punches are open (nothing the manager is
+ * looking at moves).
  */
 export function refreshToday() {
-  if (!site || $("sheet-to").value < beijingDate() || document.querySelector(".sheet-punches")) return;
+  if (!site || !showsToday() || document.querySelector(".sheet-punches")) return;
   refreshSheet({ quiet: true });
 }
 

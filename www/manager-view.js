@@ -42,8 +42,17 @@ export function beijingClock(ms) {
 }
 
 /** The Beijing date of epoch milliseconds `ms` as `YYYY-MM-DD`. */
-export function beijingDate(ms = Date.now()) {
+function beijingDate(ms = Date.now()) {
   return new Date(ms + BEIJING_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/** Milliseconds in an hour. */
+const HOUR_MS = 3_600_000;
+
+/** The attendance day (`YYYY-MM-DD`) epoch milliseconds `ms` fall on, for a site whose days
+ * start at `dayStartHour` (Beijing time, 0–23): before that hour it is still the day before. */
+export function attendanceDate(dayStartHour, ms = Date.now()) {
+  return beijingDate(ms - (finite(dayStartHour) ?? 0) * HOUR_MS);
 }
 
 /** A `YYYY-MM-DD` date with its weekday in Chinese, e.g. "12月3日 周四". */

@@ -17,7 +17,7 @@ import { openPunch, setupPunchDialog } from "./manager-punch.js";
 import { PunchPoints, setSiteShapes } from "./manager-places.js";
 import { refreshRequests, setupRequests, showRequests } from "./manager-requests.js";
 import { refreshToday, setupSheet, showSheet } from "./manager-sheet.js";
-import { beijingDate } from "./manager-view.js";
+import { attendanceDate } from "./manager-view.js";
 
 const $ = (id) => document.getElementById(id);
 const TILES_KEY = "zj-manager-tiles";
@@ -142,10 +142,10 @@ async function selectSite(siteId) {
   ]);
 }
 
-/** Today's punches of the site (Beijing day) as points on the map. */
+/** Today's punches of the site (its attendance day) as points on the map. */
 async function refreshPoints() {
   if (!site) return;
-  const today = beijingDate();
+  const today = attendanceDate(site.dayStartHour);
   try {
     const answer = await api("GET", `/sites/${encodeURIComponent(site.siteId)}/punches?from=${today}&to=${today}`);
     points.show(answer?.punches);

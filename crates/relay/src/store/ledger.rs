@@ -153,7 +153,7 @@ fn write_facts(tx: &Connection, entry: &RecordEntry) -> Result<(), StoreError> {
 }
 
 /// Writes the facts of audited records that have none (a store made before `audit_facts`);
-/// the number written. Run when the store opens, in one transaction.
+/// the number written. Run once, when a store without `audit_facts` opens, in one transaction.
 pub(crate) fn fill_missing_facts(connection: &Connection) -> Result<usize, StoreError> {
     let tx = connection.unchecked_transaction()?;
     let written = fill_facts(&tx)?;

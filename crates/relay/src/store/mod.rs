@@ -127,9 +127,12 @@ impl Store {
             .map_err(|e| StoreError(format!("creating {}: {e}", data_dir.display())))?;
         let connection = Connection::open(data_dir.join("relay.sqlite3"))?;
         connection.busy_timeout(std::time::Duration::from_secs(10))?;
+        let facts_existed = schema::has_table(&connection, "audit_facts")?;
         connection.execute_batch(schema::SCHEMA)?;
         schema::add_missing_columns(&connection)?;
-        ledger::fill_missing_facts(&connection)?;
+        if !facts_existed {
+            ledger::fill_missing_facts(&connection)?;
+        }
         let interrupted = if recover {
             connection.execute(
                 "UPDATE ledger SET state = 'retry' WHERE state = 'sending'",

@@ -323,3 +323,12 @@ pub(crate) fn add_missing_columns(connection: &rusqlite::Connection) -> rusqlite
     }
     connection.execute_batch(AFTER_ADDED_COLUMNS)
 }
+
+/// Whether the store already has `table` (checked before [`SCHEMA`] makes what is missing).
+pub(crate) fn has_table(connection: &rusqlite::Connection, table: &str) -> rusqlite::Result<bool> {
+    connection.query_row(
+        "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+        [table],
+        |row| row.get(0),
+    )
+}

@@ -540,7 +540,7 @@ async fn records_audited_before_the_sheet_existed_get_their_facts_when_the_store
                      VALUES ('SN-OLD', 'W1', '张三', 'platform', 0)",
                     [],
                 )?;
-                // As an older relay wrote it: an audit row and its ledger row, no facts.
+                // As an older relay wrote it: an audit row and its ledger row, no facts table.
                 tx.execute(
                     "INSERT INTO audit (access_id, record_id, phone_sn, platform_sn, person_id,
                          record_time, img_bytes, extras, received_ms, site_id)
@@ -553,7 +553,7 @@ async fn records_audited_before_the_sheet_existed_get_their_facts_when_the_store
                      VALUES ('phone-1', 'old-1', 'done', 1, ?1)",
                     [made + 2_000],
                 )?;
-                tx.execute("DELETE FROM audit_facts", [])?;
+                tx.execute("DROP TABLE audit_facts", [])?;
                 Ok(())
             })
             .await
@@ -578,4 +578,22 @@ async fn records_audited_before_the_sheet_existed_get_their_facts_when_the_store
         row.flags
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_phone_claiming_to_be_an_mr860_terminal_keeps_its_flags() {
+    let mut site = SheetSite::start("sheet-source").await;
+    let made = now_ms() - 120_000;
+    let claim = json!({"source": "mr860"});
+    assert!(site.sign_in("W1", "w1-m", CENTRE, made, claim).await);
+    let date = Date::of_instant(made).to_string();
+    let path = format!("/v1/manager/sites/{}/punches?from={date}", site.site_id);
+    let (status, list) = site.relay.manager("GET", &path, None).await;
+    assert_eq!(status, 200, "{list}");
+    let punch = &list["punches"][0];
+    assert_eq!(
+        (punch["source"].as_str(), punch["flags"].clone()),
+        (Some("camera"), json!(["livenessInconclusive"])),
+        "the phone's own source is dropped: {punch}"
+    );
 }

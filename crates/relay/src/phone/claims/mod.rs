@@ -33,8 +33,13 @@ pub(crate) const RELAY_FENCE: &str = "relayFence";
 /// The audit member saying whether the relay issued the record's liveness nonce.
 pub(crate) const NONCE_VERIFIED: &str = "nonceVerified";
 
+/// The audit member naming a record's source; only the MR860 forward path writes it (`mr860`),
+/// so a phone cannot pass its records off as a terminal's, whose missing liveness is no flag.
+const SOURCE: &str = "source";
+
 /// Members of a record's audit extras that only the relay writes.
-const RELAY_MEMBERS: [&str; 4] = [
+const RELAY_MEMBERS: [&str; 5] = [
+    SOURCE,
     RELAY_FENCE,
     NONCE_VERIFIED,
     liveness::MALFORMED,
@@ -42,7 +47,7 @@ const RELAY_MEMBERS: [&str; 4] = [
 ];
 
 /// Drops the members only the relay writes from a phone's extras, so that the audit log never
-/// shows a phone's own `relayFence` or `nonceVerified` as the relay's.
+/// shows a phone's own `relayFence`, `nonceVerified` or `source` as the relay's.
 pub(crate) fn drop_relay_members(extras: &mut Map<String, Value>) {
     for member in RELAY_MEMBERS {
         extras.remove(member);
