@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project, after installing what it needs on a fresh machine:
 #   the wasm32 target, clippy and rustfmt, the wasm-bindgen CLI pinned to the crate's version,
-#   and Debian's Chromium and ChromeDriver (for the wasm tests in headless Chromium).
+#   Debian's Chromium and ChromeDriver (for the wasm tests in headless Chromium), and Debian's
+#   PostgreSQL (the relay's tests run on both of its store's back ends).
 # Then: the face models checked against their packages and the test photos fetched (testdata/),
 # formatting and clippy on both targets, the native tests, the wasm tests.
 set -euo pipefail
@@ -64,8 +65,22 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "Clippy (wasm32: the phone module, the face detector module, the pure crates and their wasm tests)"
 cargo clippy --locked --target wasm32-unknown-unknown --lib -p zj-face-wasm "${wasm_targets[@]}" -- -D warnings
 
-step "Native tests"
+# The relay's store has two back ends; its tests run on both. PostgreSQL is a throwaway server
+# (Debian's package; scripts/postgres.sh runs initdb and pg_ctl as the postgres user when
+# root), stopped before the browser tests.
+step "PostgreSQL for the relay's store (Debian's package, a throwaway server)"
+./scripts/postgres.sh install
+pg_dir=$(mktemp -d /tmp/zj-pg.XXXXXX)
+eval "$(./scripts/postgres.sh start "$pg_dir")"
+trap './scripts/postgres.sh stop "$pg_dir"' EXIT
+
+step "Native tests (the relay's store on SQLite)"
 cargo test --locked
+
+step "The relay's tests again, each relay's store a database of its own on PostgreSQL"
+ZJ_TEST_STORE=postgres cargo test --locked -p zj-relay --test relay
+./scripts/postgres.sh stop "$pg_dir"
+trap - EXIT
 
 # The fake camera of the browser tests (tests/liveness_camera.rs): webdriver.json points
 # Chromium's --use-file-for-fake-video-capture at this file, a synthetic face.

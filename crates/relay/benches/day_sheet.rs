@@ -19,9 +19,9 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use rusqlite::params;
 use serde_json::{json, Value};
 use zj_protocol::time::parse_timestamp;
+use zj_relay::args;
 use zj_relay::sheet::export::{punch_table, sheet_table, to_csv, to_xlsx};
 use zj_relay::sheet::{load, Listing, PunchFacts, SiteRecords};
 use zj_relay::Store;
@@ -84,29 +84,29 @@ async fn fill(store: &Store) {
         .run(|tx| {
             tx.execute(
                 "INSERT INTO sites (site_id, name, sn, created_ms) VALUES ('site-1', '大工地', ?1, 0)",
-                [SN],
+                args![SN],
             )?;
-            let mut person = tx.prepare(
+            let person = tx.prepare(
                 "INSERT INTO persons (sn, person_id, name, source, updated_ms)
                  VALUES (?1, ?2, ?3, 'platform', 0)",
-            )?;
+            );
             for w in 0..WORKERS {
-                person.execute(params![SN, format!("P{w:05}"), format!("工人{w}")])?;
+                person.execute(args![SN, format!("P{w:05}"), format!("工人{w}")])?;
             }
-            let mut audit = tx.prepare(
+            let audit = tx.prepare(
                 "INSERT INTO audit (access_id, record_id, phone_sn, platform_sn, person_id,
                      record_time, img_bytes, extras, received_ms, site_id)
                  VALUES (?1, ?2, 'phone', ?3, ?4, ?5, 40000, ?6, ?7, 'site-1')",
-            )?;
-            let mut ledger = tx.prepare(
+            );
+            let ledger = tx.prepare(
                 "INSERT INTO ledger (access_id, record_id, state, attempts, updated_ms)
                  VALUES (?1, ?2, 'done', 1, ?3)",
-            )?;
-            let mut facts = tx.prepare(
+            );
+            let facts = tx.prepare(
                 "INSERT INTO audit_facts (access_id, record_id, site_id, person_id, record_time,
                      received_ms, flags, source, verdict, distance_m, lng, lat, accuracy_m)
                  VALUES (?1, ?2, 'site-1', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            )?;
+            );
             let first_day = parse_timestamp("20261101000000").expect("a date");
             let mut i: usize = 0;
             for day in 0..DAYS {
@@ -119,10 +119,10 @@ async fn fill(store: &Store) {
                         let fact = PunchFacts::of_extras(extras.as_object().expect("an object"));
                         let (access_id, record_id) = (format!("phone-{}", w / 20), format!("r{i}"));
                         let person_id = format!("P{w:05}");
-                        audit.execute(params![access_id, record_id, SN, person_id, made,
+                        audit.execute(args![access_id, record_id, SN, person_id, made,
                             extras.to_string(), received])?;
-                        ledger.execute(params![access_id, record_id, received + 150])?;
-                        facts.execute(params![access_id, record_id, person_id, made, received,
+                        ledger.execute(args![access_id, record_id, received + 150])?;
+                        facts.execute(args![access_id, record_id, person_id, made, received,
                             fact.flags.bits(), fact.source.as_str(), fact.verdict,
                             fact.distance_m, fact.lng, fact.lat, fact.accuracy_m])?;
                     }
@@ -144,13 +144,13 @@ fn time_reading_extras(store: &Store, runtime: &tokio::runtime::Runtime) {
     let started = Instant::now();
     let (rows, flagged) = runtime
         .block_on(store.run(|tx| {
-            let mut statement = tx.prepare(
+            let statement = tx.prepare(
                 "SELECT extras FROM audit WHERE site_id = 'site-1' AND record_time >= ?1
                  AND record_time < ?2",
-            )?;
+            );
             let start = parse_timestamp("20261101000000").expect("a date");
-            let rows = statement.query_map([start, start + DAYS * DAY_MS], |row| {
-                Ok(PunchFacts::of_extras_text(&row.get::<_, String>(0)?))
+            let rows = statement.query_map(args![start, start + DAYS * DAY_MS], |row| {
+                Ok(PunchFacts::of_extras_text(&row.get::<String>(0)?))
             })?;
             let (mut count, mut flagged) = (0, 0);
             for facts in rows {

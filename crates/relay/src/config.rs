@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 pub use crate::config_overrides::Override;
 use crate::http::HttpLimits;
-use crate::store::Phone;
+use crate::store::{Phone, StoreLocation};
 
 /// A secret: given inline, or read from an environment variable or a file. Never printed.
 #[derive(Clone, Deserialize, Default, PartialEq, Eq)]
@@ -394,6 +394,16 @@ impl Default for SigninConfig {
     }
 }
 
+/// `[store]`: which database the relay keeps its state in.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// `sqlite://PATH` or `postgres://USER[:PASSWORD]@HOST:PORT/DB` (the database must
+    /// exist); without it, SQLite in `data_dir`. Never logged with its password.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
 /// The whole configuration file.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -401,9 +411,13 @@ pub struct RelayConfig {
     /// Where phones connect (default `127.0.0.1:8080`).
     #[serde(default = "defaults::listen")]
     pub listen: SocketAddr,
-    /// Where the store lives (default `relay-data`).
+    /// The relay's data directory (default `relay-data`): the SQLite store when `[store] url`
+    /// is not set.
     #[serde(default = "defaults::data_dir")]
     pub data_dir: PathBuf,
+    /// The store's database.
+    #[serde(default)]
+    pub store: StoreConfig,
     /// Serve the pages at `/` and `/manager` from this directory instead of the built-in ones.
     #[serde(default)]
     pub www_dir: Option<PathBuf>,
@@ -509,6 +523,14 @@ impl RelayConfig {
             field.apply(&mut table)?;
         }
         table.try_into().map_err(parse_error)
+    }
+
+    /// Where the store lives: `[store] url`, or SQLite in `data_dir`.
+    pub fn store_location(&self) -> Result<StoreLocation, ConfigError> {
+        match &self.store.url {
+            Some(url) => StoreLocation::parse(url).map_err(ConfigError::Invalid),
+            None => Ok(StoreLocation::in_data_dir(&self.data_dir)),
+        }
     }
 
     /// The vendor `accessSecret`, from the file, the environment or the configuration, in

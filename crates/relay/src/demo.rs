@@ -300,6 +300,7 @@ impl Demo {
         let config = RelayConfig {
             listen: localhost(port),
             data_dir,
+            store: Default::default(),
             // The pages and the phone module built into the binary: any working directory.
             www_dir: None,
             pkg_dir: None,

@@ -75,7 +75,9 @@ impl RunningRelay {
         check(&config)?;
         let secret = config.vendor_secret()?;
         let claims = Claims::new(&config.signin)?;
-        let (store, interrupted) = Store::open(&config.data_dir)?;
+        let location = config.store_location()?;
+        let (store, interrupted) = Store::open_at(&location, true)?;
+        info!(store = %location.redacted(), "store open");
         if interrupted > 0 {
             warn!(
                 interrupted,

@@ -3,7 +3,6 @@
 //! whatever CRS the manager drew it in.
 
 use geo::{Coord, LineString};
-use rusqlite::Transaction;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -12,6 +11,7 @@ use crate::store::roster;
 use crate::store::site_persons::{self, KeptRoster};
 pub(crate) use crate::store::sites::{current_fence, get, list, put_fence, Site};
 use crate::store::StoreError;
+use crate::store::Tx;
 use zj_geofence::crs::gcj02_to_wgs84;
 use zj_geofence::{Fence, FenceError, FenceGeoJson, FenceLimits, LngLat, DEFAULT_MAX_ACCURACY_M};
 pub(crate) use zj_protocol::phone_api::SiteFence;
@@ -124,7 +124,7 @@ pub(crate) fn validate(request: FenceRequest) -> Result<SiteFence, FenceRefusal>
 
 /// A site as a phone sees it, and its fence version (the `ETag`).
 pub(crate) fn phone_view(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     site: &Site,
     binding: &PhoneSite,
 ) -> Result<(SiteInfo, Option<u64>), StoreError> {
@@ -157,7 +157,7 @@ pub(crate) fn phone_view(
 }
 
 /// Creates a site named `name` for platform sn `sn` (see [`create_sharing`]).
-pub(crate) fn create(tx: &Transaction<'_>, name: &str, sn: &str) -> Result<Site, StoreError> {
+pub(crate) fn create(tx: &Tx<'_>, name: &str, sn: &str) -> Result<Site, StoreError> {
     create_sharing(tx, name, sn).map(|(site, _)| site)
 }
 
@@ -165,7 +165,7 @@ pub(crate) fn create(tx: &Transaction<'_>, name: &str, sn: &str) -> Result<Site,
 /// keeps every person of the sn's roster (they are assigned to it, answered beside the new
 /// site), so its phones go on clocking in whom they could; the new site starts with nobody.
 pub(crate) fn create_sharing(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     name: &str,
     sn: &str,
 ) -> Result<(Site, Option<KeptRoster>), StoreError> {

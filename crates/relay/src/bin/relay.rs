@@ -70,6 +70,10 @@ enum Command {
         /// Overrides `data_dir`.
         #[arg(long, env = "RELAY_DATA_DIR")]
         data_dir: Option<PathBuf>,
+        /// Overrides any field, as `relay serve --set` (e.g. `--set store.url="postgres://…"`);
+        /// `RELAY__SECTION__FIELD` variables too.
+        #[arg(long = "set", value_name = "FIELD=VALUE", value_parser = Override::parse)]
+        set: Vec<Override>,
         /// The site, e.g. `site-1`.
         #[arg(long)]
         site: String,
@@ -114,12 +118,13 @@ fn main() -> anyhow::Result<()> {
             Command::Enroll {
                 config,
                 data_dir,
+                set,
                 site,
                 binding,
                 person,
                 ttl_minutes,
             } => {
-                let mut config = RelayConfig::load(&config)?;
+                let mut config = RelayConfig::load_with(&config, &overrides(set))?;
                 config.data_dir = data_dir.unwrap_or(config.data_dir);
                 let ttl = ttl_minutes.unwrap_or(config.manager.enroll_ttl_minutes);
                 let max = config.manager.enroll_max_ttl_minutes;
@@ -127,14 +132,21 @@ fn main() -> anyhow::Result<()> {
                     ttl <= max,
                     "--ttl-minutes may be at most {max} ([manager] enroll_max_ttl_minutes)"
                 );
+                let store = config.store_location()?;
                 let code =
-                    zj_relay::issue_code(&config.data_dir, &site, binding, person.as_deref(), ttl)
-                        .await?;
+                    zj_relay::issue_code(&store, &site, binding, person.as_deref(), ttl).await?;
                 println!("{}", serde_json::to_string(&code)?);
                 Ok(())
             }
         }
     })
+}
+
+/// The overrides of the environment (`RELAY__SECTION__FIELD`), then `set` (flags win).
+fn overrides(set: Vec<Override>) -> Vec<Override> {
+    let mut overrides = Override::from_env(std::env::vars());
+    overrides.extend(set);
+    overrides
 }
 
 async fn serve(
@@ -143,9 +155,7 @@ async fn serve(
     data_dir: Option<PathBuf>,
     set: Vec<Override>,
 ) -> anyhow::Result<()> {
-    let mut overrides = Override::from_env(std::env::vars());
-    overrides.extend(set);
-    let mut config = RelayConfig::load_with(&path, &overrides)?;
+    let mut config = RelayConfig::load_with(&path, &overrides(set))?;
     config.listen = listen.unwrap_or(config.listen);
     config.data_dir = data_dir.unwrap_or(config.data_dir);
     let relay = RunningRelay::start(config).await?;

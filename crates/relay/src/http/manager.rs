@@ -22,6 +22,7 @@ use crate::sheet::AttendanceDays;
 use crate::sites::{self, FenceRequest};
 use crate::store::roster;
 use crate::store::sites as store_sites;
+use crate::store::Tx;
 use crate::store::{audit_listing, manager_actions, phones, site_persons, StoreError};
 use zj_host::system_clock::now_ms;
 use zj_protocol::phone_api::Binding;
@@ -284,7 +285,7 @@ pub(crate) async fn signins(
 
 /// The audit log of these sites (`None`: all, and the phones with no site), oldest first.
 fn sites_signins(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Tx<'_>,
     sites: Option<&[String]>,
     since_ms: i64,
 ) -> Result<Vec<serde_json::Value>, StoreError> {
@@ -326,7 +327,7 @@ pub(crate) async fn roster(
 /// The ids of the persons on the rosters of those of `site_ids` that go to platform sn `sn`;
 /// `None` when none of them does.
 fn persons_of_sites(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Tx<'_>,
     site_ids: &[String],
     sn: &str,
 ) -> Result<Option<HashSet<String>>, StoreError> {

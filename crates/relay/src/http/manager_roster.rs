@@ -9,7 +9,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use rusqlite::Transaction;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -17,6 +16,7 @@ use super::api::Manager;
 use crate::http::api::RelayApi;
 use crate::http::error::{parse_body, ApiError};
 use crate::sites::{self, Site};
+use crate::store::Tx;
 use crate::store::{manager_actions, roster, site_persons, StoreError};
 use zj_host::system_clock::now_ms;
 
@@ -133,7 +133,7 @@ async fn change_roster(
 }
 
 /// The roster of `site` as `GET` answers it.
-fn view(tx: &Transaction<'_>, site: &Site) -> Result<Value, StoreError> {
+fn view(tx: &Tx<'_>, site: &Site) -> Result<Value, StoreError> {
     Ok(json!({
         "siteId": site.site_id,
         "sn": site.sn,

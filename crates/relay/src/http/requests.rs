@@ -13,7 +13,6 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine;
-use rusqlite::Transaction;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -21,6 +20,7 @@ use crate::http::api::{Manager, PhoneCaller, RelayApi, SiteScope};
 use crate::http::error::{parse_body, ApiError};
 use crate::phone::out_of_fence::rejection;
 use crate::store::requests::{self, Filter};
+use crate::store::Tx;
 use crate::store::{ledger, manager_actions, Outcome, StoreError};
 use zj_host::system_clock::now_ms;
 use zj_protocol::phone_api::{PhoneRequests, RequestState};
@@ -178,7 +178,7 @@ impl From<Undecided> for ApiError {
 /// final refusal in the record's ledger row (so a phone's retry hears it), the manager
 /// action; returns the request as listed.
 fn record_decision(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     manager: &Manager,
     id: i64,
     approve: bool,

@@ -26,7 +26,6 @@ pub(crate) mod time;
 use std::sync::Arc;
 
 use base64::Engine;
-use rusqlite::Transaction;
 use serde_json::{Map, Value};
 use tokio::sync::Notify;
 
@@ -34,6 +33,7 @@ use crate::config::Mr860LogLimits;
 use crate::http::api::SiteScope;
 use crate::store::mr860_logs;
 use crate::store::roster::{self, RosterEntry, Source};
+use crate::store::Tx;
 use crate::store::{Store, StoreError};
 use retention::Bound;
 use time::parse_terminal_time;
@@ -279,7 +279,7 @@ pub(crate) enum Accepted {
 /// Where a log of platform sn `sn` goes: its person (or none), and so its state. A person
 /// record joins the roster unless the platform registered that person (then nothing changes).
 fn resolve(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sn: &str,
     log: &Mr860Log,
 ) -> Result<(Option<String>, Option<String>, LogState), StoreError> {
@@ -399,12 +399,7 @@ impl Mr860 {
 }
 
 /// Resolves a stored log of platform sn `sn` again and records its new state.
-fn re_resolve(
-    tx: &Transaction<'_>,
-    sn: &str,
-    id: i64,
-    log: &Mr860Log,
-) -> Result<LogState, StoreError> {
+fn re_resolve(tx: &Tx<'_>, sn: &str, id: i64, log: &Mr860Log) -> Result<LogState, StoreError> {
     let resolution = resolve(tx, sn, log)?;
     mr860_logs::set_resolution(tx, id, &resolution, now_ms())?;
     Ok(resolution.2)

@@ -5,12 +5,12 @@
 
 use std::time::Duration;
 
-use rusqlite::Transaction;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
 use crate::config::Mr860LogLimits;
+use crate::store::Tx;
 use crate::store::{mr860_logs, Store, StoreError};
 use zj_host::system_clock::now_ms;
 
@@ -46,7 +46,7 @@ impl Bound {
 
 /// The bound a new log of `size` bytes from `device_id` would pass, if any.
 pub(crate) fn reached(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     limits: &Mr860LogLimits,
     device_id: &str,
     size: u64,

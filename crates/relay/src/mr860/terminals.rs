@@ -8,12 +8,12 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 use rand::Rng;
-use rusqlite::Transaction;
 use serde_json::{json, Value};
 
 use crate::config::{ConfigError, RelayConfig};
 use crate::keys::{same_secret, token_hash as key_hash};
 use crate::store::terminals::{self, Origin, TerminalRow};
+use crate::store::Tx;
 use crate::store::{sites, Store, StoreError};
 
 /// Letters of a new key: lowercase letters and digits without `l`, `o`, `0`, `1`, so a key
@@ -69,10 +69,7 @@ impl Terminal {
 
 /// The terminal whose key is `key`, if any: the key's hash is compared with every terminal's
 /// in time independent of where they differ, so timing tells nothing of a key.
-pub(crate) fn authenticate(
-    tx: &Transaction<'_>,
-    key: &str,
-) -> Result<Option<Terminal>, StoreError> {
+pub(crate) fn authenticate(tx: &Tx<'_>, key: &str) -> Result<Option<Terminal>, StoreError> {
     let given = key_hash(key);
     let mut found = None;
     for row in terminals::all(tx)? {

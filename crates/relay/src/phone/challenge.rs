@@ -3,9 +3,9 @@
 //! entry `nonceVerified: true` when it issued that nonce to that phone and the nonce had not
 //! expired at `recordTime`.
 
-use rusqlite::Transaction;
 use serde_json::{Map, Value};
 
+use crate::store::Tx;
 use crate::store::{nonces, StoreError};
 use zj_protocol::phone_api::Challenge;
 
@@ -13,11 +13,7 @@ use zj_protocol::phone_api::Challenge;
 pub(crate) const NONCE_VALID_MS: i64 = 120_000;
 
 /// Issues a nonce to `access_id` (and forgets nonces expired a day ago).
-pub(crate) fn issue(
-    tx: &Transaction<'_>,
-    access_id: &str,
-    now_ms: i64,
-) -> Result<Challenge, StoreError> {
+pub(crate) fn issue(tx: &Tx<'_>, access_id: &str, now_ms: i64) -> Result<Challenge, StoreError> {
     let challenge = Challenge {
         nonce: (0..16)
             .map(|_| format!("{:02x}", rand::random::<u8>()))
@@ -33,7 +29,7 @@ pub(crate) fn issue(
 /// Whether `nonce` was issued to `access_id` and had not expired at `record_time_ms` (a
 /// record time before the issue is a phone clock behind the relay's, not a reason to doubt).
 pub(crate) fn verify(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     access_id: &str,
     nonce: &str,
     record_time_ms: i64,

@@ -3,13 +3,13 @@
 //! or to the site's roster (a team phone, whose holder picks the worker).
 
 use rand::Rng;
-use rusqlite::Transaction;
 use serde::Serialize;
 use serde_json::json;
 
 use crate::keys::random_hex;
 use crate::sites;
 pub(crate) use crate::store::enrollments::{enrolled_ms, phone_site, site_phones, PhoneSite};
+use crate::store::Tx;
 use crate::store::{add_phone, Phone, StoreError};
 use crate::store::{enrollments, manager_actions, site_persons};
 use zj_protocol::phone_api::Binding;
@@ -86,7 +86,7 @@ pub(crate) fn lifetime(asked: Option<u32>, default: u32, max: u32) -> Result<u32
 /// Makes a code for `site_id`: checked against the site and, for a personal phone, the
 /// person on the site's roster.
 pub(crate) fn create_code(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     site_id: &str,
     binding: Binding,
     person_id: Option<&str>,
@@ -134,7 +134,7 @@ const LOGGED_CODE_CHARS: usize = 4;
 /// `enrollment.create` record by account `by` (binding, person, expiry and the code's last
 /// [`LOGGED_CODE_CHARS`] characters) in the same transaction.
 pub(crate) fn create_recorded_code(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     by: &str,
     site_id: &str,
     binding: Binding,
@@ -167,16 +167,16 @@ pub enum IssueError {
     Refused(CodeRefusal),
 }
 
-/// `relay enroll`: makes a code in the store in `data_dir` (the relay may be running), recorded
+/// `relay enroll`: makes a code in the store at `store` (the relay may be running), recorded
 /// as made by [`COMMAND_LINE`].
 pub async fn issue_code(
-    data_dir: &std::path::Path,
+    store: &crate::store::StoreLocation,
     site_id: &str,
     binding: Binding,
     person_id: Option<&str>,
     ttl_minutes: u32,
 ) -> Result<NewCode, IssueError> {
-    let store = crate::store::Store::open_beside(data_dir)?;
+    let (store, _) = crate::store::Store::open_at(store, false)?;
     let site_id = site_id.to_owned();
     let person_id = person_id.map(str::to_owned);
     let now = zj_host::system_clock::now_ms();
@@ -211,7 +211,7 @@ pub(crate) enum Refused {
 /// Redeems `code`: in one transaction, the phone's new credentials, its binding, and the code
 /// marked used. Returns the phone and its site.
 pub(crate) fn redeem(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     code: &str,
     now_ms: i64,
 ) -> Result<Result<(Phone, sites::Site), Refused>, StoreError> {

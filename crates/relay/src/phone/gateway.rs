@@ -41,6 +41,7 @@ use crate::platform::forward::{Delivered, PlatformOut};
 use crate::platform::link::PlatformLink;
 use crate::sites;
 use crate::store::requests::{self, NewRequest, RecordRequest};
+use crate::store::Tx;
 use crate::store::{self, Begun, Outcome, RecordEntry, Store, StoreError};
 use crate::store::{ledger, site_persons};
 use zj_host::system_clock::now_ms;
@@ -434,7 +435,7 @@ impl Gateway {
         let held_param = matches!(filed, Ok(Some(_)))
             .then(|| forwarded_param(record, job.img.as_deref()))
             .unwrap_or_default();
-        let admit = move |tx: &rusqlite::Transaction<'_>| {
+        let admit = move |tx: &Tx<'_>| {
             if !may_clock_in(tx, &entry)? {
                 return Ok(Admission::NotThisPhonesPerson);
             }
@@ -531,11 +532,7 @@ struct Held<'a> {
 /// place is inside the site's work areas with auto-approval on (to be forwarded now), else
 /// pending, its ledger row waiting (`retry`) and nothing forwarded; not filed at all (the
 /// ledger row waiting) when the phone already has its most pending requests.
-fn hold(
-    tx: &rusqlite::Transaction<'_>,
-    entry: &RecordEntry,
-    held: Held<'_>,
-) -> Result<Admission, StoreError> {
+fn hold(tx: &Tx<'_>, entry: &RecordEntry, held: Held<'_>) -> Result<Admission, StoreError> {
     let auto = out_of_fence::auto_approved(tx, held.site_id, held.place)?;
     let key = (entry.access_id.as_str(), entry.record_id.as_str());
     if !auto && requests::pending_of_phone(tx, key.0)? >= out_of_fence::MAX_PENDING_PER_PHONE {
@@ -564,7 +561,7 @@ fn hold(
 /// Whether the phone that sent `entry` may clock its person in: a personal phone only its own
 /// person, a team phone persons on its own site's roster (not every person of the platform sn;
 /// see [`site_persons`]); a phone enrolled by configuration, with no site, anyone.
-fn may_clock_in(tx: &rusqlite::Transaction<'_>, entry: &RecordEntry) -> Result<bool, StoreError> {
+fn may_clock_in(tx: &Tx<'_>, entry: &RecordEntry) -> Result<bool, StoreError> {
     Ok(match enroll::phone_site(tx, &entry.access_id)? {
         None => true,
         Some(binding) if binding.binding == Binding::Personal => {

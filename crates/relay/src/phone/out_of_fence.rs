@@ -3,7 +3,6 @@
 //! from what is stored (PROTOCOL.md §9; the gateway decides, the store keeps the request, the
 //! forwarder in [`requests`](super::requests) sends approved ones).
 
-use rusqlite::Transaction;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use zj_geofence::{Fix, Verdict};
@@ -14,6 +13,7 @@ use zj_protocol::ProtocolError;
 use crate::phone::claims::{refusal, ClaimedPlace};
 use crate::sites::MAX_ACCURACY_CAP_M;
 use crate::store::requests::RecordRequest;
+use crate::store::Tx;
 use crate::store::{work_areas, StoreError};
 
 /// The reply of a record held as a request (or approved and not yet at the platform).
@@ -61,7 +61,7 @@ pub(crate) fn rejection(comment: &str) -> ProtocolError {
 /// by the same geofence code as the fence (any accuracy up to the largest cap a fence may
 /// have: the site's own fence has already held the fix to its cap).
 pub(crate) fn auto_approved(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     site_id: &str,
     place: &ClaimedPlace,
 ) -> Result<bool, StoreError> {

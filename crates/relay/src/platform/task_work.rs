@@ -19,6 +19,7 @@ use serde_json::{json, Map, Value};
 use crate::platform::task_api::{fetch_photo, CallError, PhotoError};
 use crate::platform::tasks::{page_done, record_version, TaskRow, TaskRunner};
 use crate::store::roster::{self, RosterEntry, Source};
+use crate::store::Tx;
 use zj_host::system_clock::now_ms;
 use zj_protocol::params::{
     to_json_text, DeviceVersion, Failure, PageParam, PersonIds, PersonPage, PostPersonsParam,
@@ -83,9 +84,7 @@ impl TaskRunner {
     /// Runs `write` on this sn's tables in one durable transaction.
     async fn roster_write(
         &self,
-        write: impl FnOnce(&rusqlite::Transaction<'_>, &str) -> Result<(), crate::store::StoreError>
-            + Send
-            + 'static,
+        write: impl FnOnce(&Tx<'_>, &str) -> Result<(), crate::store::StoreError> + Send + 'static,
     ) -> Result<(), CallError> {
         let sn = self.api.sn.clone();
         self.store

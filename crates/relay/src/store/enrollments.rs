@@ -1,10 +1,11 @@
 //! The enrollments and phone_sites tables: one-time codes (site, binding, person, expiry, use)
 //! and the site and binding of each phone that redeemed one.
 
-use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 
 use super::StoreError;
+use crate::args;
+use crate::store::Tx;
 use zj_protocol::phone_api::Binding;
 
 /// A code to keep: what it enrolls a phone as, and until when (epoch milliseconds).
@@ -27,11 +28,11 @@ pub(crate) struct Enrollment {
 }
 
 /// Keeps a new code.
-pub(crate) fn insert(tx: &Transaction<'_>, new: &NewEnrollment<'_>) -> Result<(), StoreError> {
+pub(crate) fn insert(tx: &Tx<'_>, new: &NewEnrollment<'_>) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO enrollments (code, site_id, binding, person_id, created_ms, expires_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
+        args![
             new.code,
             new.site_id,
             new.binding.as_str(),
@@ -44,42 +45,40 @@ pub(crate) fn insert(tx: &Transaction<'_>, new: &NewEnrollment<'_>) -> Result<()
 }
 
 /// The code `code` (normalised), if there is one.
-pub(crate) fn find(tx: &Transaction<'_>, code: &str) -> Result<Option<Enrollment>, StoreError> {
-    Ok(tx
-        .query_row(
-            "SELECT site_id, binding, person_id, expires_ms, used_ms FROM enrollments
+pub(crate) fn find(tx: &Tx<'_>, code: &str) -> Result<Option<Enrollment>, StoreError> {
+    tx.query_opt(
+        "SELECT site_id, binding, person_id, expires_ms, used_ms FROM enrollments
              WHERE code = ?1",
-            [code],
-            |row| {
-                Ok(Enrollment {
-                    site_id: row.get(0)?,
-                    binding: binding_column(row.get(1)?),
-                    person_id: row.get(2)?,
-                    expires_ms: row.get(3)?,
-                    used_ms: row.get(4)?,
-                })
-            },
-        )
-        .optional()?)
+        args![code],
+        |row| {
+            Ok(Enrollment {
+                site_id: row.get(0)?,
+                binding: binding_column(row.get(1)?),
+                person_id: row.get(2)?,
+                expires_ms: row.get(3)?,
+                used_ms: row.get(4)?,
+            })
+        },
+    )
 }
 
 /// Marks `code` used by the phone `access_id` at `now_ms`.
 pub(crate) fn mark_used(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     code: &str,
     access_id: &str,
     now_ms: i64,
 ) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE enrollments SET used_ms = ?2, access_id = ?3 WHERE code = ?1",
-        params![code, now_ms, access_id],
+        args![code, now_ms, access_id],
     )?;
     Ok(())
 }
 
 /// Keeps the site and binding of the phone `access_id`, enrolled at `now_ms`.
 pub(crate) fn bind_phone(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     access_id: &str,
     site: &PhoneSite,
     now_ms: i64,
@@ -87,7 +86,7 @@ pub(crate) fn bind_phone(
     tx.execute(
         "INSERT INTO phone_sites (access_id, site_id, binding, person_id, enrolled_ms)
          VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
+        args![
             access_id,
             site.site_id,
             site.binding.as_str(),
@@ -117,55 +116,45 @@ fn binding_column(text: String) -> Binding {
 }
 
 /// The site binding of an enrolled phone (`None` for phones configured by hand).
-pub(crate) fn phone_site(
-    tx: &Transaction<'_>,
-    access_id: &str,
-) -> Result<Option<PhoneSite>, StoreError> {
+pub(crate) fn phone_site(tx: &Tx<'_>, access_id: &str) -> Result<Option<PhoneSite>, StoreError> {
     // Cached: every sign-in asks.
-    Ok(tx
-        .prepare_cached("SELECT site_id, binding, person_id FROM phone_sites WHERE access_id = ?1")?
-        .query_row([access_id], |row| {
+    tx.prepare("SELECT site_id, binding, person_id FROM phone_sites WHERE access_id = ?1")
+        .query_opt(args![access_id], |row| {
             Ok(PhoneSite {
                 site_id: row.get(0)?,
                 binding: binding_column(row.get(1)?),
                 person_id: row.get(2)?,
             })
         })
-        .optional()?)
 }
 
 /// The phones enrolled at a site, for the manager.
 pub(crate) fn site_phones(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     site_id: &str,
 ) -> Result<Vec<serde_json::Value>, StoreError> {
-    let mut statement = tx.prepare(
+    let statement = tx.prepare(
         "SELECT p.access_id, p.sn, s.binding, s.person_id, s.enrolled_ms, p.revoked
          FROM phone_sites s JOIN phones p ON p.access_id = s.access_id
          WHERE s.site_id = ?1 ORDER BY s.enrolled_ms",
-    )?;
-    let rows = statement.query_map([site_id], |row| {
+    );
+    let rows = statement.query_map(args![site_id], |row| {
         Ok(serde_json::json!({
-            "accessId": row.get::<_, String>(0)?,
-            "sn": row.get::<_, String>(1)?,
+            "accessId": row.get::<String>(0)?,
+            "sn": row.get::<String>(1)?,
             "binding": binding_column(row.get(2)?),
-            "personId": row.get::<_, Option<String>>(3)?,
-            "enrolledAtMs": row.get::<_, i64>(4)?,
-            "revoked": row.get::<_, bool>(5)?,
+            "personId": row.get::<Option<String>>(3)?,
+            "enrolledAtMs": row.get::<i64>(4)?,
+            "revoked": row.get::<bool>(5)?,
         }))
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.collect::<Result<_, _>>()
 }
 
 /// When the phone `access_id` redeemed its code, epoch milliseconds (`None` for phones
 /// configured by hand): no record of the phone can have been made much before it.
-pub(crate) fn enrolled_ms(
-    tx: &Transaction<'_>,
-    access_id: &str,
-) -> Result<Option<i64>, StoreError> {
+pub(crate) fn enrolled_ms(tx: &Tx<'_>, access_id: &str) -> Result<Option<i64>, StoreError> {
     // Cached: every sign-in asks.
-    Ok(tx
-        .prepare_cached("SELECT enrolled_ms FROM phone_sites WHERE access_id = ?1")?
-        .query_row([access_id], |row| row.get(0))
-        .optional()?)
+    tx.prepare("SELECT enrolled_ms FROM phone_sites WHERE access_id = ?1")
+        .query_opt(args![access_id], |row| row.get(0))
 }

@@ -2,11 +2,12 @@
 //! the first final answer) and the audit log (each record as received, with the evidence the
 //! platform does not take).
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde_json::{json, Map, Value};
 
 use super::StoreError;
+use crate::args;
 use crate::sheet::PunchFacts;
+use crate::store::Tx;
 use zj_protocol::ProtocolError;
 
 /// What the ledger says about a record when a phone sends it.
@@ -63,34 +64,29 @@ pub(crate) struct RecordEntry {
 
 /// Records that a phone sent a record and says what the ledger knows of it (inside a batch's
 /// transaction; [`Store::begin`] is the same as an operation of its own).
-pub(crate) fn begin(
-    tx: &Transaction<'_>,
-    entry: &RecordEntry,
-    now_ms: i64,
-) -> Result<Begun, StoreError> {
-    let key = params![entry.access_id, entry.record_id];
+pub(crate) fn begin(tx: &Tx<'_>, entry: &RecordEntry, now_ms: i64) -> Result<Begun, StoreError> {
+    let key = args![entry.access_id, entry.record_id];
     // The statements of every sign-in are prepared once per connection (cached), not parsed
     // again each time.
     let known: Option<(String, Option<String>, Option<String>)> = tx
-        .prepare_cached(
+        .prepare(
             "SELECT state, errorcode, errormsg FROM ledger
              WHERE access_id = ?1 AND record_id = ?2",
-        )?
-        .query_row(key, |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
-        .optional()?;
+        )
+        .query_opt(key, |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
     let begun = match known {
         None => {
-            tx.prepare_cached(
+            tx.prepare(
                 "INSERT INTO ledger (access_id, record_id, state, attempts, updated_ms)
                  VALUES (?1, ?2, 'sending', 1, ?3)",
-            )?
-            .execute(params![entry.access_id, entry.record_id, now_ms])?;
-            tx.prepare_cached(
+            )
+            .execute(args![entry.access_id, entry.record_id, now_ms])?;
+            tx.prepare(
                 "INSERT INTO audit (access_id, record_id, phone_sn, platform_sn, person_id,
                                     record_time, img_bytes, extras, received_ms, site_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(params![
+            )
+            .execute(args![
                 entry.access_id,
                 entry.record_id,
                 entry.phone_sn,
@@ -116,7 +112,7 @@ pub(crate) fn begin(
                 tx.execute(
                     "UPDATE ledger SET state = 'sending', attempts = attempts + 1, updated_ms = ?3
                      WHERE access_id = ?1 AND record_id = ?2",
-                    params![entry.access_id, entry.record_id, now_ms],
+                    args![entry.access_id, entry.record_id, now_ms],
                 )?;
                 Begun::Again
             }
@@ -127,14 +123,19 @@ pub(crate) fn begin(
 
 /// Writes what `entry`'s extras say for the day sheet (`audit_facts`), read once here so a
 /// sheet of a month's records never parses their extras.
-fn write_facts(tx: &Connection, entry: &RecordEntry) -> Result<(), StoreError> {
+fn write_facts(tx: &Tx<'_>, entry: &RecordEntry) -> Result<(), StoreError> {
     let facts = PunchFacts::of_extras_text(&entry.extras);
-    tx.prepare_cached(
-        "INSERT OR REPLACE INTO audit_facts (access_id, record_id, site_id, person_id,
+    tx.prepare(
+        "INSERT INTO audit_facts (access_id, record_id, site_id, person_id,
              record_time, received_ms, flags, source, verdict, distance_m, lng, lat, accuracy_m)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-    )?
-    .execute(params![
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         ON CONFLICT (access_id, record_id) DO UPDATE SET site_id = excluded.site_id,
+             person_id = excluded.person_id, record_time = excluded.record_time,
+             received_ms = excluded.received_ms, flags = excluded.flags, source = excluded.source,
+             verdict = excluded.verdict, distance_m = excluded.distance_m, lng = excluded.lng,
+             lat = excluded.lat, accuracy_m = excluded.accuracy_m",
+    )
+    .execute(args![
         entry.access_id,
         entry.record_id,
         entry.site_id,
@@ -154,22 +155,22 @@ fn write_facts(tx: &Connection, entry: &RecordEntry) -> Result<(), StoreError> {
 
 /// Writes the facts of audited records that have none (a store made before `audit_facts`);
 /// the number written. Run once, when a store without `audit_facts` opens, in one transaction.
-pub(crate) fn fill_missing_facts(connection: &Connection) -> Result<usize, StoreError> {
-    let tx = connection.unchecked_transaction()?;
-    let written = fill_facts(&tx)?;
-    tx.commit()?;
+pub(crate) fn fill_missing_facts(connection: &rusqlite::Connection) -> Result<usize, StoreError> {
+    let transaction = connection.unchecked_transaction()?;
+    let written = fill_facts(&Tx::sqlite(&transaction))?;
+    transaction.commit()?;
     Ok(written)
 }
 
-fn fill_facts(connection: &Connection) -> Result<usize, StoreError> {
-    let mut statement = connection.prepare(
+fn fill_facts(tx: &Tx<'_>) -> Result<usize, StoreError> {
+    let statement = tx.prepare(
         "SELECT a.access_id, a.record_id, a.phone_sn, a.platform_sn, a.person_id,
                 a.record_time, a.img_bytes, a.extras, a.received_ms, a.site_id
          FROM audit a
          WHERE NOT EXISTS (SELECT 1 FROM audit_facts f
                            WHERE f.access_id = a.access_id AND f.record_id = a.record_id)",
-    )?;
-    let entries = statement.query_map([], |row| {
+    );
+    let entries = statement.query_map(args![], |row| {
         Ok(RecordEntry {
             access_id: row.get(0)?,
             record_id: row.get(1)?,
@@ -177,7 +178,7 @@ fn fill_facts(connection: &Connection) -> Result<usize, StoreError> {
             platform_sn: row.get(3)?,
             person_id: row.get(4)?,
             record_time: row.get(5)?,
-            img_bytes: usize::try_from(row.get::<_, i64>(6)?).unwrap_or(0),
+            img_bytes: usize::try_from(row.get::<i64>(6)?).unwrap_or(0),
             extras: row.get(7)?,
             received_ms: row.get(8)?,
             site_id: row.get(9)?,
@@ -185,7 +186,7 @@ fn fill_facts(connection: &Connection) -> Result<usize, StoreError> {
     })?;
     let mut written = 0;
     for entry in entries {
-        write_facts(connection, &entry?)?;
+        write_facts(tx, &entry?)?;
         written += 1;
     }
     Ok(written)
@@ -194,17 +195,19 @@ fn fill_facts(connection: &Connection) -> Result<usize, StoreError> {
 /// Records the relay's check of a record's photo (a JSON object text), replacing the check of
 /// an earlier attempt.
 pub(crate) fn record_photo_check(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     access_id: &str,
     record_id: &str,
     result: &str,
     now_ms: i64,
 ) -> Result<(), StoreError> {
-    tx.prepare_cached(
-        "INSERT OR REPLACE INTO photo_checks (access_id, record_id, result, checked_ms)
-         VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![access_id, record_id, result, now_ms])?;
+    tx.prepare(
+        "INSERT INTO photo_checks (access_id, record_id, result, checked_ms)
+         VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (access_id, record_id) DO UPDATE SET result = excluded.result,
+             checked_ms = excluded.checked_ms",
+    )
+    .execute(args![access_id, record_id, result, now_ms])?;
     Ok(())
 }
 
@@ -213,7 +216,7 @@ pub(crate) fn record_photo_check(
 ///
 /// [`Store::finish`]: super::Store::finish
 pub(crate) fn finish(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     access_id: &str,
     record_id: &str,
     outcome: &Outcome,
@@ -224,11 +227,11 @@ pub(crate) fn finish(
         Outcome::Refused(error) => ("refused", Some(error)),
         Outcome::Retry => ("retry", None),
     };
-    tx.prepare_cached(
+    tx.prepare(
         "UPDATE ledger SET state = ?3, errorcode = ?4, errormsg = ?5, updated_ms = ?6
          WHERE access_id = ?1 AND record_id = ?2",
-    )?
-    .execute(params![
+    )
+    .execute(args![
         access_id,
         record_id,
         state,
@@ -245,11 +248,11 @@ pub(crate) fn finish(
 /// platform's result; only `site_id`'s when given, and only those received since
 /// `since_ms` (epoch milliseconds).
 pub(crate) fn audit_listing(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     site_id: Option<&str>,
     since_ms: i64,
 ) -> Result<Vec<Value>, StoreError> {
-    let mut statement = tx.prepare(
+    let statement = tx.prepare(
         "SELECT a.access_id, a.record_id, a.phone_sn, a.platform_sn, a.person_id,
                 a.record_time, a.img_bytes, a.extras, a.received_ms,
                 l.state, l.errorcode, l.errormsg, s.site_id, p.result
@@ -257,53 +260,51 @@ pub(crate) fn audit_listing(
          LEFT JOIN ledger l ON l.access_id = a.access_id AND l.record_id = a.record_id
          LEFT JOIN phone_sites s ON s.access_id = a.access_id
          LEFT JOIN photo_checks p ON p.access_id = a.access_id AND p.record_id = a.record_id
-         WHERE (?1 IS NULL OR s.site_id = ?1) AND a.received_ms >= ?2
+         WHERE (CAST(?1 AS TEXT) IS NULL OR s.site_id = ?1) AND a.received_ms >= ?2
          ORDER BY a.received_ms LIMIT 10000",
-    )?;
-    let rows = statement.query_map(params![site_id, since_ms], |row| {
+    );
+    let rows = statement.query_map(args![site_id, since_ms], |row| {
         let mut record: Map<String, Value> =
-            serde_json::from_str(&row.get::<_, String>(7)?).unwrap_or_default();
+            serde_json::from_str(&row.get::<String>(7)?).unwrap_or_default();
         let state: Option<String> = row.get(9)?;
         let photo_check: Option<Value> =
-            (row.get::<_, Option<String>>(13)?).and_then(|text| serde_json::from_str(&text).ok());
+            (row.get::<Option<String>>(13)?).and_then(|text| serde_json::from_str(&text).ok());
         let fields = [
-            ("accessId", json!(row.get::<_, String>(0)?)),
-            ("recordId", json!(row.get::<_, String>(1)?)),
-            ("phoneSn", json!(row.get::<_, String>(2)?)),
-            ("sn", json!(row.get::<_, String>(3)?)),
-            ("personId", json!(row.get::<_, String>(4)?)),
-            ("recordTime", json!(row.get::<_, i64>(5)?)),
-            ("imgBytes", json!(row.get::<_, i64>(6)?)),
-            ("receivedAtMs", json!(row.get::<_, i64>(8)?)),
-            ("siteId", json!(row.get::<_, Option<String>>(12)?)),
+            ("accessId", json!(row.get::<String>(0)?)),
+            ("recordId", json!(row.get::<String>(1)?)),
+            ("phoneSn", json!(row.get::<String>(2)?)),
+            ("sn", json!(row.get::<String>(3)?)),
+            ("personId", json!(row.get::<String>(4)?)),
+            ("recordTime", json!(row.get::<i64>(5)?)),
+            ("imgBytes", json!(row.get::<i64>(6)?)),
+            ("receivedAtMs", json!(row.get::<i64>(8)?)),
+            ("siteId", json!(row.get::<Option<String>>(12)?)),
             ("photoCheck", json!(photo_check)),
             (
                 "platformResult",
                 json!({
                     "state": state,
-                    "errorcode": row.get::<_, Option<String>>(10)?,
-                    "errormsg": row.get::<_, Option<String>>(11)?,
+                    "errorcode": row.get::<Option<String>>(10)?,
+                    "errormsg": row.get::<Option<String>>(11)?,
                 }),
             ),
         ];
         record.extend(fields.map(|(key, value)| (key.to_owned(), value)));
         Ok(Value::Object(record))
     })?;
-    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    rows.collect::<Result<Vec<_>, _>>()
 }
 
 /// When the relay first received a record (its audit entry), epoch milliseconds; `None` when
 /// it never did.
 pub(crate) fn first_received_ms(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     access_id: &str,
     record_id: &str,
 ) -> Result<Option<i64>, StoreError> {
-    Ok(tx
-        .query_row(
-            "SELECT received_ms FROM audit WHERE access_id = ?1 AND record_id = ?2",
-            params![access_id, record_id],
-            |row| row.get(0),
-        )
-        .optional()?)
+    tx.query_opt(
+        "SELECT received_ms FROM audit WHERE access_id = ?1 AND record_id = ?2",
+        args![access_id, record_id],
+        |row| row.get(0),
+    )
 }

@@ -2,12 +2,13 @@
 //! revocations, account changes, terminal keys. Each entry names the account and, when the
 //! action concerns one, the site, so a site manager sees the entries of their own sites.
 
-use rusqlite::{params, Transaction};
 use serde::Serialize;
 use serde_json::Value;
 
 use super::StoreError;
+use crate::args;
 use crate::http::api::SiteScope;
+use crate::store::Tx;
 
 /// One manager action.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -27,7 +28,7 @@ pub(crate) struct ManagerAction {
 
 /// Records that `account` did `action` (on `site_id`, if one) at `now_ms`.
 pub(crate) fn record(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     account: &str,
     site_id: Option<&str>,
     action: &str,
@@ -37,7 +38,7 @@ pub(crate) fn record(
     tx.execute(
         "INSERT INTO manager_actions (at_ms, account, site_id, action, detail)
          VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![now_ms, account, site_id, action, detail.to_string()],
+        args![now_ms, account, site_id, action, detail.to_string()],
     )?;
     Ok(())
 }
@@ -45,15 +46,15 @@ pub(crate) fn record(
 /// The newest `limit` actions a manager with `scope` may see, newest first: an administrator
 /// all of them, a site manager those of their sites.
 pub(crate) fn listing(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     scope: &SiteScope,
     limit: u32,
 ) -> Result<Vec<ManagerAction>, StoreError> {
-    let mut statement = tx.prepare(
+    let statement = tx.prepare(
         "SELECT at_ms, account, site_id, action, detail FROM manager_actions
          ORDER BY id DESC",
-    )?;
-    let rows = statement.query_map([], |row| {
+    );
+    let rows = statement.query_map(args![], |row| {
         let detail: String = row.get(4)?;
         Ok(ManagerAction {
             at_ms: row.get(0)?,

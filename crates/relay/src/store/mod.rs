@@ -10,8 +10,10 @@
 //! outcome follows them), so a sign-in costs one fsync, shared with its batch.
 
 pub(crate) mod accounts;
+pub(crate) mod db;
 pub(crate) mod enrollments;
 pub(crate) mod ledger;
+mod location;
 pub(crate) mod manager_actions;
 pub(crate) mod mr860_logs;
 pub(crate) mod nonces;
@@ -36,8 +38,16 @@ pub use phones::Phone;
 use std::path::Path;
 use std::sync::mpsc as std_mpsc;
 
-use rusqlite::{Connection, Transaction};
+use std::cell::RefCell;
+
+use rusqlite::Connection;
 use tokio::sync::oneshot;
+
+use db::postgres::{PostgresTx, StatementCache};
+pub(crate) use db::Tx;
+pub use location::StoreLocation;
+
+use crate::args;
 
 /// Most operations applied in one transaction.
 const MAX_BATCH: usize = 512;
@@ -63,8 +73,12 @@ impl StoreError {
 type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
 
 /// Work for the writer thread from another module: runs inside a batch's transaction and
-/// returns how to answer once the commit's outcome is known.
-type Work = Box<dyn FnOnce(&Transaction<'_>) -> Answer + Send>;
+/// returns whether it succeeded and how to answer once the commit's outcome is known.
+type Work = Box<dyn FnOnce(&Tx<'_>) -> Applied + Send>;
+
+/// An operation applied: whether it succeeded (a failed one's writes are rolled back to
+/// its savepoint) and how to answer it.
+type Applied = (bool, Answer);
 
 /// Answers an operation once its batch's commit is known to have succeeded or failed.
 type Answer = Box<dyn FnOnce(Result<(), StoreError>)>;
@@ -113,39 +127,40 @@ impl Store {
     /// marked 'retry': whether the platform got them cannot be known, so the phone's retry
     /// sends them again. Returns the store and how many records were in that state.
     pub fn open(data_dir: &Path) -> Result<(Store, usize), StoreError> {
-        Self::open_with(data_dir, true)
+        Self::open_at(&StoreLocation::in_data_dir(data_dir), true)
     }
 
-    /// Opens the store beside a relay that may be running (for `relay enroll`): records in
-    /// flight are the running relay's, so they are left as they are.
-    pub fn open_beside(data_dir: &Path) -> Result<Store, StoreError> {
-        Self::open_with(data_dir, false).map(|(store, _)| store)
-    }
-
-    fn open_with(data_dir: &Path, recover: bool) -> Result<(Store, usize), StoreError> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|e| StoreError(format!("creating {}: {e}", data_dir.display())))?;
-        let connection = Connection::open(data_dir.join("relay.sqlite3"))?;
-        connection.busy_timeout(std::time::Duration::from_secs(10))?;
-        let facts_existed = schema::has_table(&connection, "audit_facts")?;
-        connection.execute_batch(schema::SCHEMA)?;
-        schema::add_missing_columns(&connection)?;
-        if !facts_existed {
-            ledger::fill_missing_facts(&connection)?;
-        }
-        let interrupted = if recover {
-            connection.execute(
-                "UPDATE ledger SET state = 'retry' WHERE state = 'sending'",
-                [],
-            )?
-        } else {
-            0
-        };
+    /// Opens the store at `location` (see [`open`](Self::open)); `recover`: whether records
+    /// left 'sending' become 'retry' (not for a store opened beside a running relay, as by
+    /// `relay enroll`: the records in flight are the relay's).
+    ///
+    /// The database is opened by the writer thread (PostgreSQL's client runs a runtime of its
+    /// own, which cannot start inside the caller's); this waits for it.
+    pub fn open_at(location: &StoreLocation, recover: bool) -> Result<(Store, usize), StoreError> {
+        let location = location.clone();
+        let (opened, open_result) = std_mpsc::channel();
         let (ops, inbox) = std_mpsc::channel();
         std::thread::Builder::new()
             .name("relay-store".into())
-            .spawn(move || writer(connection, inbox))
+            .spawn(move || {
+                let database = match location {
+                    StoreLocation::Sqlite(file) => open_sqlite(&file, recover),
+                    StoreLocation::Postgres(url) => open_postgres(&url, recover),
+                };
+                match database {
+                    Ok((database, interrupted)) => {
+                        let _ = opened.send(Ok(interrupted));
+                        writer(database, inbox);
+                    }
+                    Err(error) => {
+                        let _ = opened.send(Err(error));
+                    }
+                }
+            })
             .map_err(|e| StoreError(format!("starting the store thread: {e}")))?;
+        let interrupted = open_result
+            .recv()
+            .unwrap_or_else(|_| Err(StoreError("the store thread has stopped".into())))?;
         Ok((Store { ops }, interrupted))
     }
 
@@ -164,7 +179,7 @@ impl Store {
     /// other modules keep their own tables without growing this file.
     pub async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+        work: impl FnOnce(&Tx<'_>) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         self.run_with(Flush::Durable, work).await
     }
@@ -175,7 +190,7 @@ impl Store {
     /// before any reply depends on them (the mark that a forwarding attempt began).
     pub(crate) async fn run_deferred<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+        work: impl FnOnce(&Tx<'_>) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         self.run_with(Flush::Deferred, work).await
     }
@@ -183,15 +198,10 @@ impl Store {
     async fn run_with<T: Send + 'static>(
         &self,
         flush: Flush,
-        work: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+        work: impl FnOnce(&Tx<'_>) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         self.call(|reply| {
-            let work: Work = Box::new(move |tx| {
-                let result = work(tx);
-                Box::new(move |committed: Result<(), StoreError>| {
-                    let _ = reply.send(committed.and(result));
-                })
-            });
+            let work: Work = Box::new(move |tx| answer(reply, work(tx)));
             Op::Run(work, flush)
         })
         .await
@@ -239,10 +249,10 @@ impl Store {
 /// transactions, answering each once its commit is known: first those that need no fsync of
 /// their own (so they do not wait for the disk), then those that do, with one fsync for all.
 /// Operations waiting together were sent concurrently, so their order within a batch is free.
-fn writer(connection: Connection, inbox: std_mpsc::Receiver<Op>) {
+fn writer(database: Database, inbox: std_mpsc::Receiver<Op>) {
     let mut writer = Writer {
-        connection,
-        synchronous: Flush::Durable, // as SCHEMA sets it
+        database,
+        synchronous: Flush::Durable, // as SQLITE_PRAGMAS set it
     };
     while let Ok(first) = inbox.recv() {
         let mut batch = vec![first];
@@ -254,9 +264,111 @@ fn writer(connection: Connection, inbox: std_mpsc::Receiver<Op>) {
     }
 }
 
-/// The writer thread's connection and the `synchronous` level it is at.
+/// Opens the SQLite file, applies the schema's missing versions; the database and how many
+/// records were 'sending' (made 'retry' when `recover`).
+fn open_sqlite(file: &Path, recover: bool) -> Result<(Database, usize), StoreError> {
+    if let Some(dir) = file.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError(format!("creating {}: {e}", dir.display())))?;
+    }
+    let connection = Connection::open(file)?;
+    connection.busy_timeout(std::time::Duration::from_secs(10))?;
+    connection.set_prepared_statement_cache_capacity(db::sqlite::STATEMENT_CACHE);
+    connection.execute_batch(schema::SQLITE_PRAGMAS)?;
+    connection.execute_batch(schema::VERSIONS_TABLE)?;
+    for version in schema::VERSIONS {
+        if !has_version(Tx::sqlite(&connection), version.number)? {
+            (version.sqlite)(&connection)?;
+            record_version(Tx::sqlite(&connection), version.number)?;
+        }
+    }
+    let interrupted = if recover {
+        connection.execute(
+            "UPDATE ledger SET state = 'retry' WHERE state = 'sending'",
+            [],
+        )?
+    } else {
+        0
+    };
+    Ok((Database::Sqlite(connection), interrupted))
+}
+
+/// A number no other part of the relay takes a PostgreSQL advisory lock on: held while the
+/// schema's versions are applied.
+const SCHEMA_LOCK: i64 = 0x7a6a_5f72_656c_6179; // "zj_relay"
+
+/// Connects to PostgreSQL, applies the schema's missing versions (one relay at a time); the
+/// database and how many records were 'sending' (made 'retry' when `recover`).
+fn open_postgres(url: &str, recover: bool) -> Result<(Database, usize), StoreError> {
+    let mut client = postgres::Client::connect(url, postgres::NoTls)?;
+    let statements = RefCell::new(StatementCache::new());
+    let mut transaction = client.transaction()?;
+    transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
+    apply_postgres_versions(Tx::postgres(&PostgresTx::new(
+        &mut transaction,
+        &statements,
+    )))?;
+    transaction.commit()?;
+    // Statements prepared before the schema changed may describe it wrongly.
+    statements.borrow_mut().clear();
+    let interrupted = if recover {
+        client.execute(
+            "UPDATE ledger SET state = 'retry' WHERE state = 'sending'",
+            &[],
+        )?
+    } else {
+        0
+    };
+    let interrupted = usize::try_from(interrupted).unwrap_or(usize::MAX);
+    let client = Box::new(client);
+    Ok((Database::Postgres { client, statements }, interrupted))
+}
+
+/// Applies the schema versions the PostgreSQL database lacks (its caller holds the lock).
+fn apply_postgres_versions(tx: Tx<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(schema::VERSIONS_TABLE)?;
+    for version in schema::VERSIONS {
+        if !has_version(tx, version.number)? {
+            tx.execute_batch(&(version.postgres)())?;
+            record_version(tx, version.number)?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether the store has schema version `version`.
+fn has_version(tx: Tx<'_>, version: i64) -> Result<bool, StoreError> {
+    tx.query_row(
+        "SELECT COUNT(*) FROM schema_versions WHERE version = ?1",
+        args![version],
+        |row| row.get::<i64>(0),
+    )
+    .map(|count| count > 0)
+}
+
+/// Records that schema version `version` is applied.
+fn record_version(tx: Tx<'_>, version: i64) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO schema_versions (version, applied_ms) VALUES (?1, ?2)",
+        args![version, zj_host::system_clock::now_ms()],
+    )?;
+    Ok(())
+}
+
+/// The database the writer thread owns.
+enum Database {
+    /// The embedded file.
+    Sqlite(Connection),
+    /// A PostgreSQL server, with the statements prepared on this connection.
+    Postgres {
+        client: Box<postgres::Client>,
+        statements: RefCell<StatementCache>,
+    },
+}
+
+/// The writer thread's database and, for SQLite, the `synchronous` level it is at.
 struct Writer {
-    connection: Connection,
+    database: Database,
     synchronous: Flush,
 }
 
@@ -267,36 +379,102 @@ impl Writer {
             return;
         }
         let mut answers: Vec<Answer> = Vec::with_capacity(ops.len());
-        let committed = (|| -> Result<(), StoreError> {
-            if flush != self.synchronous {
-                let level = match flush {
-                    Flush::Durable => "FULL",
-                    Flush::Deferred => "NORMAL",
-                };
-                self.connection.pragma_update(None, "synchronous", level)?;
-                self.synchronous = flush;
+        let committed = match &mut self.database {
+            Database::Sqlite(connection) => {
+                commit_sqlite(connection, &mut self.synchronous, flush, ops, &mut answers)
             }
-            let tx = self.connection.transaction()?;
-            for op in ops {
-                answers.push(apply(&tx, op));
+            Database::Postgres { client, statements } => {
+                commit_postgres(client, statements, flush, ops, &mut answers)
             }
-            tx.commit()?;
-            Ok(())
-        })();
+        };
         for answer in answers {
             answer(committed.clone());
         }
     }
 }
 
+/// [`Writer::commit`] on SQLite: `synchronous` set to the level `flush` asks for.
+fn commit_sqlite(
+    connection: &mut Connection,
+    synchronous: &mut Flush,
+    flush: Flush,
+    ops: Vec<Op>,
+    answers: &mut Vec<Answer>,
+) -> Result<(), StoreError> {
+    if flush != *synchronous {
+        let level = match flush {
+            Flush::Durable => "FULL",
+            Flush::Deferred => "NORMAL",
+        };
+        connection.pragma_update(None, "synchronous", level)?;
+        *synchronous = flush;
+    }
+    let transaction = connection.transaction()?;
+    apply_all(Tx::sqlite(&transaction), ops, answers)?;
+    Ok(transaction.commit()?)
+}
+
+/// [`Writer::commit`] on PostgreSQL: a deferred batch commits without waiting for the
+/// server's disk (`synchronous_commit = off`).
+fn commit_postgres(
+    client: &mut postgres::Client,
+    statements: &RefCell<StatementCache>,
+    flush: Flush,
+    ops: Vec<Op>,
+    answers: &mut Vec<Answer>,
+) -> Result<(), StoreError> {
+    let mut transaction = client.transaction()?;
+    if flush == Flush::Deferred {
+        transaction.batch_execute("SET LOCAL synchronous_commit TO OFF")?;
+    }
+    apply_all(
+        Tx::postgres(&PostgresTx::new(&mut transaction, statements)),
+        ops,
+        answers,
+    )?;
+    Ok(transaction.commit()?)
+}
+
+/// Applies each operation behind its own savepoint, so that one that fails leaves nothing
+/// behind and the others still commit; an error when a savepoint itself fails.
+fn apply_all(tx: Tx<'_>, ops: Vec<Op>, answers: &mut Vec<Answer>) -> Result<(), StoreError> {
+    let mut failure = None;
+    for op in ops {
+        if failure.is_some() {
+            answers.push(apply(&tx, op).1);
+            continue;
+        }
+        if let Err(error) = tx.execute_batch("SAVEPOINT op") {
+            failure = Some(error);
+            answers.push(apply(&tx, op).1);
+            continue;
+        }
+        let (succeeded, answer) = apply(&tx, op);
+        answers.push(answer);
+        let end = if succeeded {
+            "RELEASE SAVEPOINT op"
+        } else {
+            "ROLLBACK TO SAVEPOINT op; RELEASE SAVEPOINT op"
+        };
+        if let Err(error) = tx.execute_batch(end) {
+            failure = Some(error);
+        }
+    }
+    failure.map_or(Ok(()), Err)
+}
+
+/// How to answer `reply` with `result` once the commit's outcome is known.
+fn answer<T: Send + 'static>(reply: Reply<T>, result: Result<T, StoreError>) -> Applied {
+    let succeeded = result.is_ok();
+    let answer: Answer = Box::new(move |committed| {
+        let _ = reply.send(committed.and(result));
+    });
+    (succeeded, answer)
+}
+
 /// Applies one operation inside the batch's transaction and returns how to answer it once
 /// the commit's outcome is known (nothing is reported done before it is durable).
-fn apply(tx: &Transaction<'_>, op: Op) -> Answer {
-    fn answer<T: Send + 'static>(reply: Reply<T>, result: Result<T, StoreError>) -> Answer {
-        Box::new(move |committed| {
-            let _ = reply.send(committed.and(result));
-        })
-    }
+fn apply(tx: &Tx<'_>, op: Op) -> Applied {
     match op {
         Op::AddPhone(phone, reply) => answer(reply, phones::add_phone(tx, &phone)),
         Op::Phones(reply) => answer(reply, phones::all(tx)),

@@ -1,9 +1,9 @@
 //! The phones table: each phone's credentials, the platform sn its records go to, and whether
 //! it was revoked.
 
-use rusqlite::{params, Transaction};
-
 use super::StoreError;
+use crate::args;
+use crate::store::Tx;
 
 /// A phone's credentials and where its records go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +23,7 @@ pub struct Phone {
 }
 
 /// Adds a phone, or updates the one with the same `accessId`; a revocation stays.
-pub(crate) fn add_phone(tx: &Transaction<'_>, phone: &Phone) -> Result<(), StoreError> {
+pub(crate) fn add_phone(tx: &Tx<'_>, phone: &Phone) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO phones (access_id, access_key, access_secret, sn, platform_sn, revoked)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -32,8 +32,8 @@ pub(crate) fn add_phone(tx: &Transaction<'_>, phone: &Phone) -> Result<(), Store
              access_secret = excluded.access_secret,
              sn = excluded.sn,
              platform_sn = excluded.platform_sn,
-             revoked = revoked OR excluded.revoked",
-        params![
+             revoked = CASE WHEN phones.revoked <> 0 OR excluded.revoked <> 0 THEN 1 ELSE 0 END",
+        args![
             phone.access_id,
             phone.access_key,
             phone.access_secret,
@@ -46,12 +46,12 @@ pub(crate) fn add_phone(tx: &Transaction<'_>, phone: &Phone) -> Result<(), Store
 }
 
 /// Every phone, revoked ones included, by `accessId`.
-pub(super) fn all(tx: &Transaction<'_>) -> Result<Vec<Phone>, StoreError> {
-    let mut statement = tx.prepare(
+pub(super) fn all(tx: &Tx<'_>) -> Result<Vec<Phone>, StoreError> {
+    let statement = tx.prepare(
         "SELECT access_id, access_key, access_secret, sn, platform_sn, revoked
          FROM phones ORDER BY access_id",
-    )?;
-    let rows = statement.query_map([], |row| {
+    );
+    let rows = statement.query_map(args![], |row| {
         Ok(Phone {
             access_id: row.get(0)?,
             access_key: row.get(1)?,
@@ -61,14 +61,14 @@ pub(super) fn all(tx: &Transaction<'_>) -> Result<Vec<Phone>, StoreError> {
             revoked: row.get(5)?,
         })
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.collect::<Result<_, _>>()
 }
 
 /// Revokes a phone's credentials; false when there is no such phone.
-pub(crate) fn revoke(tx: &Transaction<'_>, access_id: &str) -> Result<bool, StoreError> {
+pub(crate) fn revoke(tx: &Tx<'_>, access_id: &str) -> Result<bool, StoreError> {
     let changed = tx.execute(
         "UPDATE phones SET revoked = 1 WHERE access_id = ?1",
-        [access_id],
+        args![access_id],
     )?;
     Ok(changed > 0)
 }

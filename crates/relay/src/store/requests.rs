@@ -3,10 +3,12 @@
 //! `accessId` and `recordId`, whose ledger row says whether the platform has it) with the §7
 //! param text to forward, photo included.
 
-use rusqlite::{params, OptionalExtension, Row, Transaction};
 use serde_json::{json, Map, Value};
 
 use super::StoreError;
+use crate::args;
+use crate::store::db::Row;
+use crate::store::Tx;
 use zj_protocol::phone_api::{OutOfFence, OutOfFenceReason, PhoneRequest, RequestState};
 
 /// Who decided an auto-approved request (`decided_by`).
@@ -38,17 +40,16 @@ pub(crate) struct NewRequest<'a> {
 }
 
 /// How many of the phone's requests wait for a manager.
-pub(crate) fn pending_of_phone(tx: &Transaction<'_>, access_id: &str) -> Result<i64, StoreError> {
-    Ok(tx
-        .prepare_cached(
-            "SELECT COUNT(*) FROM out_of_fence_requests
+pub(crate) fn pending_of_phone(tx: &Tx<'_>, access_id: &str) -> Result<i64, StoreError> {
+    tx.prepare(
+        "SELECT COUNT(*) FROM out_of_fence_requests
              WHERE access_id = ?1 AND state = 'pending'",
-        )?
-        .query_row([access_id], |row| row.get(0))?)
+    )
+    .query_row(args![access_id], |row| row.get(0))
 }
 
 /// Files a request: pending, or approved by [`AUTO`] at once.
-pub(crate) fn insert(tx: &Transaction<'_>, request: &NewRequest<'_>) -> Result<(), StoreError> {
+pub(crate) fn insert(tx: &Tx<'_>, request: &NewRequest<'_>) -> Result<(), StoreError> {
     let (state, decided_ms, decided_by) = match request.auto {
         true => ("approved", Some(request.now_ms), Some(AUTO)),
         false => ("pending", None, None),
@@ -58,7 +59,7 @@ pub(crate) fn insert(tx: &Transaction<'_>, request: &NewRequest<'_>) -> Result<(
              person_id, record_time, reason, note, param, state, auto, created_ms, decided_ms,
              decided_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        params![
+        args![
             request.key.0,
             request.key.1,
             request.site_id,
@@ -91,24 +92,23 @@ pub(crate) struct RecordRequest {
 
 /// The request of record `(access_id, record_id)`, if the record is one.
 pub(crate) fn of_record(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     (access_id, record_id): (&str, &str),
 ) -> Result<Option<RecordRequest>, StoreError> {
     // Looked up for every sign-in: prepared once per connection.
     let row = tx
-        .prepare_cached(
+        .prepare(
             "SELECT r.state, r.comment, l.state, l.errorcode, l.errormsg
              FROM out_of_fence_requests r
              LEFT JOIN ledger l ON l.access_id = r.access_id AND l.record_id = r.record_id
              WHERE r.access_id = ?1 AND r.record_id = ?2",
-        )?
-        .query_row([access_id, record_id], |row| {
-            let ledger = (row.get::<_, Option<String>>(2)?)
-                .map(|state| -> rusqlite::Result<_> { Ok((state, row.get(3)?, row.get(4)?)) })
+        )
+        .query_opt(args![access_id, record_id], |row| {
+            let ledger = (row.get::<Option<String>>(2)?)
+                .map(|state| -> Result<_, StoreError> { Ok((state, row.get(3)?, row.get(4)?)) })
                 .transpose()?;
-            Ok((row.get::<_, String>(0)?, row.get(1)?, ledger))
-        })
-        .optional()?;
+            Ok((row.get::<String>(0)?, row.get(1)?, ledger))
+        })?;
     Ok(row.map(|(state, comment, ledger)| RecordRequest {
         state: state.parse().unwrap_or(RequestState::Pending),
         comment,
@@ -134,17 +134,17 @@ pub(crate) struct ToForward {
 /// takes them: the gateway never begins a record that is a request, and a record being sent
 /// is `sending`, not `retry`.
 pub(crate) fn claim_approved(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     limit: i64,
     now_ms: i64,
 ) -> Result<Vec<ToForward>, StoreError> {
-    let mut statement = tx.prepare(
+    let statement = tx.prepare(
         "SELECT r.access_id, r.record_id, r.platform_sn, r.param FROM out_of_fence_requests r
          JOIN ledger l ON l.access_id = r.access_id AND l.record_id = r.record_id
          WHERE r.state = 'approved' AND l.state = 'retry'
          ORDER BY r.id LIMIT ?1",
-    )?;
-    let rows = statement.query_map([limit], |row| {
+    );
+    let rows = statement.query_map(args![limit], |row| {
         Ok(ToForward {
             access_id: row.get(0)?,
             record_id: row.get(1)?,
@@ -157,7 +157,7 @@ pub(crate) fn claim_approved(
         tx.execute(
             "UPDATE ledger SET state = 'sending', attempts = attempts + 1, updated_ms = ?3
              WHERE access_id = ?1 AND record_id = ?2 AND state = 'retry'",
-            params![request.access_id, request.record_id, now_ms],
+            args![request.access_id, request.record_id, now_ms],
         )?;
     }
     Ok(claimed)
@@ -177,28 +177,26 @@ pub(crate) struct Decidable {
 }
 
 /// Request `id`'s site, state and record; `None` when there is no such request.
-pub(crate) fn decidable(tx: &Transaction<'_>, id: i64) -> Result<Option<Decidable>, StoreError> {
-    Ok(tx
-        .query_row(
-            "SELECT site_id, state, access_id, record_id FROM out_of_fence_requests WHERE id = ?1",
-            [id],
-            |row| {
-                let state: String = row.get(1)?;
-                Ok(Decidable {
-                    site_id: row.get(0)?,
-                    state: state.parse().unwrap_or(RequestState::Pending),
-                    access_id: row.get(2)?,
-                    record_id: row.get(3)?,
-                })
-            },
-        )
-        .optional()?)
+pub(crate) fn decidable(tx: &Tx<'_>, id: i64) -> Result<Option<Decidable>, StoreError> {
+    tx.query_opt(
+        "SELECT site_id, state, access_id, record_id FROM out_of_fence_requests WHERE id = ?1",
+        args![id],
+        |row| {
+            let state: String = row.get(1)?;
+            Ok(Decidable {
+                site_id: row.get(0)?,
+                state: state.parse().unwrap_or(RequestState::Pending),
+                access_id: row.get(2)?,
+                record_id: row.get(3)?,
+            })
+        },
+    )
 }
 
 /// Records a manager's decision on pending request `id`: `state`, by `by`, at `now_ms`, with
 /// `comment`.
 pub(crate) fn decide(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     id: i64,
     state: RequestState,
     by: &str,
@@ -209,24 +207,19 @@ pub(crate) fn decide(
         "UPDATE out_of_fence_requests SET state = ?2, decided_ms = ?3, decided_by = ?4,
              comment = ?5
          WHERE id = ?1 AND state = 'pending'",
-        params![id, state.as_str(), now_ms, by, comment],
+        args![id, state.as_str(), now_ms, by, comment],
     )?;
     Ok(())
 }
 
 /// The photo of request `id` (base64, as the phone sent it) and the request's site.
-pub(crate) fn photo(
-    tx: &Transaction<'_>,
-    id: i64,
-) -> Result<Option<(String, Option<String>)>, StoreError> {
-    Ok(tx
-        .query_row(
-            "SELECT site_id, json_extract(param, '$.img') FROM out_of_fence_requests
+pub(crate) fn photo(tx: &Tx<'_>, id: i64) -> Result<Option<(String, Option<String>)>, StoreError> {
+    tx.query_opt(
+        "SELECT site_id, json_extract(param, '$.img') FROM out_of_fence_requests
              WHERE id = ?1",
-            [id],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?)
+        args![id],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )
 }
 
 /// Which requests a manager's list holds.
@@ -250,28 +243,29 @@ fn sites_json(filter: &Filter) -> Option<String> {
 }
 
 /// The requests `filter` holds, newest first (at most 500), as the manager API lists them.
-pub(crate) fn listing(tx: &Transaction<'_>, filter: &Filter) -> Result<Vec<Value>, StoreError> {
-    let mut statement = tx.prepare(
+pub(crate) fn listing(tx: &Tx<'_>, filter: &Filter) -> Result<Vec<Value>, StoreError> {
+    let statement = tx.prepare(
         "SELECT r.id, r.site_id, r.access_id, r.record_id, r.person_id, p.name, r.record_time,
                 COALESCE(a.received_ms, r.created_ms), r.reason, r.note, r.state, r.auto,
                 r.decided_ms, r.decided_by, r.comment, l.state, l.errorcode, l.errormsg,
                 l.attempts, l.updated_ms, a.extras, pc.result,
-                json_extract(r.param, '$.coordinate.longitude'),
-                json_extract(r.param, '$.coordinate.latitude')
+                CAST(json_extract(r.param, '$.coordinate.longitude') AS DOUBLE PRECISION),
+                CAST(json_extract(r.param, '$.coordinate.latitude') AS DOUBLE PRECISION)
          FROM out_of_fence_requests r
          LEFT JOIN ledger l ON l.access_id = r.access_id AND l.record_id = r.record_id
          LEFT JOIN audit a ON a.access_id = r.access_id AND a.record_id = r.record_id
          LEFT JOIN photo_checks pc ON pc.access_id = r.access_id AND pc.record_id = r.record_id
          LEFT JOIN persons p ON p.sn = r.platform_sn AND p.person_id = r.person_id
-         WHERE (?1 IS NULL OR r.site_id IN (SELECT value FROM json_each(?1)))
-           AND (?2 IS NULL OR r.state = ?2)
-           AND (?3 IS NULL OR r.record_time >= ?3)
-           AND (?4 IS NULL OR r.record_time < ?4)
-           AND (?5 IS NULL OR r.id = ?5)
+         WHERE (CAST(?1 AS TEXT) IS NULL
+                OR r.site_id IN (SELECT value FROM json_each(CAST(?1 AS TEXT))))
+           AND (CAST(?2 AS TEXT) IS NULL OR r.state = ?2)
+           AND (CAST(?3 AS BIGINT) IS NULL OR r.record_time >= ?3)
+           AND (CAST(?4 AS BIGINT) IS NULL OR r.record_time < ?4)
+           AND (CAST(?5 AS BIGINT) IS NULL OR r.id = ?5)
          ORDER BY r.record_time DESC, r.id DESC LIMIT ?6",
-    )?;
+    );
     let state = filter.state.map(RequestState::as_str);
-    let bound = params![
+    let bound = args![
         sites_json(filter),
         state,
         filter.from_ms,
@@ -280,17 +274,18 @@ pub(crate) fn listing(tx: &Transaction<'_>, filter: &Filter) -> Result<Vec<Value
         MAX_LISTED
     ];
     let rows = statement.query_map(bound, listed)?;
-    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    rows.collect::<Result<Vec<_>, _>>()
 }
 
 /// How many requests of `filter`'s sites wait for a decision.
-pub(crate) fn pending_count(tx: &Transaction<'_>, filter: &Filter) -> Result<i64, StoreError> {
-    Ok(tx.query_row(
+pub(crate) fn pending_count(tx: &Tx<'_>, filter: &Filter) -> Result<i64, StoreError> {
+    tx.query_row(
         "SELECT COUNT(*) FROM out_of_fence_requests
-         WHERE state = 'pending' AND (?1 IS NULL OR site_id IN (SELECT value FROM json_each(?1)))",
-        [sites_json(filter)],
+         WHERE state = 'pending' AND (CAST(?1 AS TEXT) IS NULL
+             OR site_id IN (SELECT value FROM json_each(CAST(?1 AS TEXT))))",
+        args![sites_json(filter)],
         |row| row.get(0),
-    )?)
+    )
 }
 
 /// Where forwarding an approved request stands, from its ledger row (`state`, `updated_ms`) and
@@ -309,8 +304,8 @@ fn forwarding_state(
 }
 
 /// One row of [`listing`]'s query as the manager API lists it.
-fn listed(row: &Row<'_>) -> rusqlite::Result<Value> {
-    let extras: Map<String, Value> = (row.get::<_, Option<String>>(20)?)
+fn listed(row: &Row) -> Result<Value, StoreError> {
+    let extras: Map<String, Value> = (row.get::<Option<String>>(20)?)
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_default();
     let reason: String = row.get(8)?;
@@ -323,8 +318,8 @@ fn listed(row: &Row<'_>) -> rusqlite::Result<Value> {
     let sends = attempts.map(|n| (n - i64::from(!auto)).max(0));
     let forwarding = json!({
         "state": forwarding_state(&state, ledger_state.as_deref(), row.get(19)?, decided_ms),
-        "errorcode": row.get::<_, Option<String>>(16)?,
-        "errormsg": row.get::<_, Option<String>>(17)?,
+        "errorcode": row.get::<Option<String>>(16)?,
+        "errormsg": row.get::<Option<String>>(17)?,
         "attempts": sends,
     });
     let (lng, lat): (Option<f64>, Option<f64>) = (row.get(22)?, row.get(23)?);
@@ -338,24 +333,24 @@ fn listed(row: &Row<'_>) -> rusqlite::Result<Value> {
     let liveness = extras.get("liveness").cloned().unwrap_or(Value::Null);
     let fallback_capture = liveness["lowerTrust"].as_bool().unwrap_or(false);
     let photo_check: Option<Value> =
-        (row.get::<_, Option<String>>(21)?).and_then(|text| serde_json::from_str(&text).ok());
+        (row.get::<Option<String>>(21)?).and_then(|text| serde_json::from_str(&text).ok());
     Ok(json!({
-        "id": row.get::<_, i64>(0)?,
-        "siteId": row.get::<_, String>(1)?,
-        "accessId": row.get::<_, String>(2)?,
-        "recordId": row.get::<_, String>(3)?,
-        "personId": row.get::<_, String>(4)?,
-        "name": row.get::<_, Option<String>>(5)?,
-        "recordTime": row.get::<_, i64>(6)?,
-        "receivedAtMs": row.get::<_, i64>(7)?,
+        "id": row.get::<i64>(0)?,
+        "siteId": row.get::<String>(1)?,
+        "accessId": row.get::<String>(2)?,
+        "recordId": row.get::<String>(3)?,
+        "personId": row.get::<String>(4)?,
+        "name": row.get::<Option<String>>(5)?,
+        "recordTime": row.get::<i64>(6)?,
+        "receivedAtMs": row.get::<i64>(7)?,
         "reasonLabel": reason.parse::<OutOfFenceReason>().map(|r| r.label_zh()).ok(),
         "reason": reason,
-        "note": row.get::<_, String>(9)?,
+        "note": row.get::<String>(9)?,
         "state": state,
         "auto": auto,
         "decidedAtMs": decided_ms,
-        "decidedBy": row.get::<_, Option<String>>(13)?,
-        "comment": row.get::<_, String>(14)?,
+        "decidedBy": row.get::<Option<String>>(13)?,
+        "comment": row.get::<String>(14)?,
         "forwarding": forwarding,
         "location": location,
         "relayFence": extras.get("relayFence"),
@@ -367,19 +362,19 @@ fn listed(row: &Row<'_>) -> rusqlite::Result<Value> {
 
 /// The phone's requests with `recordTime` at or after `since_ms`, newest first (at most 100).
 pub(crate) fn of_phone(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     access_id: &str,
     since_ms: i64,
 ) -> Result<Vec<PhoneRequest>, StoreError> {
-    let mut statement = tx.prepare(
+    let statement = tx.prepare(
         "SELECT r.record_id, r.person_id, r.record_time, r.reason, r.note, r.state, r.auto,
                 r.comment, r.decided_ms, l.state
          FROM out_of_fence_requests r
          LEFT JOIN ledger l ON l.access_id = r.access_id AND l.record_id = r.record_id
          WHERE r.access_id = ?1 AND r.record_time >= ?2
          ORDER BY r.record_time DESC, r.id DESC LIMIT 100",
-    )?;
-    let rows = statement.query_map(params![access_id, since_ms], |row| {
+    );
+    let rows = statement.query_map(args![access_id, since_ms], |row| {
         let reason: String = row.get(3)?;
         let state: String = row.get(5)?;
         let state = state.parse().unwrap_or(RequestState::Pending);
@@ -396,24 +391,24 @@ pub(crate) fn of_phone(
             comment: row.get(7)?,
             decided_at_ms: row.get(8)?,
             at_platform: state == RequestState::Approved
-                && row.get::<_, Option<String>>(9)?.as_deref() == Some("done"),
+                && row.get::<Option<String>>(9)?.as_deref() == Some("done"),
         })
     })?;
-    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    rows.collect::<Result<Vec<_>, _>>()
 }
 
 /// When one of the phone's requests last changed for the worker, epoch milliseconds: decided
 /// by a manager (or the work areas), or, once approved, accepted or refused by the platform;
 /// `None` when none is decided.
-pub(crate) fn changed_ms(tx: &Transaction<'_>, access_id: &str) -> Result<Option<i64>, StoreError> {
-    Ok(tx
-        .prepare_cached(
-            "SELECT MAX(MAX(r.decided_ms, COALESCE(
-                 CASE WHEN r.state = 'approved' AND l.state IN ('done', 'refused')
-                      THEN l.updated_ms END, 0)))
+pub(crate) fn changed_ms(tx: &Tx<'_>, access_id: &str) -> Result<Option<i64>, StoreError> {
+    tx.prepare(
+        "SELECT MAX(CASE WHEN r.decided_ms IS NULL THEN NULL
+                             WHEN r.state = 'approved' AND l.state IN ('done', 'refused')
+                                  AND l.updated_ms > r.decided_ms THEN l.updated_ms
+                             ELSE r.decided_ms END)
              FROM out_of_fence_requests r
              LEFT JOIN ledger l ON l.access_id = r.access_id AND l.record_id = r.record_id
              WHERE r.access_id = ?1",
-        )?
-        .query_row([access_id], |row| row.get(0))?)
+    )
+    .query_row(args![access_id], |row| row.get(0))
 }

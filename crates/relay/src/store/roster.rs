@@ -6,8 +6,8 @@
 //! The functions taking a [`Transaction`] run inside the store's writer thread (see
 //! [`Store::run`]), so a task page's persons and its progress commit together.
 
-use rusqlite::{params, OptionalExtension, Transaction};
-
+use crate::args;
+use crate::store::Tx;
 use crate::store::{Store, StoreError};
 use zj_protocol::phone_api::RosterPerson;
 
@@ -47,7 +47,7 @@ pub(crate) struct RosterEntry {
 /// §3) changes only a person a terminal added, never one the platform registered (a terminal
 /// cannot rename them or replace their face). True when the roster changed.
 pub(crate) fn upsert(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sn: &str,
     person: &RosterEntry,
     source: Source,
@@ -58,12 +58,12 @@ pub(crate) fn upsert(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (sn, person_id) DO UPDATE SET
              name = excluded.name,
-             idcard_no = COALESCE(excluded.idcard_no, idcard_no),
-             face = COALESCE(excluded.face, face),
+             idcard_no = COALESCE(excluded.idcard_no, persons.idcard_no),
+             face = COALESCE(excluded.face, persons.face),
              source = excluded.source,
              updated_ms = excluded.updated_ms
          WHERE excluded.source = ?8 OR persons.source = excluded.source",
-        params![
+        args![
             sn,
             person.person_id,
             person.name,
@@ -78,45 +78,41 @@ pub(crate) fn upsert(
 }
 
 /// Removes these persons from `sn`'s roster.
-pub(crate) fn delete(
-    tx: &Transaction<'_>,
-    sn: &str,
-    person_ids: &[String],
-) -> Result<(), StoreError> {
-    let mut statement = tx.prepare("DELETE FROM persons WHERE sn = ?1 AND person_id = ?2")?;
+pub(crate) fn delete(tx: &Tx<'_>, sn: &str, person_ids: &[String]) -> Result<(), StoreError> {
+    let statement = tx.prepare("DELETE FROM persons WHERE sn = ?1 AND person_id = ?2");
     for person_id in person_ids {
-        statement.execute(params![sn, person_id])?;
+        statement.execute(args![sn, person_id])?;
     }
     Ok(())
 }
 
 /// Empties `sn`'s roster.
-pub(crate) fn clear(tx: &Transaction<'_>, sn: &str) -> Result<(), StoreError> {
-    tx.execute("DELETE FROM persons WHERE sn = ?1", [sn])?;
+pub(crate) fn clear(tx: &Tx<'_>, sn: &str) -> Result<(), StoreError> {
+    tx.execute("DELETE FROM persons WHERE sn = ?1", args![sn])?;
     Ok(())
 }
 
 /// `(personCount, faceCount)` of `sn`'s roster, as task reports give them.
-pub(crate) fn counts(tx: &Transaction<'_>, sn: &str) -> Result<(u64, u64), StoreError> {
-    Ok(tx.query_row(
+pub(crate) fn counts(tx: &Tx<'_>, sn: &str) -> Result<(u64, u64), StoreError> {
+    tx.query_row(
         "SELECT COUNT(*), COUNT(face) FROM persons WHERE sn = ?1",
-        [sn],
+        args![sn],
         |row| Ok((row.get(0)?, row.get(1)?)),
-    )?)
+    )
 }
 
 /// Up to `limit` persons of `sn`'s roster from `offset`, ordered by person id.
 pub(crate) fn page(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sn: &str,
     offset: usize,
     limit: usize,
 ) -> Result<Vec<RosterEntry>, StoreError> {
-    let mut statement = tx.prepare(
+    let statement = tx.prepare(
         "SELECT person_id, name, idcard_no, face FROM persons WHERE sn = ?1
          ORDER BY person_id LIMIT ?2 OFFSET ?3",
-    )?;
-    let rows = statement.query_map(params![sn, limit as i64, offset as i64], |row| {
+    );
+    let rows = statement.query_map(args![sn, limit as i64, offset as i64], |row| {
         Ok(RosterEntry {
             person_id: row.get(0)?,
             name: row.get(1)?,
@@ -124,54 +120,50 @@ pub(crate) fn page(
             face: row.get(3)?,
         })
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.collect::<Result<_, _>>()
 }
 
 /// The person of `sn`'s roster holding this identity document number.
 pub(crate) fn by_idcard(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sn: &str,
     idcard_no: &str,
 ) -> Result<Option<String>, StoreError> {
-    Ok(tx
-        .query_row(
-            "SELECT person_id FROM persons WHERE sn = ?1 AND idcard_no = ?2
+    tx.query_opt(
+        "SELECT person_id FROM persons WHERE sn = ?1 AND idcard_no = ?2
              ORDER BY source = 'platform' DESC, updated_ms DESC LIMIT 1",
-            params![sn, idcard_no],
-            |row| row.get(0),
-        )
-        .optional()?)
+        args![sn, idcard_no],
+        |row| row.get(0),
+    )
 }
 
 /// One person of `sn`'s roster.
 pub(crate) fn summary(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sn: &str,
     person_id: &str,
 ) -> Result<Option<RosterPerson>, StoreError> {
     // Cached: every sign-in from a team phone asks.
-    Ok(tx
-        .prepare_cached("SELECT person_id, name FROM persons WHERE sn = ?1 AND person_id = ?2")?
-        .query_row(params![sn, person_id], |row| {
+    tx.prepare("SELECT person_id, name FROM persons WHERE sn = ?1 AND person_id = ?2")
+        .query_opt(args![sn, person_id], |row| {
             Ok(RosterPerson {
                 person_id: row.get(0)?,
                 name: row.get(1)?,
             })
         })
-        .optional()?)
 }
 
 /// Every person of `sn`'s roster, by name.
-pub(crate) fn summaries(tx: &Transaction<'_>, sn: &str) -> Result<Vec<RosterPerson>, StoreError> {
-    let mut statement =
-        tx.prepare("SELECT person_id, name FROM persons WHERE sn = ?1 ORDER BY name, person_id")?;
-    let rows = statement.query_map([sn], |row| {
+pub(crate) fn summaries(tx: &Tx<'_>, sn: &str) -> Result<Vec<RosterPerson>, StoreError> {
+    let statement =
+        tx.prepare("SELECT person_id, name FROM persons WHERE sn = ?1 ORDER BY name, person_id");
+    let rows = statement.query_map(args![sn], |row| {
         Ok(RosterPerson {
             person_id: row.get(0)?,
             name: row.get(1)?,
         })
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.collect::<Result<_, _>>()
 }
 
 /// Every person of `sn`'s roster with its ID number and whether a face is held, for
@@ -182,20 +174,20 @@ pub(crate) async fn listing(
 ) -> Result<Vec<serde_json::Value>, StoreError> {
     store
         .run(move |tx| {
-            let mut statement = tx.prepare(
+            let statement = tx.prepare(
                 "SELECT person_id, name, idcard_no, face IS NOT NULL, source FROM persons
                  WHERE sn = ?1 ORDER BY person_id",
-            )?;
-            let rows = statement.query_map([&sn], |row| {
+            );
+            let rows = statement.query_map(args![&sn], |row| {
                 Ok(serde_json::json!({
-                    "personId": row.get::<_, String>(0)?,
-                    "name": row.get::<_, String>(1)?,
-                    "idcardNo": row.get::<_, Option<String>>(2)?,
-                    "hasFace": row.get::<_, bool>(3)?,
-                    "source": row.get::<_, String>(4)?,
+                    "personId": row.get::<String>(0)?,
+                    "name": row.get::<String>(1)?,
+                    "idcardNo": row.get::<Option<String>>(2)?,
+                    "hasFace": row.get::<bool>(3)?,
+                    "source": row.get::<String>(4)?,
                 }))
             })?;
-            Ok(rows.collect::<Result<_, _>>()?)
+            rows.collect::<Result<_, _>>()
         })
         .await
 }

@@ -2,9 +2,9 @@
 //! last used and when it ends however busy. A session unused for the idle lifetime, or past its
 //! end, is gone; at most [`MAX_PER_ACCOUNT`] live sessions per account (the oldest go).
 
-use rusqlite::{params, OptionalExtension, Transaction};
-
 use super::StoreError;
+use crate::args;
+use crate::store::Tx;
 
 /// Most sessions one account keeps at once.
 const MAX_PER_ACCOUNT: u32 = 20;
@@ -14,7 +14,7 @@ const TOUCH_EVERY_MS: i64 = 60_000;
 /// Adds the session `id_hash` of account `name`, ending at `expires_ms`; drops ended sessions
 /// and the account's oldest beyond [`MAX_PER_ACCOUNT`].
 pub(crate) fn create(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     id_hash: &str,
     name: &str,
     now_ms: i64,
@@ -22,18 +22,18 @@ pub(crate) fn create(
 ) -> Result<(), StoreError> {
     tx.execute(
         "DELETE FROM manager_sessions WHERE expires_ms <= ?1",
-        [now_ms],
+        args![now_ms],
     )?;
     tx.execute(
         "INSERT INTO manager_sessions (id_hash, name, created_ms, used_ms, expires_ms)
          VALUES (?1, ?2, ?3, ?3, ?4)",
-        params![id_hash, name, now_ms, expires_ms],
+        args![id_hash, name, now_ms, expires_ms],
     )?;
     tx.execute(
         "DELETE FROM manager_sessions WHERE name = ?1 AND id_hash NOT IN
          (SELECT id_hash FROM manager_sessions WHERE name = ?1
           ORDER BY created_ms DESC LIMIT ?2)",
-        params![name, MAX_PER_ACCOUNT],
+        args![name, MAX_PER_ACCOUNT],
     )?;
     Ok(())
 }
@@ -41,18 +41,16 @@ pub(crate) fn create(
 /// The account of live session `id_hash`, noting its use at `now_ms`; `None` (and the session
 /// dropped) when it was unused for `idle_ms` or is past its end.
 pub(crate) fn live(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     id_hash: &str,
     now_ms: i64,
     idle_ms: i64,
 ) -> Result<Option<String>, StoreError> {
-    let found: Option<(String, i64, i64)> = tx
-        .query_row(
-            "SELECT name, used_ms, expires_ms FROM manager_sessions WHERE id_hash = ?1",
-            [id_hash],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )
-        .optional()?;
+    let found: Option<(String, i64, i64)> = tx.query_opt(
+        "SELECT name, used_ms, expires_ms FROM manager_sessions WHERE id_hash = ?1",
+        args![id_hash],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+    )?;
     let Some((name, used_ms, expires_ms)) = found else {
         return Ok(None);
     };
@@ -63,27 +61,26 @@ pub(crate) fn live(
     if now_ms - used_ms >= TOUCH_EVERY_MS {
         tx.execute(
             "UPDATE manager_sessions SET used_ms = ?2 WHERE id_hash = ?1",
-            params![id_hash, now_ms],
+            args![id_hash, now_ms],
         )?;
     }
     Ok(Some(name))
 }
 
 /// Ends session `id_hash`.
-pub(crate) fn end(tx: &Transaction<'_>, id_hash: &str) -> Result<(), StoreError> {
-    tx.execute("DELETE FROM manager_sessions WHERE id_hash = ?1", [id_hash])?;
+pub(crate) fn end(tx: &Tx<'_>, id_hash: &str) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM manager_sessions WHERE id_hash = ?1",
+        args![id_hash],
+    )?;
     Ok(())
 }
 
 /// Ends every session of account `name` but `keep` (a session id hash), if given.
-pub(crate) fn end_all(
-    tx: &Transaction<'_>,
-    name: &str,
-    keep: Option<&str>,
-) -> Result<(), StoreError> {
+pub(crate) fn end_all(tx: &Tx<'_>, name: &str, keep: Option<&str>) -> Result<(), StoreError> {
     tx.execute(
-        "DELETE FROM manager_sessions WHERE name = ?1 AND id_hash IS NOT ?2",
-        params![name, keep],
+        "DELETE FROM manager_sessions WHERE name = ?1 AND id_hash IS DISTINCT FROM CAST(?2 AS TEXT)",
+        args![name, keep],
     )?;
     Ok(())
 }

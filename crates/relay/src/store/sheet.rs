@@ -4,12 +4,14 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::{Map, Value};
 
 use super::sites::{self, Site};
 use super::{roster, site_persons, StoreError};
+use crate::args;
 use crate::sheet::{FlagSet, Person, PunchFacts, PunchRow, RequestRef, Source};
+use crate::store::db::Row;
+use crate::store::Tx;
 
 /// The columns [`punch_from_row`] reads, from `audit_facts f`, `ledger l` and
 /// `out_of_fence_requests r`.
@@ -23,7 +25,7 @@ const PUNCH_JOINS: &str = "FROM audit_facts f
     LEFT JOIN out_of_fence_requests r ON r.access_id = f.access_id AND r.record_id = f.record_id";
 
 /// A row of [`PUNCH_COLUMNS`].
-fn punch_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<PunchRow> {
+fn punch_from_row(row: &Row) -> Result<PunchRow, StoreError> {
     let request_id: Option<i64> = row.get(14)?;
     let request = match request_id {
         Some(id) => Some(RequestRef::new(
@@ -42,7 +44,7 @@ fn punch_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<PunchRow> {
         received_ms: row.get(4)?,
         facts: PunchFacts {
             flags: FlagSet::from_bits(row.get(5)?),
-            source: Source::parse(&row.get::<_, String>(6)?),
+            source: Source::parse(&row.get::<String>(6)?),
             verdict: row.get(7)?,
             distance_m: row.get(8)?,
             lng: row.get(9)?,
@@ -57,22 +59,22 @@ fn punch_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<PunchRow> {
 
 /// Site `site_id`'s records made in `[start_ms, end_ms)` (epoch ms), oldest first.
 pub(crate) fn punch_rows(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     site_id: &str,
     start_ms: i64,
     end_ms: i64,
 ) -> Result<Vec<PunchRow>, StoreError> {
-    let mut statement = tx.prepare_cached(&format!(
+    let statement = tx.prepare(&format!(
         "SELECT {PUNCH_COLUMNS} {PUNCH_JOINS}
          WHERE f.site_id = ?1 AND f.record_time >= ?2 AND f.record_time < ?3
          ORDER BY f.record_time"
-    ))?;
-    let rows = statement.query_map(params![site_id, start_ms, end_ms], punch_from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    ));
+    let rows = statement.query_map(args![site_id, start_ms, end_ms], punch_from_row)?;
+    rows.collect::<Result<_, _>>()
 }
 
 /// `site`'s roster, in its order (by name).
-pub(crate) fn roster_persons(tx: &Transaction<'_>, site: &Site) -> Result<Vec<Person>, StoreError> {
+pub(crate) fn roster_persons(tx: &Tx<'_>, site: &Site) -> Result<Vec<Person>, StoreError> {
     Ok((site_persons::persons(tx, site)?.into_iter())
         .map(|p| Person {
             person_id: p.person_id,
@@ -83,7 +85,7 @@ pub(crate) fn roster_persons(tx: &Transaction<'_>, site: &Site) -> Result<Vec<Pe
 
 /// The name of every person of `sn`'s roster, by person id (to name persons who punched
 /// without being on the site's roster).
-pub(crate) fn names(tx: &Transaction<'_>, sn: &str) -> Result<HashMap<String, String>, StoreError> {
+pub(crate) fn names(tx: &Tx<'_>, sn: &str) -> Result<HashMap<String, String>, StoreError> {
     Ok((roster::summaries(tx, sn)?.into_iter())
         .map(|p| (p.person_id, p.name))
         .collect())
@@ -109,40 +111,38 @@ pub(crate) struct PunchRecord {
 /// Record `record_id` of phone `access_id` in full, with its photo check; `None` when the
 /// relay has no such record.
 pub(crate) fn punch_record(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     access_id: &str,
     record_id: &str,
 ) -> Result<Option<PunchRecord>, StoreError> {
-    let mut statement = tx.prepare_cached(&format!(
+    let statement = tx.prepare(&format!(
         "SELECT {PUNCH_COLUMNS}, f.site_id, a.extras, p.result, l.errorcode, l.errormsg,
                 l.attempts
          {PUNCH_JOINS}
          JOIN audit a ON a.access_id = f.access_id AND a.record_id = f.record_id
          LEFT JOIN photo_checks p ON p.access_id = f.access_id AND p.record_id = f.record_id
          WHERE f.access_id = ?1 AND f.record_id = ?2"
-    ))?;
-    let record = statement
-        .query_row(params![access_id, record_id], |row| {
-            let photo_check: Option<String> = row.get(20)?;
-            let state: Option<String> = row.get(12)?;
-            let error = (row.get(21)?, row.get(22)?);
-            Ok(PunchRecord {
-                row: punch_from_row(row)?,
-                site_id: row.get(18)?,
-                extras: serde_json::from_str(&row.get::<_, String>(19)?).unwrap_or_default(),
-                photo_check: photo_check.and_then(|text| serde_json::from_str(&text).ok()),
-                error: (state.as_deref() == Some("refused")).then_some(error),
-                attempts: row.get(23)?,
-            })
+    ));
+    let record = statement.query_opt(args![access_id, record_id], |row| {
+        let photo_check: Option<String> = row.get(20)?;
+        let state: Option<String> = row.get(12)?;
+        let error = (row.get(21)?, row.get(22)?);
+        Ok(PunchRecord {
+            row: punch_from_row(row)?,
+            site_id: row.get(18)?,
+            extras: serde_json::from_str(&row.get::<String>(19)?).unwrap_or_default(),
+            photo_check: photo_check.and_then(|text| serde_json::from_str(&text).ok()),
+            error: (state.as_deref() == Some("refused")).then_some(error),
+            attempts: row.get(23)?,
         })
-        .optional()?;
+    })?;
     Ok(record)
 }
 
 /// The GeoJSON of version `version` of site `site_id`'s fence (the one the relay judged a
 /// record with); `None` when there is no such version.
 pub(crate) fn fence_geojson(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     site_id: &str,
     version: u64,
 ) -> Result<Option<Value>, StoreError> {

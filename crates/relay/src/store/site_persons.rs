@@ -4,27 +4,28 @@
 //! to it (`site_persons`), and a person may be on several sites. An assignment whose person
 //! left the sn's roster is kept but counts for nothing until the person is back.
 
-use rusqlite::{params, Transaction};
 use serde::Serialize;
 
 use super::roster;
 use super::sites::Site;
 use super::StoreError;
+use crate::args;
+use crate::store::Tx;
 use zj_protocol::phone_api::RosterPerson;
 
 /// Whether more than one site goes to platform sn `sn`: then each site's roster is what was
 /// assigned to it.
-pub(crate) fn shared(tx: &Transaction<'_>, sn: &str) -> Result<bool, StoreError> {
+pub(crate) fn shared(tx: &Tx<'_>, sn: &str) -> Result<bool, StoreError> {
     // Cached: every team phone's sign-in asks.
     let sites: i64 = tx
-        .prepare_cached("SELECT COUNT(*) FROM sites WHERE sn = ?1")?
-        .query_row([sn], |row| row.get(0))?;
+        .prepare("SELECT COUNT(*) FROM sites WHERE sn = ?1")
+        .query_row(args![sn], |row| row.get(0))?;
     Ok(sites > 1)
 }
 
 /// Whether person `person_id` is on the roster of site `site_id` (of platform sn `sn`).
 pub(crate) fn on_roster(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     site_id: &str,
     sn: &str,
     person_id: &str,
@@ -33,32 +34,32 @@ pub(crate) fn on_roster(
         return Ok(roster::summary(tx, sn, person_id)?.is_some());
     }
     let assigned: i64 = tx
-        .prepare_cached(
+        .prepare(
             "SELECT COUNT(*) FROM site_persons a
              JOIN persons p ON p.sn = ?2 AND p.person_id = a.person_id
              WHERE a.site_id = ?1 AND a.person_id = ?3",
-        )?
-        .query_row(params![site_id, sn, person_id], |row| row.get(0))?;
+        )
+        .query_row(args![site_id, sn, person_id], |row| row.get(0))?;
     Ok(assigned > 0)
 }
 
 /// The persons on `site`'s roster, by name: what its team phones pick from.
-pub(crate) fn persons(tx: &Transaction<'_>, site: &Site) -> Result<Vec<RosterPerson>, StoreError> {
+pub(crate) fn persons(tx: &Tx<'_>, site: &Site) -> Result<Vec<RosterPerson>, StoreError> {
     if !shared(tx, &site.sn)? {
         return roster::summaries(tx, &site.sn);
     }
-    let mut statement = tx.prepare(
+    let statement = tx.prepare(
         "SELECT p.person_id, p.name FROM persons p
          JOIN site_persons a ON a.site_id = ?1 AND a.person_id = p.person_id
          WHERE p.sn = ?2 ORDER BY p.name, p.person_id",
-    )?;
-    let rows = statement.query_map(params![site.site_id, site.sn], |row| {
+    );
+    let rows = statement.query_map(args![site.site_id, site.sn], |row| {
         Ok(RosterPerson {
             person_id: row.get(0)?,
             name: row.get(1)?,
         })
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.collect::<Result<_, _>>()
 }
 
 /// A person of a site's sn as the manager assigns them.
@@ -78,46 +79,47 @@ pub(crate) struct SitePerson {
 }
 
 /// Every person of `site`'s sn, by person id, with whether each is on the site's roster.
-pub(crate) fn listing(tx: &Transaction<'_>, site: &Site) -> Result<Vec<SitePerson>, StoreError> {
+pub(crate) fn listing(tx: &Tx<'_>, site: &Site) -> Result<Vec<SitePerson>, StoreError> {
     let everyone = !shared(tx, &site.sn)?;
-    let mut statement = tx.prepare(
+    let statement = tx.prepare(
         "SELECT p.person_id, p.name, p.face IS NOT NULL, p.source, a.person_id IS NOT NULL
          FROM persons p
          LEFT JOIN site_persons a ON a.site_id = ?1 AND a.person_id = p.person_id
          WHERE p.sn = ?2 ORDER BY p.person_id",
-    )?;
-    let rows = statement.query_map(params![site.site_id, site.sn], |row| {
+    );
+    let rows = statement.query_map(args![site.site_id, site.sn], |row| {
         Ok(SitePerson {
             person_id: row.get(0)?,
             name: row.get(1)?,
             has_face: row.get(2)?,
             source: row.get(3)?,
-            on_site: everyone || row.get::<_, bool>(4)?,
+            on_site: everyone || row.get::<bool>(4)?,
         })
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.collect::<Result<_, _>>()
 }
 
 /// The persons assigned to site `site_id`, by person id (whether or not still on the sn's
 /// roster).
-pub(crate) fn assigned(tx: &Transaction<'_>, site_id: &str) -> Result<Vec<String>, StoreError> {
-    let mut statement =
-        tx.prepare("SELECT person_id FROM site_persons WHERE site_id = ?1 ORDER BY person_id")?;
-    let rows = statement.query_map([site_id], |row| row.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+pub(crate) fn assigned(tx: &Tx<'_>, site_id: &str) -> Result<Vec<String>, StoreError> {
+    let statement =
+        tx.prepare("SELECT person_id FROM site_persons WHERE site_id = ?1 ORDER BY person_id");
+    let rows = statement.query_map(args![site_id], |row| row.get(0))?;
+    rows.collect::<Result<_, _>>()
 }
 
 /// Assigns these persons to site `site_id`; the ones not assigned before, in the given order.
 pub(crate) fn assign(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     site_id: &str,
     person_ids: &[String],
 ) -> Result<Vec<String>, StoreError> {
-    let mut statement =
-        tx.prepare("INSERT OR IGNORE INTO site_persons (site_id, person_id) VALUES (?1, ?2)")?;
+    let statement = tx.prepare(
+        "INSERT INTO site_persons (site_id, person_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    );
     let mut added = Vec::new();
     for person_id in person_ids {
-        if statement.execute(params![site_id, person_id])? > 0 {
+        if statement.execute(args![site_id, person_id])? > 0 {
             added.push(person_id.clone());
         }
     }
@@ -126,15 +128,14 @@ pub(crate) fn assign(
 
 /// Takes these persons off site `site_id`; the ones that were on it, in the given order.
 pub(crate) fn unassign(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     site_id: &str,
     person_ids: &[String],
 ) -> Result<Vec<String>, StoreError> {
-    let mut statement =
-        tx.prepare("DELETE FROM site_persons WHERE site_id = ?1 AND person_id = ?2")?;
+    let statement = tx.prepare("DELETE FROM site_persons WHERE site_id = ?1 AND person_id = ?2");
     let mut removed = Vec::new();
     for person_id in person_ids {
-        if statement.execute(params![site_id, person_id])? > 0 {
+        if statement.execute(args![site_id, person_id])? > 0 {
             removed.push(person_id.clone());
         }
     }
@@ -154,12 +155,12 @@ pub(crate) struct KeptRoster {
 /// person of the sn's roster, so that its phones keep clocking in whom they could; `None` when
 /// the sn has no site or several already.
 pub(crate) fn keep_sole_site_roster(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sn: &str,
 ) -> Result<Option<KeptRoster>, StoreError> {
-    let mut statement = tx.prepare("SELECT site_id FROM sites WHERE sn = ?1 LIMIT 2")?;
+    let statement = tx.prepare("SELECT site_id FROM sites WHERE sn = ?1 LIMIT 2");
     let mut sites: Vec<String> =
-        (statement.query_map([sn], |row| row.get(0))?).collect::<Result<_, _>>()?;
+        (statement.query_map(args![sn], |row| row.get(0))?).collect::<Result<_, _>>()?;
     if sites.len() != 1 {
         return Ok(None);
     }

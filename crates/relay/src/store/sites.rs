@@ -1,11 +1,13 @@
 //! The sites and fences tables: each site with its platform sn, and every version of its fence
 //! (WGS-84 GeoJSON, as validated by `crate::sites`).
 
-use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 use serde_json::Value;
 
 use super::StoreError;
+use crate::args;
+use crate::store::db::Row;
+use crate::store::Tx;
 use zj_host::system_clock::now_ms;
 use zj_protocol::phone_api::SiteFence;
 
@@ -27,21 +29,21 @@ pub(crate) struct Site {
 const SITE_COLUMNS: &str = "site_id, name, sn, day_start_hour";
 
 /// A `sites` row read as [`SITE_COLUMNS`].
-fn site_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Site> {
+fn site_from_row(row: &Row) -> Result<Site, StoreError> {
     Ok(Site {
         site_id: row.get(0)?,
         name: row.get(1)?,
         sn: row.get(2)?,
         // Written only as 0–23 (see set_day_start_hour).
-        day_start_hour: u8::try_from(row.get::<_, i64>(3)?).unwrap_or(0),
+        day_start_hour: u8::try_from(row.get::<i64>(3)?).unwrap_or(0),
     })
 }
 
 /// Creates a site named `name` for platform sn `sn`.
-pub(crate) fn create(tx: &Transaction<'_>, name: &str, sn: &str) -> Result<Site, StoreError> {
+pub(crate) fn create(tx: &Tx<'_>, name: &str, sn: &str) -> Result<Site, StoreError> {
     let next: i64 = tx.query_row(
         "SELECT COALESCE(MAX(CAST(SUBSTR(site_id, 6) AS INTEGER)), 0) + 1 FROM sites",
-        [],
+        args![],
         |row| row.get(0),
     )?;
     let site = Site {
@@ -52,35 +54,33 @@ pub(crate) fn create(tx: &Transaction<'_>, name: &str, sn: &str) -> Result<Site,
     };
     tx.execute(
         "INSERT INTO sites (site_id, name, sn, created_ms) VALUES (?1, ?2, ?3, ?4)",
-        params![site.site_id, site.name, site.sn, now_ms()],
+        args![site.site_id, site.name, site.sn, now_ms()],
     )?;
     Ok(site)
 }
 
 /// Every site, oldest first.
-pub(crate) fn list(tx: &Transaction<'_>) -> Result<Vec<Site>, StoreError> {
-    let mut statement = tx.prepare(&format!(
+pub(crate) fn list(tx: &Tx<'_>) -> Result<Vec<Site>, StoreError> {
+    let statement = tx.prepare(&format!(
         "SELECT {SITE_COLUMNS} FROM sites ORDER BY created_ms"
-    ))?;
-    let rows = statement.query_map([], site_from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    ));
+    let rows = statement.query_map(args![], site_from_row)?;
+    rows.collect::<Result<_, _>>()
 }
 
 /// One site.
-pub(crate) fn get(tx: &Transaction<'_>, site_id: &str) -> Result<Option<Site>, StoreError> {
-    Ok(tx
-        .query_row(
-            &format!("SELECT {SITE_COLUMNS} FROM sites WHERE site_id = ?1"),
-            [site_id],
-            site_from_row,
-        )
-        .optional()?)
+pub(crate) fn get(tx: &Tx<'_>, site_id: &str) -> Result<Option<Site>, StoreError> {
+    tx.query_opt(
+        &format!("SELECT {SITE_COLUMNS} FROM sites WHERE site_id = ?1"),
+        args![site_id],
+        site_from_row,
+    )
 }
 
 /// Sets the hour (0–23, checked by the caller) site `site_id`'s attendance days start at;
 /// the hour before, `None` when there is no such site.
 pub(crate) fn set_day_start_hour(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     site_id: &str,
     hour: u8,
 ) -> Result<Option<u8>, StoreError> {
@@ -89,29 +89,24 @@ pub(crate) fn set_day_start_hour(
     };
     tx.execute(
         "UPDATE sites SET day_start_hour = ?2 WHERE site_id = ?1",
-        params![site_id, hour],
+        args![site_id, hour],
     )?;
     Ok(Some(before.day_start_hour))
 }
 
 /// The site's current fence.
-pub(crate) fn current_fence(
-    tx: &Transaction<'_>,
-    site_id: &str,
-) -> Result<Option<SiteFence>, StoreError> {
-    let row = tx
-        .query_row(
-            "SELECT version, updated_ms, max_accuracy_m, uncertain_policy, geojson FROM fences
+pub(crate) fn current_fence(tx: &Tx<'_>, site_id: &str) -> Result<Option<SiteFence>, StoreError> {
+    let row = tx.query_opt(
+        "SELECT version, updated_ms, max_accuracy_m, uncertain_policy, geojson FROM fences
              WHERE site_id = ?1 ORDER BY version DESC LIMIT 1",
-            [site_id],
-            fence_from_row,
-        )
-        .optional()?;
+        args![site_id],
+        fence_from_row,
+    )?;
     Ok(row)
 }
 
 /// A `fences` row read as `version, updated_ms, max_accuracy_m, uncertain_policy, geojson`.
-fn fence_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SiteFence> {
+fn fence_from_row(row: &Row) -> Result<SiteFence, StoreError> {
     let version: i64 = row.get(0)?;
     let uncertain_policy: String = row.get(3)?;
     let geojson: String = row.get(4)?;
@@ -127,7 +122,7 @@ fn fence_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SiteFence> {
 
 /// Stores `fence` as the site's next version; returns it with its version and time.
 pub(crate) fn put_fence(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     site_id: &str,
     crs: &str,
     mut fence: SiteFence,
@@ -138,7 +133,7 @@ pub(crate) fn put_fence(
         "INSERT INTO fences (site_id, version, crs, max_accuracy_m, uncertain_policy, geojson,
                              updated_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
+        args![
             site_id,
             i64::try_from(fence.version).unwrap_or(i64::MAX),
             crs,
@@ -154,40 +149,35 @@ pub(crate) fn put_fence(
 /// The version of the site's fence that was current at `at_ms` (epoch milliseconds): the last
 /// one stored at or before it; `None` when the site had no fence then.
 pub(crate) fn fence_version_at(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     site_id: &str,
     at_ms: i64,
 ) -> Result<Option<u64>, StoreError> {
     // Cached: every sign-in of a phone with a site asks.
     let version: Option<i64> = tx
-        .prepare_cached("SELECT MAX(version) FROM fences WHERE site_id = ?1 AND updated_ms <= ?2")?
-        .query_row(params![site_id, at_ms], |row| row.get(0))?;
+        .prepare("SELECT MAX(version) FROM fences WHERE site_id = ?1 AND updated_ms <= ?2")
+        .query_row(args![site_id, at_ms], |row| row.get(0))?;
     Ok(version.and_then(|version| u64::try_from(version).ok()))
 }
 
 /// One version of the site's fence.
 pub(crate) fn fence_version(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     site_id: &str,
     version: u64,
 ) -> Result<Option<SiteFence>, StoreError> {
-    Ok(tx
-        .query_row(
-            "SELECT version, updated_ms, max_accuracy_m, uncertain_policy, geojson FROM fences
+    tx.query_opt(
+        "SELECT version, updated_ms, max_accuracy_m, uncertain_policy, geojson FROM fences
              WHERE site_id = ?1 AND version = ?2",
-            params![site_id, i64::try_from(version).unwrap_or(i64::MAX)],
-            fence_from_row,
-        )
-        .optional()?)
+        args![site_id, i64::try_from(version).unwrap_or(i64::MAX)],
+        fence_from_row,
+    )
 }
 
 /// The site's first fence version; `None` when the site has no fence.
-pub(crate) fn first_fence_version(
-    tx: &Transaction<'_>,
-    site_id: &str,
-) -> Result<Option<u64>, StoreError> {
+pub(crate) fn first_fence_version(tx: &Tx<'_>, site_id: &str) -> Result<Option<u64>, StoreError> {
     let version: Option<i64> = tx
-        .prepare_cached("SELECT MIN(version) FROM fences WHERE site_id = ?1")?
-        .query_row([site_id], |row| row.get(0))?;
+        .prepare("SELECT MIN(version) FROM fences WHERE site_id = ?1")
+        .query_row(args![site_id], |row| row.get(0))?;
     Ok(version.and_then(|version| u64::try_from(version).ok()))
 }

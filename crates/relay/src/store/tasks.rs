@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{params, Transaction};
-
 use super::StoreError;
+use crate::args;
+use crate::store::Tx;
 use zj_host::system_clock::now_ms;
 use zj_protocol::params::{to_json_text, Failure, TaskStatus};
 
@@ -53,20 +53,20 @@ fn state_text(state: TaskState) -> &'static str {
 
 /// The stored rows of `sn`'s tasks among `taskids`.
 pub(crate) fn rows(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sn: &str,
     taskids: &[String],
 ) -> Result<HashMap<String, TaskRow>, StoreError> {
-    let mut statement = tx.prepare(
+    let statement = tx.prepare(
         "SELECT taskid, apicode, param, state, next_page, total_pages, status, failed_persons,
                 failed_faces
          FROM tasks WHERE sn = ?1 AND taskid = ?2",
-    )?;
+    );
     let mut found = HashMap::new();
     for taskid in taskids {
-        let mut rows = statement.query(params![sn, taskid])?;
-        if let Some(row) = rows.next()? {
-            let state = match row.get::<_, String>(3)?.as_str() {
+        let row = statement.query_opt(args![sn, taskid], |row| Ok(row.clone()))?;
+        if let Some(row) = row {
+            let state = match row.get::<String>(3)?.as_str() {
                 "running" => TaskState::Running,
                 "done" => TaskState::Done,
                 _ => TaskState::Reported,
@@ -94,16 +94,17 @@ pub(crate) fn rows(
 
 /// Records a task fetched with `T_GET_TASKS` (a task already known is left as it is).
 pub(crate) fn insert(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sn: &str,
     taskid: &str,
     apicode: &str,
     param: &str,
 ) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT OR IGNORE INTO tasks (sn, taskid, apicode, param, state, updated_ms)
-         VALUES (?1, ?2, ?3, ?4, 'running', ?5)",
-        params![sn, taskid, apicode, param, now_ms()],
+        "INSERT INTO tasks (sn, taskid, apicode, param, state, updated_ms)
+         VALUES (?1, ?2, ?3, ?4, 'running', ?5)
+         ON CONFLICT DO NOTHING",
+        args![sn, taskid, apicode, param, now_ms()],
     )?;
     Ok(())
 }
@@ -111,7 +112,7 @@ pub(crate) fn insert(
 /// Records a page carried out: the next page, the pages in all, and the page's failures
 /// added to the task's.
 pub(crate) fn page_done(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sn: &str,
     taskid: &str,
     next_page: u32,
@@ -130,7 +131,7 @@ pub(crate) fn page_done(
         "UPDATE tasks SET next_page = ?3, total_pages = ?4, failed_persons = ?5,
                           failed_faces = ?6, updated_ms = ?7
          WHERE sn = ?1 AND taskid = ?2",
-        params![
+        args![
             sn,
             taskid,
             next_page,
@@ -145,7 +146,7 @@ pub(crate) fn page_done(
 
 /// Moves a task to `state`, with its result once it has one.
 pub(crate) fn set_state(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sn: &str,
     taskid: &str,
     state: TaskState,
@@ -154,7 +155,7 @@ pub(crate) fn set_state(
     tx.execute(
         "UPDATE tasks SET state = ?3, status = COALESCE(?4, status), updated_ms = ?5
          WHERE sn = ?1 AND taskid = ?2",
-        params![
+        args![
             sn,
             taskid,
             state_text(state),
@@ -167,7 +168,7 @@ pub(crate) fn set_state(
 
 /// Records the firmware version a `T_UPDATE_DEVICE_VERSION` task offered.
 pub(crate) fn record_version(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     sn: &str,
     taskid: &str,
     version: &zj_protocol::params::DeviceVersion,
@@ -178,7 +179,7 @@ pub(crate) fn record_version(
          ON CONFLICT (sn) DO UPDATE SET version = excluded.version, size = excluded.size,
              download_url = excluded.download_url, taskid = excluded.taskid,
              updated_ms = excluded.updated_ms",
-        params![
+        args![
             sn,
             version.version,
             version.size as i64,

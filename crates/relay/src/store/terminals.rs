@@ -3,9 +3,10 @@
 //! from. Terminals come from the configuration (`origin` `config`, written again at every
 //! start) or from a manager (`manager`).
 
-use rusqlite::{params, OptionalExtension, Transaction};
-
 use super::StoreError;
+use crate::args;
+use crate::store::db::Row;
+use crate::store::Tx;
 
 /// Where a terminal was registered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,51 +56,46 @@ pub(crate) struct TerminalRow {
 const COLUMNS: &str =
     "device_id, site_id, key_hash, allow_from, origin, created_ms, rotated_ms FROM terminals";
 
-fn row(row: &rusqlite::Row<'_>) -> rusqlite::Result<TerminalRow> {
+fn row(row: &Row) -> Result<TerminalRow, StoreError> {
     let allow_from: String = row.get(3)?;
     Ok(TerminalRow {
         device_id: row.get(0)?,
         site_id: row.get(1)?,
         key_hash: row.get(2)?,
         allow_from: serde_json::from_str(&allow_from).unwrap_or_default(),
-        origin: Origin::parse(&row.get::<_, String>(4)?),
+        origin: Origin::parse(&row.get::<String>(4)?),
         created_ms: row.get(5)?,
         rotated_ms: row.get(6)?,
     })
 }
 
 /// Every terminal (the intake compares a key with each, in constant time).
-pub(crate) fn all(tx: &Transaction<'_>) -> Result<Vec<TerminalRow>, StoreError> {
-    let mut statement = tx.prepare_cached(&format!("SELECT {COLUMNS} ORDER BY device_id"))?;
-    let rows = statement.query_map([], row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+pub(crate) fn all(tx: &Tx<'_>) -> Result<Vec<TerminalRow>, StoreError> {
+    let statement = tx.prepare(&format!("SELECT {COLUMNS} ORDER BY device_id"));
+    let rows = statement.query_map(args![], row)?;
+    rows.collect::<Result<_, _>>()
 }
 
 /// The terminals of one site, by `deviceId`.
-pub(crate) fn of_site(tx: &Transaction<'_>, site_id: &str) -> Result<Vec<TerminalRow>, StoreError> {
-    let mut statement = tx.prepare(&format!(
+pub(crate) fn of_site(tx: &Tx<'_>, site_id: &str) -> Result<Vec<TerminalRow>, StoreError> {
+    let statement = tx.prepare(&format!(
         "SELECT {COLUMNS} WHERE site_id = ?1 ORDER BY device_id"
-    ))?;
-    let rows = statement.query_map([site_id], row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    ));
+    let rows = statement.query_map(args![site_id], row)?;
+    rows.collect::<Result<_, _>>()
 }
 
 /// One terminal.
-pub(crate) fn get(
-    tx: &Transaction<'_>,
-    device_id: &str,
-) -> Result<Option<TerminalRow>, StoreError> {
-    Ok(tx
-        .query_row(
-            &format!("SELECT {COLUMNS} WHERE device_id = ?1"),
-            [device_id],
-            row,
-        )
-        .optional()?)
+pub(crate) fn get(tx: &Tx<'_>, device_id: &str) -> Result<Option<TerminalRow>, StoreError> {
+    tx.query_opt(
+        &format!("SELECT {COLUMNS} WHERE device_id = ?1"),
+        args![device_id],
+        row,
+    )
 }
 
 /// Adds a terminal, or (a configured one, at start) sets its site, key and allow-list again.
-pub(crate) fn put(tx: &Transaction<'_>, terminal: &TerminalRow) -> Result<(), StoreError> {
+pub(crate) fn put(tx: &Tx<'_>, terminal: &TerminalRow) -> Result<(), StoreError> {
     let allow_from = serde_json::to_string(&terminal.allow_from).unwrap_or_else(|_| "[]".into());
     tx.execute(
         "INSERT INTO terminals
@@ -108,9 +104,9 @@ pub(crate) fn put(tx: &Transaction<'_>, terminal: &TerminalRow) -> Result<(), St
          ON CONFLICT (device_id) DO UPDATE SET
              site_id = excluded.site_id, key_hash = excluded.key_hash,
              allow_from = excluded.allow_from, origin = excluded.origin,
-             rotated_ms = CASE WHEN key_hash = excluded.key_hash THEN rotated_ms
+             rotated_ms = CASE WHEN terminals.key_hash = excluded.key_hash THEN terminals.rotated_ms
                                ELSE excluded.rotated_ms END",
-        params![
+        args![
             terminal.device_id,
             terminal.site_id,
             terminal.key_hash,
@@ -124,42 +120,45 @@ pub(crate) fn put(tx: &Transaction<'_>, terminal: &TerminalRow) -> Result<(), St
 }
 
 /// Removes the configured terminals not in `keep` (taken out of the configuration file).
-pub(crate) fn drop_unconfigured(tx: &Transaction<'_>, keep: &[String]) -> Result<(), StoreError> {
+pub(crate) fn drop_unconfigured(tx: &Tx<'_>, keep: &[String]) -> Result<(), StoreError> {
     let configured: Vec<String> = all(tx)?
         .into_iter()
         .filter(|t| t.origin == Origin::Config && !keep.contains(&t.device_id))
         .map(|t| t.device_id)
         .collect();
     for device_id in configured {
-        tx.execute("DELETE FROM terminals WHERE device_id = ?1", [device_id])?;
+        tx.execute(
+            "DELETE FROM terminals WHERE device_id = ?1",
+            args![device_id],
+        )?;
     }
     Ok(())
 }
 
 /// Sets a terminal's key hash (the old key stops working with this commit).
 pub(crate) fn set_key(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     device_id: &str,
     key_hash: &str,
     now_ms: i64,
 ) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE terminals SET key_hash = ?2, rotated_ms = ?3 WHERE device_id = ?1",
-        params![device_id, key_hash, now_ms],
+        args![device_id, key_hash, now_ms],
     )?;
     Ok(())
 }
 
 /// Sets the networks a terminal may send from (empty: any).
 pub(crate) fn set_allow_from(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     device_id: &str,
     allow_from: &[String],
 ) -> Result<(), StoreError> {
     let allow_from = serde_json::to_string(allow_from).unwrap_or_else(|_| "[]".into());
     tx.execute(
         "UPDATE terminals SET allow_from = ?2 WHERE device_id = ?1",
-        params![device_id, allow_from],
+        args![device_id, allow_from],
     )?;
     Ok(())
 }

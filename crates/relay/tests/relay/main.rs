@@ -24,6 +24,7 @@ mod sheet;
 mod sheet_core;
 mod site_scope;
 mod sites;
+mod store_backends;
 mod tasks;
 mod tls;
 mod wechat;

@@ -15,6 +15,7 @@ use zj_relay::sheet::Date;
 use crate::relay_common::platform::{call, TaskRelay, MANAGER_TOKEN};
 use crate::relay_common::sim_common::SN;
 use crate::relay_common::{http_client, phone_record_with, PhoneClient, Transport};
+use zj_relay::args;
 
 /// The middle of the test site (Binjiang, Hangzhou), WGS-84 `[lng, lat]`.
 const CENTRE: [f64; 2] = [120.2110, 30.2090];
@@ -533,27 +534,28 @@ async fn records_audited_before_the_sheet_existed_get_their_facts_when_the_store
                 tx.execute(
                     "INSERT INTO sites (site_id, name, sn, created_ms)
                      VALUES ('site-1', '旧工地', 'SN-OLD', 0)",
-                    [],
+                    args![],
                 )?;
                 tx.execute(
                     "INSERT INTO persons (sn, person_id, name, source, updated_ms)
                      VALUES ('SN-OLD', 'W1', '张三', 'platform', 0)",
-                    [],
+                    args![],
                 )?;
-                // As an older relay wrote it: an audit row and its ledger row, no facts table.
+                // As an older relay wrote it: an audit row and its ledger row, no facts table, no
+                // schema versions.
                 tx.execute(
                     "INSERT INTO audit (access_id, record_id, phone_sn, platform_sn, person_id,
                          record_time, img_bytes, extras, received_ms, site_id)
                      VALUES ('phone-1', 'old-1', 'phone', 'SN-OLD', 'W1', ?1, 100, ?2, ?3,
                              'site-1')",
-                    rusqlite::params![made, extras.to_string(), made + 1_000],
+                    args![made, extras.to_string(), made + 1_000],
                 )?;
                 tx.execute(
                     "INSERT INTO ledger (access_id, record_id, state, attempts, updated_ms)
                      VALUES ('phone-1', 'old-1', 'done', 1, ?1)",
-                    [made + 2_000],
+                    args![made + 2_000],
                 )?;
-                tx.execute("DROP TABLE audit_facts", [])?;
+                tx.execute_batch("DROP TABLE audit_facts; DROP TABLE schema_versions")?;
                 Ok(())
             })
             .await

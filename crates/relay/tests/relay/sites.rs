@@ -305,7 +305,7 @@ async fn enrollment_codes_phones_nonces_and_revocation() {
         .run(move |tx| {
             tx.execute(
                 "UPDATE enrollments SET expires_ms = 1 WHERE code = ?1",
-                [&expire],
+                zj_relay::args![expire],
             )?;
             Ok(())
         })
@@ -484,7 +484,9 @@ async fn relay_enroll_makes_a_code_beside_a_running_relay() {
         30,
         "",
     );
+    std::fs::create_dir_all(&relay.config.data_dir).unwrap();
     std::fs::write(&config, toml).unwrap();
+    let store_url = relay.config.store.url.clone();
     let run = |args: &[&str]| {
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_relay"))
             .arg("enroll")
@@ -493,6 +495,8 @@ async fn relay_enroll_makes_a_code_beside_a_running_relay() {
             .args(args)
             .env_remove("RELAY_CONFIG")
             .env_remove("RELAY_DATA_DIR")
+            // The relay's own store (on PostgreSQL, as an operator would name it).
+            .envs(store_url.iter().map(|url| ("RELAY__STORE__URL", url)))
             .output()
             .expect("relay enroll runs");
         let stdout = String::from_utf8_lossy(&output.stdout).into_owned();

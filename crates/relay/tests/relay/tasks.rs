@@ -13,9 +13,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::routing::post;
 use axum::Router;
-use rusqlite::OptionalExtension;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
+use zj_relay::args;
 use zj_relay::Store;
 
 /// Persons per page the simulator is started with.
@@ -343,17 +343,16 @@ async fn a_person_sent_again_with_a_new_name_and_photo_is_updated_not_added() {
 
 /// The firmware version the relay recorded for [`SN`]: `(version, size, downloadUrl, taskid)`.
 async fn recorded_version(relay: &TaskRelay) -> Option<(String, i64, String, String)> {
-    let store = Store::open_beside(&relay.config.data_dir).expect("the store opens");
+    let location = relay.config.store_location().expect("a store location");
+    let (store, _) = Store::open_at(&location, false).expect("the store opens");
     store
         .run(|tx| {
-            Ok(tx
-                .query_row(
-                    "SELECT version, size, download_url, taskid FROM device_versions
+            tx.query_opt(
+                "SELECT version, size, download_url, taskid FROM device_versions
                      WHERE sn = ?1",
-                    [SN],
-                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-                )
-                .optional()?)
+                args![SN],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
         })
         .await
         .expect("the store answers")

@@ -9,7 +9,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use rusqlite::Transaction;
 use serde::Serialize;
 use serde_json::Value;
 use zj_geofence::{Fix, FixError, PreparedFence, Verdict};
@@ -20,6 +19,7 @@ use zj_protocol::ProtocolError;
 
 use super::refusal;
 use crate::phone::enroll;
+use crate::store::Tx;
 use crate::store::{sites, StoreError};
 
 /// Prepared fence versions kept at most; past it the book starts again (a version is prepared
@@ -232,7 +232,7 @@ impl FenceBook {
     /// (configured by hand) or its site has no fence.
     pub(crate) fn judge_at(
         &self,
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         access_id: &str,
         place: &ClaimedPlace,
         record_time_ms: i64,
@@ -257,7 +257,7 @@ impl FenceBook {
     /// Version `version` of the site's fence, prepared (from the book, or now).
     fn prepared(
         &self,
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         site_id: String,
         version: u64,
     ) -> Result<Option<Arc<PreparedSiteFence>>, StoreError> {

@@ -18,6 +18,7 @@ pub mod sim_common;
 
 pub mod photos;
 pub mod platform;
+pub mod postgres;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -268,6 +269,7 @@ pub fn relay_config(
     RelayConfig {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         data_dir,
+        store: postgres::test_store(),
         www_dir: None,
         pkg_dir: None,
         platform: PlatformConfig {

@@ -1,0 +1,229 @@
+//! [`Tx`](super::Tx) on PostgreSQL (the `postgres` crate: tokio-postgres's blocking client, run
+//! by the store's writer thread): `?N` parameters turned into `$N`, statements prepared once
+//! per connection, values converted by the column's and parameter's server types.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::error::Error;
+
+use bytes::BytesMut;
+use postgres::types::{FromSql, IsNull, ToSql, Type};
+use postgres::{Statement, Transaction};
+
+use super::{Row, SqlValue};
+use crate::store::StoreError;
+
+impl From<postgres::Error> for StoreError {
+    fn from(error: postgres::Error) -> Self {
+        match error.as_db_error() {
+            Some(db) => StoreError::new(format!(
+                "postgres {}: {}{}",
+                db.code().code(),
+                db.message(),
+                db.detail().map(|d| format!(" ({d})")).unwrap_or_default()
+            )),
+            None => StoreError::new(format!("postgres: {error}")),
+        }
+    }
+}
+
+/// What [`Tx::Postgres`](super::Tx::Postgres) runs statements on: one open transaction.
+pub(crate) trait Statements {
+    /// Runs one statement; the number of rows it changed.
+    fn execute(&self, sql: &str, args: &[SqlValue]) -> Result<usize, StoreError>;
+    /// Runs statements without parameters, separated by semicolons.
+    fn execute_batch(&self, sql: &str) -> Result<(), StoreError>;
+    /// Every row of a query.
+    fn query(&self, sql: &str, args: &[SqlValue]) -> Result<Vec<Row>, StoreError>;
+}
+
+/// Statements prepared on one connection, by their text as the store writes it.
+pub(crate) type StatementCache = HashMap<String, Statement>;
+
+/// An open transaction and its connection's prepared statements.
+pub(crate) struct PostgresTx<'t, 'c> {
+    transaction: RefCell<&'t mut Transaction<'c>>,
+    statements: &'t RefCell<StatementCache>,
+}
+
+impl<'t, 'c> PostgresTx<'t, 'c> {
+    /// Statements run in `transaction`, prepared once into `statements`.
+    pub(crate) fn new(
+        transaction: &'t mut Transaction<'c>,
+        statements: &'t RefCell<StatementCache>,
+    ) -> Self {
+        PostgresTx {
+            transaction: RefCell::new(transaction),
+            statements,
+        }
+    }
+
+    fn prepared(&self, sql: &str) -> Result<Statement, StoreError> {
+        if let Some(statement) = self.statements.borrow().get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = (self.transaction.borrow_mut())
+            .prepare(&numbered_parameters(sql))
+            .map_err(|error| {
+                let StoreError(message) = StoreError::from(error);
+                StoreError::new(format!("{message}, in: {}", sql.trim()))
+            })?;
+        (self.statements.borrow_mut()).insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+}
+
+/// `args` as the driver takes them.
+fn bound(args: &[SqlValue]) -> Vec<&(dyn ToSql + Sync)> {
+    args.iter().map(|arg| arg as &(dyn ToSql + Sync)).collect()
+}
+
+impl Statements for PostgresTx<'_, '_> {
+    fn execute(&self, sql: &str, args: &[SqlValue]) -> Result<usize, StoreError> {
+        let statement = self.prepared(sql)?;
+        let changed = (self.transaction.borrow_mut()).execute(&statement, &bound(args))?;
+        Ok(usize::try_from(changed).unwrap_or(usize::MAX))
+    }
+
+    fn execute_batch(&self, sql: &str) -> Result<(), StoreError> {
+        Ok(self.transaction.borrow_mut().batch_execute(sql)?)
+    }
+
+    fn query(&self, sql: &str, args: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
+        let statement = self.prepared(sql)?;
+        let rows = (self.transaction.borrow_mut()).query(&statement, &bound(args))?;
+        rows.iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|index| row.try_get::<_, SqlValue>(index))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Row)
+                    .map_err(StoreError::from)
+            })
+            .collect()
+    }
+}
+
+/// `sql` with its `?N` parameters written `$N` (and a bare `?` numbered after the last), left
+/// alone inside quoted strings and names.
+pub(crate) fn numbered_parameters(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut quote: Option<char> = None;
+    let mut next = 1;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(open), _) if c == open => quote = None,
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '?') => {
+                let mut digits = String::new();
+                while let Some(d) = chars.next_if(char::is_ascii_digit) {
+                    digits.push(d);
+                }
+                if digits.is_empty() {
+                    digits = next.to_string();
+                }
+                next = digits.parse::<usize>().map_or(next, |n| n + 1);
+                out.push('$');
+                out.push_str(&digits);
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
+}
+
+type BoxError = Box<dyn Error + Sync + Send>;
+
+impl ToSql for SqlValue {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
+        match self {
+            SqlValue::Null => Ok(IsNull::Yes),
+            SqlValue::Integer(integer) => integer_to_sql(*integer, ty, out),
+            SqlValue::Real(real) => match *ty {
+                Type::FLOAT4 => (*real as f32).to_sql(ty, out),
+                _ => real.to_sql(ty, out),
+            },
+            SqlValue::Text(text) => match *ty {
+                Type::JSONB => {
+                    out.extend_from_slice(&[1]); // jsonb's binary format: version 1, then text
+                    out.extend_from_slice(text.as_bytes());
+                    Ok(IsNull::No)
+                }
+                Type::JSON => {
+                    out.extend_from_slice(text.as_bytes());
+                    Ok(IsNull::No)
+                }
+                _ => text.as_str().to_sql(ty, out),
+            },
+            SqlValue::Blob(bytes) => bytes.as_slice().to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+/// An integer bound to a parameter of type `ty`.
+fn integer_to_sql(integer: i64, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
+    match *ty {
+        Type::INT2 => i16::try_from(integer)?.to_sql(ty, out),
+        Type::INT4 => i32::try_from(integer)?.to_sql(ty, out),
+        Type::BOOL => (integer != 0).to_sql(ty, out),
+        Type::FLOAT8 => (integer as f64).to_sql(ty, out),
+        Type::TEXT | Type::VARCHAR => integer.to_string().as_str().to_sql(ty, out),
+        _ => integer.to_sql(ty, out),
+    }
+}
+
+impl<'a> FromSql<'a> for SqlValue {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
+        Ok(match *ty {
+            Type::INT8 => SqlValue::Integer(i64::from_sql(ty, raw)?),
+            Type::INT4 => SqlValue::Integer(i32::from_sql(ty, raw)?.into()),
+            Type::INT2 => SqlValue::Integer(i16::from_sql(ty, raw)?.into()),
+            Type::BOOL => SqlValue::Integer(bool::from_sql(ty, raw)?.into()),
+            Type::FLOAT8 => SqlValue::Real(f64::from_sql(ty, raw)?),
+            Type::FLOAT4 => SqlValue::Real(f32::from_sql(ty, raw)?.into()),
+            Type::BYTEA => SqlValue::Blob(raw.to_vec()),
+            Type::JSONB => {
+                SqlValue::Text(std::str::from_utf8(raw.get(1..).unwrap_or_default())?.to_owned())
+            }
+            Type::JSON => SqlValue::Text(std::str::from_utf8(raw)?.to_owned()),
+            Type::NUMERIC => {
+                return Err("a NUMERIC column: cast it to BIGINT or DOUBLE PRECISION".into())
+            }
+            _ => SqlValue::Text(String::from_sql(ty, raw)?),
+        })
+    }
+
+    fn from_sql_null(_: &Type) -> Result<Self, BoxError> {
+        Ok(SqlValue::Null)
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::numbered_parameters;
+
+    #[test]
+    fn parameters_are_numbered_outside_quotes() {
+        assert_eq!(
+            numbered_parameters("SELECT ?1, ?12, '?3', \"a?\" FROM t WHERE x = ? AND y = ?"),
+            "SELECT $1, $12, '?3', \"a?\" FROM t WHERE x = $13 AND y = $14"
+        );
+        assert_eq!(
+            numbered_parameters("UPDATE t SET a = 'it''s ?' WHERE b = ?2"),
+            "UPDATE t SET a = 'it''s ?' WHERE b = $2"
+        );
+    }
+}

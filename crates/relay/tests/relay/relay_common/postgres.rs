@@ -1,0 +1,54 @@
+//! The store the relays of these tests use: SQLite in their data directory, or, when
+//! `ZJ_TEST_STORE=postgres`, a fresh database of each relay's own on the PostgreSQL server at
+//! `ZJ_TEST_POSTGRES_URL` (started and stopped by `scripts/test.sh` with
+//! `scripts/postgres.sh`), so the same tests run against both back ends.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use zj_relay::config::StoreConfig;
+
+/// The server's URL (its `postgres` database); panics with what to run when it is not set.
+pub fn server_url() -> String {
+    std::env::var("ZJ_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!(
+            "ZJ_TEST_POSTGRES_URL is not set: run ./scripts/test.sh, or start a server with \
+             eval \"$(./scripts/postgres.sh start /tmp/zj-pg)\""
+        )
+    })
+}
+
+/// Whether the relays of this run keep their state in PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("ZJ_TEST_STORE").as_deref() == Ok("postgres")
+}
+
+/// `[store]` of a test relay: none (SQLite), or a new PostgreSQL database.
+pub fn test_store() -> StoreConfig {
+    StoreConfig {
+        url: on_postgres().then(fresh_database),
+    }
+}
+
+/// Makes a new, empty database on the test server; its URL.
+pub fn fresh_database() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let server = server_url();
+    let name = format!(
+        "relay_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let (base, _) = server.rsplit_once('/').expect("a URL ending in /DB");
+    let url = format!("{base}/{name}");
+    // The blocking client runs a runtime of its own: not on a test's runtime thread.
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&server, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("connecting to the test PostgreSQL at {server}: {e}"));
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
+    })
+    .join()
+    .expect("the database is made");
+    url
+}
