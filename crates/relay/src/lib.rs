@@ -40,5 +40,6 @@ pub use http::tls::TlsError;
 pub use phone::enroll::{issue_code, IssueError, NewCode};
 pub use phone::photo_check::{check_photo, photo_detector, PhotoReport};
 pub use store::db::{Backend, FromValue, Row, SqlValue, ToSqlValue, Tx};
+pub use store::migrate::{copy_store, CopiedTable};
 pub use store::{Phone, Store, StoreError, StoreLocation};
 pub use wechat::signature as wechat_signature;

@@ -13,6 +13,7 @@ use zj_protocol::phone_api::Binding;
 use zj_relay::config::{LimitsConfig, Override, PhotoCheckMode, PhotoConfig, RelayConfig};
 use zj_relay::demo::Demo;
 use zj_relay::server::RunningRelay;
+use zj_relay::StoreLocation;
 
 /// The bridge between workers' phones and Zhejiang's real-name IoT platform.
 #[derive(Parser, Debug)]
@@ -60,6 +61,16 @@ enum Command {
         /// `flag` (forward it, flagged in the audit log) or `off` (as `[photo] check`).
         #[arg(long, env = "RELAY_PHOTO_CHECK", default_value = "refuse")]
         photo_check: PhotoCheckMode,
+    },
+    /// Copy a SQLite store (phones, ledger, roster, sites, fences, accounts: every table) into
+    /// an empty PostgreSQL database, in one transaction; prints the rows copied per table.
+    MigrateStore {
+        /// The SQLite store: `sqlite://PATH` (e.g. `sqlite://relay-data/relay.sqlite3`).
+        #[arg(long)]
+        from: String,
+        /// The PostgreSQL database: `postgres://USER[:PASSWORD]@HOST:PORT/DB` (it must exist).
+        #[arg(long)]
+        to: String,
     },
     /// Make a one-time enrollment code for a site (prints `{"code","expiresAtMs"}`); works
     /// while the relay runs.
@@ -115,6 +126,7 @@ fn main() -> anyhow::Result<()> {
                 let photo = PhotoConfig { check: photo_check };
                 demo(port, data_dir, limits, photo).await
             }
+            Command::MigrateStore { from, to } => migrate_store(&from, &to),
             Command::Enroll {
                 config,
                 data_dir,
@@ -140,6 +152,18 @@ fn main() -> anyhow::Result<()> {
             }
         }
     })
+}
+
+/// `relay migrate-store`: the copy runs on a thread of its own (PostgreSQL's blocking client
+/// cannot run on the runtime's).
+fn migrate_store(from: &str, to: &str) -> anyhow::Result<()> {
+    let from = StoreLocation::parse(from).map_err(|e| anyhow::anyhow!("--from: {e}"))?;
+    let to = StoreLocation::parse(to).map_err(|e| anyhow::anyhow!("--to: {e}"))?;
+    let copied = std::thread::spawn(move || zj_relay::copy_store(&from, &to))
+        .join()
+        .map_err(|_| anyhow::anyhow!("the copy stopped unexpectedly"))??;
+    println!("{}", serde_json::json!({ "copied": copied }));
+    Ok(())
 }
 
 /// The overrides of the environment (`RELAY__SECTION__FIELD`), then `set` (flags win).

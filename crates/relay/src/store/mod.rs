@@ -15,6 +15,7 @@ pub(crate) mod enrollments;
 pub(crate) mod ledger;
 mod location;
 pub(crate) mod manager_actions;
+pub(crate) mod migrate;
 pub(crate) mod mr860_logs;
 pub(crate) mod nonces;
 pub(crate) mod phones;

@@ -57,7 +57,7 @@ impl Site {
     }
 
     /// The site with `fence`, the relay's configuration changed by `tweak`.
-    async fn start_with(
+    pub(crate) async fn start_with(
         name: &str,
         fence: Option<Value>,
         tweak: impl FnOnce(&mut RelayConfig),

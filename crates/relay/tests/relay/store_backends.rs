@@ -2,9 +2,12 @@
 //! behind; the schema's versions are applied once, even by stores opening together on one
 //! PostgreSQL database; a store URL's password appears in no error.
 
+use zj_host::system_clock::now_ms;
 use zj_relay::{args, Store, StoreError, StoreLocation};
 
-use crate::relay_common::{data_dir, postgres};
+use crate::claims::{record, Site, CENTRE};
+use crate::relay_common::sim_common::SN;
+use crate::relay_common::{data_dir, postgres, PhoneClient, Transport};
 
 /// A new SQLite store and a new PostgreSQL one.
 fn both_back_ends(name: &str) -> Vec<StoreLocation> {
@@ -86,4 +89,75 @@ async fn a_store_that_cannot_be_reached_says_so_without_its_password() {
     let message = error.to_string();
     assert!(message.contains("postgres"), "{message}");
     assert!(!message.contains("s3cret-pw"), "{message}");
+}
+
+/// `relay migrate-store --from … --to …` as an operator runs it: its JSON line, or its error.
+fn migrate_store(from: &str, to: &str) -> Result<serde_json::Value, String> {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_relay"))
+        .args(["migrate-store", "--from", from, "--to", to])
+        .output()
+        .expect("relay migrate-store runs");
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+    }
+    Ok(serde_json::from_slice(&output.stdout).expect("one JSON line"))
+}
+
+#[tokio::test]
+async fn a_site_moved_to_postgresql_keeps_its_phones_and_its_ledger() {
+    // A site on SQLite: a phone enrolled, one record forwarded.
+    let mut site = Site::start_with("store-migrate", None, |config| config.store.url = None).await;
+    let made = now_ms() - 60_000;
+    let first = record("m-1", CENTRE, 10.0, "inside", made).to_string();
+    assert!(site.phone.sign_in(&first).await.success);
+    let relay = site.relay.relay.take().expect("the relay runs");
+    relay.shutdown().await;
+
+    let sqlite = format!(
+        "sqlite://{}",
+        site.relay.config.data_dir.join("relay.sqlite3").display()
+    );
+    let postgres = postgres::fresh_database();
+    let copied = migrate_store(&sqlite, &postgres).expect("the copy succeeds");
+    let rows = |table: &str| {
+        (copied["copied"].as_array().unwrap().iter())
+            .find(|t| t["table"] == table)
+            .map(|t| t["rows"].as_u64().unwrap())
+    };
+    assert_eq!(
+        (rows("phones"), rows("ledger"), rows("sites")),
+        (Some(1), Some(1), Some(1)),
+        "{copied}"
+    );
+    let again = migrate_store(&sqlite, &postgres).expect_err("a second copy is refused");
+    assert!(again.contains("not empty"), "{again}");
+
+    // The same relay on PostgreSQL: the phone signs in without enrolling again; its retry of
+    // the forwarded record is answered from the ledger, not sent twice.
+    site.relay.config.store.url = Some(postgres);
+    site.relay.restart().await;
+    let creds = site.phone.creds.clone();
+    site.phone = PhoneClient::connect(Transport::Http, &site.relay.url, &creds)
+        .await
+        .authed()
+        .await;
+    assert!(site.phone.sign_in(&first).await.success, "the retry");
+    let second = record("m-2", CENTRE, 10.0, "inside", made + 1_000).to_string();
+    assert!(site.phone.sign_in(&second).await.success, "a new record");
+    assert_eq!(site.at_platform().await, 2, "m-1 once, m-2 once");
+    assert_eq!(site.signin("m-1").await["platformResult"]["state"], "done");
+    // The manager's log goes on after the copied entries (identities moved past them).
+    let body = serde_json::json!({"name": "二号工地", "sn": SN});
+    let (status, created) = site
+        .relay
+        .manager("POST", "/v1/manager/sites", Some(body))
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let (_, actions) = site.relay.manager("GET", "/v1/manager/actions", None).await;
+    let actions = actions.as_array().unwrap();
+    assert!(
+        (actions.iter()).any(|a| a["action"] == "site.create" && a["siteId"] == "site-2"),
+        "{actions:?}"
+    );
+    assert_eq!(actions.len(), 4, "two copied, two new: {actions:?}");
 }
