@@ -4,6 +4,7 @@
 #   eval "$(./scripts/postgres.sh start DIR)"   initdb in DIR (made), start on a free port on
 #                                               127.0.0.1 with its socket in DIR; prints
 #                                               export ZJ_TEST_POSTGRES_URL=postgres://…/postgres
+#   ./scripts/postgres.sh restart DIR           restart it (fast shutdown: its clients are cut off)
 #   ./scripts/postgres.sh stop DIR              stop it (fast shutdown) and remove DIR
 #   ./scripts/postgres.sh install               apt-get install postgresql when initdb is missing
 #
@@ -48,6 +49,11 @@ case "${1:-}" in
       || { cat "$dir/server.log" >&2; exit 1; }
     echo "export ZJ_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:$port/postgres"
     ;;
+  restart)
+    dir=${2:?usage: postgres.sh restart DIR}
+    bin=$(bin_dir) || { echo "PostgreSQL is not installed" >&2; exit 1; }
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 restart >/dev/null
+    ;;
   stop)
     dir=${2:?usage: postgres.sh stop DIR}
     bin=$(bin_dir) || exit 0
@@ -57,7 +63,7 @@ case "${1:-}" in
     rm -rf "$dir"
     ;;
   *)
-    sed -n '2,10p' "$0" >&2
+    sed -n '2,11p' "$0" >&2
     exit 2
     ;;
 esac

@@ -3,10 +3,9 @@
 //! a cluster does not make every phone enroll again. The copy is one PostgreSQL transaction:
 //! it is all there, or (on any error) nothing is.
 
-use std::cell::RefCell;
 use std::path::Path;
 
-use super::db::postgres::{PostgresTx, StatementCache};
+use super::db::postgres::{Connection, PostgresTx};
 use super::db::{Backend, SqlValue, Tx};
 use super::{schema, StoreError, StoreLocation};
 use crate::args;
@@ -42,14 +41,14 @@ pub fn copy_store(
     drop(super::Store::open_at(from, false)?);
     drop(super::Store::open_at(to, false)?);
     let source = open_source(file)?;
-    let mut client = postgres::Client::connect(url, postgres::NoTls)?;
-    let statements = RefCell::new(StatementCache::new());
+    let mut connection = Connection::open(url)?;
+    let (client, statements) = connection.client()?;
     let mut transaction = client.transaction()?;
     // One read transaction: a snapshot of the source, even while its relay runs.
     let snapshot = source.unchecked_transaction()?;
     let copied = copy_tables(
         Tx::sqlite(&snapshot),
-        Tx::postgres(&PostgresTx::new(&mut transaction, &statements)),
+        Tx::postgres(&PostgresTx::new(&mut transaction, statements)),
     )?;
     transaction.commit()?;
     Ok(copied)

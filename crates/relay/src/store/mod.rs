@@ -39,12 +39,10 @@ pub use phones::Phone;
 use std::path::Path;
 use std::sync::mpsc as std_mpsc;
 
-use std::cell::RefCell;
-
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use db::postgres::{PostgresTx, StatementCache};
+use db::postgres::PostgresTx;
 pub(crate) use db::Tx;
 pub use location::StoreLocation;
 
@@ -170,9 +168,11 @@ impl Store {
         self.ops
             .send(op(reply))
             .map_err(|_| StoreError("the store thread has stopped".into()))?;
-        answer
-            .await
-            .unwrap_or_else(|_| Err(StoreError("the store thread has stopped".into())))
+        answer.await.unwrap_or_else(|_| {
+            Err(StoreError(
+                "the store did not answer (its database failed, or its thread stopped)".into(),
+            ))
+        })
     }
 
     /// Runs `work` in the writer thread inside a batch's transaction; its result is returned
@@ -301,14 +301,11 @@ const SCHEMA_LOCK: i64 = 0x7a6a_5f72_656c_6179; // "zj_relay"
 /// Connects to PostgreSQL, applies the schema's missing versions (one relay at a time); the
 /// database and how many records were 'sending' (made 'retry' when `recover`).
 fn open_postgres(url: &str, recover: bool) -> Result<(Database, usize), StoreError> {
-    let mut client = postgres::Client::connect(url, postgres::NoTls)?;
-    let statements = RefCell::new(StatementCache::new());
+    let mut connection = db::postgres::Connection::open(url)?;
+    let (client, statements) = connection.client()?;
     let mut transaction = client.transaction()?;
     transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
-    apply_postgres_versions(Tx::postgres(&PostgresTx::new(
-        &mut transaction,
-        &statements,
-    )))?;
+    apply_postgres_versions(Tx::postgres(&PostgresTx::new(&mut transaction, statements)))?;
     transaction.commit()?;
     // Statements prepared before the schema changed may describe it wrongly.
     statements.borrow_mut().clear();
@@ -321,8 +318,7 @@ fn open_postgres(url: &str, recover: bool) -> Result<(Database, usize), StoreErr
         0
     };
     let interrupted = usize::try_from(interrupted).unwrap_or(usize::MAX);
-    let client = Box::new(client);
-    Ok((Database::Postgres { client, statements }, interrupted))
+    Ok((Database::Postgres(Box::new(connection)), interrupted))
 }
 
 /// Applies the schema versions the PostgreSQL database lacks (its caller holds the lock).
@@ -360,11 +356,8 @@ fn record_version(tx: Tx<'_>, version: i64) -> Result<(), StoreError> {
 enum Database {
     /// The embedded file.
     Sqlite(Connection),
-    /// A PostgreSQL server, with the statements prepared on this connection.
-    Postgres {
-        client: Box<postgres::Client>,
-        statements: RefCell<StatementCache>,
-    },
+    /// A PostgreSQL server.
+    Postgres(Box<db::postgres::Connection>),
 }
 
 /// The writer thread's database and, for SQLite, the `synchronous` level it is at.
@@ -384,9 +377,7 @@ impl Writer {
             Database::Sqlite(connection) => {
                 commit_sqlite(connection, &mut self.synchronous, flush, ops, &mut answers)
             }
-            Database::Postgres { client, statements } => {
-                commit_postgres(client, statements, flush, ops, &mut answers)
-            }
+            Database::Postgres(connection) => commit_postgres(connection, flush, ops, &mut answers),
         };
         for answer in answers {
             answer(committed.clone());
@@ -418,12 +409,12 @@ fn commit_sqlite(
 /// [`Writer::commit`] on PostgreSQL: a deferred batch commits without waiting for the
 /// server's disk (`synchronous_commit = off`).
 fn commit_postgres(
-    client: &mut postgres::Client,
-    statements: &RefCell<StatementCache>,
+    connection: &mut db::postgres::Connection,
     flush: Flush,
     ops: Vec<Op>,
     answers: &mut Vec<Answer>,
 ) -> Result<(), StoreError> {
+    let (client, statements) = connection.client()?;
     let mut transaction = client.transaction()?;
     if flush == Flush::Deferred {
         transaction.batch_execute("SET LOCAL synchronous_commit TO OFF")?;

@@ -161,3 +161,34 @@ async fn a_site_moved_to_postgresql_keeps_its_phones_and_its_ledger() {
     );
     assert_eq!(actions.len(), 4, "two copied, two new: {actions:?}");
 }
+
+/// Adds site `site_id`.
+async fn add_site(store: &Store, site_id: &'static str) -> Result<usize, StoreError> {
+    store
+        .run(move |tx| {
+            tx.execute(
+                "INSERT INTO sites (site_id, name, sn, created_ms) VALUES (?1, 'A', 'SN', 0)",
+                args![site_id],
+            )
+        })
+        .await
+}
+
+#[tokio::test]
+async fn the_store_answers_again_after_its_postgresql_server_restarts() {
+    let server = postgres::OwnServer::start("store-pg-restart");
+    let location = StoreLocation::parse(&server.url).unwrap();
+    let (store, _) = Store::open_at(&location, true).unwrap();
+    add_site(&store, "site-1").await.unwrap();
+    server.restart();
+    // The batch that finds the connection lost fails (its caller is told, and a phone would
+    // retry later); a later one connects again.
+    let mut failures = Vec::new();
+    while let Err(error) = add_site(&store, "site-2").await {
+        failures.push(error);
+        assert!(failures.len() < 50, "{failures:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(failures.len() <= 1, "{failures:?}");
+    assert_eq!(sites(&store).await, 2, "nothing lost");
+}

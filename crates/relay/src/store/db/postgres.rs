@@ -73,6 +73,51 @@ impl<'t, 'c> PostgresTx<'t, 'c> {
     }
 }
 
+/// How long connecting to the server may take, seconds: past it, the operations waiting are
+/// answered with an error (a phone is told to retry later) rather than held.
+const CONNECT_TIMEOUT_SECS: u64 = 5;
+
+/// The writer thread's connection to the server, made again when it was lost (the server
+/// restarted, the network failed): the batch that finds it lost fails, a later one connects.
+pub(crate) struct Connection {
+    config: postgres::Config,
+    client: Option<postgres::Client>,
+    /// The statements prepared on the current client.
+    statements: RefCell<StatementCache>,
+}
+
+impl Connection {
+    /// Connects to the database at `url`.
+    pub(crate) fn open(url: &str) -> Result<Self, StoreError> {
+        let mut config: postgres::Config = url
+            .parse()
+            .map_err(|_| StoreError::new("the store's PostgreSQL URL cannot be read"))?;
+        config.connect_timeout(std::time::Duration::from_secs(CONNECT_TIMEOUT_SECS));
+        let mut connection = Connection {
+            config,
+            client: None,
+            statements: RefCell::new(StatementCache::new()),
+        };
+        connection.client()?;
+        Ok(connection)
+    }
+
+    /// The client, connected again (with no prepared statements) if it was lost, and the
+    /// statements prepared on it.
+    pub(crate) fn client(
+        &mut self,
+    ) -> Result<(&mut postgres::Client, &RefCell<StatementCache>), StoreError> {
+        if self.client.as_ref().is_none_or(postgres::Client::is_closed) {
+            self.statements.borrow_mut().clear();
+            self.client = None;
+            self.client = Some(self.config.connect(postgres::NoTls)?);
+        }
+        let client =
+            (self.client.as_mut()).ok_or_else(|| StoreError::new("no connection to PostgreSQL"))?;
+        Ok((client, &self.statements))
+    }
+}
+
 /// `args` as the driver takes them.
 fn bound(args: &[SqlValue]) -> Vec<&(dyn ToSql + Sync)> {
     args.iter().map(|arg| arg as &(dyn ToSql + Sync)).collect()

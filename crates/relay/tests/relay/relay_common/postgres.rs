@@ -52,3 +52,51 @@ pub fn fresh_database() -> String {
     .expect("the database is made");
     url
 }
+
+/// A PostgreSQL server of one test's own (for what would disturb the other tests' server:
+/// restarting it), stopped and removed when dropped.
+pub struct OwnServer {
+    dir: std::path::PathBuf,
+    /// Its `postgres` database.
+    pub url: String,
+}
+
+impl OwnServer {
+    /// Starts one with `scripts/postgres.sh` in a fresh folder named after `name`.
+    pub fn start(name: &str) -> Self {
+        let dir = super::data_dir(name);
+        let output = script(&["start", &dir.to_string_lossy()]);
+        let url = output
+            .trim()
+            .strip_prefix("export ZJ_TEST_POSTGRES_URL=")
+            .unwrap_or_else(|| panic!("postgres.sh start printed {output}"))
+            .to_owned();
+        OwnServer { dir, url }
+    }
+
+    /// Restarts it (a fast shutdown: every client is cut off).
+    pub fn restart(&self) {
+        script(&["restart", &self.dir.to_string_lossy()]);
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        script(&["stop", &self.dir.to_string_lossy()]);
+    }
+}
+
+/// Runs `scripts/postgres.sh` with `args`; its standard output.
+fn script(args: &[&str]) -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/postgres.sh");
+    let output = std::process::Command::new(path)
+        .args(args)
+        .output()
+        .expect("scripts/postgres.sh runs");
+    assert!(
+        output.status.success(),
+        "postgres.sh {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
