@@ -334,11 +334,34 @@ fn unparsable(http: &RelayHttp, detail: impl std::fmt::Display) -> Reply {
     )
 }
 
-async fn healthz(State(http): State<Arc<RelayHttp>>) -> Json<serde_json::Value> {
+/// How long `/healthz` waits for the store to answer, milliseconds.
+const HEALTH_STORE_MS: u64 = 3_000;
+
+/// `GET /healthz`: 200 `{"ok": true, …}` with each platform link's state; 503 with
+/// `"ok": false` when the store (the database) does not answer, so a load balancer sends
+/// phones elsewhere.
+async fn healthz(State(http): State<Arc<RelayHttp>>) -> Response {
     let links: serde_json::Map<String, serde_json::Value> = (http.gateway.links().iter())
         .map(|(sn, link)| (sn.clone(), json!(format!("{:?}", link.state()))))
         .collect();
-    Json(json!({"ok": true, "platformLinks": links}))
+    let probe = http
+        .gateway
+        .store()
+        .run_deferred(|tx| tx.query_row("SELECT 1", crate::args![], |row| row.get::<i64>(0)));
+    let store = match tokio::time::timeout(Duration::from_millis(HEALTH_STORE_MS), probe).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(error)) => Err(error.to_string()),
+        Err(_) => Err(format!("no answer within {HEALTH_STORE_MS} ms")),
+    };
+    let (status, ok, store) = match store {
+        Ok(()) => (StatusCode::OK, true, json!("ok")),
+        Err(problem) => (StatusCode::SERVICE_UNAVAILABLE, false, json!(problem)),
+    };
+    (
+        status,
+        Json(json!({"ok": ok, "store": store, "platformLinks": links})),
+    )
+        .into_response()
 }
 
 async fn metrics(State(http): State<Arc<RelayHttp>>) -> Response {

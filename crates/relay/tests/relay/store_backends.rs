@@ -6,6 +6,7 @@ use zj_host::system_clock::now_ms;
 use zj_relay::{args, Store, StoreError, StoreLocation};
 
 use crate::claims::{record, Site, CENTRE};
+use crate::relay_common::platform::TaskRelay;
 use crate::relay_common::sim_common::SN;
 use crate::relay_common::{data_dir, postgres, PhoneClient, Transport};
 
@@ -191,4 +192,27 @@ async fn the_store_answers_again_after_its_postgresql_server_restarts() {
     }
     assert!(failures.len() <= 1, "{failures:?}");
     assert_eq!(sites(&store).await, 2, "nothing lost");
+}
+
+#[tokio::test]
+async fn healthz_fails_while_the_database_is_unreachable() {
+    let server = postgres::OwnServer::start("store-pg-health");
+    let url = server.url.clone();
+    let relay = TaskRelay::start("store-health", 20, |config| config.store.url = Some(url)).await;
+    let health = || async {
+        let response = reqwest::get(format!("{}/healthz", relay.url))
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json::<serde_json::Value>().await.unwrap())
+    };
+    let (status, body) = health().await;
+    assert_eq!(
+        (status, body["store"].as_str()),
+        (200, Some("ok")),
+        "{body}"
+    );
+    drop(server); // stopped and removed
+    let (status, body) = health().await;
+    assert_eq!((status, body["ok"].as_bool()), (503, Some(false)), "{body}");
 }
