@@ -76,6 +76,16 @@ pub struct SimState {
     tasks: TaskQueue,
     signins: Vec<Value>,
     counts: HashMap<String, DeviceCounts>,
+    sessions: HashMap<String, Sessions>,
+}
+
+/// The platform sessions of one sn: open TCP connections whose `C_AUTH` succeeded.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sessions {
+    /// Open now.
+    open: u32,
+    /// The most ever open at once since the simulator started.
+    most: u32,
 }
 
 impl SimState {
@@ -91,6 +101,7 @@ impl SimState {
             tasks: TaskQueue::default(),
             signins: Vec::new(),
             counts: HashMap::new(),
+            sessions: HashMap::new(),
         }
     }
 
@@ -345,12 +356,29 @@ impl SimState {
         &self.signins
     }
 
+    /// A TCP connection's `C_AUTH` for `sn` succeeded: one more session of `sn`.
+    pub(crate) fn session_opened(&mut self, sn: &str) {
+        let sessions = self.sessions.entry(sn.to_owned()).or_default();
+        sessions.open += 1;
+        sessions.most = sessions.most.max(sessions.open);
+    }
+
+    /// A TCP connection holding a session of `sn` closed (or authenticated as another sn).
+    pub(crate) fn session_closed(&mut self, sn: &str) {
+        if let Some(sessions) = self.sessions.get_mut(sn) {
+            sessions.open = sessions.open.saturating_sub(1);
+        }
+    }
+
     /// `GET /sim/devices`: each registered sn's state.
     pub fn devices(&self, now_ms: i64) -> Value {
         let devices: Vec<Value> = (self.directory.sns().iter())
             .map(|sn| {
                 let counts = self.counts.get(sn).copied().unwrap_or_default();
+                let sessions = self.sessions.get(sn).copied().unwrap_or_default();
                 json!({
+                    "sessions": sessions.open,
+                    "maxSessions": sessions.most,
                     "sn": sn,
                     "online": self.handler.is_online(sn, now_ms),
                     "lastHeartbeat": self.handler.last_heartbeat(sn),

@@ -14,7 +14,7 @@ use tokio::sync::{watch, Semaphore};
 use tracing::{debug, info, warn};
 
 use super::{now_ms, Shared};
-use zj_protocol::wire::{self, FrameDecoder, RequestRef};
+use zj_protocol::wire::{self, FrameDecoder, RequestRef, Response};
 use zj_protocol::{ErrorCode, ProtocolError, Reply};
 
 /// Connection limits.
@@ -82,6 +82,10 @@ async fn connection(
     let decoder = FrameDecoder::new(limits.max_frame_len);
     let mut input = BytesMut::with_capacity(8 * 1024);
     let mut output = BytesMut::new();
+    let mut session = Session {
+        sn: None,
+        state: state.clone(),
+    };
     loop {
         let read = tokio::select! {
             _ = stop.changed() => return Ok(()),
@@ -94,7 +98,7 @@ async fn connection(
         if read? == 0 {
             return Ok(());
         }
-        let closing = answer_frames(&decoder, &mut input, &mut output, &state);
+        let closing = answer_frames(&decoder, &mut input, &mut output, &mut session);
         stream.write_all(&output).await?;
         output.clear();
         if closing {
@@ -110,14 +114,14 @@ fn answer_frames(
     decoder: &FrameDecoder,
     input: &mut BytesMut,
     output: &mut BytesMut,
-    state: &Shared,
+    session: &mut Session,
 ) -> bool {
     loop {
         match decoder.decode(input) {
             Ok(None) => return false,
             Ok(Some(body)) => {
                 let response = match RequestRef::decode(&body) {
-                    Ok(request) => state.lock().command(&request, now_ms()),
+                    Ok(request) => session.command(&request),
                     Err(error) => unparsable(error).to_response(),
                 };
                 wire::encode_frame(&response, output);
@@ -127,6 +131,38 @@ fn answer_frames(
                 wire::encode_frame(&unparsable(error).to_response(), output);
                 return true;
             }
+        }
+    }
+}
+
+/// The platform session a connection holds (the sn of its last successful `C_AUTH`), counted
+/// by the simulator (`GET /sim/devices`) until the connection closes.
+struct Session {
+    sn: Option<String>,
+    state: Shared,
+}
+
+impl Session {
+    /// Answers one command; a successful `C_AUTH` makes this connection a session of its sn
+    /// (and no longer of another).
+    fn command(&mut self, request: &RequestRef<'_>) -> Response {
+        let mut state = self.state.lock();
+        let response = state.command(request, now_ms());
+        let authenticated = request.apicode == "C_AUTH" && response.success;
+        if authenticated && self.sn.as_deref() != Some(request.sn) {
+            if let Some(previous) = self.sn.replace(request.sn.to_owned()) {
+                state.session_closed(&previous);
+            }
+            state.session_opened(request.sn);
+        }
+        response
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Some(sn) = self.sn.take() {
+            self.state.lock().session_closed(&sn);
         }
     }
 }

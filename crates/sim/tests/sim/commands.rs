@@ -40,6 +40,37 @@ async fn auth_returns_a_32_hex_token() {
 }
 
 #[tokio::test]
+async fn devices_count_open_sessions_and_their_high_water_mark() {
+    let sim = Sim::start();
+    let http = sim.http();
+    let sessions = |device: Value| (device["sessions"].as_u64(), device["maxSessions"].as_u64());
+    assert_eq!(sessions(http.device(SN).await), (Some(0), Some(0)));
+    let mut first = sim.connect().await;
+    first.auth(SN).await;
+    first.auth(SN).await; // the same connection again: still one session
+    let mut second = sim.connect().await;
+    second.auth(SN).await;
+    assert_eq!(sessions(http.device(SN).await), (Some(2), Some(2)));
+    drop(second);
+    let mut device = http.device(SN).await;
+    for _ in 0..100 {
+        if device["sessions"] == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        device = http.device(SN).await;
+    }
+    assert_eq!(
+        sessions(device),
+        (Some(1), Some(2)),
+        "a closed connection ends its session"
+    );
+    first.auth(OTHER_SN).await;
+    assert_eq!(sessions(http.device(SN).await), (Some(0), Some(2)));
+    assert_eq!(sessions(http.device(OTHER_SN).await), (Some(1), Some(1)));
+}
+
+#[tokio::test]
 async fn heartbeat_answers_taskids_and_shows_the_device_online() {
     let sim = Sim::start();
     let http = sim.http();
