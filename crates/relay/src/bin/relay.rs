@@ -64,6 +64,7 @@ enum Command {
     },
     /// Copy a SQLite store (phones, ledger, roster, sites, fences, accounts: every table) into
     /// an empty PostgreSQL database, in one transaction; prints the rows copied per table.
+    /// Stop the relay using the store first.
     MigrateStore {
         /// The SQLite store: `sqlite://PATH` (e.g. `sqlite://relay-data/relay.sqlite3`).
         #[arg(long)]

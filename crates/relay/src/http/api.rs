@@ -62,6 +62,17 @@ pub(crate) enum SiteScope {
     Sites(Vec<String>),
 }
 
+impl SiteScope {
+    /// The sites as the store's queries take them (a JSON array's text, for
+    /// `json_each`); `None` for every site.
+    pub(crate) fn sites_json(&self) -> Option<String> {
+        match self {
+            SiteScope::All => None,
+            SiteScope::Sites(sites) => Some(serde_json::Value::from(sites.clone()).to_string()),
+        }
+    }
+}
+
 /// A request of a site manager or administrator: extracting it authenticates the request
 /// (`unauthorized` otherwise), so a handler that takes one cannot forget to; its scope says
 /// which sites it may see. Another site's things are answered "not found", never "forbidden",

@@ -58,16 +58,38 @@ impl std::fmt::Debug for StoreLocation {
     }
 }
 
-/// `url` with the password between `USER:` and `@` replaced by `***`.
+/// `url` with the password (between `USER:` and `@`, or a `password=` parameter) replaced by
+/// `***`.
 fn redact_password(url: &str) -> String {
+    let url = redact_password_parameter(url);
+    redact_user_password(&url)
+}
+
+/// `url` with the value of a `password=` query parameter replaced by `***`.
+fn redact_password_parameter(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_owned();
+    };
+    let parameters: Vec<String> = (query.split('&'))
+        .map(|parameter| match parameter.split_once('=') {
+            Some(("password", _)) => "password=***".to_owned(),
+            _ => parameter.to_owned(),
+        })
+        .collect();
+    format!("{base}?{}", parameters.join("&"))
+}
+
+/// `url` with the password between `USER:` and `@` replaced by `***`.
+fn redact_user_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    let Some((credentials, host)) = rest.rsplit_once('@') else {
+    let (authority, tail) = rest.split_once('/').unwrap_or((rest, ""));
+    let Some((credentials, host)) = authority.rsplit_once('@') else {
         return url.to_owned();
     };
     match credentials.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}/{tail}"),
         None => url.to_owned(),
     }
 }
@@ -86,6 +108,12 @@ mod tests {
             "postgres://relay:***@db.example:5432/attendance"
         );
         assert!(!format!("{location:?}").contains("s3cret"));
+        let in_query =
+            StoreLocation::parse("postgres://relay@db:5432/a?password=s3cret&sslmode=disable");
+        assert_eq!(
+            in_query.unwrap().redacted(),
+            "postgres://relay@db:5432/a?password=***&sslmode=disable"
+        );
         assert_eq!(
             StoreLocation::parse("sqlite:///var/lib/relay/r.sqlite3").unwrap(),
             StoreLocation::Sqlite("/var/lib/relay/r.sqlite3".into())

@@ -52,9 +52,11 @@ pub(crate) fn listing(
 ) -> Result<Vec<ManagerAction>, StoreError> {
     let statement = tx.prepare(
         "SELECT at_ms, account, site_id, action, detail FROM manager_actions
-         ORDER BY id DESC",
+         WHERE CAST(?1 AS TEXT) IS NULL
+            OR site_id IN (SELECT value FROM json_each(CAST(?1 AS TEXT)))
+         ORDER BY id DESC LIMIT ?2",
     );
-    let rows = statement.query_map(args![], |row| {
+    let rows = statement.query_map(args![scope.sites_json(), limit], |row| {
         let detail: String = row.get(4)?;
         Ok(ManagerAction {
             at_ms: row.get(0)?,
@@ -64,20 +66,5 @@ pub(crate) fn listing(
             detail: serde_json::from_str(&detail).unwrap_or(Value::Null),
         })
     })?;
-    let mut actions = Vec::new();
-    for action in rows {
-        let action = action?;
-        let visible = match (scope, &action.site_id) {
-            (SiteScope::All, _) => true,
-            (SiteScope::Sites(sites), Some(site)) => sites.contains(site),
-            (SiteScope::Sites(_), None) => false,
-        };
-        if visible {
-            actions.push(action);
-            if actions.len() >= limit as usize {
-                break;
-            }
-        }
-    }
-    Ok(actions)
+    rows.collect()
 }

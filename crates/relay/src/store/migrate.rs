@@ -1,7 +1,7 @@
-//! `relay migrate-store`: copies a SQLite store (a running site's phones, ledger, roster, sites,
-//! fences, accounts: every table) into an empty PostgreSQL database, so that moving a site to
-//! a cluster does not make every phone enroll again. The copy is one PostgreSQL transaction:
-//! it is all there, or (on any error) nothing is.
+//! `relay migrate-store`: copies a SQLite store (a site's phones, ledger, roster, sites, fences,
+//! accounts: every table) into an empty PostgreSQL database, so that moving a site to a
+//! cluster does not make every phone enroll again. The copy is one PostgreSQL transaction: it
+//! is all there, or (on any error) nothing is. The source's relay is meant to be stopped.
 
 use std::path::Path;
 
@@ -42,15 +42,19 @@ pub fn copy_store(
     drop(super::Store::open_at(to, false)?);
     let source = open_source(file)?;
     let mut connection = Connection::open(url)?;
-    let (client, statements) = connection.client()?;
-    let mut transaction = client.transaction()?;
-    // One read transaction: a snapshot of the source, even while its relay runs.
+    // One read transaction: a consistent snapshot. (What a running relay writes after it is
+    // not copied: stop the relay first, see the README.)
     let snapshot = source.unchecked_transaction()?;
+    let (client, statements) = connection.begin(false)?;
     let copied = copy_tables(
         Tx::sqlite(&snapshot),
-        Tx::postgres(&PostgresTx::new(&mut transaction, statements)),
-    )?;
-    transaction.commit()?;
+        Tx::postgres(&PostgresTx::new(client, statements)),
+    );
+    let (copied, applied) = match copied {
+        Ok(copied) => (copied, Ok(())),
+        Err(error) => (Vec::new(), Err(error)),
+    };
+    connection.end(applied)?;
     Ok(copied)
 }
 
@@ -83,7 +87,7 @@ fn copy_tables(source: Tx<'_>, target: Tx<'_>) -> Result<Vec<CopiedTable>, Store
         let rows = copy_table(source, target, &table, &columns)?;
         copied.push(CopiedTable { table, rows });
     }
-    reset_identities(target)?;
+    reset_identities(source, target)?;
     Ok(copied)
 }
 
@@ -137,8 +141,10 @@ fn copy_table(
     }
 }
 
-/// Moves every identity column's counter past the largest id copied, so new rows get new ids.
-fn reset_identities(target: Tx<'_>) -> Result<(), StoreError> {
+/// Moves every identity column's counter past the largest id the source ever gave (SQLite's
+/// `sqlite_sequence`, which outlives deleted rows: an id is never given twice, so an expired
+/// MR860 log's id, still in the ledger, is not reused), or past the largest copied.
+fn reset_identities(source: Tx<'_>, target: Tx<'_>) -> Result<(), StoreError> {
     let identities: Vec<(String, String)> = target
         .prepare(
             "SELECT table_name::text, column_name::text FROM information_schema.columns
@@ -147,12 +153,20 @@ fn reset_identities(target: Tx<'_>) -> Result<(), StoreError> {
         .query_map(args![], |row| Ok((row.get(0)?, row.get(1)?)))?
         .collect::<Result<_, _>>()?;
     for (table, column) in identities {
+        let given: i64 = source
+            .query_opt(
+                "SELECT seq FROM sqlite_sequence WHERE name = ?1",
+                args![table],
+                |row| row.get(0),
+            )?
+            .unwrap_or(0);
         target.query_row(
             &format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', '{column}'),
-                               COALESCE((SELECT MAX({column}) FROM {table}), 0) + 1, false)"
+                               GREATEST(?1, COALESCE((SELECT MAX({column}) FROM {table}), 0)) + 1,
+                               false)"
             ),
-            args![],
+            args![given],
             |_| Ok(()),
         )?;
     }

@@ -302,22 +302,24 @@ const SCHEMA_LOCK: i64 = 0x7a6a_5f72_656c_6179; // "zj_relay"
 /// database and how many records were 'sending' (made 'retry' when `recover`).
 fn open_postgres(url: &str, recover: bool) -> Result<(Database, usize), StoreError> {
     let mut connection = db::postgres::Connection::open(url)?;
-    let (client, statements) = connection.client()?;
-    let mut transaction = client.transaction()?;
-    transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])?;
-    apply_postgres_versions(Tx::postgres(&PostgresTx::new(&mut transaction, statements)))?;
-    transaction.commit()?;
+    let (client, statements) = connection.begin(false)?;
+    let lock = client.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK]);
+    let applied = lock
+        .map_err(StoreError::from)
+        .and_then(|_| apply_postgres_versions(Tx::postgres(&PostgresTx::new(client, statements))));
+    connection.end(applied)?;
+    let (client, statements) = connection.begin(false)?;
     // Statements prepared before the schema changed may describe it wrongly.
     statements.borrow_mut().clear();
     let interrupted = if recover {
-        client.execute(
+        Tx::postgres(&PostgresTx::new(client, statements)).execute(
             "UPDATE ledger SET state = 'retry' WHERE state = 'sending'",
-            &[],
-        )?
+            args![],
+        )
     } else {
-        0
+        Ok(0)
     };
-    let interrupted = usize::try_from(interrupted).unwrap_or(usize::MAX);
+    let interrupted = interrupted.and_then(|count| connection.end(Ok(())).map(|()| count))?;
     Ok((Database::Postgres(Box::new(connection)), interrupted))
 }
 
@@ -414,45 +416,35 @@ fn commit_postgres(
     ops: Vec<Op>,
     answers: &mut Vec<Answer>,
 ) -> Result<(), StoreError> {
-    let (client, statements) = connection.client()?;
-    let mut transaction = client.transaction()?;
-    if flush == Flush::Deferred {
-        transaction.batch_execute("SET LOCAL synchronous_commit TO OFF")?;
-    }
-    apply_all(
-        Tx::postgres(&PostgresTx::new(&mut transaction, statements)),
+    let (client, statements) = connection.begin(flush == Flush::Deferred)?;
+    let applied = apply_all(
+        Tx::postgres(&PostgresTx::new(client, statements)),
         ops,
         answers,
-    )?;
-    Ok(transaction.commit()?)
+    );
+    connection.end(applied)
 }
 
 /// Applies each operation behind its own savepoint, so that one that fails leaves nothing
-/// behind and the others still commit; an error when a savepoint itself fails.
+/// behind and the others still commit. One statement between two operations ends the first's
+/// savepoint and begins the next's (a round trip each on PostgreSQL); the commit ends the
+/// last. An error when a savepoint itself fails: the batch is not committed, and the
+/// operations not yet applied are not answered (their callers hear that the store did not).
 fn apply_all(tx: Tx<'_>, ops: Vec<Op>, answers: &mut Vec<Answer>) -> Result<(), StoreError> {
-    let mut failure = None;
-    for op in ops {
-        if failure.is_some() {
-            answers.push(apply(&tx, op).1);
-            continue;
-        }
-        if let Err(error) = tx.execute_batch("SAVEPOINT op") {
-            failure = Some(error);
-            answers.push(apply(&tx, op).1);
-            continue;
-        }
+    tx.execute_batch("SAVEPOINT op")?;
+    let mut ops = ops.into_iter().peekable();
+    while let Some(op) = ops.next() {
         let (succeeded, answer) = apply(&tx, op);
         answers.push(answer);
-        let end = if succeeded {
-            "RELEASE SAVEPOINT op"
-        } else {
-            "ROLLBACK TO SAVEPOINT op; RELEASE SAVEPOINT op"
+        let boundary = match (succeeded, ops.peek().is_some()) {
+            (true, true) => "RELEASE SAVEPOINT op; SAVEPOINT op",
+            (false, true) => "ROLLBACK TO SAVEPOINT op; RELEASE SAVEPOINT op; SAVEPOINT op",
+            (false, false) => "ROLLBACK TO SAVEPOINT op",
+            (true, false) => continue,
         };
-        if let Err(error) = tx.execute_batch(end) {
-            failure = Some(error);
-        }
+        tx.execute_batch(boundary)?;
     }
-    failure.map_or(Ok(()), Err)
+    Ok(())
 }
 
 /// How to answer `reply` with `result` once the commit's outcome is known.

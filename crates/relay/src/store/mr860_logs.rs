@@ -178,10 +178,7 @@ pub(crate) fn listing(
     state: Option<&str>,
     scope: &SiteScope,
 ) -> Result<Vec<Value>, StoreError> {
-    let sites = match scope {
-        SiteScope::All => None,
-        SiteScope::Sites(sites) => Some(Value::from(sites.clone()).to_string()),
-    };
+    let sites = scope.sites_json();
     let statement = tx.prepare(
         "SELECT l.id, l.device_id, l.mode, l.card_type, l.card_number, l.sn, l.person_id,
                 l.state, l.detail, l.received_ms, l.updated_ms, l.body, l.site_id

@@ -8,7 +8,7 @@ use std::error::Error;
 
 use bytes::BytesMut;
 use postgres::types::{FromSql, IsNull, ToSql, Type};
-use postgres::{Statement, Transaction};
+use postgres::{Client, Statement};
 
 use super::{Row, SqlValue};
 use crate::store::StoreError;
@@ -40,20 +40,19 @@ pub(crate) trait Statements {
 /// Statements prepared on one connection, by their text as the store writes it.
 pub(crate) type StatementCache = HashMap<String, Statement>;
 
-/// An open transaction and its connection's prepared statements.
-pub(crate) struct PostgresTx<'t, 'c> {
-    transaction: RefCell<&'t mut Transaction<'c>>,
+/// A connection inside the transaction [`Connection::begin`] opened, and its prepared
+/// statements.
+pub(crate) struct PostgresTx<'t> {
+    client: RefCell<&'t mut Client>,
     statements: &'t RefCell<StatementCache>,
 }
 
-impl<'t, 'c> PostgresTx<'t, 'c> {
-    /// Statements run in `transaction`, prepared once into `statements`.
-    pub(crate) fn new(
-        transaction: &'t mut Transaction<'c>,
-        statements: &'t RefCell<StatementCache>,
-    ) -> Self {
+impl<'t> PostgresTx<'t> {
+    /// Statements run on `client` (inside its open transaction), prepared once into
+    /// `statements`.
+    pub(crate) fn new(client: &'t mut Client, statements: &'t RefCell<StatementCache>) -> Self {
         PostgresTx {
-            transaction: RefCell::new(transaction),
+            client: RefCell::new(client),
             statements,
         }
     }
@@ -62,7 +61,7 @@ impl<'t, 'c> PostgresTx<'t, 'c> {
         if let Some(statement) = self.statements.borrow().get(sql) {
             return Ok(statement.clone());
         }
-        let statement = (self.transaction.borrow_mut())
+        let statement = (self.client.borrow_mut())
             .prepare(&numbered_parameters(sql))
             .map_err(|error| {
                 let StoreError(message) = StoreError::from(error);
@@ -77,8 +76,16 @@ impl<'t, 'c> PostgresTx<'t, 'c> {
 /// answered with an error (a phone is told to retry later) rather than held.
 const CONNECT_TIMEOUT_SECS: u64 = 5;
 
+/// Idle seconds before the connection's TCP keepalive probes start.
+const KEEPALIVE_IDLE_SECS: u64 = 10;
+/// Seconds sent data may stay unacknowledged before the connection counts as lost.
+const TCP_USER_TIMEOUT_SECS: u64 = 20;
+/// The longest one statement may run, milliseconds: past it the batch fails (and its callers
+/// are told) instead of holding every other operation of the relay.
+const STATEMENT_TIMEOUT_MS: u64 = 30_000;
+
 /// The writer thread's connection to the server, made again when it was lost (the server
-/// restarted, the network failed): the batch that finds it lost fails, a later one connects.
+/// restarted, the network failed).
 pub(crate) struct Connection {
     config: postgres::Config,
     client: Option<postgres::Client>,
@@ -92,7 +99,14 @@ impl Connection {
         let mut config: postgres::Config = url
             .parse()
             .map_err(|_| StoreError::new("the store's PostgreSQL URL cannot be read"))?;
-        config.connect_timeout(std::time::Duration::from_secs(CONNECT_TIMEOUT_SECS));
+        let seconds = std::time::Duration::from_secs;
+        config
+            .connect_timeout(seconds(CONNECT_TIMEOUT_SECS))
+            // A server gone without closing the connection (a failover, a cut network) is
+            // noticed in seconds, not after the system's two hours of TCP keepalive.
+            .keepalives_idle(seconds(KEEPALIVE_IDLE_SECS))
+            .tcp_user_timeout(seconds(TCP_USER_TIMEOUT_SECS))
+            .options(&format!("-c statement_timeout={STATEMENT_TIMEOUT_MS}"));
         let mut connection = Connection {
             config,
             client: None,
@@ -104,10 +118,8 @@ impl Connection {
 
     /// The client, connected again (with no prepared statements) if it was lost, and the
     /// statements prepared on it.
-    pub(crate) fn client(
-        &mut self,
-    ) -> Result<(&mut postgres::Client, &RefCell<StatementCache>), StoreError> {
-        if self.client.as_ref().is_none_or(postgres::Client::is_closed) {
+    fn client(&mut self) -> Result<(&mut Client, &RefCell<StatementCache>), StoreError> {
+        if self.client.as_ref().is_none_or(Client::is_closed) {
             self.statements.borrow_mut().clear();
             self.client = None;
             self.client = Some(self.config.connect(postgres::NoTls)?);
@@ -116,6 +128,43 @@ impl Connection {
             (self.client.as_mut()).ok_or_else(|| StoreError::new("no connection to PostgreSQL"))?;
         Ok((client, &self.statements))
     }
+
+    /// Opens a transaction (`deferred`: committed without waiting for the server's disk,
+    /// `synchronous_commit = off`), in the same round trip. A connection found lost on the way
+    /// is made again once, so the first batch after a server restart does not fail for it.
+    /// End it with [`end`](Self::end).
+    pub(crate) fn begin(
+        &mut self,
+        deferred: bool,
+    ) -> Result<(&mut Client, &RefCell<StatementCache>), StoreError> {
+        let begin = if deferred {
+            "BEGIN; SET LOCAL synchronous_commit TO OFF"
+        } else {
+            "BEGIN"
+        };
+        if let Err(error) = self.client()?.0.batch_execute(begin) {
+            if !self.client.as_ref().is_some_and(Client::is_closed) {
+                return Err(error.into());
+            }
+            self.client()?.0.batch_execute(begin)?;
+        }
+        self.client()
+    }
+
+    /// Ends the transaction [`begin`](Self::begin) opened: commits it when `applied` is `Ok`,
+    /// rolls it back (and returns the error) otherwise.
+    pub(crate) fn end(&mut self, applied: Result<(), StoreError>) -> Result<(), StoreError> {
+        let client =
+            (self.client.as_mut()).ok_or_else(|| StoreError::new("no connection to PostgreSQL"))?;
+        match applied {
+            Ok(()) => Ok(client.batch_execute("COMMIT")?),
+            Err(error) => {
+                // A lost connection has no transaction left to roll back.
+                let _ = client.batch_execute("ROLLBACK");
+                Err(error)
+            }
+        }
+    }
 }
 
 /// `args` as the driver takes them.
@@ -123,20 +172,20 @@ fn bound(args: &[SqlValue]) -> Vec<&(dyn ToSql + Sync)> {
     args.iter().map(|arg| arg as &(dyn ToSql + Sync)).collect()
 }
 
-impl Statements for PostgresTx<'_, '_> {
+impl Statements for PostgresTx<'_> {
     fn execute(&self, sql: &str, args: &[SqlValue]) -> Result<usize, StoreError> {
         let statement = self.prepared(sql)?;
-        let changed = (self.transaction.borrow_mut()).execute(&statement, &bound(args))?;
+        let changed = (self.client.borrow_mut()).execute(&statement, &bound(args))?;
         Ok(usize::try_from(changed).unwrap_or(usize::MAX))
     }
 
     fn execute_batch(&self, sql: &str) -> Result<(), StoreError> {
-        Ok(self.transaction.borrow_mut().batch_execute(sql)?)
+        Ok(self.client.borrow_mut().batch_execute(sql)?)
     }
 
     fn query(&self, sql: &str, args: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
         let statement = self.prepared(sql)?;
-        let rows = (self.transaction.borrow_mut()).query(&statement, &bound(args))?;
+        let rows = (self.client.borrow_mut()).query(&statement, &bound(args))?;
         rows.iter()
             .map(|row| {
                 (0..row.len())
@@ -189,7 +238,8 @@ impl ToSql for SqlValue {
             SqlValue::Integer(integer) => integer_to_sql(*integer, ty, out),
             SqlValue::Real(real) => match *ty {
                 Type::FLOAT4 => (*real as f32).to_sql(ty, out),
-                _ => real.to_sql(ty, out),
+                Type::FLOAT8 => real.to_sql(ty, out),
+                _ => Err(mismatch("a number with a fraction", ty)),
             },
             SqlValue::Text(text) => match *ty {
                 Type::JSONB => {
@@ -201,9 +251,15 @@ impl ToSql for SqlValue {
                     out.extend_from_slice(text.as_bytes());
                     Ok(IsNull::No)
                 }
-                _ => text.as_str().to_sql(ty, out),
+                Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
+                    text.as_str().to_sql(ty, out)
+                }
+                _ => Err(mismatch("text", ty)),
             },
-            SqlValue::Blob(bytes) => bytes.as_slice().to_sql(ty, out),
+            SqlValue::Blob(bytes) => match *ty {
+                Type::BYTEA => bytes.as_slice().to_sql(ty, out),
+                _ => Err(mismatch("bytes", ty)),
+            },
         }
     }
 
@@ -222,8 +278,15 @@ fn integer_to_sql(integer: i64, ty: &Type, out: &mut BytesMut) -> Result<IsNull,
         Type::BOOL => (integer != 0).to_sql(ty, out),
         Type::FLOAT8 => (integer as f64).to_sql(ty, out),
         Type::TEXT | Type::VARCHAR => integer.to_string().as_str().to_sql(ty, out),
-        _ => integer.to_sql(ty, out),
+        Type::INT8 => integer.to_sql(ty, out),
+        _ => Err(mismatch("an integer", ty)),
     }
+}
+
+/// The error for a value of one kind bound to a parameter of another type (SQLite would have
+/// stored it; PostgreSQL must not receive its bytes as something else).
+fn mismatch(kind: &str, ty: &Type) -> BoxError {
+    format!("{kind} cannot be stored in a {ty} column").into()
 }
 
 impl<'a> FromSql<'a> for SqlValue {
