@@ -86,6 +86,16 @@ impl Site {
         }
     }
 
+    /// Restarts the relay with its configuration as it is now, and connects the phone again.
+    pub(crate) async fn restart(&mut self) {
+        self.relay.restart().await;
+        let creds = self.phone.creds.clone();
+        self.phone = PhoneClient::connect(Transport::Http, &self.relay.url, &creds)
+            .await
+            .authed()
+            .await;
+    }
+
     /// Replaces the site's fence (a new version).
     pub(crate) async fn put_fence(&self, fence: Value) {
         let path = format!("/v1/manager/sites/{}/fence", self.site_id);
@@ -516,12 +526,7 @@ async fn a_forwarded_record_retried_after_stricter_checks_stays_accepted() {
     // having heard the answer.
     site.put_fence(fence(CENTRE, "reject")).await;
     site.relay.config.signin.max_ahead_secs = 30;
-    site.relay.restart().await;
-    let creds = site.phone.creds.clone();
-    site.phone = PhoneClient::connect(Transport::Http, &site.relay.url, &creds)
-        .await
-        .authed()
-        .await;
+    site.restart().await;
     let retried = site.phone.sign_in(&forwarded).await;
     assert!(retried.success, "the platform has it: {retried:?}");
     assert_eq!(site.at_platform().await, 1, "forwarded once");

@@ -8,7 +8,7 @@ use zj_relay::{args, Store, StoreError, StoreLocation};
 use crate::claims::{record, Site, CENTRE};
 use crate::relay_common::platform::TaskRelay;
 use crate::relay_common::sim_common::SN;
-use crate::relay_common::{data_dir, postgres, PhoneClient, Transport};
+use crate::relay_common::{data_dir, postgres};
 
 /// A new SQLite store and a new PostgreSQL one.
 fn both_back_ends(name: &str) -> Vec<StoreLocation> {
@@ -151,12 +151,7 @@ async fn a_site_moved_to_postgresql_keeps_its_phones_and_its_ledger() {
     // The same relay on PostgreSQL: the phone signs in without enrolling again; its retry of
     // the forwarded record is answered from the ledger, not sent twice.
     site.relay.config.store.url = Some(postgres);
-    site.relay.restart().await;
-    let creds = site.phone.creds.clone();
-    site.phone = PhoneClient::connect(Transport::Http, &site.relay.url, &creds)
-        .await
-        .authed()
-        .await;
+    site.restart().await;
     assert!(site.phone.sign_in(&first).await.success, "the retry");
     let second = record("m-2", CENTRE, 10.0, "inside", made + 1_000).to_string();
     assert!(site.phone.sign_in(&second).await.success, "a new record");

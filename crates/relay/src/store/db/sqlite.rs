@@ -66,14 +66,7 @@ pub(super) fn query(
     sql: &str,
     args: &[SqlValue],
 ) -> Result<Vec<Row>, StoreError> {
-    let mut statement = prepared(connection, sql)?;
-    let columns = statement.column_count();
-    let mut rows = statement.query(rusqlite::params_from_iter(args))?;
-    let mut all = Vec::new();
-    while let Some(row) = rows.next()? {
-        all.push(row_of(row, columns)?);
-    }
-    Ok(all)
+    rows(connection, sql, args, usize::MAX)
 }
 
 /// The first row of a query, if any; the rest are not read.
@@ -82,8 +75,23 @@ pub(super) fn query_first(
     sql: &str,
     args: &[SqlValue],
 ) -> Result<Option<Row>, StoreError> {
+    Ok(rows(connection, sql, args, 1)?.pop())
+}
+
+/// The first `most` rows of a query.
+fn rows(
+    connection: &Connection,
+    sql: &str,
+    args: &[SqlValue],
+    most: usize,
+) -> Result<Vec<Row>, StoreError> {
     let mut statement = prepared(connection, sql)?;
     let columns = statement.column_count();
     let mut rows = statement.query(rusqlite::params_from_iter(args))?;
-    rows.next()?.map(|row| row_of(row, columns)).transpose()
+    let mut read = Vec::new();
+    while read.len() < most {
+        let Some(row) = rows.next()? else { break };
+        read.push(row_of(row, columns)?);
+    }
+    Ok(read)
 }
