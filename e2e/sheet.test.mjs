@@ -110,7 +110,10 @@ test("the day sheet: present and absent, flags as chips, filters, a person's pun
   }
   const checks = page.locator("#punch-checks tbody tr[data-outcome=passed]");
   assert.ok((await checks.count()) >= 2, "the liveness checks, each with its score");
-  assert.match(await checks.first().textContent(), /\d\.\d\d\d?\.\d\d/);
+  // Score and pass score, two decimals each (a turn's are degrees: 38.21 of 15.00).
+  const cells = await checks.first().locator("td").allTextContents();
+  assert.match(cells[2], /^\d+\.\d\d$/, `the score: ${cells}`);
+  assert.match(cells[3], /^\d+\.\d\d$/, `the pass score: ${cells}`);
   assert.ok((await page.locator("#punch-frames img").count()) > 0, "evidence frames");
   assert.equal(await page.locator("#punch-map .accuracy-circle").count(), 1, "the fix's accuracy circle");
   assert.equal(await page.locator("#punch-map .outline-fence").count(), 1, "the fence");
