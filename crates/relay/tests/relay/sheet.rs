@@ -9,12 +9,12 @@ use std::io::Cursor;
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 use serde_json::{json, Value};
 use zj_host::system_clock::now_ms;
-use zj_relay::demo::DemoPhone;
 use zj_relay::sheet::Date;
 
+use crate::claims::{east_of, enroll_team_phone};
 use crate::relay_common::platform::{call, TaskRelay, MANAGER_TOKEN};
 use crate::relay_common::sim_common::SN;
-use crate::relay_common::{http_client, phone_record_with, PhoneClient, Transport};
+use crate::relay_common::{http_client, phone_record_with, PhoneClient};
 use zj_relay::args;
 
 /// The middle of the test site (Binjiang, Hangzhou), WGS-84 `[lng, lat]`.
@@ -107,32 +107,6 @@ async fn create_site(relay: &TaskRelay, name: &str) -> String {
     let (status, site) = relay.manager("POST", "/v1/manager/sites", Some(body)).await;
     assert_eq!(status, 201, "{site}");
     site["siteId"].as_str().unwrap().to_owned()
-}
-
-async fn enroll_team_phone(relay: &TaskRelay, site_id: &str) -> PhoneClient {
-    let codes = format!("/v1/manager/sites/{site_id}/enrollments");
-    let (_, code) = relay
-        .manager("POST", &codes, Some(json!({"binding": "team"})))
-        .await;
-    let code = json!({"code": code["code"]});
-    let (status, enrolled) = call(&relay.url, "POST", "/v1/enroll", None, Some(code)).await;
-    assert_eq!(status, 200, "{enrolled}");
-    let text = |key: &str| enrolled["phone"][key].as_str().unwrap().to_owned();
-    let creds = DemoPhone {
-        sn: text("sn"),
-        access_id: text("accessId"),
-        access_key: text("accessKey"),
-        access_secret: text("accessSecret"),
-    };
-    PhoneClient::connect(Transport::Http, &relay.url, &creds)
-        .await
-        .authed()
-        .await
-}
-
-/// `[lng, lat]` moved `east_m` metres east.
-fn east_of([lng, lat]: [f64; 2], east_m: f64) -> [f64; 2] {
-    [lng + east_m / (111_320.0 * lat.to_radians().cos()), lat]
 }
 
 /// The site with the day's four sign-ins; the date they fall on.
