@@ -37,6 +37,7 @@ pub use error_code::{ErrorCode, ProtocolError};
 pub use platform_handler::{
     Credential, CredentialDirectory, HandlerConfig, Param, PlatformHandler, Reply, Verified,
 };
+pub use tokens::MAX_TOKENS_PER_SN;
 
 /// The protocol version every message carries (PROTOCOL.md §2).
 pub const PROTOCOL_VERSION: &str = "v1.0.0";

@@ -18,7 +18,7 @@ use super::params::{
     SignInParam, StatusReport, TaskIds,
 };
 use super::sign::{param_prime_of, sign_with_param_prime, signatures_match, RequestView};
-use super::tokens::TokenTable;
+use super::tokens::{TokenOwner, TokenTable};
 use super::wire::Response;
 use super::{time, Apicode, Channel, ErrorCode, ProtocolError, PROTOCOL_VERSION};
 
@@ -135,6 +135,16 @@ impl Reply {
         }
     }
 
+    /// The token a successful `C_AUTH` reply gives the device; `None` for any other reply.
+    pub fn issued_token(&self) -> Option<String> {
+        let text = self.result.as_ref().ok()?.as_deref()?;
+        let issued = self.apicode == Apicode::CAuth.as_str();
+        issued
+            .then(|| serde_json::from_str::<AuthReply>(text).ok())
+            .flatten()
+            .map(|reply| reply.token)
+    }
+
     /// The error code, when the reply is a refusal.
     pub fn error_code(&self) -> Option<ErrorCode> {
         self.result.as_ref().err().and_then(ProtocolError::code)
@@ -218,6 +228,41 @@ impl PlatformHandler {
         let access_id = self.tokens.owner(token, now_ms)?.access_id.clone();
         self.tokens.touch(token, now_ms);
         Some(access_id)
+    }
+
+    /// The limits this handler was made with.
+    pub fn config(&self) -> HandlerConfig {
+        self.config
+    }
+
+    /// When a live token known to this handler was last used successfully, Unix epoch
+    /// milliseconds; `None` when it is unknown here or idle too long. A relay of a cluster
+    /// asks before a frame, to learn whether it must look the token up in the shared store.
+    pub fn token_last_used(&self, token: &str, now_ms: i64) -> Option<i64> {
+        Some(self.tokens.owner(token, now_ms)?.last_used_ms)
+    }
+
+    /// Takes on a token issued elsewhere (by another relay of a cluster, which shares its
+    /// tokens through a database): issued to `access_id` for `sn`, last used at
+    /// `last_used_ms` (Unix epoch milliseconds), so its idle time runs on from there. A token
+    /// already idle too long at `now_ms` is not taken on.
+    pub fn adopt_token(
+        &mut self,
+        token: &str,
+        access_id: &str,
+        sn: &str,
+        last_used_ms: i64,
+        now_ms: i64,
+    ) {
+        if now_ms - last_used_ms >= self.config.token_idle_ms {
+            return;
+        }
+        let owner = TokenOwner {
+            access_id: access_id.to_owned(),
+            sn: sn.to_owned(),
+            last_used_ms,
+        };
+        self.tokens.insert(token.to_owned(), owner, now_ms);
     }
 
     /// Checks a request received on `channel`, in PROTOCOL.md §8's order; the first failure

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use md5::{Digest, Md5};
 
 /// Most live tokens one device may hold; the oldest goes when another is issued.
-const MAX_TOKENS_PER_SN: usize = 8;
+pub const MAX_TOKENS_PER_SN: usize = 8;
 
 /// Who a token was issued to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,22 +36,8 @@ impl TokenTable {
         }
     }
 
-    /// Issues a fresh token to `access_id` for `sn`, dropping expired tokens and the device's
-    /// oldest ones beyond [`MAX_TOKENS_PER_SN`].
+    /// Issues a fresh token to `access_id` for `sn`.
     pub(crate) fn issue(&mut self, access_id: &str, sn: &str, now_ms: i64) -> String {
-        let idle_ms = self.idle_ms;
-        self.tokens
-            .retain(|_, owner| now_ms - owner.last_used_ms < idle_ms);
-        let mut held: Vec<(i64, String)> = (self.tokens.iter())
-            .filter(|(_, owner)| owner.sn == sn)
-            .map(|(token, owner)| (owner.last_used_ms, token.clone()))
-            .collect();
-        if held.len() >= MAX_TOKENS_PER_SN {
-            held.sort();
-            for (_, token) in &held[..=held.len() - MAX_TOKENS_PER_SN] {
-                self.tokens.remove(token);
-            }
-        }
         self.issued += 1;
         let mut digest = Md5::new();
         digest.update(self.seed);
@@ -59,15 +45,32 @@ impl TokenTable {
         digest.update(now_ms.to_le_bytes());
         digest.update(sn.as_bytes());
         let token = format!("{:x}", digest.finalize());
-        self.tokens.insert(
-            token.clone(),
-            TokenOwner {
-                access_id: access_id.to_owned(),
-                sn: sn.to_owned(),
-                last_used_ms: now_ms,
-            },
-        );
+        let owner = TokenOwner {
+            access_id: access_id.to_owned(),
+            sn: sn.to_owned(),
+            last_used_ms: now_ms,
+        };
+        self.insert(token.clone(), owner, now_ms);
         token
+    }
+
+    /// Keeps `token` as `owner`'s, dropping expired tokens and the device's oldest ones
+    /// beyond [`MAX_TOKENS_PER_SN`].
+    pub(crate) fn insert(&mut self, token: String, owner: TokenOwner, now_ms: i64) {
+        let idle_ms = self.idle_ms;
+        self.tokens
+            .retain(|_, owner| now_ms - owner.last_used_ms < idle_ms);
+        let mut held: Vec<(i64, String)> = (self.tokens.iter())
+            .filter(|(_, held)| held.sn == owner.sn)
+            .map(|(token, held)| (held.last_used_ms, token.clone()))
+            .collect();
+        if held.len() >= MAX_TOKENS_PER_SN {
+            held.sort();
+            for (_, token) in &held[..=held.len() - MAX_TOKENS_PER_SN] {
+                self.tokens.remove(token);
+            }
+        }
+        self.tokens.insert(token, owner);
     }
 
     /// The owner of a live token, or `None` when it is unknown or has been idle too long.

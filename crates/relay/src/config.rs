@@ -404,6 +404,33 @@ pub struct StoreConfig {
     pub url: Option<String>,
 }
 
+/// `[cluster]`: how this relay shares the platform's sns with the other relays of one
+/// PostgreSQL store (see ARCHITECTURE.md). A relay alone needs none of it.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClusterConfig {
+    /// How long an sn's lease lasts without renewal, in seconds (default 10): after its
+    /// holder dies, another relay takes the sn's platform session within about this time.
+    pub lease_secs: u32,
+    /// This relay's name among its peers (default: `relay-` and 8 random hex digits, new at
+    /// each start). Give each relay a name of its own to keep across restarts: a restarted
+    /// relay then takes back at once the records it was sending.
+    pub relay_id: Option<String>,
+    /// Where the other relays reach this one (default `http://` and the listen address, which
+    /// must then not be `0.0.0.0`).
+    pub advertise_url: Option<String>,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        Self {
+            lease_secs: 10,
+            relay_id: None,
+            advertise_url: None,
+        }
+    }
+}
+
 /// The whole configuration file.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -418,6 +445,9 @@ pub struct RelayConfig {
     /// The store's database.
     #[serde(default)]
     pub store: StoreConfig,
+    /// Sharing the sns with other relays.
+    #[serde(default)]
+    pub cluster: ClusterConfig,
     /// Serve the pages at `/` and `/manager` from this directory instead of the built-in ones.
     #[serde(default)]
     pub www_dir: Option<PathBuf>,

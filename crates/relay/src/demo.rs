@@ -301,6 +301,7 @@ impl Demo {
             listen: localhost(port),
             data_dir,
             store: Default::default(),
+            cluster: Default::default(),
             // The pages and the phone module built into the binary: any working directory.
             www_dir: None,
             pkg_dir: None,

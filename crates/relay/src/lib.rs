@@ -22,6 +22,7 @@
 pub mod config;
 pub(crate) mod config_overrides;
 pub mod demo;
+pub(crate) mod every;
 pub(crate) mod http;
 pub(crate) mod keys;
 pub(crate) mod metrics;

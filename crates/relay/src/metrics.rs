@@ -13,7 +13,8 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 use crate::phone::photo_check::PhotoCheck;
-use crate::platform::link::{LinkState, PlatformLink};
+use crate::platform::link::LinkState;
+use crate::platform::route::Platform;
 use zj_protocol::{Apicode, Reply};
 
 /// Labels of a phone frame count.
@@ -48,6 +49,8 @@ pub struct Metrics {
     forward_seconds: Histogram,
     photo_checks: Family<PhotoLabels, Counter>,
     photo_check_seconds: Histogram,
+    possible_duplicates: Counter,
+    lease_held: Family<LinkLabels, Gauge<i64, AtomicI64>>,
 }
 
 impl Default for Metrics {
@@ -95,8 +98,22 @@ impl Default for Metrics {
             "Time to decode a sign-in photo and detect its faces, in seconds",
             photo_check_seconds.clone(),
         );
+        let possible_duplicates = Counter::default();
+        registry.register(
+            "possible_duplicates",
+            "Records sent to the platform again after an attempt whose answer was lost (the platform may hold them twice)",
+            possible_duplicates.clone(),
+        );
+        let lease_held = Family::<LinkLabels, Gauge<i64, AtomicI64>>::default();
+        registry.register(
+            "sn_lease_held",
+            "1 when this relay holds the sn's lease (and runs its platform session), else 0",
+            lease_held.clone(),
+        );
         Self {
             registry: Arc::new(registry),
+            possible_duplicates,
+            lease_held,
             frames,
             phones_connected,
             link_ready,
@@ -136,6 +153,12 @@ impl Metrics {
         self.photo_check_seconds.observe(check.seconds());
     }
 
+    /// Counts a record sent again whose earlier attempt may have reached the platform (its
+    /// answer lost, or its relay gone mid-attempt).
+    pub(crate) fn count_possible_duplicate(&self) {
+        self.possible_duplicates.inc();
+    }
+
     /// A phone's WebSocket link opened (`+1`) or closed (`-1`).
     pub fn phone_link(&self, delta: i64) {
         self.phones_connected.inc_by(delta);
@@ -146,16 +169,15 @@ impl Metrics {
         self.phones_connected.get()
     }
 
-    /// The metrics in Prometheus text format, with the links' current states.
-    pub fn render<'a>(
-        &self,
-        links: impl IntoIterator<Item = (&'a String, &'a PlatformLink)>,
-    ) -> String {
-        for (sn, link) in links {
+    /// The metrics in Prometheus text format, with the links' current states and the sns
+    /// whose leases this relay holds.
+    pub fn render(&self, platform: &Platform) -> String {
+        for (sn, link) in platform.links() {
+            let labels = LinkLabels { sn: sn.clone() };
             let ready = i64::from(link.state() == LinkState::Ready);
-            self.link_ready
-                .get_or_create(&LinkLabels { sn: sn.clone() })
-                .set(ready);
+            self.link_ready.get_or_create(&labels).set(ready);
+            let held = i64::from(platform.holds(sn));
+            self.lease_held.get_or_create(&labels).set(held);
         }
         let mut text = String::new();
         encode(&mut text, &self.registry).expect("writing to a String cannot fail");

@@ -25,10 +25,14 @@ use crate::phone::phones::PhoneBook;
 use crate::phone::photo_check::PhotoChecker;
 use crate::phone::rate_limit::RateLimit;
 use crate::phone::requests::RequestForwarder;
+use crate::platform::lease::{self, LeaseKeeper};
 use crate::platform::link::{LinkConfig, LinkTask, PlatformLink};
+use crate::platform::peer::PeerClient;
+use crate::platform::route::{Platform, SnRoute};
 use crate::platform::task_api::TaskApi;
 use crate::platform::tasks::{RosterChanged, TaskRunner};
-use crate::store::Store;
+use crate::store::leases::LeaseHolder;
+use crate::store::{Claimant, Store};
 use zj_host::system_clock::now_ms;
 use zj_protocol::{Credential, DeviceConfig, HandlerConfig, PlatformHandler};
 
@@ -64,7 +68,7 @@ pub struct RunningRelay {
     tls: Option<Arc<crate::http::tls::TlsCerts>>,
     stop: watch::Sender<bool>,
     server: JoinHandle<()>,
-    links: Vec<LinkTask>,
+    sessions: Sessions,
     workers: Vec<JoinHandle<()>>,
 }
 
@@ -93,53 +97,6 @@ impl RunningRelay {
             access_key: config.platform.access_key.clone(),
             access_secret: secret.expose().to_owned(),
         };
-        let mut links = HashMap::new();
-        let mut link_tasks = Vec::new();
-        for sn in &config.platform.sns {
-            let (link, task) = PlatformLink::spawn(LinkConfig {
-                addr: config.platform.tcp.clone(),
-                device: DeviceConfig {
-                    sn: sn.clone(),
-                    credential: vendor.clone(),
-                    device_version: concat!("zj-attendance-relay ", env!("CARGO_PKG_VERSION"))
-                        .into(),
-                    device_ip: config.listen.ip().to_string(),
-                    heartbeat_interval_ms: i64::from(config.platform.heartbeat_secs) * 1000,
-                },
-                queue_capacity: config.limits.platform_queue,
-                reconnect_min: Duration::from_millis(200),
-                reconnect_max: Duration::from_secs(30),
-                reply_timeout: Duration::from_secs(config.limits.platform_reply_secs),
-                max_frame_len: config.limits.max_frame_len,
-            });
-            links.insert(sn.clone(), link);
-            link_tasks.push(task);
-        }
-        let (stop, stopped) = watch::channel(false);
-        let mr860 = Mr860 {
-            store: store.clone(),
-            limits: config.limits.mr860.clone(),
-            wake: Arc::new(Notify::new()),
-        };
-        terminals::seed_configured(&store, &config, now_ms()).await?;
-        retention::sweep(&store, config.limits.mr860.keep_days).await?;
-        let metrics = Metrics::default();
-        let mut workers =
-            start_workers(&config, &secret, &store, &links, &mr860, &metrics, &stopped);
-        let handler = PlatformHandler::new(HandlerConfig::default(), rand::random());
-        let rate = RateLimit::new(config.limits.frames_per_minute, config.limits.frames_burst);
-        let photos = PhotoChecker::new(config.photo.check)?;
-        let gateway = Arc::new(Gateway::new(
-            handler,
-            phones,
-            store.clone(),
-            links,
-            rate,
-            photos,
-            claims,
-            metrics,
-        ));
-        workers.push(RequestForwarder::of(&gateway).spawn(stopped.clone()));
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -151,6 +108,34 @@ impl RunningRelay {
             addr: config.listen,
             error,
         })?;
+        let (stop, stopped) = watch::channel(false);
+        let member = ClusterMember::of(&config, addr);
+        let (platform, sessions) = start_sessions(&config, &vendor, &store, &member, &stopped);
+        let mr860 = Mr860 {
+            store: store.clone(),
+            limits: config.limits.mr860.clone(),
+            wake: Arc::new(Notify::new()),
+        };
+        terminals::seed_configured(&store, &config, now_ms()).await?;
+        retention::sweep(&store, config.limits.mr860.keep_days).await?;
+        let metrics = Metrics::default();
+        let mut workers = start_workers(
+            &config, &secret, &store, &platform, &member, &mr860, &metrics, &stopped,
+        );
+        let handler = PlatformHandler::new(HandlerConfig::default(), rand::random());
+        let rate = RateLimit::new(config.limits.frames_per_minute, config.limits.frames_burst);
+        let photos = PhotoChecker::new(config.photo.check)?;
+        let gateway = Arc::new(Gateway::new(
+            handler,
+            phones,
+            store.clone(),
+            (platform, member.claimant.clone()),
+            rate,
+            photos,
+            claims,
+            metrics,
+        ));
+        workers.push(RequestForwarder::of(&gateway).spawn(stopped.clone()));
         let api = Arc::new(RelayApi {
             gateway: gateway.clone(),
             store: store.clone(),
@@ -179,14 +164,14 @@ impl RunningRelay {
             .with_edge(edge),
         );
         let server = tokio::spawn(http::serve(listener, http, stopped));
-        info!(%addr, sns = ?config.platform.sns, "relay ready");
+        info!(%addr, sns = ?config.platform.sns, relay_id = %member.claimant.relay_id, "relay ready");
         Ok(RunningRelay {
             addr,
             gateway,
             tls,
             stop,
             server,
-            links: link_tasks,
+            sessions,
             workers,
         })
     }
@@ -217,20 +202,148 @@ impl RunningRelay {
         for worker in self.workers {
             let _ = worker.await;
         }
+        self.sessions.shut_down(self.gateway.store()).await;
+        info!("relay stopped");
+    }
+}
+
+/// This relay as a member of a cluster: how it names itself and is reached.
+struct ClusterMember {
+    /// Its claims on the records it sends (its relay id, and how long a claim lasts).
+    claimant: Claimant,
+    /// Where the other relays reach it.
+    url: String,
+    /// How long an sn's lease lasts.
+    lease: Duration,
+}
+
+impl ClusterMember {
+    /// From `[cluster]`, for a relay listening at `addr`. A claim outlasts the longest attempt
+    /// (the platform's reply time, twice: once on a peer's session) by a lease.
+    fn of(config: &RelayConfig, addr: SocketAddr) -> Self {
+        let cluster = &config.cluster;
+        let relay_id = (cluster.relay_id.clone())
+            .unwrap_or_else(|| format!("relay-{:08x}", rand::random::<u32>()));
+        let lease = Duration::from_secs(u64::from(cluster.lease_secs.max(1)));
+        let reply = Duration::from_secs(config.limits.platform_reply_secs);
+        let claim = 2 * reply + lease;
+        let url = cluster.advertise_url.clone().unwrap_or_else(|| {
+            let scheme = if config.tls.is_some() { "https" } else { "http" };
+            if addr.ip().is_unspecified() {
+                warn!(%addr, "[cluster] advertise_url is not set and the relay listens on every address: other relays reach it at 127.0.0.1, which works on this machine only");
+                return format!("{scheme}://127.0.0.1:{}", addr.port());
+            }
+            format!("{scheme}://{addr}")
+        });
+        Self {
+            claimant: Claimant {
+                relay_id,
+                claim_ms: i64::try_from(claim.as_millis()).unwrap_or(i64::MAX),
+            },
+            url,
+            lease,
+        }
+    }
+}
+
+/// The platform sessions of a running relay: each sn's link and the task keeping its lease.
+struct Sessions {
+    links: Vec<LinkTask>,
+    keepers: Vec<(String, JoinHandle<bool>)>,
+    relay_id: String,
+}
+
+impl Sessions {
+    /// Closes every session (the keepers, told to stop with the relay, have closed them
+    /// already), then gives up the leases this relay held, so another relay takes them at once.
+    async fn shut_down(self, store: &Store) {
         for link in self.links {
             link.shutdown().await;
         }
-        info!("relay stopped");
+        for (sn, keeper) in self.keepers {
+            if keeper.await.unwrap_or(false) {
+                lease::release(store, &sn, &self.relay_id).await;
+            }
+        }
+    }
+}
+
+/// Starts one platform link per sn, each connected while a lease keeper holds the sn's lease,
+/// and the routes to them.
+fn start_sessions(
+    config: &RelayConfig,
+    vendor: &Credential,
+    store: &Store,
+    member: &ClusterMember,
+    stopped: &watch::Receiver<bool>,
+) -> (Platform, Sessions) {
+    let mut routes = HashMap::new();
+    let mut sessions = Sessions {
+        links: Vec::new(),
+        keepers: Vec::new(),
+        relay_id: member.claimant.relay_id.clone(),
+    };
+    for sn in &config.platform.sns {
+        let (held, held_now) = watch::channel(false);
+        let (link, task) = PlatformLink::spawn(link_config(config, vendor, sn), held_now.clone());
+        let keeper = LeaseKeeper {
+            store: store.clone(),
+            sn: sn.clone(),
+            holder: LeaseHolder {
+                relay_id: member.claimant.relay_id.clone(),
+                url: member.url.clone(),
+            },
+            lease: member.lease,
+        };
+        sessions
+            .keepers
+            .push((sn.clone(), keeper.spawn(held, stopped.clone())));
+        sessions.links.push(task);
+        routes.insert(
+            sn.clone(),
+            SnRoute {
+                link,
+                held: held_now,
+            },
+        );
+    }
+    let reply = Duration::from_secs(config.limits.platform_reply_secs);
+    let peers = PeerClient::new(vendor.access_secret.clone(), reply + Duration::from_secs(5));
+    let relay_id = member.claimant.relay_id.clone();
+    (
+        Platform::new(routes, store.clone(), peers, relay_id),
+        sessions,
+    )
+}
+
+/// How the link of `sn` connects to the platform.
+fn link_config(config: &RelayConfig, vendor: &Credential, sn: &str) -> LinkConfig {
+    LinkConfig {
+        addr: config.platform.tcp.clone(),
+        device: DeviceConfig {
+            sn: sn.to_owned(),
+            credential: vendor.clone(),
+            device_version: concat!("zj-attendance-relay ", env!("CARGO_PKG_VERSION")).into(),
+            device_ip: config.listen.ip().to_string(),
+            heartbeat_interval_ms: i64::from(config.platform.heartbeat_secs) * 1000,
+        },
+        queue_capacity: config.limits.platform_queue,
+        reconnect_min: Duration::from_millis(200),
+        reconnect_max: Duration::from_secs(30),
+        reply_timeout: Duration::from_secs(config.limits.platform_reply_secs),
+        max_frame_len: config.limits.max_frame_len,
     }
 }
 
 /// Starts the task runner of each sn and the MR860 forwarder; waiting MR860 logs are resolved
 /// again first (the terminals configured may have changed).
+#[allow(clippy::too_many_arguments)] // the relay's parts, each made by `start`
 fn start_workers(
     config: &RelayConfig,
     secret: &Secret,
     store: &Store,
-    links: &HashMap<String, PlatformLink>,
+    platform: &Platform,
+    member: &ClusterMember,
     mr860: &Mr860,
     metrics: &Metrics,
     stopped: &watch::Receiver<bool>,
@@ -248,7 +361,7 @@ fn start_workers(
         });
     });
     roster_changed("");
-    let mut workers: Vec<JoinHandle<()>> = (links.iter())
+    let mut workers: Vec<JoinHandle<()>> = (platform.links().iter())
         .map(|(sn, link)| {
             let runner = TaskRunner {
                 api: TaskApi {
@@ -267,7 +380,8 @@ fn start_workers(
         .collect();
     let forwarder = Forwarder {
         mr860: mr860.clone(),
-        links: links.clone(),
+        platform: platform.clone(),
+        claimant: member.claimant.clone(),
         metrics: metrics.clone(),
     };
     workers.push(forwarder.spawn(stopped.clone()));

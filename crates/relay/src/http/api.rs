@@ -174,7 +174,8 @@ impl FromRequestParts<Arc<RelayApi>> for PhoneCaller {
 
     async fn from_request_parts(parts: &mut Parts, api: &Arc<RelayApi>) -> Result<Self, ApiError> {
         let token = bearer(&parts.headers).ok_or_else(ApiError::unauthorized)?;
-        let phone = (api.gateway.phone_of_token(token)).ok_or_else(ApiError::unauthorized)?;
+        let phone =
+            (api.gateway.phone_of_token(token).await?).ok_or_else(ApiError::unauthorized)?;
         if phone.revoked {
             return Err(ApiError::revoked());
         }

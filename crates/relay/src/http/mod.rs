@@ -19,6 +19,7 @@ pub(crate) mod manager_roster;
 pub(crate) mod mr860;
 pub(crate) mod pages;
 pub(crate) mod password_gate;
+pub(crate) mod peer;
 pub(crate) mod phone;
 pub(crate) mod requests;
 pub(crate) mod sheet;
@@ -137,6 +138,7 @@ pub(crate) fn router(http: Arc<RelayHttp>) -> Router {
         .route("/v1/frame", post(frame))
         .route("/v1/link", get(link))
         .route("/healthz", get(healthz))
+        .route(crate::platform::peer::FORWARD_PATH, post(peer::forward))
         .route("/metrics", get(metrics))
         .with_state(http.clone())
         .merge(crate::http::api::router(http.api.clone()))
@@ -341,9 +343,11 @@ const HEALTH_STORE_MS: u64 = 3_000;
 /// `"ok": false` when the store (the database) does not answer, so a load balancer sends
 /// phones elsewhere.
 async fn healthz(State(http): State<Arc<RelayHttp>>) -> Response {
-    let links: serde_json::Map<String, serde_json::Value> = (http.gateway.links().iter())
+    let platform = http.gateway.platform();
+    let links: serde_json::Map<String, serde_json::Value> = (platform.links().iter())
         .map(|(sn, link)| (sn.clone(), json!(format!("{:?}", link.state()))))
         .collect();
+    let relay = json!({"relayId": platform.relay_id(), "heldSns": platform.held_sns()});
     let probe = http
         .gateway
         .store()
@@ -359,13 +363,13 @@ async fn healthz(State(http): State<Arc<RelayHttp>>) -> Response {
     };
     (
         status,
-        Json(json!({"ok": ok, "store": store, "platformLinks": links})),
+        Json(json!({"ok": ok, "store": store, "platformLinks": links, "cluster": relay})),
     )
         .into_response()
 }
 
 async fn metrics(State(http): State<Arc<RelayHttp>>) -> Response {
-    let text = http.gateway.metrics().render(http.gateway.links());
+    let text = http.gateway.metrics().render(http.gateway.platform());
     (
         [(
             header::CONTENT_TYPE,

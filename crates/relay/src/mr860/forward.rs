@@ -2,7 +2,6 @@
 //! record of the ledger under `accessId` `mr860:<deviceId>` and `recordId` its log id, so a
 //! log forwarded before a restart is not sent again, and one whose attempt failed for now is.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use base64::Engine;
@@ -15,9 +14,9 @@ use tracing::{info, warn};
 use crate::metrics::Metrics;
 use crate::mr860::{parse_stored, photo, LogState, Mr860};
 use crate::platform::forward::{Delivered, PlatformOut};
-use crate::platform::link::PlatformLink;
+use crate::platform::route::Platform;
 use crate::store::mr860_logs::{self, PendingLog};
-use crate::store::{Begun, RecordEntry, StoreError};
+use crate::store::{Begun, Claimant, RecordEntry, StoreError};
 use zj_host::system_clock::now_ms;
 use zj_protocol::params::to_json_text;
 
@@ -44,8 +43,10 @@ enum Pass {
 pub(crate) struct Forwarder {
     /// The intake (store, wake-up).
     pub mr860: Mr860,
-    /// Platform links by sn.
-    pub links: HashMap<String, PlatformLink>,
+    /// The routes to the platform.
+    pub platform: Platform,
+    /// This relay, as it claims the records it sends.
+    pub claimant: Claimant,
     /// Where forwarding latency is counted.
     pub metrics: Metrics,
 }
@@ -158,7 +159,8 @@ impl Forwarder {
             received_ms: log.received_ms,
             site_id: log.site_id.clone(),
         };
-        match self.mr860.store.begin(entry, now_ms()).await? {
+        let claimant = self.claimant.clone();
+        match self.mr860.store.begin(entry, claimant, now_ms()).await? {
             Begun::Done => {
                 self.set_state(log.id, LogState::Forwarded, None).await?;
                 return Ok(true);
@@ -168,10 +170,16 @@ impl Forwarder {
                     .await?;
                 return Ok(true);
             }
+            // Another relay sends it: the log waits, and the next pass reads its outcome.
+            Begun::Elsewhere => return Ok(false),
+            Begun::TakenOver(from) => {
+                self.metrics.count_possible_duplicate();
+                warn!(id = log.id, from = ?from, "possible duplicate: MR860 log left sending by a relay whose claim ended; sending it again");
+            }
             Begun::New | Begun::Again => {}
         }
         let out = PlatformOut {
-            links: &self.links,
+            platform: &self.platform,
             metrics: &self.metrics,
         };
         let key = (access_id.as_str(), record_id.as_str());

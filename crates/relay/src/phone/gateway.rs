@@ -25,7 +25,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 use tokio::sync::{watch, Notify};
@@ -38,17 +38,22 @@ use crate::phone::photo_check::{PhotoCheck, PhotoChecker};
 use crate::phone::rate_limit::RateLimit;
 use crate::phone::{challenge, enroll, out_of_fence};
 use crate::platform::forward::{Delivered, PlatformOut};
-use crate::platform::link::PlatformLink;
+use crate::platform::route::Platform;
 use crate::sites;
 use crate::store::requests::{self, NewRequest, RecordRequest};
 use crate::store::Tx;
-use crate::store::{self, Begun, Outcome, RecordEntry, Store, StoreError};
+use crate::store::{self, Begun, Claimant, Outcome, RecordEntry, Store, StoreError};
 use crate::store::{ledger, site_persons};
 use zj_host::system_clock::now_ms;
 use zj_protocol::params::{to_json_text, SignInParam};
 use zj_protocol::phone_api::{Binding, OutOfFence, RelayHeartbeat};
 use zj_protocol::sign::RequestView;
 use zj_protocol::{Channel, ErrorCode, Param, PlatformHandler, ProtocolError, Reply, Verified};
+
+mod shared;
+
+/// How often a retry waiting for another relay's attempt reads the ledger.
+const OTHER_RELAY_POLL: Duration = Duration::from_millis(200);
 
 /// A reply's result as the protocol core takes it: the response text, or the refusal.
 type Answer = Result<Option<String>, ProtocolError>;
@@ -61,7 +66,9 @@ pub struct Gateway {
     handler: Mutex<PlatformHandler>,
     phones: RwLock<PhoneBook>,
     store: Store,
-    links: HashMap<String, PlatformLink>,
+    platform: Platform,
+    /// This relay, as it claims the records it sends (see [`ledger`]).
+    claimant: Claimant,
     in_flight: Mutex<HashMap<RecordKey, watch::Receiver<Option<Answer>>>>,
     rate: RateLimit,
     photos: PhotoChecker,
@@ -69,6 +76,8 @@ pub struct Gateway {
     metrics: Metrics,
     /// Wakes the request forwarder: an approved request waits to be sent.
     requests_wake: Arc<Notify>,
+    /// When the phone state shared with other relays was last read or written.
+    sharing: shared::Sharing,
 }
 
 /// What the store says of a sign-in before it is forwarded.
@@ -147,7 +156,8 @@ fn forwarded_param(record: &SignInParam, img: Option<&str>) -> String {
 }
 
 impl Gateway {
-    /// A gateway over these parts; `links` are by platform sn; `rate` limits each phone once
+    /// A gateway over these parts; `platform` reaches each sn's session; `claimant` is this
+    /// relay in the ledger's claims; `rate` limits each phone once
     /// its frame has been verified (so nobody can spend another phone's budget); `photos`
     /// checks each sign-in's photo; `claims` checks what it claims.
     #[allow(clippy::too_many_arguments)] // the gateway's parts, each made by the server
@@ -155,17 +165,19 @@ impl Gateway {
         handler: PlatformHandler,
         phones: PhoneBook,
         store: Store,
-        links: HashMap<String, PlatformLink>,
+        (platform, claimant): (Platform, Claimant),
         rate: RateLimit,
         photos: PhotoChecker,
         claims: Claims,
         metrics: Metrics,
     ) -> Self {
         Self {
+            sharing: shared::Sharing::new(handler.config()),
             handler: Mutex::new(handler),
             phones: RwLock::new(phones),
             store,
-            links,
+            platform,
+            claimant,
             in_flight: Mutex::new(HashMap::new()),
             rate,
             photos,
@@ -186,9 +198,14 @@ impl Gateway {
         &self.metrics
     }
 
-    /// The platform links, by platform sn.
-    pub fn links(&self) -> &HashMap<String, PlatformLink> {
-        &self.links
+    /// The routes to the platform, by platform sn.
+    pub fn platform(&self) -> &Platform {
+        &self.platform
+    }
+
+    /// This relay, as it claims the records it sends.
+    pub(crate) fn claimant(&self) -> &Claimant {
+        &self.claimant
     }
 
     /// Revokes a phone: durable first, then every later frame of it is refused with `401_02`.
@@ -212,12 +229,24 @@ impl Gateway {
     }
 
     /// The phone a relay token was issued to (restarting the token's idle time), revoked or
-    /// not; `None` when the token is unknown or idle too long.
-    pub fn phone_of_token(&self, token: &str) -> Option<crate::store::Phone> {
-        let access_id =
-            (self.handler.lock().unwrap_or_else(|p| p.into_inner())).use_token(token, now_ms())?;
+    /// not; `None` when the token is unknown or idle too long. A token another relay issued
+    /// is read from the store (see [`shared`]).
+    pub async fn phone_of_token(
+        &self,
+        token: &str,
+    ) -> Result<Option<crate::store::Phone>, StoreError> {
+        let now = now_ms();
+        self.read_revocations().await?;
+        let Some(previous) = self.bring_in_token(token, now).await? else {
+            return Ok(None);
+        };
+        let used = (self.handler.lock().unwrap_or_else(|p| p.into_inner())).use_token(token, now);
+        let Some(access_id) = used else {
+            return Ok(None);
+        };
+        self.share_use(token, previous, now);
         let phones = self.phones.read().unwrap_or_else(|p| p.into_inner());
-        phones.get(&access_id).cloned()
+        Ok(phones.get(&access_id).cloned())
     }
 
     /// The phone's heartbeat reply: the relay's time, the current fence version of its site
@@ -243,15 +272,32 @@ impl Gateway {
         })))
     }
 
-    /// Answers one phone frame (a command, over `/v1/frame` or `/v1/link`).
+    /// Answers one phone frame (a command, over `/v1/frame` or `/v1/link`), with the phone
+    /// state shared with other relays read before and written after (see [`shared`]).
     pub async fn handle(self: &Arc<Self>, request: &RequestView<'_>) -> Reply {
         let now = now_ms();
+        let reply = match self.bring_in(request, now).await {
+            Ok(last_use) => {
+                let reply = self.answer_frame(request, now).await;
+                self.share(request, reply, last_use, now).await
+            }
+            Err(error) => Reply::refusal(
+                request.apicode.unwrap_or_default(),
+                retry(format_args!("the relay could not read the phone: {error}")),
+            ),
+        };
+        self.metrics.count_frame(&reply);
+        reply
+    }
+
+    /// Verifies a frame received at `now` (epoch ms), carries it out and answers it.
+    async fn answer_frame(self: &Arc<Self>, request: &RequestView<'_>, now: i64) -> Reply {
         let checked = {
             let phones = self.phones.read().unwrap_or_else(|p| p.into_inner());
             let handler = self.handler.lock().unwrap_or_else(|p| p.into_inner());
             handler.verify(Channel::Command, request, &*phones, now)
         };
-        let reply = match checked {
+        match checked {
             Err(refusal) => refusal,
             Ok(verified) if self.rate.take(verified.sn, Instant::now()).is_err() => {
                 let error = ProtocolError::with_detail(
@@ -270,9 +316,7 @@ impl Gateway {
                 let mut handler = self.handler.lock().unwrap_or_else(|p| p.into_inner());
                 handler.answer(&verified, answer, now_ms())
             }
-        };
-        self.metrics.count_frame(&reply);
-        reply
+        }
     }
 
     /// A sign-in: joins the attempt in flight for the same record, or starts one in a task
@@ -327,7 +371,17 @@ impl Gateway {
             phone.map(|phone| phone.platform_sn.clone())
         }
         .ok_or_else(|| retry("the phone is no longer known"))?;
-        let auto_approved = match self.admit(job, &platform_sn).await? {
+        let admission = loop {
+            match self.admit(job, &platform_sn).await? {
+                Admission::Ledger(Begun::Elsewhere) => {
+                    if let Some(answer) = self.await_other_relay(job).await {
+                        return answer;
+                    }
+                }
+                admission => break admission,
+            }
+        };
+        let auto_approved = match admission {
             Admission::NotThisPhonesPerson => {
                 return Err(ProtocolError::with_detail(
                     ErrorCode::ParamUnparsable,
@@ -348,11 +402,17 @@ impl Gateway {
                     out_of_fence::TOO_MANY_PENDING_ZH,
                 ))
             }
+            Admission::Ledger(Begun::TakenOver(from)) => {
+                self.metrics.count_possible_duplicate();
+                warn!(record_id = %job.record_id, from = ?from, "possible duplicate: the record was left sending by a relay whose claim ended; sending it again");
+                false
+            }
+            Admission::Ledger(Begun::Elsewhere) => return Err(retry("another relay sends it")),
             Admission::Ledger(Begun::New | Begun::Again) => false,
             Admission::AutoApproved => true,
         };
         let out = PlatformOut {
-            links: &self.links,
+            platform: &self.platform,
             metrics: &self.metrics,
         };
         let forwarded = forwarded_param(record, job.img.as_deref());
@@ -435,6 +495,7 @@ impl Gateway {
         let held_param = matches!(filed, Ok(Some(_)))
             .then(|| forwarded_param(record, job.img.as_deref()))
             .unwrap_or_default();
+        let claimant = self.claimant.clone();
         let admit = move |tx: &Tx<'_>| {
             if !may_clock_in(tx, &entry)? {
                 return Ok(Admission::NotThisPhonesPerson);
@@ -456,8 +517,8 @@ impl Gateway {
                 extras.insert(claims::RELAY_FENCE.into(), fence.audit_json());
             }
             entry.extras = Value::Object(extras).to_string();
-            let begun = store::begin(tx, &entry, entry.received_ms)?;
-            if !matches!(begun, Begun::New | Begun::Again) {
+            let begun = store::begin(tx, &entry, &claimant, entry.received_ms)?;
+            if !begun.to_forward() {
                 return Ok(Admission::Ledger(begun));
             }
             let key = (entry.access_id.as_str(), entry.record_id.as_str());
@@ -502,6 +563,37 @@ impl Gateway {
             false => self.store.run_deferred(admit).await,
         };
         admitted.map_err(|e| retry(format_args!("the relay could not record it: {e}")))
+    }
+
+    /// Waits for the outcome of a record another relay is sending (polling the ledger): its
+    /// answer, or `None` when that relay's claim ended first (it died mid-attempt), to take
+    /// the record over. Gives up with "retry" after a claim's length.
+    async fn await_other_relay(&self, job: &SignInJob) -> Option<Answer> {
+        let deadline = Instant::now() + Duration::from_millis(self.claimant.claim_ms as u64);
+        while Instant::now() < deadline {
+            tokio::time::sleep(OTHER_RELAY_POLL).await;
+            let key = (job.access_id.clone(), job.record_id.clone());
+            let known = (self.store)
+                .run_deferred(move |tx| ledger::read(tx, &key.0, &key.1))
+                .await;
+            let known = match known {
+                Ok(Some(known)) => known,
+                Ok(None) => return None,
+                Err(error) => {
+                    return Some(Err(retry(format_args!(
+                        "the relay could not read the ledger: {error}"
+                    ))))
+                }
+            };
+            match known.state.as_str() {
+                "done" => return Some(Ok(None)),
+                "refused" => return Some(Err(known.refusal())),
+                "sending" if known.claimed_at(now_ms()) => {}
+                "sending" => return None,
+                _ => return Some(Err(retry("another relay could not send it"))),
+            }
+        }
+        Some(Err(retry("another relay is still sending it")))
     }
 
     /// Records a check's final refusal of the record in the ledger, durably, and answers it;

@@ -13,7 +13,6 @@
 //! A store failure while recording a send's outcome leaves its row `sending` until the relay
 //! restarts (its outcome is unknown; the restart makes it `retry` and it is sent again).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,9 +24,9 @@ use tracing::{info, warn};
 use crate::metrics::Metrics;
 use crate::phone::gateway::Gateway;
 use crate::platform::forward::{Delivered, PlatformOut};
-use crate::platform::link::PlatformLink;
+use crate::platform::route::Platform;
 use crate::store::requests::{claim_approved, ToForward};
-use crate::store::{Store, StoreError};
+use crate::store::{Claimant, Store, StoreError};
 use zj_host::system_clock::now_ms;
 
 /// Requests taken per pass.
@@ -65,7 +64,8 @@ fn next_back_off(pass: Pass, previous: Option<Duration>) -> Option<Duration> {
 /// The forwarder: one task for every site.
 pub(crate) struct RequestForwarder {
     store: Store,
-    links: HashMap<String, PlatformLink>,
+    platform: Platform,
+    claimant: Claimant,
     metrics: Metrics,
     wake: Arc<Notify>,
 }
@@ -76,7 +76,8 @@ impl RequestForwarder {
     pub(crate) fn of(gateway: &Gateway) -> Self {
         Self {
             store: gateway.store().clone(),
-            links: gateway.links().clone(),
+            platform: gateway.platform().clone(),
+            claimant: gateway.claimant().clone(),
             metrics: gateway.metrics().clone(),
             wake: gateway.requests_wake(),
         }
@@ -109,8 +110,9 @@ impl RequestForwarder {
 
     /// Takes a batch of approved requests and sends them.
     async fn pass(&self) -> Result<Pass, StoreError> {
+        let claimant = self.claimant.clone();
         let claimed = (self.store)
-            .run_deferred(|tx| claim_approved(tx, BATCH, now_ms()))
+            .run_deferred(move |tx| claim_approved(tx, BATCH, &claimant, now_ms()))
             .await?;
         let full = claimed.len() as i64 == BATCH;
         let sent: Vec<Result<bool, StoreError>> = stream::iter(claimed)
@@ -132,7 +134,7 @@ impl RequestForwarder {
     /// Sends one claimed request; false when the platform did not take it for now.
     async fn send(&self, request: ToForward) -> Result<bool, StoreError> {
         let out = PlatformOut {
-            links: &self.links,
+            platform: &self.platform,
             metrics: &self.metrics,
         };
         let key = (request.access_id.as_str(), request.record_id.as_str());

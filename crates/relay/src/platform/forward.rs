@@ -2,12 +2,12 @@
 //! (`Begun::New` or `Begun::Again`) goes to the platform on its sn's link, and its outcome is
 //! in the ledger before anyone hears it, so a retry gets the first final answer.
 
-use std::collections::HashMap;
-
+use tracing::warn;
 use zj_host::system_clock::now_ms;
 use zj_protocol::{Apicode, ProtocolError};
 
-use super::link::PlatformLink;
+use super::link::ForwardError;
+use super::route::Platform;
 use crate::metrics::Metrics;
 use crate::store::{Outcome, Store, StoreError};
 
@@ -22,10 +22,10 @@ pub(crate) enum Delivered {
     Retry(String),
 }
 
-/// The platform side of forwarding: the links by sn, and the latency histogram.
+/// The platform side of forwarding: the routes by sn, and the metrics.
 pub(crate) struct PlatformOut<'a> {
-    /// One link per platform sn.
-    pub(crate) links: &'a HashMap<String, PlatformLink>,
+    /// The routes to the platform.
+    pub(crate) platform: &'a Platform,
     /// Where forwarding latency is counted.
     pub(crate) metrics: &'a Metrics,
 }
@@ -41,20 +41,19 @@ impl PlatformOut<'_> {
         sn: &str,
         param: String,
     ) -> Result<Delivered, StoreError> {
-        let delivered = match self.links.get(sn) {
-            None => Delivered::Retry(format!("no platform link for sn {sn}")),
-            Some(link) => {
-                let started = std::time::Instant::now();
-                let result = link.forward(Apicode::CSignIn, param).await;
-                self.metrics.observe_forward(started.elapsed());
-                match result {
-                    Ok(_) => Delivered::Accepted,
-                    Err(error) => match error.permanent_refusal() {
-                        Some(refusal) => Delivered::Refused(refusal.clone()),
-                        None => Delivered::Retry(error.to_string()),
-                    },
-                }
-            }
+        let started = std::time::Instant::now();
+        let result = self.platform.forward(sn, Apicode::CSignIn, param).await;
+        self.metrics.observe_forward(started.elapsed());
+        if matches!(result, Err(ForwardError::LinkLost)) {
+            self.metrics.count_possible_duplicate();
+            warn!(sn, access_id, record_id, "possible duplicate: the record was sent and its answer lost; it is sent again on the next try");
+        }
+        let delivered = match result {
+            Ok(_) => Delivered::Accepted,
+            Err(error) => match error.permanent_refusal() {
+                Some(refusal) => Delivered::Refused(refusal.clone()),
+                None => Delivered::Retry(error.to_string()),
+            },
         };
         let outcome = match &delivered {
             Delivered::Accepted => Outcome::Done,

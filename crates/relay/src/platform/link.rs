@@ -3,6 +3,10 @@
 //! bytes and time: it connects, pumps frames both ways, reconnects with capped exponential
 //! back-off and jitter, and keeps a bounded queue so that a slow platform turns into a clear
 //! "busy, retry" for phones instead of unbounded memory.
+//!
+//! A link connects only while it is allowed to: while its relay holds the sn's lease (see
+//! [`lease`](super::lease)). When the lease is lost, the link closes its session at once, so
+//! the cluster never has two sessions of one sn.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -94,6 +98,8 @@ pub enum LinkState {
     Ready,
     /// Waiting before the next connection attempt.
     Backoff,
+    /// Not allowed to connect: another relay holds the sn's lease.
+    Idle,
     /// Shut down.
     Stopped,
 }
@@ -129,8 +135,8 @@ impl LinkTask {
 }
 
 impl PlatformLink {
-    /// Starts a link on the current tokio runtime.
-    pub fn spawn(config: LinkConfig) -> (PlatformLink, LinkTask) {
+    /// Starts a link on the current tokio runtime; it connects while `allowed` is true.
+    pub fn spawn(config: LinkConfig, allowed: watch::Receiver<bool>) -> (PlatformLink, LinkTask) {
         let (commands, inbox) = mpsc::channel(config.queue_capacity.max(1));
         let (state_tx, state) = watch::channel(LinkState::Connecting);
         let (tasks_tx, tasks) = watch::channel(Vec::new());
@@ -146,6 +152,7 @@ impl PlatformLink {
             tasks: tasks_tx,
             token: token_tx,
             stopped,
+            allowed,
             failures: 0,
         };
         let handle = tokio::spawn(driver.run());
@@ -200,6 +207,8 @@ impl PlatformLink {
 enum Ended {
     /// The link was told to stop.
     Stopped,
+    /// The link may no longer connect (its lease is lost).
+    Released,
     /// The connection failed; reconnect after the back-off.
     Broken(String),
 }
@@ -216,6 +225,9 @@ struct Driver {
     tasks: watch::Sender<Vec<String>>,
     token: watch::Sender<Option<String>>,
     stopped: watch::Receiver<bool>,
+    /// Whether the link may connect (its relay holds the sn's lease); the link stops when its
+    /// sender is dropped.
+    allowed: watch::Receiver<bool>,
     /// Connection failures in a row, for the back-off.
     failures: u32,
 }
@@ -223,6 +235,9 @@ struct Driver {
 impl Driver {
     async fn run(mut self) {
         loop {
+            if self.refuse_until_allowed().await {
+                break;
+            }
             let _ = self.state.send(LinkState::Connecting);
             let ended = match self.connect().await {
                 Ok(stream) => self.serve(stream).await,
@@ -240,6 +255,10 @@ impl Driver {
             }
             match ended {
                 Ended::Stopped => break,
+                Ended::Released => {
+                    self.failures = 0;
+                    info!(sn = %self.config.device.sn, "platform session closed: the lease is another relay's now");
+                }
                 Ended::Broken(reason) => {
                     self.failures += 1;
                     let delay = self.backoff();
@@ -279,6 +298,31 @@ impl Driver {
         let exponent = self.failures.saturating_sub(1).min(20);
         let cap = (self.config.reconnect_min * 2u32.pow(exponent)).min(self.config.reconnect_max);
         cap.mul_f64(rand::rng().random_range(0.5..=1.0))
+    }
+
+    /// While the link may not connect, refuses requests (they were not sent: the phone keeps
+    /// them). Returns true when told to stop.
+    async fn refuse_until_allowed(&mut self) -> bool {
+        if *self.allowed.borrow_and_update() {
+            return false;
+        }
+        let _ = self.state.send(LinkState::Idle);
+        loop {
+            tokio::select! {
+                _ = self.stopped.changed() => return true,
+                changed = self.allowed.changed() => match changed {
+                    Ok(()) if *self.allowed.borrow_and_update() => return false,
+                    Ok(()) => {}
+                    Err(_) => return true,
+                },
+                forward = self.inbox.recv() => match forward {
+                    Some(forward) => {
+                        let _ = forward.reply.send(Err(ForwardError::Unreachable));
+                    }
+                    None => return true,
+                },
+            }
+        }
     }
 
     /// Waits out a back-off, refusing requests meanwhile (they were not sent: the phone keeps
@@ -322,6 +366,12 @@ impl Driver {
             let wake = self.next_wake();
             tokio::select! {
                 _ = self.stopped.changed() => return Ended::Stopped,
+                changed = self.allowed.changed() => match changed {
+                    // Nobody keeps the lease any more: the relay is stopping.
+                    Err(_) => return Ended::Stopped,
+                    Ok(()) if !*self.allowed.borrow_and_update() => return Ended::Released,
+                    Ok(()) => {}
+                },
                 read = stream.read_buf(&mut input) => match read {
                     Ok(0) => return Ended::Broken("the platform closed the connection".into()),
                     Ok(_) => {

@@ -18,10 +18,24 @@ pub(crate) enum Begun {
     /// Seen before without a final result (a retry after a transient failure, or a record
     /// whose attempt was cut short by a restart): recorded as sending again; forward it.
     Again,
+    /// Being sent by another relay of the cluster, whose claim has not ended: wait for its
+    /// outcome rather than send it a second time.
+    Elsewhere,
+    /// Left sending by a relay whose claim ended (it died, or lost the database, mid-attempt):
+    /// claimed now; forward it. The platform may already have it: a possible duplicate. The
+    /// relay that had claimed it, when known.
+    TakenOver(Option<String>),
     /// The platform accepted it.
     Done,
     /// The platform refused it for good.
     Refused(ProtocolError),
+}
+
+impl Begun {
+    /// Whether the record is this relay's to send now (new, again, or taken over).
+    pub(crate) fn to_forward(&self) -> bool {
+        matches!(self, Begun::New | Begun::Again | Begun::TakenOver(_))
+    }
 }
 
 /// How a forwarding attempt ended.
@@ -33,6 +47,18 @@ pub(crate) enum Outcome {
     Refused(ProtocolError),
     /// Not final: the phone keeps the record and sends it again.
     Retry,
+}
+
+/// The relay that begins a record, and how long its claim on the record lasts: while it does,
+/// the record is this relay's to send and a retry at another relay waits. An attempt ends well
+/// within it (the platform's reply time bounds it), so a claim runs out only when its relay
+/// died or lost the database mid-attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Claimant {
+    /// The relay's id (`[cluster] relay_id`).
+    pub relay_id: String,
+    /// How long a claim lasts, in milliseconds.
+    pub claim_ms: i64,
 }
 
 /// A record as the ledger and audit log keep it.
@@ -62,25 +88,39 @@ pub(crate) struct RecordEntry {
     pub site_id: Option<String>,
 }
 
-/// Records that a phone sent a record and says what the ledger knows of it (inside a batch's
-/// transaction; [`Store::begin`] is the same as an operation of its own).
-pub(crate) fn begin(tx: &Tx<'_>, entry: &RecordEntry, now_ms: i64) -> Result<Begun, StoreError> {
-    let key = args![entry.access_id, entry.record_id];
+/// Records that a phone sent a record and says what the ledger knows of it; a record to
+/// forward is claimed by `claimant` (inside a batch's transaction; [`Store::begin`] is the same
+/// as an operation of its own).
+pub(crate) fn begin(
+    tx: &Tx<'_>,
+    entry: &RecordEntry,
+    claimant: &Claimant,
+    now_ms: i64,
+) -> Result<Begun, StoreError> {
     // The statements of every sign-in are prepared once per connection (cached), not parsed
     // again each time.
-    let known: Option<(String, Option<String>, Option<String>)> = tx
-        .prepare(
-            "SELECT state, errorcode, errormsg FROM ledger
-             WHERE access_id = ?1 AND record_id = ?2",
-        )
-        .query_opt(key, |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+    let known = read(tx, &entry.access_id, &entry.record_id)?;
+    let claim_until_ms = now_ms + claimant.claim_ms;
     let begun = match known {
         None => {
-            tx.prepare(
-                "INSERT INTO ledger (access_id, record_id, state, attempts, updated_ms)
-                 VALUES (?1, ?2, 'sending', 1, ?3)",
-            )
-            .execute(args![entry.access_id, entry.record_id, now_ms])?;
+            let inserted = tx
+                .prepare(
+                    "INSERT INTO ledger (access_id, record_id, state, attempts, updated_ms,
+                                         claimed_by, claim_until_ms)
+                     VALUES (?1, ?2, 'sending', 1, ?3, ?4, ?5)
+                     ON CONFLICT (access_id, record_id) DO NOTHING",
+                )
+                .execute(args![
+                    entry.access_id,
+                    entry.record_id,
+                    now_ms,
+                    claimant.relay_id,
+                    claim_until_ms
+                ])?;
+            if inserted == 0 {
+                // Another relay began it a moment ago (PostgreSQL waited for its commit).
+                return Ok(Begun::Elsewhere);
+            }
             tx.prepare(
                 "INSERT INTO audit (access_id, record_id, phone_sn, platform_sn, person_id,
                                     record_time, img_bytes, extras, received_ms, site_id)
@@ -101,24 +141,102 @@ pub(crate) fn begin(tx: &Tx<'_>, entry: &RecordEntry, now_ms: i64) -> Result<Beg
             write_facts(tx, entry)?;
             Begun::New
         }
-        Some((state, code, message)) => match state.as_str() {
+        Some(known) => match known.state.as_str() {
             "done" => Begun::Done,
-            "refused" => Begun::Refused(ProtocolError {
-                errorcode: code.unwrap_or_default(),
-                errormsg: message.unwrap_or_default(),
-            }),
-            // 'retry', or 'sending' (callers never begin a record twice at once; see open()).
-            _ => {
-                tx.execute(
-                    "UPDATE ledger SET state = 'sending', attempts = attempts + 1, updated_ms = ?3
-                     WHERE access_id = ?1 AND record_id = ?2",
-                    args![entry.access_id, entry.record_id, now_ms],
-                )?;
-                Begun::Again
+            "refused" => Begun::Refused(known.refusal()),
+            "sending" if known.claimed_at(now_ms) => {
+                // A relay never begins its own record twice at once (its gateway joins the
+                // attempt in flight), so a live claim is another relay's.
+                Begun::Elsewhere
+            }
+            state => {
+                let previous = state.to_owned();
+                if !claim(tx, &entry.access_id, &entry.record_id, claimant, now_ms)? {
+                    Begun::Elsewhere // another relay claimed it a moment ago
+                } else if previous == "sending" {
+                    Begun::TakenOver(known.claimed_by)
+                } else {
+                    Begun::Again
+                }
             }
         },
     };
     Ok(begun)
+}
+
+/// A record's ledger row.
+pub(crate) struct Known {
+    /// `sending`, `retry`, `done` or `refused`.
+    pub state: String,
+    errorcode: Option<String>,
+    errormsg: Option<String>,
+    claimed_by: Option<String>,
+    claim_until_ms: Option<i64>,
+}
+
+impl Known {
+    /// The platform's refusal, for a `refused` record.
+    pub(crate) fn refusal(&self) -> ProtocolError {
+        ProtocolError {
+            errorcode: self.errorcode.clone().unwrap_or_default(),
+            errormsg: self.errormsg.clone().unwrap_or_default(),
+        }
+    }
+
+    /// Whether a relay's claim on the record lasts at `now_ms`.
+    pub(crate) fn claimed_at(&self, now_ms: i64) -> bool {
+        self.claim_until_ms.is_some_and(|until| until > now_ms)
+    }
+}
+
+/// The ledger row of `(access_id, record_id)`, if any.
+pub(crate) fn read(
+    tx: &Tx<'_>,
+    access_id: &str,
+    record_id: &str,
+) -> Result<Option<Known>, StoreError> {
+    tx.prepare(
+        "SELECT state, errorcode, errormsg, claimed_by, claim_until_ms FROM ledger
+         WHERE access_id = ?1 AND record_id = ?2",
+    )
+    .query_opt(args![access_id, record_id], |row| {
+        Ok(Known {
+            state: row.get(0)?,
+            errorcode: row.get(1)?,
+            errormsg: row.get(2)?,
+            claimed_by: row.get(3)?,
+            claim_until_ms: row.get(4)?,
+        })
+    })
+}
+
+/// Marks a known record that waits to be sent again (`retry`, or `sending` under a claim that
+/// has ended) as being sent, one more attempt, by `claimant` until its claim ends; false when
+/// it no longer waits (another relay claimed it first: under PostgreSQL this statement waits
+/// for that relay's transaction and then finds the row changed).
+pub(crate) fn claim(
+    tx: &Tx<'_>,
+    access_id: &str,
+    record_id: &str,
+    claimant: &Claimant,
+    now_ms: i64,
+) -> Result<bool, StoreError> {
+    let changed = tx
+        .prepare(
+            "UPDATE ledger SET state = 'sending', attempts = attempts + 1, updated_ms = ?3,
+                               claimed_by = ?4, claim_until_ms = ?5
+             WHERE access_id = ?1 AND record_id = ?2
+               AND (state = 'retry'
+                    OR (state = 'sending' AND COALESCE(claim_until_ms, 0) <= ?3))",
+        )
+        .execute(args![
+            access_id,
+            record_id,
+            now_ms,
+            claimant.relay_id,
+            now_ms + claimant.claim_ms
+        ])?;
+    Ok(changed == 1)
 }
 
 /// Writes what `entry`'s extras say for the day sheet (`audit_facts`), read once here so a

@@ -12,12 +12,14 @@
 pub(crate) mod accounts;
 pub(crate) mod db;
 pub(crate) mod enrollments;
+pub(crate) mod leases;
 pub(crate) mod ledger;
 mod location;
 pub(crate) mod manager_actions;
 pub(crate) mod migrate;
 pub(crate) mod mr860_logs;
 pub(crate) mod nonces;
+pub(crate) mod phone_tokens;
 pub(crate) mod phones;
 pub(crate) mod requests;
 pub(crate) mod roster;
@@ -31,7 +33,8 @@ pub(crate) mod terminals;
 pub(crate) mod work_areas;
 
 pub(crate) use ledger::{
-    audit_listing, begin, first_received_ms, record_photo_check, Begun, Outcome, RecordEntry,
+    audit_listing, begin, first_received_ms, record_photo_check, Begun, Claimant, Outcome,
+    RecordEntry,
 };
 pub(crate) use phones::add_phone;
 pub use phones::Phone;
@@ -227,8 +230,13 @@ impl Store {
     /// Records that a phone sent a record and says what the ledger knows of it. A new record
     /// is written to the audit log with its extras. Not fsync'd on its own (as
     /// [`run_deferred`](Self::run_deferred)): the attempt's durable outcome follows it.
-    pub(crate) async fn begin(&self, entry: RecordEntry, now_ms: i64) -> Result<Begun, StoreError> {
-        self.run_deferred(move |tx| ledger::begin(tx, &entry, now_ms))
+    pub(crate) async fn begin(
+        &self,
+        entry: RecordEntry,
+        claimant: Claimant,
+        now_ms: i64,
+    ) -> Result<Begun, StoreError> {
+        self.run_deferred(move |tx| ledger::begin(tx, &entry, &claimant, now_ms))
             .await
     }
 
@@ -299,7 +307,8 @@ fn open_sqlite(file: &Path, recover: bool) -> Result<(Database, usize), StoreErr
 const SCHEMA_LOCK: i64 = 0x7a6a_5f72_656c_6179; // "zj_relay"
 
 /// Connects to PostgreSQL, applies the schema's missing versions (one relay at a time); the
-/// database and how many records were 'sending' (made 'retry' when `recover`).
+/// database and how many records were 'sending' under a claim that ended (made 'retry' when
+/// `recover`).
 fn open_postgres(url: &str, recover: bool) -> Result<(Database, usize), StoreError> {
     let mut connection = db::postgres::Connection::open(url)?;
     let (client, statements) = connection.begin(false)?;
@@ -311,10 +320,12 @@ fn open_postgres(url: &str, recover: bool) -> Result<(Database, usize), StoreErr
     let (client, statements) = connection.begin(false)?;
     // Statements prepared before the schema changed may describe it wrongly.
     statements.borrow_mut().clear();
+    // Only records whose claim ended: the others are being sent by the cluster's other relays.
     let interrupted = if recover {
         Tx::postgres(&PostgresTx::new(client, statements)).execute(
-            "UPDATE ledger SET state = 'retry' WHERE state = 'sending'",
-            args![],
+            "UPDATE ledger SET state = 'retry'
+             WHERE state = 'sending' AND COALESCE(claim_until_ms, 0) <= ?1",
+            args![zj_host::system_clock::now_ms()],
         )
     } else {
         Ok(0)

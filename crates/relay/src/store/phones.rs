@@ -3,6 +3,7 @@
 
 use super::StoreError;
 use crate::args;
+use crate::store::db::Row;
 use crate::store::Tx;
 
 /// A phone's credentials and where its records go.
@@ -45,22 +46,42 @@ pub(crate) fn add_phone(tx: &Tx<'_>, phone: &Phone) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The columns [`read_phone`] reads, in its order.
+const PHONE_COLUMNS: &str = "access_id, access_key, access_secret, sn, platform_sn, revoked";
+
+/// A phone from a row of [`PHONE_COLUMNS`].
+fn read_phone(row: &Row) -> Result<Phone, StoreError> {
+    Ok(Phone {
+        access_id: row.get(0)?,
+        access_key: row.get(1)?,
+        access_secret: row.get(2)?,
+        sn: row.get(3)?,
+        platform_sn: row.get(4)?,
+        revoked: row.get(5)?,
+    })
+}
+
 /// Every phone, revoked ones included, by `accessId`.
 pub(super) fn all(tx: &Tx<'_>) -> Result<Vec<Phone>, StoreError> {
-    let statement = tx.prepare(
-        "SELECT access_id, access_key, access_secret, sn, platform_sn, revoked
-         FROM phones ORDER BY access_id",
-    );
-    let rows = statement.query_map(args![], |row| {
-        Ok(Phone {
-            access_id: row.get(0)?,
-            access_key: row.get(1)?,
-            access_secret: row.get(2)?,
-            sn: row.get(3)?,
-            platform_sn: row.get(4)?,
-            revoked: row.get(5)?,
-        })
-    })?;
+    let statement = tx.prepare(&format!(
+        "SELECT {PHONE_COLUMNS} FROM phones ORDER BY access_id"
+    ));
+    let rows = statement.query_map(args![], read_phone)?;
+    rows.collect::<Result<_, _>>()
+}
+
+/// The phone with this `accessId`, revoked or not.
+pub(crate) fn by_access_id(tx: &Tx<'_>, access_id: &str) -> Result<Option<Phone>, StoreError> {
+    tx.prepare(&format!(
+        "SELECT {PHONE_COLUMNS} FROM phones WHERE access_id = ?1"
+    ))
+    .query_opt(args![access_id], read_phone)
+}
+
+/// The `accessId` of every revoked phone.
+pub(crate) fn revoked(tx: &Tx<'_>) -> Result<Vec<String>, StoreError> {
+    let statement = tx.prepare("SELECT access_id FROM phones WHERE revoked <> 0");
+    let rows = statement.query_map(args![], |row| row.get(0))?;
     rows.collect::<Result<_, _>>()
 }
 

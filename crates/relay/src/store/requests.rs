@@ -5,6 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::ledger::{self, Claimant};
 use super::StoreError;
 use crate::args;
 use crate::store::db::Row;
@@ -129,22 +130,26 @@ pub(crate) struct ToForward {
     pub param: String,
 }
 
-/// Takes up to `limit` approved requests whose ledger row waits to be sent again (`retry`) and
-/// marks them as sending (one more attempt at `now_ms`), in this transaction, so nobody else
-/// takes them: the gateway never begins a record that is a request, and a record being sent
-/// is `sending`, not `retry`.
+/// Takes up to `limit` approved requests whose ledger row waits to be sent again (`retry`, or
+/// `sending` under a claim that ended: its relay died mid-attempt) and claims them for
+/// `claimant` (one more attempt at `now_ms`), in this transaction. Only those this relay's
+/// claim took are returned: another relay taking the same rows at once gets the others (the
+/// gateway never begins a record that is a request).
 pub(crate) fn claim_approved(
     tx: &Tx<'_>,
     limit: i64,
+    claimant: &Claimant,
     now_ms: i64,
 ) -> Result<Vec<ToForward>, StoreError> {
     let statement = tx.prepare(
         "SELECT r.access_id, r.record_id, r.platform_sn, r.param FROM out_of_fence_requests r
          JOIN ledger l ON l.access_id = r.access_id AND l.record_id = r.record_id
-         WHERE r.state = 'approved' AND l.state = 'retry'
+         WHERE r.state = 'approved'
+           AND (l.state = 'retry'
+                OR (l.state = 'sending' AND COALESCE(l.claim_until_ms, 0) <= ?2))
          ORDER BY r.id LIMIT ?1",
     );
-    let rows = statement.query_map(args![limit], |row| {
+    let rows = statement.query_map(args![limit, now_ms], |row| {
         Ok(ToForward {
             access_id: row.get(0)?,
             record_id: row.get(1)?,
@@ -152,13 +157,13 @@ pub(crate) fn claim_approved(
             param: row.get(3)?,
         })
     })?;
-    let claimed = rows.collect::<Result<Vec<_>, _>>()?;
-    for request in &claimed {
-        tx.execute(
-            "UPDATE ledger SET state = 'sending', attempts = attempts + 1, updated_ms = ?3
-             WHERE access_id = ?1 AND record_id = ?2 AND state = 'retry'",
-            args![request.access_id, request.record_id, now_ms],
-        )?;
+    let mut claimed = Vec::new();
+    for request in rows {
+        let request = request?;
+        let key = (request.access_id.as_str(), request.record_id.as_str());
+        if ledger::claim(tx, key.0, key.1, claimant, now_ms)? {
+            claimed.push(request);
+        }
     }
     Ok(claimed)
 }

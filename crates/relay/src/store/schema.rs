@@ -316,7 +316,16 @@ CREATE INDEX IF NOT EXISTS audit_by_site_time ON audit (site_id, record_time);
 
 /// Adds the [`ADDED_COLUMNS`] a store made by an older relay lacks.
 pub(crate) fn add_missing_columns(connection: &rusqlite::Connection) -> rusqlite::Result<()> {
-    for (table, column, kind) in ADDED_COLUMNS {
+    add_columns(connection, ADDED_COLUMNS)?;
+    connection.execute_batch(AFTER_ADDED_COLUMNS)
+}
+
+/// Adds each of `columns` (`(table, column, type)`) its table lacks.
+fn add_columns(
+    connection: &rusqlite::Connection,
+    columns: &[(&str, &str, &str)],
+) -> rusqlite::Result<()> {
+    for (table, column, kind) in columns {
         let present: bool = connection.query_row(
             "SELECT COUNT(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
             [table, column],
@@ -326,7 +335,7 @@ pub(crate) fn add_missing_columns(connection: &rusqlite::Connection) -> rusqlite
             connection.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
         }
     }
-    connection.execute_batch(AFTER_ADDED_COLUMNS)
+    Ok(())
 }
 
 /// Whether the store already has `table` (checked before [`SCHEMA`] makes what is missing).
@@ -342,11 +351,70 @@ fn has_table(connection: &rusqlite::Connection, table: &str) -> rusqlite::Result
 /// `schema_versions`; at open, the ones it lacks are applied in order (on PostgreSQL in one
 /// transaction under a lock, so relays starting together apply each once). A change to the
 /// schema is a new version here.
-pub(crate) const VERSIONS: &[Version] = &[Version {
-    number: 1,
-    sqlite: sqlite_version_1,
-    postgres: postgres_version_1,
-}];
+pub(crate) const VERSIONS: &[Version] = &[
+    Version {
+        number: 1,
+        sqlite: sqlite_version_1,
+        postgres: postgres_version_1,
+    },
+    Version {
+        number: 2,
+        sqlite: sqlite_version_2,
+        postgres: postgres_version_2,
+    },
+];
+
+/// Version 2: what the relays of a cluster share beyond version 1 (see ARCHITECTURE.md, "The
+/// store, and the cluster it is meant for"): which relay is sending a record (its claim, so a
+/// retry at another relay waits for it instead of sending again), in these ledger columns, and
+/// the [`CLUSTER_TABLES`].
+const CLUSTER_COLUMNS: &[(&str, &str, &str)] = &[
+    ("ledger", "claimed_by", "TEXT"),
+    ("ledger", "claim_until_ms", "INTEGER"),
+];
+
+/// Which relay holds each platform sn's session (its lease), the phones' tokens, and failed
+/// secrets counted per address and account. In SQLite's types; PostgreSQL takes them through
+/// [`postgres_types`]. Leases, tokens and counts are short-lived: `relay migrate-store` does
+/// not copy them.
+const CLUSTER_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS sn_leases (
+    sn          TEXT PRIMARY KEY,
+    holder      TEXT NOT NULL,
+    holder_url  TEXT NOT NULL,
+    expires_ms  INTEGER NOT NULL,
+    since_ms    INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS phone_tokens (
+    token        TEXT PRIMARY KEY,
+    access_id    TEXT NOT NULL,
+    sn           TEXT NOT NULL,
+    last_used_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS phone_tokens_by_sn ON phone_tokens (sn, last_used_ms);
+CREATE TABLE IF NOT EXISTS attempt_failures (
+    key         TEXT PRIMARY KEY,
+    started_ms  INTEGER NOT NULL,
+    failures    INTEGER NOT NULL
+);
+";
+
+/// Version 2 on SQLite: the [`CLUSTER_COLUMNS`] a store lacks, and the [`CLUSTER_TABLES`].
+fn sqlite_version_2(connection: &rusqlite::Connection) -> Result<(), StoreError> {
+    add_columns(connection, CLUSTER_COLUMNS)?;
+    Ok(connection.execute_batch(CLUSTER_TABLES)?)
+}
+
+/// Version 2 on PostgreSQL: the [`CLUSTER_COLUMNS`] and [`CLUSTER_TABLES`] in PostgreSQL's
+/// types.
+fn postgres_version_2() -> String {
+    let mut sql = postgres_added_columns(CLUSTER_COLUMNS);
+    for line in CLUSTER_TABLES.lines() {
+        sql.push_str(&postgres_types(line));
+        sql.push('\n');
+    }
+    sql
+}
 
 /// One version of the schema: its number and how each engine gets it.
 pub(crate) struct Version {
@@ -397,17 +465,23 @@ fn postgres_version_1() -> String {
         sql.push_str(&postgres_types(line));
         sql.push('\n');
     }
-    for (table, column, kind) in ADDED_COLUMNS {
-        let kind = postgres_types(kind);
-        sql.push_str(&format!(
-            "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind};\n"
-        ));
-    }
+    sql.push_str(&postgres_added_columns(ADDED_COLUMNS));
     sql.push_str(
         "CREATE INDEX IF NOT EXISTS audit_by_site_time ON audit (site_id, record_time);\n",
     );
     sql.push_str(POSTGRES_JSON_FUNCTIONS);
     sql
+}
+
+/// `ALTER TABLE … ADD COLUMN IF NOT EXISTS` of each of `columns`, in PostgreSQL's types.
+fn postgres_added_columns(columns: &[(&str, &str, &str)]) -> String {
+    columns
+        .iter()
+        .map(|(table, column, kind)| {
+            let kind = postgres_types(kind);
+            format!("ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind};\n")
+        })
+        .collect()
 }
 
 /// A line of SQLite's DDL in PostgreSQL's type names; text compared and sorted by its bytes

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use zj_protocol::wire::DEFAULT_MAX_FRAME_LEN;
 use zj_protocol::{Apicode, ErrorCode};
 use zj_relay::platform::link::{ForwardError, LinkConfig, LinkState, LinkTask, PlatformLink};
@@ -28,8 +29,16 @@ fn link_config(addr: String) -> LinkConfig {
     }
 }
 
+/// A link that may always connect (its relay holds the lease; the sender is kept by the link
+/// task's caller through `LinkTask`'s lifetime: leaked here, as a test's link lives to its end).
+fn spawn(config: LinkConfig) -> (PlatformLink, LinkTask) {
+    let (allowed, allowed_now) = watch::channel(true);
+    std::mem::forget(allowed);
+    PlatformLink::spawn(config, allowed_now)
+}
+
 async fn ready_link(config: LinkConfig) -> (PlatformLink, LinkTask) {
-    let (mut link, task) = PlatformLink::spawn(config);
+    let (mut link, task) = spawn(config);
     tokio::time::timeout(STATE_TIMEOUT, link.wait_for(LinkState::Ready))
         .await
         .expect("the link authenticates");
@@ -190,7 +199,7 @@ async fn a_full_queue_answers_busy_instead_of_growing() {
     let mut config = link_config(silent_platform().await);
     config.queue_capacity = 4;
     config.reply_timeout = Duration::from_secs(30);
-    let (link, task) = PlatformLink::spawn(config);
+    let (link, task) = spawn(config);
     let small = || sign_in_param("P-1", json!("64"), b"x", json!({}));
     let spawn_forwards = |count: usize| -> Vec<_> {
         (0..count)
@@ -220,7 +229,7 @@ async fn a_full_queue_answers_busy_instead_of_growing() {
 async fn a_platform_that_stops_answering_is_dropped_after_the_reply_timeout() {
     let mut config = link_config(silent_platform().await);
     config.reply_timeout = Duration::from_millis(300);
-    let (mut link, task) = PlatformLink::spawn(config);
+    let (mut link, task) = spawn(config);
     let forward = link.forward(Apicode::CSignIn, record(1));
     let answer = tokio::time::timeout(STATE_TIMEOUT, forward)
         .await

@@ -78,7 +78,7 @@ async fn stores_opening_together_on_one_database_apply_each_schema_version_once(
         })
         .await
         .unwrap();
-    assert_eq!(versions, [1]);
+    assert_eq!(versions, [1, 2]);
 }
 
 #[tokio::test]

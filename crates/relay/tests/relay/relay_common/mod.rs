@@ -16,6 +16,7 @@
 #[path = "../../../../sim/tests/sim/sim_common/mod.rs"]
 pub mod sim_common;
 
+pub mod cluster;
 pub mod photos;
 pub mod platform;
 pub mod postgres;
@@ -270,6 +271,7 @@ pub fn relay_config(
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         data_dir,
         store: postgres::test_store(),
+        cluster: Default::default(),
         www_dir: None,
         pkg_dir: None,
         platform: PlatformConfig {
