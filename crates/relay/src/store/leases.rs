@@ -70,3 +70,49 @@ pub(crate) fn holder_of(tx: &Tx<'_>, sn: &str) -> Result<Option<LeaseHolder>, St
         })
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::schema;
+
+    fn relay(name: &str) -> LeaseHolder {
+        LeaseHolder {
+            relay_id: name.into(),
+            url: format!("http://{name}.invalid"),
+        }
+    }
+
+    #[test]
+    fn a_lease_is_one_relays_until_it_runs_out_or_is_given_up() {
+        let connection = rusqlite::Connection::open_in_memory().unwrap();
+        for version in schema::VERSIONS {
+            (version.sqlite)(&connection).unwrap();
+        }
+        let tx = Tx::sqlite(&connection);
+        let (a, b) = (relay("a"), relay("b"));
+        assert!(take_or_renew(&tx, "SN1", &a, 300).unwrap());
+        assert!(!take_or_renew(&tx, "SN1", &b, 300).unwrap(), "a held lease");
+        assert!(take_or_renew(&tx, "SN2", &b, 300).unwrap(), "another sn's");
+        assert!(take_or_renew(&tx, "SN1", &a, 300).unwrap(), "renewed");
+        assert_eq!(holder_of(&tx, "SN1").unwrap(), Some(a.clone()));
+
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        assert_eq!(holder_of(&tx, "SN1").unwrap(), None, "ran out");
+        assert!(take_or_renew(&tx, "SN1", &b, 300).unwrap(), "taken over");
+        assert!(
+            !take_or_renew(&tx, "SN1", &a, 300).unwrap(),
+            "the old holder's is gone"
+        );
+
+        release(&tx, "SN1", "a").unwrap();
+        assert_eq!(
+            holder_of(&tx, "SN1").unwrap(),
+            Some(b),
+            "not a's to give up"
+        );
+        release(&tx, "SN1", "b").unwrap();
+        assert_eq!(holder_of(&tx, "SN1").unwrap(), None);
+        assert!(take_or_renew(&tx, "SN1", &a, 300).unwrap(), "free at once");
+    }
+}

@@ -292,6 +292,9 @@ fn open_sqlite(file: &Path, recover: bool) -> Result<(Database, usize), StoreErr
         }
     }
     let interrupted = if recover {
+        // A SQLite store is one relay's: the leases of its previous run are its own, and the
+        // records it was sending were cut short.
+        connection.execute("DELETE FROM sn_leases", [])?;
         connection.execute(
             "UPDATE ledger SET state = 'retry' WHERE state = 'sending'",
             [],

@@ -240,3 +240,63 @@ async fn a_platform_that_stops_answering_is_dropped_after_the_reply_timeout() {
         .expect("the link reconnects");
     task.shutdown().await;
 }
+
+/// Waits until the simulator counts `wanted` open sessions of [`SN`]; panics after
+/// [`STATE_TIMEOUT`].
+async fn await_sessions(sim: &Sim, wanted: u64) {
+    let deadline = tokio::time::Instant::now() + STATE_TIMEOUT;
+    while sim.http().device(SN).await["sessions"] != wanted {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the simulator never counted {wanted} sessions of {SN}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_link_holds_a_session_only_while_it_is_allowed_to() {
+    let sim = Sim::start();
+    let (allowed, allowed_now) = watch::channel(false);
+    let (mut link, task) = PlatformLink::spawn(link_config(sim.tcp.to_string()), allowed_now);
+    tokio::time::timeout(STATE_TIMEOUT, link.wait_for(LinkState::Idle))
+        .await
+        .expect("a link not allowed to connect stays idle");
+    assert_eq!(
+        link.forward(Apicode::CSignIn, record(1)).await,
+        Err(ForwardError::Unreachable),
+        "nothing is sent without the lease"
+    );
+    assert_eq!(sim.http().device(SN).await["maxSessions"], 0);
+
+    allowed.send_replace(true);
+    tokio::time::timeout(STATE_TIMEOUT, link.wait_for(LinkState::Ready))
+        .await
+        .expect("an allowed link authenticates");
+    assert_eq!(
+        link.forward(Apicode::CSignIn, record(2)).await,
+        Ok(String::new())
+    );
+
+    allowed.send_replace(false);
+    tokio::time::timeout(STATE_TIMEOUT, link.wait_for(LinkState::Idle))
+        .await
+        .expect("a link whose lease is lost goes idle");
+    await_sessions(&sim, 0).await;
+    assert_eq!(
+        link.forward(Apicode::CSignIn, record(3)).await,
+        Err(ForwardError::Unreachable)
+    );
+    let signins = sim.http().signins().await;
+    assert_eq!(
+        signins.len(),
+        1,
+        "only the record sent while allowed landed"
+    );
+
+    drop(allowed);
+    tokio::time::timeout(STATE_TIMEOUT, link.wait_for(LinkState::Stopped))
+        .await
+        .expect("a link whose lease keeper is gone stops");
+    task.shutdown().await;
+}
