@@ -41,6 +41,7 @@ pub use phones::Phone;
 
 use std::path::Path;
 use std::sync::mpsc as std_mpsc;
+use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
 use tokio::sync::oneshot;
@@ -145,13 +146,17 @@ impl Store {
         std::thread::Builder::new()
             .name("relay-store".into())
             .spawn(move || {
-                let database = match location {
-                    StoreLocation::Sqlite(file) => open_sqlite(&file, recover),
-                    StoreLocation::Postgres(url) => open_postgres(&url, recover),
+                let database = match &location {
+                    StoreLocation::Sqlite(file) => open_sqlite(file, recover),
+                    StoreLocation::Postgres(url) => open_postgres(url, recover),
                 };
                 match database {
                     Ok((database, interrupted)) => {
                         let _ = opened.send(Ok(interrupted));
+                        let inbox = Arc::new(Mutex::new(inbox));
+                        if let StoreLocation::Postgres(url) = location {
+                            start_more_writers(&url, &inbox);
+                        }
                         writer(database, inbox);
                     }
                     Err(error) => {
@@ -258,18 +263,53 @@ impl Store {
 /// transactions, answering each once its commit is known: first those that need no fsync of
 /// their own (so they do not wait for the disk), then those that do, with one fsync for all.
 /// Operations waiting together were sent concurrently, so their order within a batch is free.
-fn writer(database: Database, inbox: std_mpsc::Receiver<Op>) {
+///
+/// A PostgreSQL store has [`POSTGRES_WRITERS`] writer threads, each on a connection of its
+/// own, taking batches from one inbox in turn: a batch's round trips to the server overlap
+/// with the next batch's instead of waiting for them. Their order is free too: a caller that
+/// needs one operation before another awaits the first's answer before sending the second.
+fn writer(database: Database, inbox: Inbox) {
     let mut writer = Writer {
         database,
         synchronous: Flush::Durable, // as SQLITE_PRAGMAS set it
     };
-    while let Ok(first) = inbox.recv() {
-        let mut batch = vec![first];
-        batch.extend(inbox.try_iter().take(MAX_BATCH - 1));
+    loop {
+        let batch = {
+            let inbox = inbox.lock().unwrap_or_else(|p| p.into_inner());
+            let Ok(first) = inbox.recv() else {
+                return;
+            };
+            let mut batch = vec![first];
+            batch.extend(inbox.try_iter().take(MAX_BATCH - 1));
+            batch
+        };
         let (durable, deferred): (Vec<Op>, Vec<Op>) =
             (batch.into_iter()).partition(|op| op.flush() == Flush::Durable);
         writer.commit(Flush::Deferred, deferred);
         writer.commit(Flush::Durable, durable);
+    }
+}
+
+/// The operations waiting for a writer thread, shared by a PostgreSQL store's writers.
+type Inbox = Arc<Mutex<std_mpsc::Receiver<Op>>>;
+
+/// How many connections a PostgreSQL store writes through at once (see [`writer`]).
+const POSTGRES_WRITERS: usize = 4;
+
+/// Starts the PostgreSQL store's writer threads after the first, each on a connection of its
+/// own to `url`. One that cannot connect is left out (logged): the others serve.
+fn start_more_writers(url: &str, inbox: &Inbox) {
+    for number in 1..POSTGRES_WRITERS {
+        let (url, inbox) = (url.to_owned(), Arc::clone(inbox));
+        let started = std::thread::Builder::new()
+            .name(format!("relay-store-{number}"))
+            .spawn(move || match db::postgres::Connection::open(&url) {
+                Ok(connection) => writer(Database::Postgres(Box::new(connection)), inbox),
+                Err(error) => tracing::warn!(%error, "a store connection could not be opened"),
+            });
+        if let Err(error) = started {
+            tracing::warn!(%error, "a store writer thread could not be started");
+        }
     }
 }
 
