@@ -94,19 +94,20 @@ async fn check_current(
     name: &str,
     current: Option<String>,
 ) -> Result<(), ApiError> {
-    api.auth.failures.reserve(client.ip, Some(name))?;
+    let failures = &api.auth.failures;
+    failures.reserve(&api.store, client.ip, Some(name)).await?;
     let matches = match current_matches(api, name, current).await {
         Ok(matches) => matches,
         Err(error) => {
-            api.auth.failures.reserved_withdrawn(client.ip, Some(name));
+            (failures.reserved_withdrawn(&api.store, client.ip, Some(name))).await;
             return Err(error);
         }
     };
     if matches {
-        api.auth.failures.reserved_withdrawn(client.ip, Some(name));
+        (failures.reserved_withdrawn(&api.store, client.ip, Some(name))).await;
         return Ok(());
     }
-    (api.auth.failures).reserved_failed(Attempt::Password, client.ip, Some(name));
+    failures.reserved_failed(&api.store, Attempt::Password, client.ip, Some(name));
     Err(ApiError::new(
         StatusCode::FORBIDDEN,
         "password_wrong",

@@ -131,12 +131,11 @@ impl FromRequestParts<Arc<RelayApi>> for Manager {
             return manager_login::session_manager(api, &parts.method, &parts.headers, session)
                 .await;
         };
-        api.auth.failures.check(client.ip, None)?;
+        let failures = &api.auth.failures;
+        failures.check(&api.store, client.ip, None).await?;
         let found = token_manager(api, given).await?;
         if found.is_none() {
-            api.auth
-                .failures
-                .failed(Attempt::ManagerToken, client.ip, None);
+            (failures.failed(&api.store, Attempt::ManagerToken, client.ip, None)).await;
         }
         found.ok_or_else(ApiError::unauthorized)
     }

@@ -154,19 +154,24 @@ pub(crate) async fn login(
     let request: Login = parse_body(&body)?;
     // An over-long name is no account's: counted by address only, so it cannot bloat the map.
     let name = valid_name(&request.name).then_some(request.name.as_str());
-    api.auth.failures.reserve(client.ip, name)?;
+    let failures = &api.auth.failures;
+    failures.reserve(&api.store, client.ip, name).await?;
     let matches = match password_matches(&api, name, request.password).await {
         Ok(matches) => matches,
         Err(error) => {
-            api.auth.failures.reserved_withdrawn(client.ip, name);
+            failures
+                .reserved_withdrawn(&api.store, client.ip, name)
+                .await;
             return Err(error);
         }
     };
     let Some(name) = name.filter(|_| matches) else {
-        (api.auth.failures).reserved_failed(Attempt::Password, client.ip, name);
+        failures.reserved_failed(&api.store, Attempt::Password, client.ip, name);
         return Err(ApiError::login_failed());
     };
-    api.auth.failures.reserved_succeeded(client.ip, name);
+    failures
+        .reserved_succeeded(&api.store, client.ip, name)
+        .await;
     let session_id = random_hex(32);
     let id_hash = token_hash(&session_id);
     let now = now_ms();

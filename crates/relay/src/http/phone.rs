@@ -27,7 +27,8 @@ pub(crate) async fn enroll(
     client: Client,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    api.auth.failures.check(client.ip, None)?;
+    let failures = &api.auth.failures;
+    failures.check(&api.store, client.ip, None).await?;
     let request: EnrollRequest = parse_body(&body)?;
     let code = enroll::normalise_code(&request.code);
     let redeemed = (api.store)
@@ -42,12 +43,13 @@ pub(crate) async fn enroll(
             Ok(Ok((phone, view)))
         })
         .await?;
-    let (phone, view) = redeemed.map_err(|refused| {
-        api.auth
-            .failures
-            .failed(Attempt::EnrollCode, client.ip, None);
-        ApiError::from(refused)
-    })?;
+    let (phone, view) = match redeemed {
+        Ok(redeemed) => redeemed,
+        Err(refused) => {
+            (failures.failed(&api.store, Attempt::EnrollCode, client.ip, None)).await;
+            return Err(ApiError::from(refused));
+        }
+    };
     api.gateway.add_phone(phone.clone());
     let enrollment = Enrollment {
         phone: PhoneCredentials {

@@ -20,6 +20,7 @@ mod relay_common;
 mod requests;
 mod resilience;
 mod secrets;
+mod shared_phone_state;
 mod sheet;
 mod sheet_core;
 mod site_scope;
