@@ -6,6 +6,7 @@
 #[path = "../../../protocol/tests/protocol/check_order.rs"]
 mod check_order;
 mod claims;
+mod cluster;
 mod edge_headers;
 mod gateway;
 mod managers;
