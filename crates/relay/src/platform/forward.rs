@@ -2,6 +2,9 @@
 //! (`Begun::New` or `Begun::Again`) goes to the platform on its sn's link, and its outcome is
 //! in the ledger before anyone hears it, so a retry gets the first final answer.
 
+use std::time::Duration;
+
+use tokio::time::Instant;
 use tracing::warn;
 use zj_host::system_clock::now_ms;
 use zj_protocol::{Apicode, ProtocolError};
@@ -60,9 +63,37 @@ impl PlatformOut<'_> {
             Delivered::Refused(refusal) => Outcome::Refused(refusal.clone()),
             Delivered::Retry(_) => Outcome::Retry,
         };
-        store
-            .finish(access_id, record_id, outcome, now_ms())
-            .await?;
+        record_outcome(store, (access_id, record_id), outcome).await?;
         Ok(delivered)
+    }
+}
+
+/// Longest an outcome the store cannot record now is tried again: longer than a database
+/// restart takes, shorter than a claim (so no other relay takes the record over meanwhile).
+const RECORD_OUTCOME_FOR: Duration = Duration::from_secs(5);
+
+/// Writes an attempt's outcome to the ledger, trying again with back-off while the store
+/// fails (a database restarting): an answer the platform gave is not thrown away for a
+/// moment's outage, which would send the record again. The store's error after
+/// [`RECORD_OUTCOME_FOR`].
+async fn record_outcome(
+    store: &Store,
+    (access_id, record_id): (&str, &str),
+    outcome: Outcome,
+) -> Result<(), StoreError> {
+    let deadline = Instant::now() + RECORD_OUTCOME_FOR;
+    let mut wait = Duration::from_millis(100);
+    loop {
+        let recorded = store
+            .finish(access_id, record_id, outcome.clone(), now_ms())
+            .await;
+        match recorded {
+            Err(error) if Instant::now() + wait < deadline => {
+                warn!(access_id, record_id, %error, "the outcome could not be recorded; trying again");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(1));
+            }
+            recorded => return recorded,
+        }
     }
 }

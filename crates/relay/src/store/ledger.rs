@@ -145,8 +145,9 @@ pub(crate) fn begin(
             "done" => Begun::Done,
             "refused" => Begun::Refused(known.refusal()),
             "sending" if known.claimed_at(now_ms) => {
-                // A relay never begins its own record twice at once (its gateway joins the
-                // attempt in flight), so a live claim is another relay's.
+                // Another relay's attempt, or one of this relay's whose outcome the store could
+                // not record (a relay never begins its own record twice at once: its gateway
+                // joins the attempt in flight): either way its outcome is not known yet.
                 Begun::Elsewhere
             }
             state => {
