@@ -235,6 +235,11 @@ pub(crate) fn redeem(
         platform_sn: site.sn.clone(),
         revoked: false,
     };
+    // Marked first, and only if still unused: another relay redeeming the same code at the
+    // same moment is refused here rather than enrolling a second phone.
+    if !enrollments::mark_used(tx, code, &phone.access_id, now_ms)? {
+        return Ok(Err(Refused::Used));
+    }
     add_phone(tx, &phone)?;
     let binding = PhoneSite {
         site_id: found.site_id,
@@ -242,6 +247,5 @@ pub(crate) fn redeem(
         person_id: found.person_id,
     };
     enrollments::bind_phone(tx, &phone.access_id, &binding, now_ms)?;
-    enrollments::mark_used(tx, code, &phone.access_id, now_ms)?;
     Ok(Ok((phone, site)))
 }

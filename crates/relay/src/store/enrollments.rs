@@ -62,18 +62,20 @@ pub(crate) fn find(tx: &Tx<'_>, code: &str) -> Result<Option<Enrollment>, StoreE
     )
 }
 
-/// Marks `code` used by the phone `access_id` at `now_ms`.
+/// Marks `code` used by the phone `access_id` at `now_ms`; false when it was used already (on
+/// PostgreSQL the statement waits for a concurrent redemption's commit, then finds it used).
 pub(crate) fn mark_used(
     tx: &Tx<'_>,
     code: &str,
     access_id: &str,
     now_ms: i64,
-) -> Result<(), StoreError> {
-    tx.execute(
-        "UPDATE enrollments SET used_ms = ?2, access_id = ?3 WHERE code = ?1",
+) -> Result<bool, StoreError> {
+    let changed = tx.execute(
+        "UPDATE enrollments SET used_ms = ?2, access_id = ?3
+         WHERE code = ?1 AND used_ms IS NULL",
         args![code, now_ms, access_id],
     )?;
-    Ok(())
+    Ok(changed == 1)
 }
 
 /// Keeps the site and binding of the phone `access_id`, enrolled at `now_ms`.

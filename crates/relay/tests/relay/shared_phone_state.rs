@@ -155,13 +155,12 @@ async fn a_token_from_one_relay_is_taken_by_the_other_and_an_unknown_one_is_not(
     pair.shutdown().await;
 }
 
-#[tokio::test]
-async fn a_phone_enrolled_at_one_relay_is_served_by_the_other() {
-    let pair = Pair::start("shared-enrolled", &[], |_| {}).await;
-    let (a, b) = (&pair.urls[0], &pair.urls[1]);
+/// A new site made at the relay at `url`, and a team phone's enrollment code for it:
+/// `(siteId, code)`.
+async fn site_and_code(url: &str) -> (String, Value) {
     let site = json!({"name": "滨江工地", "sn": SN});
     let (status, site) = call(
-        a,
+        url,
         "POST",
         "/v1/manager/sites",
         Some(MANAGER_TOKEN),
@@ -169,12 +168,40 @@ async fn a_phone_enrolled_at_one_relay_is_served_by_the_other() {
     )
     .await;
     assert_eq!(status, 201, "{site}");
-    let site_id = site["siteId"].as_str().unwrap();
+    let site_id = site["siteId"].as_str().unwrap().to_owned();
     let codes = format!("/v1/manager/sites/{site_id}/enrollments");
     let team = json!({"binding": "team"});
-    let (status, code) = call(a, "POST", &codes, Some(MANAGER_TOKEN), Some(team)).await;
+    let (status, code) = call(url, "POST", &codes, Some(MANAGER_TOKEN), Some(team)).await;
     assert_eq!(status, 201, "{code}");
-    let (status, enrolled) = post(a, "/v1/enroll", &[], json!({"code": code["code"]})).await;
+    (site_id, code["code"].clone())
+}
+
+#[tokio::test]
+async fn one_code_redeemed_at_both_relays_at_once_enrolls_one_phone() {
+    let pair = Pair::start("shared-redeem", &[], |_| {}).await;
+    let (_, code) = site_and_code(&pair.urls[0]).await;
+    let attempts = (0..8).map(|n| {
+        let url = pair.urls[n % 2].clone();
+        let code = code.clone();
+        async move { post(&url, "/v1/enroll", &[], json!({"code": code})).await }
+    });
+    let answers = futures_util::future::join_all(attempts).await;
+    let enrolled = answers.iter().filter(|(status, _)| *status == 200).count();
+    assert_eq!(enrolled, 1, "{answers:?}");
+    assert!(
+        answers.iter().all(|(status, _)| *status < 500),
+        "the others are refused, not failed: {answers:?}"
+    );
+    pair.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_phone_enrolled_at_one_relay_is_served_by_the_other() {
+    let pair = Pair::start("shared-enrolled", &[], |_| {}).await;
+    let (a, b) = (&pair.urls[0], &pair.urls[1]);
+    let (site_id, code) = site_and_code(a).await;
+    let site_id = site_id.as_str();
+    let (status, enrolled) = post(a, "/v1/enroll", &[], json!({"code": code})).await;
     assert_eq!(status, 200, "{enrolled}");
     let text = |key: &str| enrolled["phone"][key].as_str().unwrap().to_owned();
     let creds = DemoPhone {
