@@ -14,6 +14,12 @@
 //!   `WATCH_PIDS`) and this process over the same window, per record.
 //! - `latency`: open loop at `LAT_RATE` frames/s spread over `CONNS` connections, photos of
 //!   `LAT_PHOTO_BYTES`; latency from each frame's scheduled send time to its reply.
+//! - `failover`: two relays of a cluster (`FAILOVER_URLS`, `FAILOVER_PIDS`, in that order)
+//!   behind the load balancer at `RELAY_URL`: finds which relay holds phone 0's platform sn
+//!   (`/healthz` `cluster.heldSns`), sends sign-ins through the load balancer one at a time,
+//!   kills the holder with SIGKILL, and measures the seconds from the kill to the first
+//!   sign-in accepted again (a fresh record every 100 ms, as a phone's outbox would send the
+//!   next one); `LEASE_SECS` is reported beside it.
 //! - `report`: prints the table from the results file and checks the simulator received
 //!   exactly the sign-ins that were answered with success.
 //!
@@ -155,6 +161,10 @@ mod load {
     /// Where the processes are, from the environment `relay.sh` sets.
     struct Target {
         relay_url: String,
+        /// The relays whose platform links must be ready before a run (`READY_URLS`, comma
+        /// separated; default `RELAY_URL`): each sn at one of them (the cluster behind a load
+        /// balancer: at its lease's holder).
+        ready_urls: Vec<String>,
         websocat_url: String,
         vendor_secret: String,
         phones: usize,
@@ -162,8 +172,17 @@ mod load {
 
     impl Target {
         fn from_env() -> Result<Self> {
+            let relay_url = var("RELAY_URL")?;
+            let ready_urls = match std::env::var("READY_URLS") {
+                Ok(list) => (list.split(','))
+                    .filter(|url| !url.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                Err(_) => vec![relay_url.clone()],
+            };
             Ok(Self {
-                relay_url: var("RELAY_URL")?,
+                relay_url,
+                ready_urls,
                 websocat_url: var("WEBSOCAT_URL").unwrap_or_default(),
                 vendor_secret: var("VENDOR_SECRET").unwrap_or_default(),
                 phones: num("PHONES", 8)?,
@@ -783,10 +802,12 @@ mod load {
 
     /// CPU used between two readings, as a result line's `cpu` member.
     fn cpu_used(before: &Cpu, after: &Cpu) -> Value {
-        let processes: serde_json::Map<String, Value> = (before.processes.iter())
-            .zip(&after.processes)
-            .map(|((name, a), (_, b))| (name.clone(), json!(b - a)))
-            .collect();
+        // Processes of one name (the relays of a cluster) are added up.
+        let mut processes = serde_json::Map::new();
+        for ((name, a), (_, b)) in before.processes.iter().zip(&after.processes) {
+            let sum = processes.get(name).and_then(Value::as_f64).unwrap_or(0.0) + (b - a);
+            processes.insert(name.clone(), json!(sum));
+        }
         let [busy, iowait, idle] = [0, 1, 2].map(|i| after.machine[i] - before.machine[i]);
         let total = (busy + iowait + idle).max(1) as f64;
         let tick_ms = 1000.0 / num("CLK_TCK", 100.0).unwrap_or(100.0);
@@ -916,22 +937,33 @@ mod load {
         Ok(lines)
     }
 
-    /// Waits until every platform link of the relay is authenticated.
+    /// Waits until every platform link is authenticated: each sn `Ready` at one of the relays
+    /// of `READY_URLS` (alone, the relay itself; in a cluster, the sn's lease holder).
     async fn wait_ready(target: &Target) -> Result<()> {
-        let url = format!("{}/healthz", target.relay_url);
         let client = reqwest::Client::builder().no_proxy().build()?;
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let health: Value = match client.get(&url).send().await {
-                Ok(reply) => reply.json().await.unwrap_or_default(),
-                Err(_) => Value::Null,
-            };
-            let links = health["platformLinks"].as_object();
-            if links.is_some_and(|links| links.values().all(|state| state == "Ready")) {
+            let mut sns = std::collections::BTreeSet::new();
+            let mut ready = std::collections::BTreeSet::new();
+            let mut seen = Vec::new();
+            for url in &target.ready_urls {
+                let health: Value = match client.get(format!("{url}/healthz")).send().await {
+                    Ok(reply) => reply.json().await.unwrap_or_default(),
+                    Err(_) => Value::Null,
+                };
+                for (sn, state) in health["platformLinks"].as_object().into_iter().flatten() {
+                    sns.insert(sn.clone());
+                    if state == "Ready" {
+                        ready.insert(sn.clone());
+                    }
+                }
+                seen.push(health);
+            }
+            if !sns.is_empty() && sns == ready {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                bail!("the relay's platform links are not ready: {health}");
+                bail!("the platform links are not ready: {}", Value::from(seen));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -1007,6 +1039,135 @@ mod load {
                 let _ = tokio::time::timeout(Duration::from_secs(2), ws.close(None)).await;
             })
             .await;
+    }
+
+    /// Which relay of `urls` lists `sn` in its `/healthz` `cluster.heldSns`.
+    async fn holder_of(client: &reqwest::Client, urls: &[String], sn: &str) -> Option<usize> {
+        for (i, url) in urls.iter().enumerate() {
+            let reply = client
+                .get(format!("{url}/healthz"))
+                .timeout(Duration::from_secs(2))
+                .send()
+                .await;
+            let Ok(reply) = reply else { continue };
+            let health: Value = reply.json().await.unwrap_or_default();
+            let held = health["cluster"]["heldSns"].as_array();
+            if held.is_some_and(|held| held.iter().any(|held| held == sn)) {
+                return Some(i);
+            }
+        }
+        None
+    }
+
+    /// Kills the relay holding phone 0's sn and measures how long until a sign-in through the
+    /// load balancer is accepted again.
+    async fn failover(target: Arc<Target>) -> Result<Vec<Value>> {
+        let urls: Vec<String> = var("FAILOVER_URLS")?
+            .split(',')
+            .map(str::to_owned)
+            .collect();
+        let pids: Vec<u32> = (var("FAILOVER_PIDS")?.split(','))
+            .map(|pid| {
+                pid.parse()
+                    .map_err(|e| anyhow!("FAILOVER_PIDS {pid:?}: {e}"))
+            })
+            .collect::<Result<_>>()?;
+        if urls.len() < 2 || urls.len() != pids.len() {
+            bail!("FAILOVER_URLS and FAILOVER_PIDS must name the same two or more relays");
+        }
+        let lease_secs: f64 = num("LEASE_SECS", 10.0)?;
+        let give_up = Duration::from_secs_f64(lease_secs + 60.0);
+        // Phone 0's platform sn (relay.sh: phone i goes to sn i mod RELAY_SNS).
+        let sn = "BENCH-RELAY-00";
+        let who = phone(0);
+        wait_ready(&target).await?;
+        let client = reqwest::Client::builder().no_proxy().build()?;
+        let holder = (holder_of(&client, &urls, sn).await)
+            .ok_or_else(|| anyhow!("no relay of {urls:?} holds {sn}"))?;
+        let http = Http::new(&target)?;
+        let records = Records::new(num("PHOTO_BYTES", 60 * 1024)?);
+        let stats = Stats::default();
+        let mut token = http.auth(&who).await?;
+        // A second of sign-ins through the load balancer, every one accepted.
+        let until = Instant::now() + Duration::from_secs(1);
+        while Instant::now() < until {
+            let outcome = http
+                .call(json_body(&records.sign_in(&who, &token, true)))
+                .await?;
+            stats.record(&outcome, false);
+            if let Err(error) = outcome {
+                bail!("a sign-in before the kill was refused: {error}");
+            }
+        }
+        let killed = std::process::Command::new("kill")
+            .args(["-KILL", &pids[holder].to_string()])
+            .status()?;
+        let killed_at = Instant::now();
+        if !killed.success() {
+            bail!("kill -KILL {} failed", pids[holder]);
+        }
+        let mut attempts = 0u64;
+        let mut reauths = 0u64;
+        let mut errors = std::collections::BTreeMap::<String, u64>::new();
+        let secs = loop {
+            if killed_at.elapsed() > give_up {
+                bail!(
+                    "no sign-in accepted {give_up:?} after the kill; replies meanwhile: {errors:?}"
+                );
+            }
+            attempts += 1;
+            match http
+                .call(json_body(&records.sign_in(&who, &token, true)))
+                .await
+            {
+                Ok(Ok(response)) => {
+                    stats.record(&Ok(response), true);
+                    break killed_at.elapsed().as_secs_f64();
+                }
+                Ok(Err(error)) => {
+                    stats.record(&Err(error.clone()), false);
+                    let code = serde_json::from_str::<Value>(&error)
+                        .ok()
+                        .and_then(|error| error["errorcode"].as_str().map(str::to_owned))
+                        .unwrap_or(error);
+                    // As a phone does: a token the relay does not know is asked for again.
+                    if code == "401_01" {
+                        if let Ok(fresh) = http.auth(&who).await {
+                            token = fresh;
+                            reauths += 1;
+                        }
+                    }
+                    *errors.entry(code).or_default() += 1;
+                }
+                Err(error) => {
+                    let text: String = error.to_string().chars().take(60).collect();
+                    *errors.entry(text).or_default() += 1;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let now_at = holder_of(&client, &urls, sn).await;
+        eprintln!(
+            "  failover: relay {} (pid {}) killed; first sign-in accepted after {secs:.2} s \
+             ({attempts} attempts; lease {lease_secs} s); {sn} now held by {}",
+            urls[holder],
+            pids[holder],
+            now_at.map_or("no relay", |i| urls[i].as_str()),
+        );
+        Ok(vec![json!({
+            "phase": "failover",
+            "lease_secs": lease_secs,
+            "killed": holder,
+            "killed_url": urls[holder],
+            "new_holder": now_at.map(|i| urls[i].clone()),
+            "secs": secs,
+            "attempts": attempts,
+            "reauths": reauths,
+            "errors": errors,
+            "photo_bytes": records.img.len() / 4 * 3,
+            "ok": stats.ok.load(Ordering::Relaxed),
+            "failed": stats.failed.load(Ordering::Relaxed),
+        })])
     }
 
     async fn idle(target: Arc<Target>) -> Result<Vec<Value>> {
@@ -1264,9 +1425,55 @@ mod load {
                 );
             }
         }
+        let failovers = of("failover");
+        if let Some(first) = failovers.first() {
+            let lease = f(&first["lease_secs"]);
+            let secs: Vec<f64> = failovers.iter().map(|r| f(&r["secs"])).collect();
+            let worst = secs.iter().copied().fold(0.0, f64::max);
+            let mut errors = std::collections::BTreeMap::<String, u64>::new();
+            for r in &failovers {
+                for (code, count) in r["errors"].as_object().into_iter().flatten() {
+                    *errors.entry(code.clone()).or_default() += count.as_u64().unwrap_or(0);
+                }
+            }
+            let _ = writeln!(
+                out,
+                "\n4. Failover: the relay holding the sn killed (SIGKILL) → first sign-in accepted \
+                 through the load balancer, lease_secs {lease} (aim ≤ lease + 5 s = {} s)",
+                lease + 5.0
+            );
+            let every: Vec<String> = secs.iter().map(|s| format!("{s:.1} s")).collect();
+            let _ = writeln!(
+                out,
+                "   {} kills: {}; worst {worst:.1} s ({})",
+                secs.len(),
+                every.join(", "),
+                if worst <= lease + 5.0 {
+                    "meets the aim"
+                } else {
+                    "MISSES the aim"
+                }
+            );
+            let meanwhile: Vec<String> = (errors.iter())
+                .map(|(code, count)| format!("{code} ×{count}"))
+                .collect();
+            let _ = writeln!(
+                out,
+                "   replies meanwhile (a fresh record every 100 ms): {}; phone re-authentications: {}",
+                if meanwhile.is_empty() {
+                    "none".to_owned()
+                } else {
+                    meanwhile.join(", ")
+                },
+                failovers.iter().map(|r| r["reauths"].as_u64().unwrap_or(0)).sum::<u64>()
+            );
+        }
         if let Ok(sim) = var("SIM_HTTP") {
             let answered: u64 = (results.iter())
-                .filter(|r| r["phase"] == "throughput" || r["phase"] == "latency")
+                .filter(|r| {
+                    ["throughput", "latency", "failover"]
+                        .contains(&r["phase"].as_str().unwrap_or_default())
+                })
                 .map(|r| r["ok"].as_u64().unwrap_or(0))
                 .sum();
             let client = reqwest::Client::builder().no_proxy().build()?;
@@ -1306,7 +1513,10 @@ mod load {
                 "idle" => idle(Arc::new(Target::from_env()?)).await?,
                 "throughput" => throughput(Arc::new(Target::from_env()?)).await?,
                 "latency" => latency(Arc::new(Target::from_env()?)).await?,
-                other => bail!("unknown phase {other}: idle, throughput, latency or report"),
+                "failover" => failover(Arc::new(Target::from_env()?)).await?,
+                other => {
+                    bail!("unknown phase {other}: idle, throughput, latency, failover or report")
+                }
             };
             append(&lines)
         })
