@@ -82,6 +82,34 @@ async fn stores_opening_together_on_one_database_apply_each_schema_version_once(
 }
 
 #[tokio::test]
+async fn statements_prepared_before_another_relay_changed_the_schema_are_prepared_again() {
+    let url = postgres::fresh_database();
+    let (store, _) = Store::open_at(&StoreLocation::parse(&url).unwrap(), false).unwrap();
+    let read = || {
+        store.run(|tx| {
+            let rows = tx
+                .prepare("SELECT * FROM sn_leases")
+                .query_map(args![], |_| Ok(()))?;
+            Ok(rows.count())
+        })
+    };
+    for _ in 0..8 {
+        read()
+            .await
+            .expect("prepared on each of the store's connections");
+    }
+    // The result's columns change under the statements the store prepared.
+    postgres::run_sql(&url, "ALTER TABLE sn_leases ADD COLUMN note TEXT");
+    let mut results = Vec::new();
+    for _ in 0..16 {
+        results.push(read().await.map_err(|e| e.to_string()));
+    }
+    let failed = results.iter().filter(|result| result.is_err()).count();
+    assert!(failed <= 4, "at most once per connection: {results:?}");
+    assert!(results[12..].iter().all(Result::is_ok), "{results:?}");
+}
+
+#[tokio::test]
 async fn a_store_that_cannot_be_reached_says_so_without_its_password() {
     let location = StoreLocation::parse("postgres://relay:s3cret-pw@127.0.0.1:1/relay").unwrap();
     let error: StoreError = Store::open_at(&location, true)

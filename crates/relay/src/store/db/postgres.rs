@@ -172,10 +172,26 @@ fn bound(args: &[SqlValue]) -> Vec<&(dyn ToSql + Sync)> {
     args.iter().map(|arg| arg as &(dyn ToSql + Sync)).collect()
 }
 
+impl PostgresTx<'_> {
+    /// `error` as the store's; when the server says a prepared statement no longer fits the
+    /// schema (another relay applied a newer version: "cached plan must not change result
+    /// type", `0A000`), every statement prepared on this connection is forgotten, so the
+    /// operation fails this once and the next one prepares them again.
+    fn failed(&self, error: postgres::Error) -> StoreError {
+        let stale = error.code() == Some(&postgres::error::SqlState::FEATURE_NOT_SUPPORTED);
+        if stale {
+            self.statements.borrow_mut().clear();
+        }
+        error.into()
+    }
+}
+
 impl Statements for PostgresTx<'_> {
     fn execute(&self, sql: &str, args: &[SqlValue]) -> Result<usize, StoreError> {
         let statement = self.prepared(sql)?;
-        let changed = (self.client.borrow_mut()).execute(&statement, &bound(args))?;
+        let changed = (self.client.borrow_mut())
+            .execute(&statement, &bound(args))
+            .map_err(|error| self.failed(error))?;
         Ok(usize::try_from(changed).unwrap_or(usize::MAX))
     }
 
@@ -185,7 +201,9 @@ impl Statements for PostgresTx<'_> {
 
     fn query(&self, sql: &str, args: &[SqlValue]) -> Result<Vec<Row>, StoreError> {
         let statement = self.prepared(sql)?;
-        let rows = (self.client.borrow_mut()).query(&statement, &bound(args))?;
+        let rows = (self.client.borrow_mut())
+            .query(&statement, &bound(args))
+            .map_err(|error| self.failed(error))?;
         rows.iter()
             .map(|row| {
                 (0..row.len())

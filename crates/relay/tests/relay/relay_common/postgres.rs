@@ -40,17 +40,24 @@ pub fn fresh_database() -> String {
     );
     let (base, _) = server.rsplit_once('/').expect("a URL ending in /DB");
     let url = format!("{base}/{name}");
+    run_sql(&server, &format!("CREATE DATABASE {name}"));
+    url
+}
+
+/// Runs `sql` on the database at `url` with a connection of its own (as another relay or an
+/// operator would); panics when it fails.
+pub fn run_sql(url: &str, sql: &str) {
+    let (url, sql) = (url.to_owned(), sql.to_owned());
     // The blocking client runs a runtime of its own: not on a test's runtime thread.
     std::thread::spawn(move || {
-        let mut client = postgres::Client::connect(&server, postgres::NoTls)
-            .unwrap_or_else(|e| panic!("connecting to the test PostgreSQL at {server}: {e}"));
+        let mut client = postgres::Client::connect(&url, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("connecting to the test PostgreSQL at {url}: {e}"));
         client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
+            .batch_execute(&sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
     })
     .join()
-    .expect("the database is made");
-    url
+    .expect("the statement ran");
 }
 
 /// A PostgreSQL server of one test's own (for what would disturb the other tests' server:
