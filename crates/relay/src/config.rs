@@ -272,7 +272,7 @@ pub struct Mr860Config {
     pub key_file: Option<PathBuf>,
     /// Addresses or networks the terminal may send from (e.g. `"10.1.2.0/24"`); empty (the
     /// default): any.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "addresses_or_networks")]
     pub allow_from: Vec<ipnet::IpNet>,
 }
 
@@ -313,6 +313,7 @@ pub struct HttpConfig {
     /// Reverse proxies or load balancers in front of the relay (addresses or networks, e.g.
     /// `"127.0.0.1"`, `"10.0.0.0/8"`): only their `X-Forwarded-For` and `X-Forwarded-Proto`
     /// are believed; from anyone else those headers are ignored. Default: none.
+    #[serde(deserialize_with = "addresses_or_networks")]
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Where the manager page's map tiles may come from, as Content-Security-Policy sources
     /// (`https://host`, `https://*.domain`). Default: the page's two built-in sources,
@@ -392,6 +393,27 @@ impl Default for SigninConfig {
             max_ahead_secs: 300,
         }
     }
+}
+
+/// A list of networks (`"10.0.0.0/8"`) or single addresses (`"127.0.0.1"`, taken as `/32`, or
+/// `/128` for IPv6), as the configuration's documentation shows them.
+fn addresses_or_networks<'de, D>(deserializer: D) -> Result<Vec<ipnet::IpNet>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let texts = Vec::<String>::deserialize(deserializer)?;
+    texts
+        .iter()
+        .map(|text| {
+            (text.parse::<ipnet::IpNet>())
+                .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    serde::de::Error::custom(format!(
+                        "{text:?} is neither an address nor a network (e.g. \"10.0.0.0/8\")"
+                    ))
+                })
+        })
+        .collect()
 }
 
 /// `[store]`: which database the relay keeps its state in.

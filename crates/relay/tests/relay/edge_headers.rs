@@ -189,3 +189,23 @@ async fn the_pages_policies_allow_only_what_each_page_loads() {
     assert_eq!(directive(&api, "default-src"), "default-src 'none'");
     demo.shutdown().await;
 }
+
+#[test]
+fn trusted_proxies_are_addresses_or_networks_as_the_documentation_writes_them() {
+    let table = |text: &str| toml::from_str::<zj_relay::config::HttpConfig>(text);
+    let proxies = table(r#"trusted_proxies = ["127.0.0.1", "10.0.0.0/8", "::1"]"#)
+        .unwrap()
+        .trusted_proxies;
+    let expected: Vec<ipnet::IpNet> = ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]
+        .iter()
+        .map(|text| text.parse().unwrap())
+        .collect();
+    assert_eq!(proxies, expected);
+    let error = table(r#"trusted_proxies = ["proxy.local"]"#).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("neither an address nor a network"),
+        "{error}"
+    );
+}
