@@ -24,6 +24,7 @@ pub(crate) mod config_overrides;
 pub mod demo;
 pub(crate) mod every;
 pub(crate) mod http;
+pub(crate) mod json_text;
 pub(crate) mod keys;
 pub(crate) mod metrics;
 pub(crate) mod mr860;

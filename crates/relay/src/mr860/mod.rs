@@ -133,6 +133,9 @@ fn log_time(body: &Map<String, Value>, mode: &str) -> Result<Option<i64>, Malfor
 pub(crate) fn parse(intake: Intake, body: &[u8]) -> Result<Mr860Log, Malformed> {
     let value: Value =
         serde_json::from_slice(body).map_err(|e| Malformed(format!("请求体不是 JSON（{e}）")))?;
+    if crate::json_text::contains_nul(&value) {
+        return Err(Malformed(crate::json_text::NUL_REFUSED_ZH.into()));
+    }
     let Value::Object(body) = value else {
         return Err(Malformed("请求体应为 JSON 对象".into()));
     };

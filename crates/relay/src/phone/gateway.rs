@@ -52,6 +52,21 @@ use zj_protocol::{Channel, ErrorCode, Param, PlatformHandler, ProtocolError, Rep
 
 mod shared;
 
+/// Whether a record's text (its person, the §7 members that are text, its extras) contains
+/// U+0000, which the store cannot keep (see [`json_text`](crate::json_text)). The photo is
+/// base64 and checked apart.
+fn holds_nul(record: &SignInParam) -> bool {
+    let texts = [
+        Some(Value::String(record.person_id.clone())),
+        Some(record.kind.clone()),
+        record.bit_type.clone(),
+        record.iris_info.clone().map(Value::String),
+        serde_json::to_value(&record.qr_code_info).ok(),
+        Some(Value::Object(record.extra.clone())),
+    ];
+    texts.iter().flatten().any(crate::json_text::contains_nul)
+}
+
 /// How often a retry waiting for another relay's attempt reads the ledger.
 const OTHER_RELAY_POLL: Duration = Duration::from_millis(200);
 
@@ -328,6 +343,12 @@ impl Gateway {
                 "recordId is missing: every record from a phone carries one",
             ));
         };
+        if holds_nul(record) {
+            return Err(ProtocolError::with_detail(
+                ErrorCode::ParamUnparsable,
+                crate::json_text::NUL_REFUSED_ZH,
+            ));
+        }
         let key = (verified.access_id.clone(), record_id.to_owned());
         let mut running = {
             let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());

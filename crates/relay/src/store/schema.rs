@@ -373,8 +373,9 @@ const CLUSTER_COLUMNS: &[(&str, &str, &str)] = &[
     ("ledger", "claim_until_ms", "INTEGER"),
 ];
 
-/// Which relay holds each platform sn's session (its lease), the phones' tokens, and failed
-/// secrets counted per address and account. In SQLite's types; PostgreSQL takes them through
+/// Which relay holds each platform sn's session (its lease), the phones' tokens (and the
+/// revoked phones, which every relay reads every few seconds), and failed secrets counted per
+/// address and account. In SQLite's types; PostgreSQL takes them through
 /// [`postgres_types`]. Leases, tokens and counts are short-lived: `relay migrate-store` does
 /// not copy them.
 const CLUSTER_TABLES: &str = "
@@ -392,6 +393,7 @@ CREATE TABLE IF NOT EXISTS phone_tokens (
     last_used_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS phone_tokens_by_sn ON phone_tokens (sn, last_used_ms);
+CREATE INDEX IF NOT EXISTS phones_revoked ON phones (access_id) WHERE revoked <> 0;
 CREATE TABLE IF NOT EXISTS attempt_failures (
     key         TEXT PRIMARY KEY,
     started_ms  INTEGER NOT NULL,

@@ -31,6 +31,27 @@ async fn a_phone_sign_in_reaches_the_platform_once_without_its_record_id() {
     demo.shutdown().await;
 }
 
+#[tokio::test]
+async fn text_with_u0000_is_refused_before_the_store_and_the_record_can_be_sent_again() {
+    let demo = demo("nul").await;
+    let info = demo.info.clone();
+    let mut phone = Phone::new(&info.url, &info.phone);
+    assert_eq!(phone.next_event().await, SessionEvent::Authenticated);
+    let mut record: serde_json::Value =
+        serde_json::from_str(&phone_record(&info.person_id, "rec-nul")).unwrap();
+    record["note"] = "a\u{0}b".into();
+    let refusal = phone.sign_in(record.to_string()).await;
+    assert!(
+        matches!(&refusal, Err(zj_protocol::RequestFailure::Refused(e))
+            if e.errorcode == "400_02" && e.errormsg.contains("U+0000")),
+        "{refusal:?}"
+    );
+    record["note"] = "ab".into();
+    assert_eq!(phone.sign_in(record.to_string()).await, Ok(String::new()));
+    assert_eq!(signins(&info.sim_http).await.len(), 1);
+    demo.shutdown().await;
+}
+
 #[test]
 fn the_example_configuration_is_valid() {
     let config = zj_relay::config::RelayConfig::load(
