@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::keys::random_hex;
 use crate::sites;
-pub(crate) use crate::store::enrollments::{enrolled_ms, phone_site, site_phones, PhoneSite};
+pub(crate) use crate::store::enrollments::{phone_enrollment, phone_site, site_phones, PhoneSite};
 use crate::store::Tx;
 use crate::store::{add_phone, Phone, StoreError};
 use crate::store::{enrollments, manager_actions, site_persons};

@@ -518,7 +518,9 @@ impl Gateway {
             .unwrap_or_default();
         let claimant = self.claimant.clone();
         let admit = move |tx: &Tx<'_>| {
-            if !may_clock_in(tx, &entry)? {
+            let enrollment = enroll::phone_enrollment(tx, &entry.access_id)?;
+            let binding = enrollment.as_ref().map(|(binding, _)| binding);
+            if !may_clock_in(tx, &entry, binding)? {
                 return Ok(Admission::NotThisPhonesPerson);
             }
             // Every sign-in, not only those that still carry `outOfFence`: a retry of a
@@ -531,9 +533,10 @@ impl Gateway {
                 let verified = challenge::verify(tx, &entry.access_id, &nonce, entry.record_time)?;
                 extras.insert(claims::NONCE_VERIFIED.into(), Value::Bool(verified));
             }
-            let enrolled_ms = enroll::enrolled_ms(tx, &entry.access_id)?;
-            entry.site_id = enroll::phone_site(tx, &entry.access_id)?.map(|b| b.site_id);
-            let fence = fences.judge_at(tx, &entry.access_id, &place, entry.record_time)?;
+            let enrolled_ms = enrollment.as_ref().map(|(_, at)| *at);
+            entry.site_id = binding.map(|binding| binding.site_id.clone());
+            let site_id = entry.site_id.as_deref();
+            let fence = fences.judge_at(tx, site_id, &place, entry.record_time)?;
             if let Some(fence) = &fence {
                 extras.insert(claims::RELAY_FENCE.into(), fence.audit_json());
             }
@@ -671,11 +674,16 @@ fn hold(tx: &Tx<'_>, entry: &RecordEntry, held: Held<'_>) -> Result<Admission, S
     Ok(Admission::Held)
 }
 
-/// Whether the phone that sent `entry` may clock its person in: a personal phone only its own
-/// person, a team phone persons on its own site's roster (not every person of the platform sn;
-/// see [`site_persons`]); a phone enrolled by configuration, with no site, anyone.
-fn may_clock_in(tx: &Tx<'_>, entry: &RecordEntry) -> Result<bool, StoreError> {
-    Ok(match enroll::phone_site(tx, &entry.access_id)? {
+/// Whether the phone that sent `entry` (bound to a site by `binding`) may clock its person
+/// in: a personal phone only its own person, a team phone persons on its own site's roster
+/// (not every person of the platform sn; see [`site_persons`]); a phone enrolled by
+/// configuration, with no site, anyone.
+fn may_clock_in(
+    tx: &Tx<'_>,
+    entry: &RecordEntry,
+    binding: Option<&enroll::PhoneSite>,
+) -> Result<bool, StoreError> {
+    Ok(match binding {
         None => true,
         Some(binding) if binding.binding == Binding::Personal => {
             binding.person_id.as_deref() == Some(entry.person_id.as_str())

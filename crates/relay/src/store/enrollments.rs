@@ -119,7 +119,6 @@ fn binding_column(text: String) -> Binding {
 
 /// The site binding of an enrolled phone (`None` for phones configured by hand).
 pub(crate) fn phone_site(tx: &Tx<'_>, access_id: &str) -> Result<Option<PhoneSite>, StoreError> {
-    // Cached: every sign-in asks.
     tx.prepare("SELECT site_id, binding, person_id FROM phone_sites WHERE access_id = ?1")
         .query_opt(args![access_id], |row| {
             Ok(PhoneSite {
@@ -153,10 +152,22 @@ pub(crate) fn site_phones(
     rows.collect::<Result<_, _>>()
 }
 
-/// When the phone `access_id` redeemed its code, epoch milliseconds (`None` for phones
-/// configured by hand): no record of the phone can have been made much before it.
-pub(crate) fn enrolled_ms(tx: &Tx<'_>, access_id: &str) -> Result<Option<i64>, StoreError> {
-    // Cached: every sign-in asks.
-    tx.prepare("SELECT enrolled_ms FROM phone_sites WHERE access_id = ?1")
-        .query_opt(args![access_id], |row| row.get(0))
+/// The site binding of an enrolled phone and when it redeemed its code, epoch milliseconds
+/// (no record of the phone can have been made much before it); `None` for phones configured
+/// by hand. One query for what every sign-in's admission asks.
+pub(crate) fn phone_enrollment(
+    tx: &Tx<'_>,
+    access_id: &str,
+) -> Result<Option<(PhoneSite, i64)>, StoreError> {
+    tx.prepare(
+        "SELECT site_id, binding, person_id, enrolled_ms FROM phone_sites WHERE access_id = ?1",
+    )
+    .query_opt(args![access_id], |row| {
+        let binding = PhoneSite {
+            site_id: row.get(0)?,
+            binding: binding_column(row.get(1)?),
+            person_id: row.get(2)?,
+        };
+        Ok((binding, row.get(3)?))
+    })
 }

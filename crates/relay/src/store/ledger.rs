@@ -98,71 +98,72 @@ pub(crate) fn begin(
     now_ms: i64,
 ) -> Result<Begun, StoreError> {
     // The statements of every sign-in are prepared once per connection (cached), not parsed
-    // again each time.
-    let known = read(tx, &entry.access_id, &entry.record_id)?;
-    let claim_until_ms = now_ms + claimant.claim_ms;
-    let begun = match known {
-        None => {
-            let inserted = tx
-                .prepare(
-                    "INSERT INTO ledger (access_id, record_id, state, attempts, updated_ms,
-                                         claimed_by, claim_until_ms)
-                     VALUES (?1, ?2, 'sending', 1, ?3, ?4, ?5)
-                     ON CONFLICT (access_id, record_id) DO NOTHING",
-                )
-                .execute(args![
-                    entry.access_id,
-                    entry.record_id,
-                    now_ms,
-                    claimant.relay_id,
-                    claim_until_ms
-                ])?;
-            if inserted == 0 {
-                // Another relay began it a moment ago (PostgreSQL waited for its commit).
-                return Ok(Begun::Elsewhere);
-            }
-            tx.prepare(
-                "INSERT INTO audit (access_id, record_id, phone_sn, platform_sn, person_id,
-                                    record_time, img_bytes, extras, received_ms, site_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )
-            .execute(args![
-                entry.access_id,
-                entry.record_id,
-                entry.phone_sn,
-                entry.platform_sn,
-                entry.person_id,
-                entry.record_time,
-                entry.img_bytes as i64,
-                entry.extras,
-                entry.received_ms,
-                entry.site_id
-            ])?;
-            write_facts(tx, entry)?;
-            Begun::New
-        }
-        Some(known) => match known.state.as_str() {
-            "done" => Begun::Done,
-            "refused" => Begun::Refused(known.refusal()),
-            "sending" if known.claimed_at(now_ms) => {
-                // Another relay's attempt, or one of this relay's whose outcome the store could
-                // not record (a relay never begins its own record twice at once: its gateway
-                // joins the attempt in flight): either way its outcome is not known yet.
-                Begun::Elsewhere
-            }
-            state => {
-                let previous = state.to_owned();
-                if !claim(tx, &entry.access_id, &entry.record_id, claimant, now_ms)? {
-                    Begun::Elsewhere // another relay claimed it a moment ago
-                } else if previous == "sending" {
-                    Begun::TakenOver(known.claimed_by)
-                } else {
-                    Begun::Again
-                }
-            }
-        },
+    // again each time. A new record, the usual case, is inserted without being read first.
+    let inserted = tx
+        .prepare(
+            "INSERT INTO ledger (access_id, record_id, state, attempts, updated_ms,
+                                 claimed_by, claim_until_ms)
+             VALUES (?1, ?2, 'sending', 1, ?3, ?4, ?5)
+             ON CONFLICT (access_id, record_id) DO NOTHING",
+        )
+        .execute(args![
+            entry.access_id,
+            entry.record_id,
+            now_ms,
+            claimant.relay_id,
+            now_ms + claimant.claim_ms
+        ])?;
+    if inserted == 1 {
+        audit(tx, entry)?;
+        return Ok(Begun::New);
+    }
+    // Known already (or, on PostgreSQL, begun by another relay a moment ago: the insert
+    // waited for its commit).
+    let Some(known) = read(tx, &entry.access_id, &entry.record_id)? else {
+        return Ok(Begun::Elsewhere);
     };
-    Ok(begun)
+    Ok(match known.state.as_str() {
+        "done" => Begun::Done,
+        "refused" => Begun::Refused(known.refusal()),
+        "sending" if known.claimed_at(now_ms) => {
+            // Another relay's attempt, or one of this relay's whose outcome the store could
+            // not record (a relay never begins its own record twice at once: its gateway joins
+            // the attempt in flight): either way its outcome is not known yet.
+            Begun::Elsewhere
+        }
+        state => {
+            let previous = state.to_owned();
+            if !claim(tx, &entry.access_id, &entry.record_id, claimant, now_ms)? {
+                Begun::Elsewhere // another relay claimed it a moment ago
+            } else if previous == "sending" {
+                Begun::TakenOver(known.claimed_by)
+            } else {
+                Begun::Again
+            }
+        }
+    })
+}
+
+/// Writes a new record to the audit log with its extras, and its facts for the day sheet.
+fn audit(tx: &Tx<'_>, entry: &RecordEntry) -> Result<(), StoreError> {
+    tx.prepare(
+        "INSERT INTO audit (access_id, record_id, phone_sn, platform_sn, person_id,
+                            record_time, img_bytes, extras, received_ms, site_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )
+    .execute(args![
+        entry.access_id,
+        entry.record_id,
+        entry.phone_sn,
+        entry.platform_sn,
+        entry.person_id,
+        entry.record_time,
+        entry.img_bytes as i64,
+        entry.extras,
+        entry.received_ms,
+        entry.site_id
+    ])?;
+    write_facts(tx, entry)
 }
 
 /// A record's ledger row.

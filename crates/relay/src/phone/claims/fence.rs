@@ -18,7 +18,6 @@ use zj_protocol::params::SignInParam;
 use zj_protocol::ProtocolError;
 
 use super::refusal;
-use crate::phone::enroll;
 use crate::store::Tx;
 use crate::store::{sites, StoreError};
 
@@ -226,21 +225,20 @@ pub(crate) struct FenceBook {
 }
 
 impl FenceBook {
-    /// Judges `place` against the fence of the phone's site that was current at
+    /// Judges `place` against the fence of the phone's site (`site_id`) that was current at
     /// `record_time_ms`, or, when the site had none then, its first fence (a record dated
     /// before the fence existed is not spared the fence); `None` when the phone has no site
     /// (configured by hand) or its site has no fence.
     pub(crate) fn judge_at(
         &self,
         tx: &Tx<'_>,
-        access_id: &str,
+        site_id: Option<&str>,
         place: &ClaimedPlace,
         record_time_ms: i64,
     ) -> Result<Option<FenceFinding>, StoreError> {
-        let Some(binding) = enroll::phone_site(tx, access_id)? else {
+        let Some(site_id) = site_id.map(str::to_owned) else {
             return Ok(None);
         };
-        let site_id = binding.site_id;
         let version = match sites::fence_version_at(tx, &site_id, record_time_ms)? {
             Some(version) => Some(version),
             None => sites::first_fence_version(tx, &site_id)?,
