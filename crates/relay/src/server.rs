@@ -32,7 +32,7 @@ use crate::platform::route::{Platform, SnRoute};
 use crate::platform::task_api::TaskApi;
 use crate::platform::tasks::{RosterChanged, TaskRunner};
 use crate::store::leases::LeaseHolder;
-use crate::store::{Claimant, Store};
+use crate::store::{ledger, Claimant, Store};
 use zj_host::system_clock::now_ms;
 use zj_protocol::{Credential, DeviceConfig, HandlerConfig, PlatformHandler};
 
@@ -110,6 +110,13 @@ impl RunningRelay {
         })?;
         let (stop, stopped) = watch::channel(false);
         let member = ClusterMember::of(&config, addr);
+        let relay_id = member.claimant.relay_id.clone();
+        let taken_back = store
+            .run(move |tx| ledger::take_back_claims(tx, &relay_id))
+            .await?;
+        if taken_back > 0 {
+            warn!(taken_back, "records this relay was sending when it last stopped are sent again on the phones' retries");
+        }
         let (platform, sessions) = start_sessions(&config, &vendor, &store, &member, &stopped);
         let mr860 = Mr860 {
             store: store.clone(),

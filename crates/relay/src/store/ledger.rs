@@ -166,6 +166,16 @@ fn audit(tx: &Tx<'_>, entry: &RecordEntry) -> Result<(), StoreError> {
     write_facts(tx, entry)
 }
 
+/// Makes the records `relay_id` left sending (its previous run, stopped mid-attempt) waiting
+/// to be sent again, at once instead of when their claims run out; how many. Nothing for a
+/// relay named anew at each start.
+pub(crate) fn take_back_claims(tx: &Tx<'_>, relay_id: &str) -> Result<usize, StoreError> {
+    tx.execute(
+        "UPDATE ledger SET state = 'retry' WHERE state = 'sending' AND claimed_by = ?1",
+        args![relay_id],
+    )
+}
+
 /// A record's ledger row.
 pub(crate) struct Known {
     /// `sending`, `retry`, `done` or `refused`.
@@ -427,4 +437,59 @@ pub(crate) fn first_received_ms(
         args![access_id, record_id],
         |row| row.get(0),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::schema;
+
+    fn entry(record_id: &str) -> RecordEntry {
+        RecordEntry {
+            access_id: "phone-1".into(),
+            record_id: record_id.into(),
+            phone_sn: "PHONE-1".into(),
+            platform_sn: "SN1".into(),
+            person_id: "W1".into(),
+            record_time: 1_000,
+            img_bytes: 10,
+            extras: "{}".into(),
+            received_ms: 1_000,
+            site_id: None,
+        }
+    }
+
+    fn claimant(relay_id: &str) -> Claimant {
+        Claimant {
+            relay_id: relay_id.into(),
+            claim_ms: 30_000,
+        }
+    }
+
+    #[test]
+    fn a_claimed_record_waits_for_its_relay_unless_the_claim_ended_or_was_taken_back() {
+        let connection = rusqlite::Connection::open_in_memory().unwrap();
+        for version in schema::VERSIONS {
+            (version.sqlite)(&connection).unwrap();
+        }
+        let tx = Tx::sqlite(&connection);
+        let (a, b) = (claimant("a"), claimant("b"));
+        assert_eq!(begin(&tx, &entry("r1"), &a, 1_000).unwrap(), Begun::New);
+        assert_eq!(
+            begin(&tx, &entry("r1"), &b, 2_000).unwrap(),
+            Begun::Elsewhere
+        );
+        assert_eq!(
+            begin(&tx, &entry("r1"), &b, 31_000).unwrap(),
+            Begun::TakenOver(Some("a".into())),
+            "a's claim ended"
+        );
+        finish(&tx, "phone-1", "r1", &Outcome::Done, 32_000).unwrap();
+        assert_eq!(begin(&tx, &entry("r1"), &a, 33_000).unwrap(), Begun::Done);
+
+        assert_eq!(begin(&tx, &entry("r2"), &a, 1_000).unwrap(), Begun::New);
+        assert_eq!(take_back_claims(&tx, "b").unwrap(), 0, "not b's");
+        assert_eq!(take_back_claims(&tx, "a").unwrap(), 1);
+        assert_eq!(begin(&tx, &entry("r2"), &b, 2_000).unwrap(), Begun::Again);
+    }
 }
