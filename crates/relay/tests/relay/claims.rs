@@ -17,7 +17,6 @@ use zj_phone::liveness::{
 };
 use zj_protocol::wire::Response;
 use zj_relay::config::{PhoneConfig, RelayConfig, Secret};
-use zj_relay::demo::DemoPhone;
 use zj_relay::server::RunningRelay;
 
 /// The middle of the test site (Binjiang, Hangzhou), WGS-84 `[lng, lat]`.
@@ -133,13 +132,7 @@ pub(crate) async fn enroll_team_phone(relay: &TaskRelay, site_id: &str) -> Phone
     let code = json!({"code": code["code"]});
     let (status, enrolled) = call(&relay.url, "POST", "/v1/enroll", None, Some(code)).await;
     assert_eq!(status, 200, "{enrolled}");
-    let text = |key: &str| enrolled["phone"][key].as_str().unwrap().to_owned();
-    let creds = DemoPhone {
-        sn: text("sn"),
-        access_id: text("accessId"),
-        access_key: text("accessKey"),
-        access_secret: text("accessSecret"),
-    };
+    let creds = crate::relay_common::phone_of(&enrolled);
     PhoneClient::connect(Transport::Http, &relay.url, &creds)
         .await
         .authed()

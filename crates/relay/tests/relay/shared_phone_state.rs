@@ -203,13 +203,7 @@ async fn a_phone_enrolled_at_one_relay_is_served_by_the_other() {
     let site_id = site_id.as_str();
     let (status, enrolled) = post(a, "/v1/enroll", &[], json!({"code": code})).await;
     assert_eq!(status, 200, "{enrolled}");
-    let text = |key: &str| enrolled["phone"][key].as_str().unwrap().to_owned();
-    let creds = DemoPhone {
-        sn: text("sn"),
-        access_id: text("accessId"),
-        access_key: text("accessKey"),
-        access_secret: text("accessSecret"),
-    };
+    let creds = crate::relay_common::phone_of(&enrolled);
 
     let mut at_b = PhoneClient::connect(Transport::Http, b, &creds)
         .await

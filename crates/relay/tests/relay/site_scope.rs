@@ -8,7 +8,7 @@
 use crate::relay_common::platform::{call, TaskRelay, MANAGER_TOKEN};
 use crate::relay_common::sim_common::SN;
 use crate::relay_common::{
-    phone_record, phone_record_with, refusal, test_phone, PhoneClient, Transport,
+    phone_of, phone_record, phone_record_with, refusal, test_phone, PhoneClient, Transport,
 };
 use serde_json::{json, Value};
 use zj_relay::config::{PhoneConfig, Secret};
@@ -29,17 +29,6 @@ fn fence(half: f64) -> Value {
     ];
     json!({"crs": "wgs84", "maxAccuracyM": 50, "uncertainPolicy": "reject",
            "geojson": {"type": "Polygon", "coordinates": [ring]}})
-}
-
-/// The credentials of an enrollment answer.
-fn phone_of(enrolled: &Value) -> DemoPhone {
-    let text = |key: &str| enrolled["phone"][key].as_str().unwrap().to_owned();
-    DemoPhone {
-        sn: text("sn"),
-        access_id: text("accessId"),
-        access_key: text("accessKey"),
-        access_secret: text("accessSecret"),
-    }
 }
 
 /// A relay with persons W1 (张三) and W2 (李四) on [`SN`]'s roster and two sites of that sn.

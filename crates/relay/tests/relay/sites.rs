@@ -5,9 +5,10 @@
 
 use crate::relay_common::platform::{call, TaskRelay};
 use crate::relay_common::sim_common::SN;
-use crate::relay_common::{phone_record, phone_record_with, refusal, PhoneClient, Transport};
+use crate::relay_common::{
+    phone_of, phone_record, phone_record_with, refusal, PhoneClient, Transport,
+};
 use serde_json::{json, Value};
-use zj_relay::demo::DemoPhone;
 
 /// A square around a spot in Binjiang, Hangzhou, `half` degrees each way.
 fn square(lng: f64, lat: f64, half: f64) -> Vec<[f64; 2]> {
@@ -173,17 +174,6 @@ async fn fences_are_validated_with_one_named_refusal_per_problem_and_versioned()
         (status, &body["error"]["code"]),
         (422, &json!("sn_unknown"))
     );
-}
-
-fn phone_of(enrolled: &Value) -> DemoPhone {
-    let phone = &enrolled["phone"];
-    let text = |key: &str| phone[key].as_str().unwrap().to_owned();
-    DemoPhone {
-        sn: text("sn"),
-        access_id: text("accessId"),
-        access_key: text("accessKey"),
-        access_secret: text("accessSecret"),
-    }
 }
 
 async fn get_site(url: &str, token: &str, etag: Option<&str>) -> (u16, Option<String>, Value) {

@@ -248,6 +248,17 @@ pub async fn wait_ready(url: &str) {
         .unwrap_or_else(|_| panic!("the relay at {url} did not get its platform links ready"));
 }
 
+/// The credentials an enrollment answer (`POST /v1/enroll`) gives the phone.
+pub fn phone_of(enrolled: &serde_json::Value) -> DemoPhone {
+    let text = |key: &str| enrolled["phone"][key].as_str().unwrap().to_owned();
+    DemoPhone {
+        sn: text("sn"),
+        access_id: text("accessId"),
+        access_key: text("accessKey"),
+        access_secret: text("accessSecret"),
+    }
+}
+
 /// Test credentials of a phone tagged `tag` (its own, never the vendor's).
 pub fn test_phone(tag: &str) -> DemoPhone {
     DemoPhone {
