@@ -117,7 +117,7 @@ impl RunningRelay {
         if taken_back > 0 {
             warn!(taken_back, "records this relay was sending when it last stopped are sent again on the phones' retries");
         }
-        let (platform, sessions) = start_sessions(&config, &vendor, &store, &member, &stopped);
+        let (platform, sessions) = start_sessions(&config, &vendor, &store, &member);
         let mr860 = Mr860 {
             store: store.clone(),
             limits: config.limits.mr860.clone(),
@@ -214,6 +214,10 @@ impl RunningRelay {
     }
 }
 
+/// How much longer a relay waits for a peer's answer than the peer works on the record (its
+/// patience, the platform's reply time).
+const PEER_SLACK: Duration = Duration::from_secs(5);
+
 /// This relay as a member of a cluster: how it names itself and is reached.
 struct ClusterMember {
     /// Its claims on the records it sends (its relay id, and how long a claim lasts).
@@ -226,14 +230,15 @@ struct ClusterMember {
 
 impl ClusterMember {
     /// From `[cluster]`, for a relay listening at `addr`. A claim outlasts the longest attempt
-    /// (the platform's reply time, twice: once on a peer's session) by a lease.
+    /// (the platform's reply time, twice: once on a peer's session, and the peer's slack) by a
+    /// lease.
     fn of(config: &RelayConfig, addr: SocketAddr) -> Self {
         let cluster = &config.cluster;
         let relay_id = (cluster.relay_id.clone())
             .unwrap_or_else(|| format!("relay-{:08x}", rand::random::<u32>()));
         let lease = Duration::from_secs(u64::from(cluster.lease_secs.max(1)));
         let reply = Duration::from_secs(config.limits.platform_reply_secs);
-        let claim = 2 * reply + lease;
+        let claim = 2 * reply + PEER_SLACK + lease;
         let url = cluster.advertise_url.clone().unwrap_or_else(|| {
             let scheme = if config.tls.is_some() { "https" } else { "http" };
             if addr.ip().is_unspecified() {
@@ -257,20 +262,29 @@ impl ClusterMember {
 struct Sessions {
     links: Vec<LinkTask>,
     keepers: Vec<(String, JoinHandle<bool>)>,
+    /// Stops the keepers: only once the relay has answered every frame in progress, so a
+    /// graceful stop cuts no record on its way to the platform.
+    stop_keepers: watch::Sender<bool>,
     relay_id: String,
 }
 
 impl Sessions {
-    /// Closes every session (the keepers, told to stop with the relay, have closed them
-    /// already), then gives up the leases this relay held, so another relay takes them at once.
+    /// Once nothing more will be sent (the server and the workers have stopped): stops the
+    /// keepers (each session closes as its lease is let go), the links, then gives up the
+    /// leases this relay held, so another relay takes them at once.
     async fn shut_down(self, store: &Store) {
+        let _ = self.stop_keepers.send(true);
+        let mut held = Vec::new();
+        for (sn, keeper) in self.keepers {
+            if keeper.await.unwrap_or(false) {
+                held.push(sn);
+            }
+        }
         for link in self.links {
             link.shutdown().await;
         }
-        for (sn, keeper) in self.keepers {
-            if keeper.await.unwrap_or(false) {
-                lease::release(store, &sn, &self.relay_id).await;
-            }
+        for sn in held {
+            lease::release(store, &sn, &self.relay_id).await;
         }
     }
 }
@@ -282,12 +296,13 @@ fn start_sessions(
     vendor: &Credential,
     store: &Store,
     member: &ClusterMember,
-    stopped: &watch::Receiver<bool>,
 ) -> (Platform, Sessions) {
     let mut routes = HashMap::new();
+    let (stop_keepers, keepers_stopped) = watch::channel(false);
     let mut sessions = Sessions {
         links: Vec::new(),
         keepers: Vec::new(),
+        stop_keepers,
         relay_id: member.claimant.relay_id.clone(),
     };
     for sn in &config.platform.sns {
@@ -302,9 +317,8 @@ fn start_sessions(
             },
             lease: member.lease,
         };
-        sessions
-            .keepers
-            .push((sn.clone(), keeper.spawn(held, stopped.clone())));
+        let keeper = keeper.spawn(held, keepers_stopped.clone());
+        sessions.keepers.push((sn.clone(), keeper));
         sessions.links.push(task);
         routes.insert(
             sn.clone(),
@@ -315,12 +329,10 @@ fn start_sessions(
         );
     }
     let reply = Duration::from_secs(config.limits.platform_reply_secs);
-    let peers = PeerClient::new(vendor.access_secret.clone(), reply + Duration::from_secs(5));
+    let peers = PeerClient::new(vendor.access_secret.clone(), reply + PEER_SLACK);
     let relay_id = member.claimant.relay_id.clone();
-    (
-        Platform::new(routes, store.clone(), peers, relay_id),
-        sessions,
-    )
+    let platform = Platform::new(routes, store.clone(), peers, (relay_id, reply));
+    (platform, sessions)
 }
 
 /// How the link of `sn` connects to the platform.

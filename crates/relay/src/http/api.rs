@@ -131,13 +131,27 @@ impl FromRequestParts<Arc<RelayApi>> for Manager {
             return manager_login::session_manager(api, &parts.method, &parts.headers, session)
                 .await;
         };
+        // Counted before it is judged (see `http::phone::enroll`).
         let failures = &api.auth.failures;
-        failures.check(&api.store, client.ip, None).await?;
-        let found = token_manager(api, given).await?;
-        if found.is_none() {
-            (failures.failed(&api.store, Attempt::ManagerToken, client.ip, None)).await;
+        failures.reserve(&api.store, client.ip, None).await?;
+        match token_manager(api, given).await {
+            Ok(Some(manager)) => {
+                failures
+                    .reserved_withdrawn(&api.store, client.ip, None)
+                    .await;
+                Ok(manager)
+            }
+            Ok(None) => {
+                failures.reserved_failed(&api.store, Attempt::ManagerToken, client.ip, None);
+                Err(ApiError::unauthorized())
+            }
+            Err(error) => {
+                failures
+                    .reserved_withdrawn(&api.store, client.ip, None)
+                    .await;
+                Err(error)
+            }
         }
-        found.ok_or_else(ApiError::unauthorized)
     }
 }
 

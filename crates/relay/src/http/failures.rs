@@ -86,53 +86,10 @@ impl Failures {
         std::iter::once(address).chain(account).collect()
     }
 
-    /// `Ok` unless `ip`, or `account` when given, is locked: then 429 `too_many_failures`
-    /// with the seconds left.
-    pub(crate) async fn check(
-        &self,
-        store: &Store,
-        ip: IpAddr,
-        account: Option<&str>,
-    ) -> Result<(), ApiError> {
-        let keys = self.keys(ip, account);
-        let window_ms = self.window_ms;
-        let left_ms = store
-            .run_deferred(move |tx| {
-                let now = now_ms();
-                let mut left_ms = None;
-                for (key, max) in &keys {
-                    let counted = read(tx, key)?;
-                    left_ms = left_ms.max(counted.and_then(|c| c.locked_for(*max, now, window_ms)));
-                }
-                Ok(left_ms)
-            })
-            .await?;
-        refuse_for(left_ms)
-    }
-
-    /// Counts and logs a failed `attempt` from `ip` (at `account`, when one was named). A
-    /// failure that cannot be counted (the store failed) is logged.
-    pub(crate) async fn failed(
-        &self,
-        store: &Store,
-        attempt: Attempt,
-        ip: IpAddr,
-        account: Option<&str>,
-    ) {
-        log_failure(attempt, ip, account);
-        let keys = self.keys(ip, account);
-        let window_ms = self.window_ms;
-        let raise_all = move |tx: &Tx<'_>| {
-            let now = now_ms();
-            (keys.iter()).try_for_each(|(key, _)| raise(tx, key, now, window_ms).map(drop))
-        };
-        logged(store, "a failed attempt could not be counted", raise_all).await;
-        self.forget_ended(store);
-    }
-
-    /// Before a slow check (a password): `Ok` and one failure of `ip` (and `account`) counted
-    /// in advance unless either is locked (then as [`Failures::check`]), in one step, so
-    /// attempts sent all at once are limited as if sent one after another. The attempt then
+    /// Before a secret is judged (a password, a manager token, an enrollment code): `Ok` and
+    /// one failure of `ip` (and `account`) counted in advance unless either is locked (then 429
+    /// `too_many_failures` with the seconds left), in one step, so attempts sent all at once,
+    /// at any relay, are limited as if sent one after another. The attempt then
     /// ends in [`Failures::reserved_failed`], [`Failures::reserved_withdrawn`] or
     /// [`Failures::reserved_succeeded`].
     pub(crate) async fn reserve(
@@ -252,17 +209,6 @@ fn refuse_for(left_ms: Option<i64>) -> Result<(), ApiError> {
         Some(left_ms) => Err(ApiError::too_many_failures(left_ms as u64 / 1000 + 1)),
         None => Ok(()),
     }
-}
-
-/// The window of `key`, if it has one.
-fn read(tx: &Tx<'_>, key: &str) -> Result<Option<Window>, StoreError> {
-    tx.prepare("SELECT started_ms, failures FROM attempt_failures WHERE key = ?1")
-        .query_opt(args![key], |row| {
-            Ok(Window {
-                started_ms: row.get(0)?,
-                failures: row.get(1)?,
-            })
-        })
 }
 
 /// Counts one failure of `key` at `now_ms` (a new window when its last one has ended); its

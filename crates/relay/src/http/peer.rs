@@ -47,6 +47,6 @@ pub(crate) async fn forward(
         let message = "只转发 C_SIGN_IN";
         return ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message).into_response();
     }
-    let result = (platform.forward_here(&request.sn, Apicode::CSignIn, request.param)).await;
+    let result = (platform.forward_for_peer(&request.sn, Apicode::CSignIn, request.param)).await;
     Json(PeerAnswer::of(result)).into_response()
 }

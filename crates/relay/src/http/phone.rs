@@ -27,10 +27,12 @@ pub(crate) async fn enroll(
     client: Client,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let failures = &api.auth.failures;
-    failures.check(&api.store, client.ip, None).await?;
     let request: EnrollRequest = parse_body(&body)?;
     let code = enroll::normalise_code(&request.code);
+    // Counted before it is judged, so codes guessed all at once (at any relay) are limited as
+    // if guessed one after another.
+    let failures = &api.auth.failures;
+    failures.reserve(&api.store, client.ip, None).await?;
     let redeemed = (api.store)
         .run(move |tx| {
             let (phone, site) = match enroll::redeem(tx, &code, now_ms())? {
@@ -42,12 +44,23 @@ pub(crate) async fn enroll(
             let (view, _) = sites::phone_view(tx, &site, &binding)?;
             Ok(Ok((phone, view)))
         })
-        .await?;
+        .await;
     let (phone, view) = match redeemed {
-        Ok(redeemed) => redeemed,
-        Err(refused) => {
-            (failures.failed(&api.store, Attempt::EnrollCode, client.ip, None)).await;
+        Ok(Ok(redeemed)) => {
+            failures
+                .reserved_withdrawn(&api.store, client.ip, None)
+                .await;
+            redeemed
+        }
+        Ok(Err(refused)) => {
+            failures.reserved_failed(&api.store, Attempt::EnrollCode, client.ip, None);
             return Err(ApiError::from(refused));
+        }
+        Err(error) => {
+            failures
+                .reserved_withdrawn(&api.store, client.ip, None)
+                .await;
+            return Err(ApiError::from(error));
         }
     };
     api.gateway.add_phone(phone.clone());

@@ -68,14 +68,15 @@ impl PlatformOut<'_> {
     }
 }
 
-/// Longest an outcome the store cannot record now is tried again: longer than a database
-/// restart takes, shorter than a claim (so no other relay takes the record over meanwhile).
+/// Longest an outcome the store cannot record now is tried again before the caller hears of
+/// it: longer than a database restart takes, shorter than a claim.
 const RECORD_OUTCOME_FOR: Duration = Duration::from_secs(5);
 
 /// Writes an attempt's outcome to the ledger, trying again with back-off while the store
-/// fails (a database restarting): an answer the platform gave is not thrown away for a
-/// moment's outage, which would send the record again. The store's error after
-/// [`RECORD_OUTCOME_FOR`].
+/// fails (a database restarting): an answer the platform gave is not thrown away, which would
+/// send the record again. After [`RECORD_OUTCOME_FOR`] the caller gets the store's error (the
+/// phone hears "retry later") and the outcome goes on being written in the background until
+/// the store takes it; meanwhile the record's claim makes a retry wait for it.
 async fn record_outcome(
     store: &Store,
     (access_id, record_id): (&str, &str),
@@ -88,12 +89,38 @@ async fn record_outcome(
             .finish(access_id, record_id, outcome.clone(), now_ms())
             .await;
         match recorded {
+            Ok(()) => return Ok(()),
             Err(error) if Instant::now() + wait < deadline => {
                 warn!(access_id, record_id, %error, "the outcome could not be recorded; trying again");
-                tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(Duration::from_secs(1));
             }
-            recorded => return recorded,
+            Err(error) => {
+                let (store, key) = (store.clone(), (access_id.to_owned(), record_id.to_owned()));
+                tokio::spawn(async move { record_outcome_later(&store, key, outcome).await });
+                return Err(error);
+            }
+        }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(Duration::from_secs(1));
+    }
+}
+
+/// Goes on writing an outcome every [`OUTCOME_RETRY_EVERY`] until the store takes it.
+async fn record_outcome_later(
+    store: &Store,
+    (access_id, record_id): (String, String),
+    outcome: Outcome,
+) {
+    loop {
+        tokio::time::sleep(OUTCOME_RETRY_EVERY).await;
+        let recorded = store
+            .finish(&access_id, &record_id, outcome.clone(), now_ms())
+            .await;
+        if recorded.is_ok() {
+            warn!(access_id, record_id, "the outcome was recorded late");
+            return;
         }
     }
 }
+
+/// How often an outcome the store could not take is written again in the background.
+const OUTCOME_RETRY_EVERY: Duration = Duration::from_secs(1);

@@ -52,13 +52,30 @@ impl LeaseKeeper {
     ) -> JoinHandle<bool> {
         tokio::spawn(async move {
             let mut valid_until: Option<Instant> = None;
+            let mut next_attempt = Instant::now();
             loop {
-                let asked = Instant::now();
-                valid_until = self.take_or_renew(asked, valid_until).await;
-                let holds = valid_until.is_some_and(|until| Instant::now() < until);
-                set(&held, holds, &self.sn);
-                let next = asked + self.interval();
-                let wake = valid_until.filter(|until| *until < next).unwrap_or(next);
+                // The belief ends on time, whatever an attempt in progress would say later.
+                let believes = valid_until.is_some_and(|until| Instant::now() < until);
+                set(&held, believes, &self.sn);
+                if Instant::now() >= next_attempt {
+                    let asked = Instant::now();
+                    next_attempt = asked + self.interval();
+                    let renewing = self.take_or_renew(asked, valid_until);
+                    // An attempt outlives neither the interval nor the belief.
+                    let give_up = valid_until.map_or(next_attempt, |until| until.min(next_attempt));
+                    valid_until = match tokio::time::timeout_at(give_up, renewing).await {
+                        Ok(renewed) => renewed,
+                        Err(_) => {
+                            warn!(sn = %self.sn, "lease not renewed: the store did not answer in time");
+                            valid_until
+                        }
+                    };
+                    let believes = valid_until.is_some_and(|until| Instant::now() < until);
+                    set(&held, believes, &self.sn);
+                }
+                let wake = valid_until
+                    .filter(|until| *until < next_attempt)
+                    .unwrap_or(next_attempt);
                 tokio::select! {
                     _ = stop.changed() => break,
                     () = tokio::time::sleep_until(wake) => {}
@@ -69,23 +86,19 @@ impl LeaseKeeper {
     }
 
     /// One attempt to take or renew the lease, started at `asked`; until when this relay may
-    /// believe it holds it (`None`: it does not). A store that fails or does not answer within
-    /// an interval leaves the earlier belief, which runs out by itself.
+    /// believe it holds it (`None`: it does not). A store that fails leaves the earlier belief,
+    /// which runs out by itself.
     async fn take_or_renew(&self, asked: Instant, valid_until: Option<Instant>) -> Option<Instant> {
         let (sn, holder) = (self.sn.clone(), self.holder.clone());
         let lease_ms = i64::try_from(self.lease.as_millis()).unwrap_or(i64::MAX);
         let attempt = self
             .store
             .run(move |tx| leases::take_or_renew(tx, &sn, &holder, lease_ms));
-        match tokio::time::timeout(self.interval(), attempt).await {
-            Ok(Ok(true)) => Some(asked + self.lease - self.margin()),
-            Ok(Ok(false)) => None,
-            Ok(Err(error)) => {
+        match attempt.await {
+            Ok(true) => Some(asked + self.lease - self.margin()),
+            Ok(false) => None,
+            Err(error) => {
                 warn!(sn = %self.sn, %error, "lease not renewed: the store failed");
-                valid_until
-            }
-            Err(_) => {
-                warn!(sn = %self.sn, "lease not renewed: the store did not answer in time");
                 valid_until
             }
         }

@@ -240,6 +240,8 @@ impl Driver {
             }
             let _ = self.state.send(LinkState::Connecting);
             let ended = match self.connect().await {
+                // The lease may have been lost while connecting: no C_AUTH then.
+                Ok(_) if !*self.allowed.borrow_and_update() => Ended::Released,
                 Ok(stream) => self.serve(stream).await,
                 Err(error) => Ended::Broken(error),
             };
@@ -355,11 +357,22 @@ impl Driver {
                 wire::encode_frame(&request, &mut output);
                 self.held.push_back(Instant::now());
             }
-            if !output.is_empty() {
-                if let Err(error) = stream.write_all(&output).await {
-                    return Ended::Broken(format!("write: {error}"));
+            // A platform that stops reading must not keep the session open past the lease:
+            // the lease is watched while writing (`write_buf` writes nothing when cancelled, and
+            // takes what it wrote off `output`).
+            while !output.is_empty() {
+                tokio::select! {
+                    written = stream.write_buf(&mut output) => match written {
+                        Ok(0) => return Ended::Broken("write: the connection closed".into()),
+                        Ok(_) => {}
+                        Err(error) => return Ended::Broken(format!("write: {error}")),
+                    },
+                    changed = self.allowed.changed() => match changed {
+                        Err(_) => return Ended::Stopped,
+                        Ok(()) if !*self.allowed.borrow_and_update() => return Ended::Released,
+                        Ok(()) => {}
+                    },
                 }
-                output.clear();
             }
             self.complete_events();
             let room = self.session.outstanding() < self.config.queue_capacity;
@@ -382,6 +395,8 @@ impl Driver {
                     Err(error) => return Ended::Broken(format!("read: {error}")),
                 },
                 forward = self.inbox.recv(), if room => match forward {
+                    // Its sender gave up waiting (a peer's forward timed out): not sent at all.
+                    Some(forward) if forward.reply.is_closed() => {}
                     Some(forward) => {
                         let id = self.session.submit(forward.apicode, forward.param);
                         self.waiting.insert(id, forward.reply);

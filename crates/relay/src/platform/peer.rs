@@ -109,7 +109,7 @@ pub fn signature(secret: &str, time_ms: i64, body: &[u8]) -> String {
 /// Whether a peer request's time and signature are right at `now_ms` (compared in constant
 /// time).
 pub fn verify(secret: &str, time_ms: i64, signature_hex: &str, body: &[u8], now_ms: i64) -> bool {
-    if (now_ms - time_ms).abs() > MAX_AGE_MS {
+    if now_ms.abs_diff(time_ms) > MAX_AGE_MS.unsigned_abs() {
         return false;
     }
     let Some(given) = decode_hex(signature_hex) else {
@@ -211,5 +211,9 @@ mod tests {
         assert!(!verify("secret", 1_000, &signed, br#"{"sn":"b"}"#, 1_000));
         assert!(!verify("secret", 1_000, "zz", body, 1_000));
         assert!(!verify("secret", 1_000, &signed[..63], body, 1_000));
+        assert!(
+            !verify("secret", i64::MIN, &signed, body, 1_000),
+            "no overflow"
+        );
     }
 }

@@ -41,18 +41,22 @@ struct Inner {
     store: Store,
     peers: PeerClient,
     relay_id: String,
+    /// Longest this relay, as a holder, works on a peer's record before answering that its
+    /// outcome is unknown: less than the peer waits for the answer.
+    patience: Duration,
     /// The holders last read from the store, by sn, with when they were read.
     holders: Mutex<HashMap<String, (LeaseHolder, Instant)>>,
 }
 
 impl Platform {
     /// Routes over `routes` (by sn), reading other sns' holders from `store`, reaching them
-    /// with `peers`; `relay_id` is this relay's.
+    /// with `peers`; `relay_id` is this relay's; `patience` bounds a peer's record here (see
+    /// [`forward_for_peer`](Self::forward_for_peer)).
     pub(crate) fn new(
         routes: HashMap<String, SnRoute>,
         store: Store,
         peers: PeerClient,
-        relay_id: String,
+        (relay_id, patience): (String, Duration),
     ) -> Self {
         let links = (routes.iter())
             .map(|(sn, route)| (sn.clone(), route.link.clone()))
@@ -63,6 +67,7 @@ impl Platform {
             store,
             peers,
             relay_id,
+            patience,
             holders: Mutex::new(HashMap::new()),
         }))
     }
@@ -138,6 +143,20 @@ impl Platform {
             Some(route) if *route.held.borrow() => route.link.forward(apicode, param).await,
             _ => Err(ForwardError::Unreachable),
         }
+    }
+
+    /// A peer's record, sent on this relay's own session (see
+    /// [`forward_here`](Self::forward_here)) within the patience: past it the answer is
+    /// [`ForwardError::LinkLost`] (it may have gone out; one still queued here is not sent).
+    pub async fn forward_for_peer(
+        &self,
+        sn: &str,
+        apicode: Apicode,
+        param: String,
+    ) -> Result<String, ForwardError> {
+        let sending = self.forward_here(sn, apicode, param);
+        (tokio::time::timeout(self.0.patience, sending).await)
+            .unwrap_or(Err(ForwardError::LinkLost))
     }
 
     /// Who holds `sn`'s lease, another relay (`None`: nobody, this relay, or the store did

@@ -166,12 +166,15 @@ fn audit(tx: &Tx<'_>, entry: &RecordEntry) -> Result<(), StoreError> {
     write_facts(tx, entry)
 }
 
-/// Makes the records `relay_id` left sending (its previous run, stopped mid-attempt) waiting
-/// to be sent again, at once instead of when their claims run out; how many. Nothing for a
+/// Ends the claims of the records `relay_id` left sending (its previous run, stopped
+/// mid-attempt), so they are sent again at once instead of when their claims run out; how
+/// many. Nothing for a
 /// relay named anew at each start.
 pub(crate) fn take_back_claims(tx: &Tx<'_>, relay_id: &str) -> Result<usize, StoreError> {
+    // Ended rather than made `retry`: the next attempt takes the record over and counts it as
+    // a possible duplicate (the previous run may have sent it).
     tx.execute(
-        "UPDATE ledger SET state = 'retry' WHERE state = 'sending' AND claimed_by = ?1",
+        "UPDATE ledger SET claim_until_ms = 0 WHERE state = 'sending' AND claimed_by = ?1",
         args![relay_id],
     )
 }
@@ -357,9 +360,11 @@ pub(crate) fn finish(
         Outcome::Refused(error) => ("refused", Some(error)),
         Outcome::Retry => ("retry", None),
     };
+    // A final outcome stays: a late attempt (one whose claim ran out while another relay took
+    // the record over and finished it) must not make a finished record wait to be sent again.
     tx.prepare(
         "UPDATE ledger SET state = ?3, errorcode = ?4, errormsg = ?5, updated_ms = ?6
-         WHERE access_id = ?1 AND record_id = ?2",
+         WHERE access_id = ?1 AND record_id = ?2 AND state NOT IN ('done', 'refused')",
     )
     .execute(args![
         access_id,
@@ -490,6 +495,17 @@ mod tests {
         assert_eq!(begin(&tx, &entry("r2"), &a, 1_000).unwrap(), Begun::New);
         assert_eq!(take_back_claims(&tx, "b").unwrap(), 0, "not b's");
         assert_eq!(take_back_claims(&tx, "a").unwrap(), 1);
-        assert_eq!(begin(&tx, &entry("r2"), &b, 2_000).unwrap(), Begun::Again);
+        assert_eq!(
+            begin(&tx, &entry("r2"), &b, 2_000).unwrap(),
+            Begun::TakenOver(Some("a".into())),
+            "counted as a possible duplicate"
+        );
+        finish(&tx, "phone-1", "r2", &Outcome::Done, 3_000).unwrap();
+        finish(&tx, "phone-1", "r2", &Outcome::Retry, 4_000).unwrap();
+        assert_eq!(
+            begin(&tx, &entry("r2"), &a, 5_000).unwrap(),
+            Begun::Done,
+            "a late attempt's outcome does not undo a final one"
+        );
     }
 }

@@ -350,8 +350,8 @@ fn open_sqlite(file: &Path, recover: bool) -> Result<(Database, usize), StoreErr
 const SCHEMA_LOCK: i64 = 0x7a6a_5f72_656c_6179; // "zj_relay"
 
 /// Connects to PostgreSQL, applies the schema's missing versions (one relay at a time); the
-/// database and how many records were 'sending' under a claim that ended (made 'retry' when
-/// `recover`).
+/// database and (when `recover`) how many records are 'sending' under a claim that ended: the
+/// next attempt of each takes it over.
 fn open_postgres(url: &str, recover: bool) -> Result<(Database, usize), StoreError> {
     let mut connection = db::postgres::Connection::open(url)?;
     let (client, statements) = connection.begin(false)?;
@@ -363,12 +363,14 @@ fn open_postgres(url: &str, recover: bool) -> Result<(Database, usize), StoreErr
     let (client, statements) = connection.begin(false)?;
     // Statements prepared before the schema changed may describe it wrongly.
     statements.borrow_mut().clear();
-    // Only records whose claim ended: the others are being sent by the cluster's other relays.
+    // Records left sending are claimed: this relay's own previous run's are taken back once its
+    // relay id is known (`ledger::take_back_claims`), the others are being sent by the
+    // cluster's other relays or are taken over when their claims end. Only counted here.
     let interrupted = if recover {
-        Tx::postgres(&PostgresTx::new(client, statements)).execute(
-            "UPDATE ledger SET state = 'retry'
-             WHERE state = 'sending' AND COALESCE(claim_until_ms, 0) <= ?1",
+        Tx::postgres(&PostgresTx::new(client, statements)).query_row(
+            "SELECT COUNT(*) FROM ledger WHERE state = 'sending' AND COALESCE(claim_until_ms, 0) <= ?1",
             args![zj_host::system_clock::now_ms()],
+            |row| row.get::<i64>(0).map(|n| usize::try_from(n).unwrap_or(0)),
         )
     } else {
         Ok(0)

@@ -39,6 +39,9 @@ use zj_protocol::{Apicode, HandlerConfig, PlatformHandler, Reply};
 /// Longest a phone revoked at another relay goes on being served here.
 pub(crate) const REVOCATION_REFRESH: Duration = Duration::from_secs(2);
 
+/// How long a failed read of the revoked phones answers the frames that waited for it.
+const FAILED_READ_HOLDS: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// When this relay last read or wrote what it shares.
 pub(super) struct Sharing {
     /// The period a token's last use is written back at most once in, ms (a tenth of the
@@ -48,8 +51,10 @@ pub(super) struct Sharing {
     idle_ms: i64,
     /// When the last read of revocations began.
     revocations_read: Mutex<Option<Instant>>,
-    /// Held while revocations are read, so that one frame reads them for all.
-    reading: tokio::sync::Mutex<()>,
+    /// Held while revocations are read, so that one frame reads them for all; with the last
+    /// read's failure and when it happened, so the frames that waited for a failed read do not
+    /// each try again (during a database outage each try can take seconds).
+    reading: tokio::sync::Mutex<Option<(Instant, StoreError)>>,
     /// When unused tokens are next deleted.
     forget: Every,
 }
@@ -62,7 +67,7 @@ impl Sharing {
             touch_every_ms,
             idle_ms: config.token_idle_ms,
             revocations_read: Mutex::new(None),
-            reading: tokio::sync::Mutex::new(()),
+            reading: tokio::sync::Mutex::new(None),
             forget: Every::new(touch_every_ms),
         }
     }
@@ -143,12 +148,25 @@ impl Gateway {
         if !self.sharing.revocations_due() {
             return Ok(());
         }
-        let _reading = self.sharing.reading.lock().await;
+        let mut reading = self.sharing.reading.lock().await;
         if !self.sharing.revocations_due() {
             return Ok(());
         }
+        if let Some((_, error)) = reading
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < FAILED_READ_HOLDS)
+        {
+            return Err(error.clone());
+        }
         let began = Instant::now();
-        let revoked = self.store.run_deferred(phones::revoked).await?;
+        let revoked = match self.store.run_deferred(phones::revoked).await {
+            Ok(revoked) => revoked,
+            Err(error) => {
+                *reading = Some((Instant::now(), error.clone()));
+                return Err(error);
+            }
+        };
+        *reading = None;
         {
             let mut book = self.phones.write().unwrap_or_else(|p| p.into_inner());
             for access_id in &revoked {
