@@ -19,8 +19,8 @@ pub(crate) struct SharedToken {
     pub last_used_ms: i64,
 }
 
-/// Keeps `token`, issued at `now_ms`; drops the sn's oldest tokens beyond
-/// [`MAX_TOKENS_PER_SN`] (as the relay that issued it does in memory).
+/// Keeps `token`, issued at `now_ms`. Only the new row is written (no other row is locked,
+/// so two relays' batches of sign-ins cannot deadlock on it); [`trim`] drops the old ones.
 pub(crate) fn insert(
     tx: &Tx<'_>,
     token: &str,
@@ -33,6 +33,12 @@ pub(crate) fn insert(
          ON CONFLICT (token) DO NOTHING",
         args![token, access_id, sn, now_ms],
     )?;
+    Ok(())
+}
+
+/// Drops the sn's oldest tokens beyond [`MAX_TOKENS_PER_SN`] (as the relay that issued them
+/// does in memory).
+pub(crate) fn trim(tx: &Tx<'_>, sn: &str) -> Result<(), StoreError> {
     tx.execute(
         "DELETE FROM phone_tokens WHERE sn = ?1 AND token NOT IN
          (SELECT token FROM phone_tokens WHERE sn = ?1

@@ -239,9 +239,13 @@ impl Gateway {
         now_ms: i64,
     ) -> Result<(), StoreError> {
         let (access_id, sn) = (access_id.to_owned(), sn.to_owned());
+        let trimmed = sn.clone();
         (self.store)
             .run(move |tx| phone_tokens::insert(tx, &token, &access_id, &sn, now_ms))
             .await?;
+        self.in_background("a phone's old tokens could not be dropped", move |tx| {
+            phone_tokens::trim(tx, &trimmed)
+        });
         self.forget_unused_tokens(now_ms);
         Ok(())
     }
