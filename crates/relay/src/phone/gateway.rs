@@ -56,15 +56,18 @@ mod shared;
 /// U+0000, which the store cannot keep (see [`json_text`](crate::json_text)). The photo is
 /// base64 and checked apart.
 fn holds_nul(record: &SignInParam) -> bool {
-    let texts = [
-        Some(Value::String(record.person_id.clone())),
-        Some(record.kind.clone()),
-        record.bit_type.clone(),
-        record.iris_info.clone().map(Value::String),
-        serde_json::to_value(&record.qr_code_info).ok(),
-        Some(Value::Object(record.extra.clone())),
-    ];
-    texts.iter().flatten().any(crate::json_text::contains_nul)
+    use crate::json_text::contains_nul;
+    let extras =
+        (record.extra.iter()).any(|(name, value)| name.contains('\0') || contains_nul(value));
+    extras
+        || record.person_id.contains('\0')
+        || contains_nul(&record.kind)
+        || record.bit_type.as_ref().is_some_and(contains_nul)
+        || record
+            .iris_info
+            .as_ref()
+            .is_some_and(|text| text.contains('\0'))
+        || serde_json::to_value(&record.qr_code_info).is_ok_and(|qr| contains_nul(&qr))
 }
 
 /// How often a retry waiting for another relay's attempt reads the ledger.
